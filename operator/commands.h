@@ -1,0 +1,11 @@
+// Subcommands of the fairway executable. Each returns the process exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace fairway::cli {
+
+int RunSimCommand(const std::vector<std::string>& args);
+
+}  // namespace fairway::cli

@@ -1,0 +1,33 @@
+#include "core/config.h"
+
+#include <cmath>
+
+namespace fairway::core {
+
+Status ValidateSchedulerConfig(const SchedulerConfig& config) {
+  const PriorityConfig& p = config.priority;
+  if (p.max_age.count() <= 0) {
+    return InvalidArgumentError("must be positive (PriorityMaxAge)", "priority.maxAge");
+  }
+  if (!std::isfinite(p.weights.tres_gpu)) {
+    return InvalidArgumentError("must be a finite number", "priority.weights.tresGpu");
+  }
+  const FairShareConfig& f = config.fair_share;
+  if (f.decay_half_life.count() < 0) {
+    return InvalidArgumentError("must not be negative (0 disables decay)",
+                                "fairShare.decayHalfLife");
+  }
+  if (!std::isfinite(f.dampening_factor) || f.dampening_factor < 1.0) {
+    return InvalidArgumentError("must be at least 1", "fairShare.dampeningFactor");
+  }
+  const BillingWeights& b = f.billing;
+  for (double w : {b.cpu_per_core, b.memory_per_gib, b.gpu}) {
+    if (!std::isfinite(w) || w < 0) {
+      return InvalidArgumentError("billing weights must be finite and non-negative",
+                                  "fairShare.billing");
+    }
+  }
+  return OkStatus();
+}
+
+}  // namespace fairway::core

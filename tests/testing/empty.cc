@@ -1,0 +1,1 @@
+// Keeps fairway_testing a valid library when it has no other sources.
