@@ -25,7 +25,7 @@ constexpr std::array<StateNames, 10> kStates = {{
     {JobState::kRequeued, "REQUEUED", "RQ"},
 }};
 
-constexpr std::array<std::pair<PendingReason, std::string_view>, 34> kReasons = {{
+constexpr std::array<std::pair<PendingReason, std::string_view>, 33> kReasons = {{
     {PendingReason::kNone, "None"},
     {PendingReason::kPriority, "Priority"},
     {PendingReason::kResources, "Resources"},
@@ -51,7 +51,6 @@ constexpr std::array<std::pair<PendingReason, std::string_view>, 34> kReasons = 
     {PendingReason::kAssocGrpSubmitJobsLimit, "AssocGrpSubmitJobsLimit"},
     {PendingReason::kAssocMaxJobsLimit, "AssocMaxJobsLimit"},
     {PendingReason::kAssocMaxSubmitJobsLimit, "AssocMaxSubmitJobsLimit"},
-    {PendingReason::kAssocMaxGresPerUser, "AssocMaxGRESPerUser"},
     {PendingReason::kAssocMaxWallDurationPerJobLimit, "AssocMaxWallDurationPerJobLimit"},
     {PendingReason::kQosGrpGres, "QOSGrpGRES"},
     {PendingReason::kQosGrpJobsLimit, "QOSGrpJobsLimit"},

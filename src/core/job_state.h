@@ -54,7 +54,6 @@ enum class PendingReason {
   kAssocGrpSubmitJobsLimit,
   kAssocMaxJobsLimit,
   kAssocMaxSubmitJobsLimit,
-  kAssocMaxGresPerUser,  // Fairway: per-user GPU cap set on an Account
   kAssocMaxWallDurationPerJobLimit,
   // QoS limits.
   kQosGrpGres,

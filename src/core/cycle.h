@@ -1,0 +1,75 @@
+// One scheduling cycle as a function call (STYLE.md §6): RunCycle(input) -> decisions.
+//
+// The main pass, as Slurm's main scheduler (slurm-semantics.md §3):
+//   1. Build the account tree, fair-share factors, node pool and priority normalisers.
+//   2. For every pending job: held -> JobHeld*, begin time ahead -> BeginTime, bad account/QoS ->
+//      InvalidAccount/InvalidQOS; else one (job, partition) pair per requested partition that
+//      passes the partition checks (state, access, node count, time limit), each with its own
+//      priority.
+//   3. Sort the pairs: PriorityTier desc, priority desc, submit time asc, job id asc, key asc.
+//   4. Walk them: a job whose partition is blocked gets Priority; one over a limit gets the
+//      limit's reason (and does not block); one that fits starts now (best-fit nodes); the first
+//      one that does not fit for lack of resources gets Resources and blocks its partition.
+//
+// Nothing here reads a clock or does I/O; the same input gives the same result.
+// Thread-safety: RunCycle is a pure function of its input.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "core/config.h"
+#include "core/fair_share.h"
+#include "core/model.h"
+#include "core/priority.h"
+#include "core/usage_ledger.h"
+
+namespace fairway::core {
+
+struct CycleInput {
+  Timestamp now{};
+  // Not owned; must outlive the call.
+  const ClusterState* cluster = nullptr;
+  const std::vector<Job>* pending = nullptr;  // jobs in state PENDING
+  const SchedulerConfig* config = nullptr;
+  const UsageLedger* usage = nullptr;  // may be null: no usage yet
+};
+
+// Start `pending[pending_index]` now on `nodes` in `partition`.
+struct StartDecision {
+  size_t pending_index = 0;
+  JobId id;
+  PartitionName partition;
+  std::vector<NodeName> nodes;        // one per pod, rank order
+  std::optional<Seconds> time_limit;  // the limit the job runs under; nullopt = unlimited
+  PriorityBreakdown priority;
+};
+
+// Why `pending[pending_index]` stays pending.
+struct PendingDecision {
+  size_t pending_index = 0;
+  JobId id;
+  PendingReason reason = PendingReason::kNone;
+  PriorityBreakdown priority;  // in its best partition
+  // Partitions it is queued in, by PriorityTier (desc) then name, as squeue shows them.
+  std::vector<PartitionName> partitions;
+  bool evaluated = true;  // false when the queue depth cut the pass short
+};
+
+struct CycleStats {
+  int64_t pairs = 0;        // (job, partition) pairs queued
+  int64_t pairs_tried = 0;  // pairs that reached the limit and placement checks
+  int64_t started = 0;
+};
+
+struct CycleResult {
+  std::vector<StartDecision> started;  // in start order
+  std::vector<PendingDecision> pending;  // every job not started, in input order
+  FairShareTable fair_share;
+  CycleStats stats;
+};
+
+CycleResult RunCycle(const CycleInput& input);
+
+}  // namespace fairway::core

@@ -1,0 +1,66 @@
+#include "core/usage_ledger.h"
+
+#include <cmath>
+
+namespace fairway::core {
+
+double DecayFactorPerSecond(Seconds half_life) {
+  if (half_life.count() <= 0) return 1.0;
+  return 1.0 - 0.693 / static_cast<double>(half_life.count());
+}
+
+void UsageLedger::Advance(Timestamp now, Seconds half_life, const AccountTree& tree,
+                          const std::vector<UsageCharge>& charges) {
+  double d = DecayFactorPerSecond(half_life);
+  int64_t elapsed = (now - last_update_).count();
+  if (elapsed > 0 && d < 1.0) {
+    double decay = std::pow(d, static_cast<double>(elapsed));
+    for (auto& [key, value] : usage_) value *= decay;
+  }
+  for (const UsageCharge& c : charges) {
+    double ran = static_cast<double>(c.ran.count());
+    if (ran <= 0 || c.billing <= 0) continue;
+    double amount = c.billing * ran * std::pow(d, ran) * c.usage_factor;
+    Charge(tree, c.account, c.user, amount);
+  }
+  if (now > last_update_) last_update_ = now;
+}
+
+void UsageLedger::Charge(const AccountTree& tree, const AccountName& account,
+                         const UserName& user, double billing_seconds) {
+  int32_t index = tree.FindUser(account, user);
+  if (index == AccountTree::kNone) {
+    // The user is not (yet) in the tree: charge the user key directly, then the account path.
+    usage_[{account, user}] += billing_seconds;
+    index = tree.FindAccount(account);
+    if (index == AccountTree::kNone) {
+      usage_[{account, UserName()}] += billing_seconds;
+      index = AccountTree::kRoot;
+    }
+  }
+  AddAlongPath(tree, index, billing_seconds);
+}
+
+void UsageLedger::AddAlongPath(const AccountTree& tree, int32_t index, double amount) {
+  for (int32_t i : tree.PathToRoot(index)) {
+    const AccountTree::Association& a = tree.at(i);
+    usage_[{a.account, a.user}] += amount;
+  }
+}
+
+double UsageLedger::Usage(const AssociationKey& key) const {
+  auto it = usage_.find(key);
+  return it == usage_.end() ? 0.0 : it->second;
+}
+
+void UsageLedger::Set(const AssociationKey& key, double usage) { usage_[key] = usage; }
+
+std::vector<std::pair<AccountName, UserName>> UsageLedger::UsersWithUsage() const {
+  std::vector<std::pair<AccountName, UserName>> users;
+  for (const auto& [key, value] : usage_) {
+    if (!key.user.empty()) users.emplace_back(key.account, key.user);
+  }
+  return users;
+}
+
+}  // namespace fairway::core

@@ -1,0 +1,206 @@
+#include "core/fair_share.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "tests/testing/builders.h"
+
+namespace fairway::core {
+namespace {
+
+using testing::AccountBuilder;
+using testing::T;
+
+AccountName A(const char* s) { return AccountName(s); }
+UserName U(const char* s) { return UserName(s); }
+
+std::vector<Account> TwoAccounts() {
+  return {AccountBuilder("A").Shares(1).User("a1").User("a2").Build(),
+          AccountBuilder("B").Shares(1).User("b1").User("b2").Build()};
+}
+
+// slurm-semantics.md §2 example: A (usage 300: a1 300, a2 0), B (usage 100: b1 100, b2 0).
+// LF_A = 0.5/0.75 = 0.67, LF_B = 0.5/0.25 = 2 -> b2, b1, a2, a1 -> 1.0, 0.75, 0.5, 0.25.
+TEST(FairTreeTest, ReproducesReferenceExample) {
+  std::vector<Account> accounts = TwoAccounts();
+  AccountTree tree = AccountTree::Build(accounts);
+  UsageLedger ledger;
+  ledger.Charge(tree, A("A"), U("a1"), 300);
+  ledger.Charge(tree, A("B"), U("b1"), 100);
+  FairShareTable table = ComputeFairShare(tree, ledger, FairShareConfig{});
+  EXPECT_DOUBLE_EQ(table.Factor(A("B"), U("b2")), 1.0);
+  EXPECT_DOUBLE_EQ(table.Factor(A("B"), U("b1")), 0.75);
+  EXPECT_DOUBLE_EQ(table.Factor(A("A"), U("a2")), 0.5);
+  EXPECT_DOUBLE_EQ(table.Factor(A("A"), U("a1")), 0.25);
+}
+
+TEST(FairTreeTest, SshareColumnsWithinLevel) {
+  std::vector<Account> accounts = TwoAccounts();
+  AccountTree tree = AccountTree::Build(accounts);
+  UsageLedger ledger;
+  ledger.Charge(tree, A("A"), U("a1"), 300);
+  ledger.Charge(tree, A("B"), U("b1"), 100);
+  FairShareTable table = ComputeFairShare(tree, ledger, FairShareConfig{});
+  const auto& rows = table.rows();
+  ASSERT_EQ(rows.size(), 7u);  // root, A, a1, a2, B, b1, b2
+  EXPECT_EQ(rows[0].account.str(), "root");
+  EXPECT_EQ(rows[1].account.str(), "A");
+  EXPECT_TRUE(rows[1].user.empty());
+  EXPECT_DOUBLE_EQ(rows[1].norm_shares, 0.5);
+  EXPECT_DOUBLE_EQ(rows[1].effective_usage, 0.75);
+  EXPECT_NEAR(rows[1].level_fs, 0.5 / 0.75, 1e-12);
+  EXPECT_DOUBLE_EQ(rows[1].raw_usage, 300);
+  EXPECT_EQ(rows[2].user.str(), "a1");
+  EXPECT_DOUBLE_EQ(rows[2].effective_usage, 1.0);
+  EXPECT_TRUE(std::isinf(rows[3].level_fs));
+}
+
+TEST(FairTreeTest, TiedUsersShareARankAndTheNextSkips) {
+  std::vector<Account> accounts = {
+      AccountBuilder("A").User("u1").User("u2").User("u3").Build()};
+  AccountTree tree = AccountTree::Build(accounts);
+  UsageLedger ledger;
+  ledger.Charge(tree, A("A"), U("u3"), 10);
+  FairShareTable table = ComputeFairShare(tree, ledger, FairShareConfig{});
+  // u1 and u2 have no usage (LF inf, tied) -> both 3/3; u3 gets rank 1 -> 1/3.
+  EXPECT_DOUBLE_EQ(table.Factor(A("A"), U("u1")), 1.0);
+  EXPECT_DOUBLE_EQ(table.Factor(A("A"), U("u2")), 1.0);
+  EXPECT_DOUBLE_EQ(table.Factor(A("A"), U("u3")), 1.0 / 3);
+}
+
+TEST(FairTreeTest, UnderservedAccountOutranksEveryUserOfOverservedSibling) {
+  std::vector<Account> accounts = {
+      AccountBuilder("big").Shares(3).User("x1").User("x2").Build(),
+      AccountBuilder("small").Shares(1).User("y1").Build()};
+  AccountTree tree = AccountTree::Build(accounts);
+  UsageLedger ledger;
+  // big: 3/4 shares, 50% usage -> LF 1.5; small: 1/4 shares, 50% usage -> LF 0.5.
+  ledger.Charge(tree, A("big"), U("x1"), 500);
+  ledger.Charge(tree, A("small"), U("y1"), 500);
+  FairShareTable table = ComputeFairShare(tree, ledger, FairShareConfig{});
+  EXPECT_GT(table.Factor(A("big"), U("x1")), table.Factor(A("small"), U("y1")));
+  EXPECT_DOUBLE_EQ(table.Factor(A("big"), U("x2")), 1.0);
+  EXPECT_DOUBLE_EQ(table.Factor(A("big"), U("x1")), 2.0 / 3);
+  EXPECT_DOUBLE_EQ(table.Factor(A("small"), U("y1")), 1.0 / 3);
+}
+
+TEST(FairTreeTest, TiedSiblingAccountsMergeTheirChildren) {
+  std::vector<Account> accounts = {AccountBuilder("A").User("a1").User("a2").Build(),
+                                   AccountBuilder("B").User("b1").Build()};
+  AccountTree tree = AccountTree::Build(accounts);
+  UsageLedger ledger;
+  ledger.Charge(tree, A("A"), U("a1"), 100);
+  ledger.Charge(tree, A("B"), U("b1"), 100);
+  // A and B tie (LF 1), so their children are ranked together: a2 (LF inf), b1 (1/1 shares over
+  // 1/1 usage = 1), a1 (1/2 over 1/1 = 0.5). Without the merge all of A would precede B.
+  FairShareTable table = ComputeFairShare(tree, ledger, FairShareConfig{});
+  EXPECT_DOUBLE_EQ(table.Factor(A("A"), U("a2")), 1.0);
+  EXPECT_DOUBLE_EQ(table.Factor(A("B"), U("b1")), 2.0 / 3);
+  EXPECT_DOUBLE_EQ(table.Factor(A("A"), U("a1")), 1.0 / 3);
+}
+
+TEST(FairTreeTest, SubAccountsRankDepthFirst) {
+  std::vector<Account> accounts = {
+      AccountBuilder("phys").User("p1").Build(),
+      AccountBuilder("astro").Parent("phys").User("s1").Build(),
+      AccountBuilder("chem").User("c1").Build()};
+  AccountTree tree = AccountTree::Build(accounts);
+  UsageLedger ledger;
+  ledger.Charge(tree, A("chem"), U("c1"), 900);
+  ledger.Charge(tree, A("phys"), U("p1"), 50);
+  ledger.Charge(tree, A("astro"), U("s1"), 50);
+  FairShareTable table = ComputeFairShare(tree, ledger, FairShareConfig{});
+  // phys is under-served -> all its users (p1, s1) rank above c1.
+  double p1 = table.Factor(A("phys"), U("p1"));
+  double s1 = table.Factor(A("astro"), U("s1"));
+  double c1 = table.Factor(A("chem"), U("c1"));
+  EXPECT_GT(p1, c1);
+  EXPECT_GT(s1, c1);
+  EXPECT_DOUBLE_EQ(c1, 1.0 / 3);
+}
+
+TEST(ClassicFairShareTest, FollowsTheFormula) {
+  std::vector<Account> accounts = {AccountBuilder("A").Shares(3).User("a1").User("a2").Build(),
+                                   AccountBuilder("B").Shares(1).User("b1").Build()};
+  AccountTree tree = AccountTree::Build(accounts);
+  UsageLedger ledger;
+  ledger.Charge(tree, A("A"), U("a1"), 600);
+  ledger.Charge(tree, A("B"), U("b1"), 400);
+  FairShareConfig config;
+  config.algorithm = FairShareAlgorithm::kClassic;
+  FairShareTable table = ComputeFairShare(tree, ledger, config);
+  // A: S = 0.75, UE = 0.6 -> F = 2^-(0.8).
+  // a1: S = 0.75 * 0.5 = 0.375; UN = 0.6; UE = 0.6 + (0.6 - 0.6) * 0.5 = 0.6 -> 2^-(1.6).
+  // a2: S = 0.375; UN = 0; UE = 0 + (0.6 - 0) * 0.5 = 0.3 -> 2^-(0.8).
+  // b1: S = 0.25; UN = 0.4; UE = 0.4 + (0.4 - 0.4) * 1 = 0.4 -> 2^-(1.6).
+  EXPECT_NEAR(table.Factor(A("A"), U("a1")), std::pow(2.0, -1.6), 1e-12);
+  EXPECT_NEAR(table.Factor(A("A"), U("a2")), std::pow(2.0, -0.8), 1e-12);
+  EXPECT_NEAR(table.Factor(A("B"), U("b1")), std::pow(2.0, -1.6), 1e-12);
+  config.dampening_factor = 2;
+  FairShareTable damped = ComputeFairShare(tree, ledger, config);
+  EXPECT_NEAR(damped.Factor(A("A"), U("a1")), std::pow(2.0, -0.8), 1e-12);
+}
+
+TEST(ClassicFairShareTest, NoUsageMeansFactorOne) {
+  std::vector<Account> accounts = TwoAccounts();
+  AccountTree tree = AccountTree::Build(accounts);
+  FairShareConfig config;
+  config.algorithm = FairShareAlgorithm::kClassic;
+  FairShareTable table = ComputeFairShare(tree, UsageLedger(), config);
+  EXPECT_DOUBLE_EQ(table.Factor(A("A"), U("a1")), 1.0);
+}
+
+TEST(UsageLedgerTest, ChargesUpTheTree) {
+  std::vector<Account> accounts = {AccountBuilder("phys").User("p").Build(),
+                                   AccountBuilder("astro").Parent("phys").User("s").Build()};
+  AccountTree tree = AccountTree::Build(accounts);
+  UsageLedger ledger;
+  ledger.Charge(tree, A("astro"), U("s"), 10);
+  EXPECT_DOUBLE_EQ(ledger.Usage({A("astro"), U("s")}), 10);
+  EXPECT_DOUBLE_EQ(ledger.Usage({A("astro"), UserName()}), 10);
+  EXPECT_DOUBLE_EQ(ledger.Usage({A("phys"), UserName()}), 10);
+  EXPECT_DOUBLE_EQ(ledger.RootUsage(), 10);
+  EXPECT_DOUBLE_EQ(ledger.Usage({A("phys"), U("p")}), 0);
+}
+
+TEST(UsageLedgerTest, HalvesAfterOneHalfLife) {
+  std::vector<Account> accounts = {AccountBuilder("A").User("u").Build()};
+  AccountTree tree = AccountTree::Build(accounts);
+  UsageLedger ledger(T(0));
+  ledger.Charge(tree, A("A"), U("u"), 1000);
+  Seconds half_life(7 * 86400);
+  // Slurm's d = 1 - 0.693/hl gives d^hl = 0.50000... within 1e-4.
+  ledger.Advance(T(7 * 86400), half_life, tree, {});
+  EXPECT_NEAR(ledger.Usage({A("A"), U("u")}), 500, 0.1);
+  EXPECT_EQ(ledger.last_update(), T(7 * 86400));
+}
+
+TEST(UsageLedgerTest, NewUsageIsScaledByDecayOfItsInterval) {
+  std::vector<Account> accounts = {AccountBuilder("A").User("u").Build()};
+  AccountTree tree = AccountTree::Build(accounts);
+  UsageLedger ledger(T(0));
+  Seconds half_life(3600);
+  UsageCharge charge{A("A"), U("u"), 8.0, 0.5, Seconds(300)};
+  ledger.Advance(T(300), half_life, tree, {charge});
+  double d = 1 - 0.693 / 3600;
+  EXPECT_NEAR(ledger.Usage({A("A"), U("u")}), 8.0 * 300 * std::pow(d, 300) * 0.5, 1e-9);
+}
+
+TEST(UsageLedgerTest, ZeroHalfLifeMeansNoDecay) {
+  std::vector<Account> accounts = {AccountBuilder("A").User("u").Build()};
+  AccountTree tree = AccountTree::Build(accounts);
+  UsageLedger ledger(T(0));
+  ledger.Charge(tree, A("A"), U("u"), 100);
+  ledger.Advance(T(1000000), Seconds(0), tree, {});
+  EXPECT_DOUBLE_EQ(ledger.Usage({A("A"), U("u")}), 100);
+}
+
+TEST(BillingTest, SumsWeightedResourcesPerNode) {
+  BillingWeights w{1.0, 0.25, 2.0};
+  Resources per_node{4000, 8 * testing::kGiB, 2};
+  EXPECT_DOUBLE_EQ(BillingOf(per_node, 3, w), 3 * (4 + 2 + 4));
+}
+
+}  // namespace
+}  // namespace fairway::core
