@@ -1,0 +1,155 @@
+#include "sim/sim_report.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+
+namespace fairway::sim {
+
+SimReport BuildReport(const Workload& workload, const SimResult& result,
+                      const std::string& policy) {
+  SimReport r;
+  r.workload = workload.name;
+  r.policy = policy;
+  r.jobs = static_cast<int64_t>(result.jobs.size());
+  r.impossible = static_cast<int64_t>(workload.impossible.size());
+  r.never_started = result.never_started;
+  r.cycles = result.cycles;
+
+  double capacity_gpus = 0;
+  double capacity_cpus = 0;
+  for (const core::Node& n : result.nodes) {
+    capacity_gpus += static_cast<double>(n.allocatable.gpus);
+    capacity_cpus += static_cast<double>(n.allocatable.cpu_millis) / 1000.0;
+  }
+  bool gpus = capacity_gpus > 0;
+  r.utilization_unit = gpus ? "GPU" : "CPU";
+  auto amount = [&](const JobOutcome& j) {
+    double per = gpus ? static_cast<double>(j.per_node.gpus)
+                      : static_cast<double>(j.per_node.cpu_millis) / 1000.0;
+    return per * j.nodes;
+  };
+  if (result.jobs.empty()) return r;
+
+  int64_t first_submit = result.jobs.front().submit_s;
+  int64_t last_end = result.jobs.front().end_s;
+  double wait_sum = 0;
+  double slowdown_sum = 0;
+  double used_total = 0;
+  struct Acc {
+    int64_t jobs = 0;
+    double wait = 0;
+    double used = 0;
+  };
+  std::map<std::string, Acc> per_account;
+  for (const JobOutcome& j : result.jobs) {
+    first_submit = std::min(first_submit, j.submit_s);
+    last_end = std::max(last_end, j.end_s);
+    double wait = static_cast<double>(j.start_s - j.submit_s);
+    double run = static_cast<double>(j.end_s - j.start_s);
+    wait_sum += wait;
+    slowdown_sum += std::max(1.0, (wait + run) / std::max(run, 10.0));
+    double used = amount(j) * run;
+    used_total += used;
+    Acc& a = per_account[j.account];
+    a.jobs += 1;
+    a.wait += wait;
+    a.used += used;
+  }
+  double n = static_cast<double>(result.jobs.size());
+  r.mean_wait_s = wait_sum / n;
+  r.mean_bounded_slowdown = slowdown_sum / n;
+  r.makespan_s = last_end - first_submit;
+  double capacity = gpus ? capacity_gpus : capacity_cpus;
+  if (r.makespan_s > 0 && capacity > 0) {
+    r.utilization = used_total / (capacity * static_cast<double>(r.makespan_s));
+  }
+
+  std::map<std::string, uint32_t> shares;
+  for (const auto& [name, s] : result.account_shares) shares[name] = s;
+  double total_shares = 0;
+  for (const auto& [name, a] : per_account) total_shares += shares.count(name) ? shares[name] : 1;
+  double sum = 0;
+  double sum_sq = 0;
+  for (const auto& [name, a] : per_account) {
+    AccountReport ar;
+    ar.account = name;
+    ar.jobs = a.jobs;
+    ar.mean_wait_s = a.wait / static_cast<double>(a.jobs);
+    ar.used_share = used_total > 0 ? a.used / used_total : 0;
+    ar.configured_share = (shares.count(name) ? shares[name] : 1) / total_shares;
+    double x = ar.configured_share > 0 ? ar.used_share / ar.configured_share : 0;
+    sum += x;
+    sum_sq += x * x;
+    r.accounts.push_back(ar);
+  }
+  if (sum_sq > 0) r.jain_fairness = sum * sum / (static_cast<double>(r.accounts.size()) * sum_sq);
+  return r;
+}
+
+std::string FormatReportText(const SimReport& r) {
+  std::string out;
+  char line[256];
+  std::snprintf(line, sizeof(line), "workload              %s\npolicy                %s\n",
+                r.workload.c_str(), r.policy.c_str());
+  out += line;
+  std::snprintf(line, sizeof(line),
+                "jobs                  %lld finished, %lld impossible, %lld never started\n",
+                static_cast<long long>(r.jobs), static_cast<long long>(r.impossible),
+                static_cast<long long>(r.never_started));
+  out += line;
+  std::snprintf(line, sizeof(line), "scheduling cycles     %lld\n",
+                static_cast<long long>(r.cycles));
+  out += line;
+  std::snprintf(line, sizeof(line), "mean wait             %.1f s\n", r.mean_wait_s);
+  out += line;
+  std::snprintf(line, sizeof(line), "mean bounded slowdown %.2f\n", r.mean_bounded_slowdown);
+  out += line;
+  std::snprintf(line, sizeof(line), "%s utilization       %.3f\n", r.utilization_unit.c_str(),
+                r.utilization);
+  out += line;
+  std::snprintf(line, sizeof(line), "makespan              %lld s\n",
+                static_cast<long long>(r.makespan_s));
+  out += line;
+  std::snprintf(line, sizeof(line), "Jain fairness index   %.3f (used share / configured share)\n",
+                r.jain_fairness);
+  out += line;
+  out += "\nACCOUNT              JOBS   MEAN_WAIT_S  USED_SHARE  CONFIGURED_SHARE\n";
+  for (const AccountReport& a : r.accounts) {
+    std::snprintf(line, sizeof(line), "%-18s %6lld %13.1f %11.3f %17.3f\n", a.account.c_str(),
+                  static_cast<long long>(a.jobs), a.mean_wait_s, a.used_share,
+                  a.configured_share);
+    out += line;
+  }
+  return out;
+}
+
+std::string FormatReportJson(const SimReport& r) {
+  nlohmann::ordered_json j;
+  j["workload"] = r.workload;
+  j["policy"] = r.policy;
+  j["jobs"] = r.jobs;
+  j["impossible"] = r.impossible;
+  j["neverStarted"] = r.never_started;
+  j["cycles"] = r.cycles;
+  j["meanWaitSeconds"] = r.mean_wait_s;
+  j["meanBoundedSlowdown"] = r.mean_bounded_slowdown;
+  j["utilization"] = r.utilization;
+  j["utilizationUnit"] = r.utilization_unit;
+  j["makespanSeconds"] = r.makespan_s;
+  j["jainFairness"] = r.jain_fairness;
+  nlohmann::ordered_json accounts = nlohmann::ordered_json::array();
+  for (const AccountReport& a : r.accounts) {
+    accounts.push_back({{"account", a.account},
+                        {"jobs", a.jobs},
+                        {"meanWaitSeconds", a.mean_wait_s},
+                        {"usedShare", a.used_share},
+                        {"configuredShare", a.configured_share}});
+  }
+  j["accounts"] = accounts;
+  return j.dump(2) + "\n";
+}
+
+}  // namespace fairway::sim

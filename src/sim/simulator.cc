@@ -1,0 +1,181 @@
+#include "sim/simulator.h"
+
+#include <algorithm>
+#include <limits>
+#include <map>
+#include <queue>
+
+#include "core/account_tree.h"
+#include "core/cycle.h"
+#include "core/usage_ledger.h"
+
+namespace fairway::sim {
+namespace {
+
+using core::Seconds;
+using core::Timestamp;
+
+Timestamp At(int64_t s) { return Timestamp(Seconds(s)); }
+
+core::Job ToCoreJob(const SimJob& s) {
+  core::Job j;
+  j.id.value = s.id;
+  j.key = std::to_string(s.id);
+  j.user = core::UserName(s.user);
+  j.account = core::AccountName(s.account);
+  j.node_count = s.nodes;
+  j.per_node = s.per_node;
+  if (s.limit_s > 0) j.time_limit = Seconds(s.limit_s);
+  j.submit_time = At(s.submit_s);
+  return j;
+}
+
+// Running job bookkeeping beside its core::Job in the cluster's running list.
+struct Running {
+  size_t workload_index;
+  int64_t start_s;
+  int64_t end_s;
+};
+
+class Simulation {
+ public:
+  Simulation(const Workload& workload, const SimOptions& options)
+      : workload_(workload), options_(options) {
+    cluster_.nodes = workload.nodes;
+    cluster_.partitions = options.partitions;
+    if (cluster_.partitions.empty()) {
+      core::Partition batch;
+      batch.name = core::PartitionName("batch");
+      batch.is_default = true;
+      cluster_.partitions.push_back(batch);
+    }
+    cluster_.accounts = workload.accounts;
+    for (core::Account& a : cluster_.accounts) {
+      for (const auto& [name, shares] : options.account_shares) {
+        if (a.name.str() == name) a.shares = shares;
+      }
+    }
+    tree_ = core::AccountTree::Build(cluster_.accounts);
+  }
+
+  SimResult Run() {
+    size_t limit = options_.max_jobs == 0 ? workload_.jobs.size()
+                                          : std::min(options_.max_jobs, workload_.jobs.size());
+    size_t next_arrival = 0;
+    if (limit > 0) ledger_.set_last_update(At(workload_.jobs[0].submit_s));
+    while (next_arrival < limit || !running_.empty()) {
+      int64_t now = std::numeric_limits<int64_t>::max();
+      if (next_arrival < limit) now = workload_.jobs[next_arrival].submit_s;
+      for (const Running& r : running_) now = std::min(now, r.end_s);
+      ChargeUsage(now);
+      FinishJobsEndingAt(now);
+      while (next_arrival < limit && workload_.jobs[next_arrival].submit_s == now) {
+        pending_.push_back(ToCoreJob(workload_.jobs[next_arrival]));
+        pending_index_.push_back(next_arrival);
+        ++next_arrival;
+      }
+      Schedule(now);
+    }
+    result_.never_started = static_cast<int64_t>(pending_.size());
+    result_.nodes = workload_.nodes;
+    result_.final_fair_share =
+        core::ComputeFairShare(tree_, ledger_, options_.config.fair_share);
+    for (const core::Account& a : cluster_.accounts) {
+      result_.account_shares.emplace_back(a.name.str(), a.shares);
+    }
+    return std::move(result_);
+  }
+
+ private:
+  // Adds the usage of every running job since the ledger's last update, decayed, up to `now`.
+  void ChargeUsage(int64_t now) {
+    std::vector<core::UsageCharge> charges;
+    int64_t last = ledger_.last_update().time_since_epoch().count();
+    for (size_t i = 0; i < running_.size(); ++i) {
+      const core::Job& j = cluster_.running[i];
+      int64_t from = std::max(last, running_[i].start_s);
+      int64_t to = std::min(now, running_[i].end_s);
+      if (to <= from) continue;
+      double billing = core::BillingOf(j.per_node, j.node_count, options_.config.fair_share.billing);
+      charges.push_back({j.account, j.user, billing, 1.0, Seconds(to - from)});
+    }
+    ledger_.Advance(At(now), options_.config.fair_share.decay_half_life, tree_, charges);
+  }
+
+  void FinishJobsEndingAt(int64_t now) {
+    size_t kept = 0;
+    for (size_t i = 0; i < running_.size(); ++i) {
+      if (running_[i].end_s <= now) {
+        const SimJob& s = workload_.jobs[running_[i].workload_index];
+        result_.jobs.push_back({s.id, s.account, s.submit_s, running_[i].start_s,
+                                running_[i].end_s, s.run_s, s.nodes, s.per_node});
+        continue;
+      }
+      if (kept != i) {
+        running_[kept] = running_[i];
+        cluster_.running[kept] = std::move(cluster_.running[i]);
+      }
+      ++kept;
+    }
+    running_.resize(kept);
+    cluster_.running.resize(kept);
+  }
+
+  void Schedule(int64_t now) {
+    if (pending_.empty()) return;
+    core::CycleInput in;
+    in.now = At(now);
+    in.cluster = &cluster_;
+    in.pending = &pending_;
+    in.config = &options_.config;
+    in.usage = &ledger_;
+    core::CycleResult decisions = core::RunCycle(in);
+    ++result_.cycles;
+    if (decisions.started.empty()) return;
+    std::vector<bool> started(pending_.size(), false);
+    for (const core::StartDecision& d : decisions.started) {
+      started[d.pending_index] = true;
+      core::Job job = pending_[d.pending_index];
+      job.state = core::JobState::kRunning;
+      job.start_time = At(now);
+      job.allocated_nodes = d.nodes;
+      job.running_partition = d.partition;
+      size_t index = pending_index_[d.pending_index];
+      running_.push_back({index, now, now + workload_.jobs[index].run_s});
+      cluster_.running.push_back(std::move(job));
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < pending_.size(); ++i) {
+      if (started[i]) continue;
+      if (kept != i) {
+        pending_[kept] = std::move(pending_[i]);
+        pending_index_[kept] = pending_index_[i];
+      }
+      ++kept;
+    }
+    pending_.resize(kept);
+    pending_index_.resize(kept);
+  }
+
+  const Workload& workload_;
+  const SimOptions& options_;
+  core::ClusterState cluster_;
+  core::AccountTree tree_;
+  core::UsageLedger ledger_;
+  std::vector<core::Job> pending_;
+  std::vector<size_t> pending_index_;  // workload index of each pending job
+  std::vector<Running> running_;       // parallel to cluster_.running
+  SimResult result_;
+};
+
+}  // namespace
+
+StatusOr<SimResult> RunSimulation(const Workload& workload, const SimOptions& options) {
+  Status valid = core::ValidateSchedulerConfig(options.config);
+  if (!valid.ok()) return valid.WithContext("simulation settings");
+  if (workload.nodes.empty()) return InvalidArgumentError("the simulated cluster has no nodes");
+  Simulation sim(workload, options);
+  return sim.Run();
+}
+
+}  // namespace fairway::sim
