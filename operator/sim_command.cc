@@ -1,12 +1,158 @@
+// fairway sim: replay a workload through the scheduling core (src/sim).
 #include <cstdio>
+#include <string>
 
+#include "common/status_macros.h"
+#include "config/scheduler_settings.h"
 #include "operator/commands.h"
+#include "operator/flags.h"
+#include "sim/builtin_scenario.h"
+#include "sim/rlsched_compat.h"
+#include "sim/sim_report.h"
+#include "sim/simulator.h"
+#include "sim/workload.h"
 
 namespace fairway::cli {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: fairway sim [flags]\n"
+    "\n"
+    "Replays a workload through Fairway's scheduling core on a virtual clock and prints a\n"
+    "report. Without --trace it runs the built-in GPU scenario.\n"
+    "\n"
+    "  --trace PATH          SWF trace (.swf or .swf.gz) or Philly CSV (.csv)\n"
+    "  --settings PATH       scheduler settings YAML (priority weights, fair share)\n"
+    "  --nodes N             Philly: cluster of N nodes (default 64)\n"
+    "  --gpus-per-node G     Philly: GPUs per node (default 8)\n"
+    "  --node-list PATH      Philly: cluster from the Alibaba node list CSV instead\n"
+    "  --max-jobs N          replay only the first N jobs\n"
+    "  --compat POLICY       RLScheduler protocol instead: fcfs, sjf or f1 (SWF only)\n"
+    "  --backfill            with --compat: the protocol's simplified EASY backfill\n"
+    "  --json                print the report as JSON\n";
+
+bool EndsWith(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+StatusOr<sim::Workload> LoadWorkload(const Flags& flags) {
+  std::optional<std::string> trace = flags.Get("trace");
+  if (!trace.has_value()) return sim::BuiltinGpuScenario();
+  if (EndsWith(*trace, ".csv")) {
+    FAIRWAY_ASSIGN_OR_RETURN(sim::PhillyTrace philly, sim::ReadPhillyCsv(*trace));
+    std::vector<core::Node> nodes;
+    if (std::optional<std::string> list = flags.Get("node-list")) {
+      FAIRWAY_ASSIGN_OR_RETURN(sim::NodeList node_list, sim::ReadNodeListCsv(*list));
+      nodes = sim::NodesFromList(node_list);
+    } else {
+      FAIRWAY_ASSIGN_OR_RETURN(int64_t count, flags.GetInt("nodes", 64));
+      FAIRWAY_ASSIGN_OR_RETURN(int64_t gpus, flags.GetInt("gpus-per-node", 8));
+      if (count <= 0 || gpus <= 0) {
+        return InvalidArgumentError("--nodes and --gpus-per-node must be positive");
+      }
+      nodes = sim::UniformNodes(count, {gpus * 8000, gpus * 64LL * 1024 * 1024 * 1024, gpus});
+    }
+    return sim::WorkloadFromPhilly(philly, std::move(nodes));
+  }
+  FAIRWAY_ASSIGN_OR_RETURN(sim::SwfTrace swf, sim::ReadSwfFile(*trace));
+  return sim::WorkloadFromSwf(swf);
+}
+
+int RunCompat(const Flags& flags) {
+  std::optional<std::string> trace = flags.Get("trace");
+  if (!trace.has_value()) {
+    std::fprintf(stderr, "fairway sim: --compat needs --trace with an SWF file\n");
+    return 2;
+  }
+  StatusOr<sim::CompatPolicy> policy = sim::ParseCompatPolicy(*flags.Get("compat"));
+  if (!policy.ok()) {
+    std::fprintf(stderr, "fairway sim: %s\n", policy.status().ToString().c_str());
+    return 2;
+  }
+  StatusOr<sim::SwfTrace> swf = sim::ReadSwfFile(*trace);
+  if (!swf.ok()) {
+    std::fprintf(stderr, "fairway sim: %s\n", swf.status().ToString().c_str());
+    return 1;
+  }
+  bool backfill = flags.Has("backfill");
+  StatusOr<sim::CompatResult> result = sim::RunCompatWindows(*swf, *policy, backfill);
+  if (!result.ok()) {
+    std::fprintf(stderr, "fairway sim: %s\n", result.status().ToString().c_str());
+    return 1;
+  }
+  std::string name = std::string(sim::CompatPolicyName(*policy)) + (backfill ? "+backfill" : "");
+  if (flags.Has("json")) {
+    std::printf("{\"trace\": \"%s\", \"policy\": \"%s\", \"meanBoundedSlowdown\": %.4f, "
+                "\"utilization\": %.4f}\n",
+                trace->c_str(), name.c_str(), result->avg_bounded_slowdown,
+                result->avg_utilization);
+  } else {
+    std::printf("RLScheduler protocol, %zu windows of %lld jobs\npolicy %s: mean bounded "
+                "slowdown %.2f, utilization %.3f\n",
+                result->windows.size(), static_cast<long long>(sim::kCompatWindowJobs),
+                name.c_str(), result->avg_bounded_slowdown, result->avg_utilization);
+  }
+  return 0;
+}
+
+}  // namespace
 
 int RunSimCommand(const std::vector<std::string>& args) {
-  std::fprintf(stderr, "fairway sim: the simulator is being built\n");
-  return 1;
+  StatusOr<Flags> flags =
+      Flags::Parse(args,
+                   {"trace", "settings", "nodes", "gpus-per-node", "node-list", "max-jobs",
+                    "compat"},
+                   {"backfill", "json", "help"});
+  if (!flags.ok()) {
+    std::fprintf(stderr, "fairway sim: %s\n\n%s", flags.status().message().c_str(), kUsage);
+    return 2;
+  }
+  if (flags->Has("help")) {
+    std::printf("%s", kUsage);
+    return 0;
+  }
+  if (flags->Has("compat")) return RunCompat(*flags);
+  if (flags->Has("backfill")) {
+    std::fprintf(stderr, "fairway sim: --backfill applies to --compat runs\n");
+    return 2;
+  }
+
+  sim::SimOptions options;
+  if (std::optional<std::string> settings = flags->Get("settings")) {
+    StatusOr<core::SchedulerConfig> config = config::LoadSchedulerSettingsFile(*settings);
+    if (!config.ok()) {
+      std::fprintf(stderr, "fairway sim: %s\n", config.status().ToString().c_str());
+      return 1;
+    }
+    options.config = *config;
+  }
+  StatusOr<int64_t> max_jobs = flags->GetInt("max-jobs", 0);
+  if (!max_jobs.ok() || *max_jobs < 0) {
+    std::fprintf(stderr, "fairway sim: --max-jobs must be a non-negative integer\n");
+    return 2;
+  }
+  options.max_jobs = static_cast<size_t>(*max_jobs);
+
+  StatusOr<sim::Workload> workload = LoadWorkload(*flags);
+  if (!workload.ok()) {
+    std::fprintf(stderr, "fairway sim: %s\n", workload.status().ToString().c_str());
+    return 1;
+  }
+  for (const sim::ImpossibleJob& j : workload->impossible) {
+    std::fprintf(stderr, "fairway sim: job %llu (line %lld) can never run: %s\n",
+                 static_cast<unsigned long long>(j.id), static_cast<long long>(j.line),
+                 j.why.c_str());
+  }
+  StatusOr<sim::SimResult> result = sim::RunSimulation(*workload, options);
+  if (!result.ok()) {
+    std::fprintf(stderr, "fairway sim: %s\n", result.status().ToString().c_str());
+    return 1;
+  }
+  sim::SimReport report = sim::BuildReport(*workload, *result, "fairway (main scheduler)");
+  std::string text =
+      flags->Has("json") ? sim::FormatReportJson(report) : sim::FormatReportText(report);
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  return 0;
 }
 
 }  // namespace fairway::cli

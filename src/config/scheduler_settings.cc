@@ -1,0 +1,199 @@
+#include "config/scheduler_settings.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "api/time_limit.h"
+#include "common/status_macros.h"
+
+namespace fairway::config {
+namespace {
+
+// A mapping node under `path`: checks its keys against `allowed`.
+Status CheckKeys(const YAML::Node& node, const std::string& path,
+                 const std::set<std::string>& allowed) {
+  if (!node.IsMap()) return InvalidArgumentError("must be a mapping", path);
+  for (const auto& entry : node) {
+    std::string key = entry.first.as<std::string>();
+    if (allowed.count(key) == 0) {
+      std::string list;
+      for (const std::string& a : allowed) list += (list.empty() ? "" : ", ") + a;
+      return InvalidArgumentError("unknown key \"" + key + "\" (accepted: " + list + ")",
+                                  path.empty() ? key : path + "." + key);
+    }
+  }
+  return OkStatus();
+}
+
+std::string Join(const std::string& path, const std::string& key) {
+  return path.empty() ? key : path + "." + key;
+}
+
+Status ReadUint32(const YAML::Node& parent, const std::string& path, const std::string& key,
+                  uint32_t* out) {
+  YAML::Node n = parent[key];
+  if (!n) return OkStatus();
+  std::string field = Join(path, key);
+  if (!n.IsScalar()) return InvalidArgumentError("must be a non-negative integer", field);
+  int64_t value = 0;
+  if (!YAML::convert<int64_t>::decode(n, value) || value < 0 || value > 4294967295LL) {
+    return InvalidArgumentError(
+        "must be an integer from 0 to 4294967295, got \"" + n.Scalar() + "\"", field);
+  }
+  *out = static_cast<uint32_t>(value);
+  return OkStatus();
+}
+
+Status ReadDouble(const YAML::Node& parent, const std::string& path, const std::string& key,
+                  double* out) {
+  YAML::Node n = parent[key];
+  if (!n) return OkStatus();
+  std::string field = Join(path, key);
+  double value = 0;
+  if (!n.IsScalar() || !YAML::convert<double>::decode(n, value) || !std::isfinite(value)) {
+    return InvalidArgumentError("must be a number", field);
+  }
+  *out = value;
+  return OkStatus();
+}
+
+Status ReadBool(const YAML::Node& parent, const std::string& path, const std::string& key,
+                bool* out) {
+  YAML::Node n = parent[key];
+  if (!n) return OkStatus();
+  bool value = false;
+  if (!n.IsScalar() || !YAML::convert<bool>::decode(n, value)) {
+    return InvalidArgumentError("must be true or false", Join(path, key));
+  }
+  *out = value;
+  return OkStatus();
+}
+
+Status ReadDuration(const YAML::Node& parent, const std::string& path, const std::string& key,
+                    bool zero_allowed, core::Seconds* out) {
+  YAML::Node n = parent[key];
+  if (!n) return OkStatus();
+  std::string field = Join(path, key);
+  if (!n.IsScalar()) return InvalidArgumentError("must be a Slurm time string", field);
+  if (zero_allowed && n.Scalar() == "0") {
+    *out = core::Seconds(0);
+    return OkStatus();
+  }
+  StatusOr<api::TimeLimit> parsed = api::ParseTimeLimit(n.Scalar());
+  if (!parsed.ok()) return parsed.status().WithFieldPrefix(field);
+  if (parsed->unlimited()) {
+    return InvalidArgumentError("must be a finite duration such as 7-0 or 14-00:00:00", field);
+  }
+  *out = *parsed->limit;
+  return OkStatus();
+}
+
+template <typename Enum>
+Status ReadEnum(const YAML::Node& parent, const std::string& path, const std::string& key,
+                const std::vector<std::pair<std::string, Enum>>& values, Enum* out) {
+  YAML::Node n = parent[key];
+  if (!n) return OkStatus();
+  std::string accepted;
+  for (const auto& [name, value] : values) {
+    if (n.IsScalar() && n.Scalar() == name) {
+      *out = value;
+      return OkStatus();
+    }
+    accepted += (accepted.empty() ? "" : ", ") + name;
+  }
+  return InvalidArgumentError("must be one of: " + accepted, Join(path, key));
+}
+
+Status ParsePriority(const YAML::Node& node, core::PriorityConfig* p) {
+  const std::string path = "priority";
+  FAIRWAY_RETURN_IF_ERROR(
+      CheckKeys(node, path, {"weights", "maxAge", "favorSmall", "jobSizeBasis", "accrueAlways"}));
+  if (YAML::Node w = node["weights"]) {
+    const std::string wp = "priority.weights";
+    FAIRWAY_RETURN_IF_ERROR(CheckKeys(
+        w, wp, {"age", "fairShare", "jobSize", "partition", "qos", "assoc", "tresGpu"}));
+    FAIRWAY_RETURN_IF_ERROR(ReadUint32(w, wp, "age", &p->weights.age));
+    FAIRWAY_RETURN_IF_ERROR(ReadUint32(w, wp, "fairShare", &p->weights.fair_share));
+    FAIRWAY_RETURN_IF_ERROR(ReadUint32(w, wp, "jobSize", &p->weights.job_size));
+    FAIRWAY_RETURN_IF_ERROR(ReadUint32(w, wp, "partition", &p->weights.partition));
+    FAIRWAY_RETURN_IF_ERROR(ReadUint32(w, wp, "qos", &p->weights.qos));
+    FAIRWAY_RETURN_IF_ERROR(ReadUint32(w, wp, "assoc", &p->weights.assoc));
+    FAIRWAY_RETURN_IF_ERROR(ReadDouble(w, wp, "tresGpu", &p->weights.tres_gpu));
+  }
+  FAIRWAY_RETURN_IF_ERROR(ReadDuration(node, path, "maxAge", false, &p->max_age));
+  FAIRWAY_RETURN_IF_ERROR(ReadBool(node, path, "favorSmall", &p->favor_small));
+  FAIRWAY_RETURN_IF_ERROR(ReadBool(node, path, "accrueAlways", &p->accrue_always));
+  return ReadEnum<core::JobSizeBasis>(
+      node, path, "jobSizeBasis",
+      {{"nodesAndCpus", core::JobSizeBasis::kNodesAndCpus}, {"gpus", core::JobSizeBasis::kGpus}},
+      &p->job_size_basis);
+}
+
+Status ParseFairShare(const YAML::Node& node, core::FairShareConfig* f) {
+  const std::string path = "fairShare";
+  FAIRWAY_RETURN_IF_ERROR(
+      CheckKeys(node, path, {"algorithm", "decayHalfLife", "dampeningFactor", "billing"}));
+  FAIRWAY_RETURN_IF_ERROR(ReadEnum<core::FairShareAlgorithm>(
+      node, path, "algorithm",
+      {{"fairTree", core::FairShareAlgorithm::kFairTree},
+       {"classic", core::FairShareAlgorithm::kClassic}},
+      &f->algorithm));
+  FAIRWAY_RETURN_IF_ERROR(ReadDuration(node, path, "decayHalfLife", true, &f->decay_half_life));
+  FAIRWAY_RETURN_IF_ERROR(ReadDouble(node, path, "dampeningFactor", &f->dampening_factor));
+  if (YAML::Node b = node["billing"]) {
+    const std::string bp = "fairShare.billing";
+    FAIRWAY_RETURN_IF_ERROR(CheckKeys(b, bp, {"cpu", "memoryGiB", "gpu"}));
+    FAIRWAY_RETURN_IF_ERROR(ReadDouble(b, bp, "cpu", &f->billing.cpu_per_core));
+    FAIRWAY_RETURN_IF_ERROR(ReadDouble(b, bp, "memoryGiB", &f->billing.memory_per_gib));
+    FAIRWAY_RETURN_IF_ERROR(ReadDouble(b, bp, "gpu", &f->billing.gpu));
+  }
+  return OkStatus();
+}
+
+StatusOr<core::SchedulerConfig> ParseDocument(const YAML::Node& root) {
+  core::SchedulerConfig config;
+  if (!root || root.IsNull()) return config;
+  FAIRWAY_RETURN_IF_ERROR(CheckKeys(root, "", {"priority", "fairShare", "scheduler"}));
+  if (YAML::Node p = root["priority"]) FAIRWAY_RETURN_IF_ERROR(ParsePriority(p, &config.priority));
+  if (YAML::Node f = root["fairShare"]) {
+    FAIRWAY_RETURN_IF_ERROR(ParseFairShare(f, &config.fair_share));
+  }
+  if (YAML::Node s = root["scheduler"]) {
+    FAIRWAY_RETURN_IF_ERROR(CheckKeys(s, "scheduler", {"mainQueueDepth"}));
+    FAIRWAY_RETURN_IF_ERROR(ReadUint32(s, "scheduler", "mainQueueDepth", &config.main_queue_depth));
+  }
+  FAIRWAY_RETURN_IF_ERROR(core::ValidateSchedulerConfig(config));
+  return config;
+}
+
+}  // namespace
+
+StatusOr<core::SchedulerConfig> ParseSchedulerSettings(std::string_view yaml_text) {
+  // yaml-cpp reports syntax and conversion problems by throwing: this is the library edge.
+  try {
+    YAML::Node root = YAML::Load(std::string(yaml_text));
+    return ParseDocument(root);
+  } catch (const YAML::Exception& e) {
+    return InvalidArgumentError("settings are not valid YAML: line " +
+                                std::to_string(e.mark.line + 1) + ", column " +
+                                std::to_string(e.mark.column + 1) + ": " + e.msg);
+  } catch (const std::exception& e) {
+    return InvalidArgumentError(std::string("settings could not be read: ") + e.what());
+  }
+}
+
+StatusOr<core::SchedulerConfig> LoadSchedulerSettingsFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return NotFoundError("cannot open settings file \"" + path + "\"");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  StatusOr<core::SchedulerConfig> config = ParseSchedulerSettings(buffer.str());
+  if (!config.ok()) return config.status().WithContext(path);
+  return config;
+}
+
+}  // namespace fairway::config

@@ -1,0 +1,37 @@
+// The scheduler settings file (YAML) -> core::SchedulerConfig. One file configures the operator
+// (a ConfigMap) and the simulator alike. Every key is optional; an unknown key, a wrong type or
+// an out-of-range value is an error naming the key, so a typo never silently falls back to a
+// default. Durations use Slurm time formats ("7-0", "14-00:00:00", "30" minutes).
+//
+//   priority:
+//     weights: {age: 1000, fairShare: 10000, jobSize: 500, partition: 1000, qos: 2000, tresGpu: 0}
+//     maxAge: 7-0                 # PriorityMaxAge
+//     favorSmall: false           # PriorityFavorSmall
+//     jobSizeBasis: nodesAndCpus  # or gpus
+//     accrueAlways: false         # PriorityFlags=ACCRUE_ALWAYS
+//   fairShare:
+//     algorithm: fairTree         # or classic
+//     decayHalfLife: 7-0          # PriorityDecayHalfLife; 0 disables decay
+//     dampeningFactor: 1          # FairShareDampeningFactor (classic)
+//     billing: {cpu: 0, memoryGiB: 0, gpu: 1}   # TRESBillingWeights
+//   scheduler:
+//     mainQueueDepth: 0           # default_queue_depth; 0 = unlimited
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "core/config.h"
+
+namespace fairway::config {
+
+// Parses settings text. An empty document gives the defaults.
+StatusOr<core::SchedulerConfig> ParseSchedulerSettings(std::string_view yaml_text);
+
+// Reads and parses a settings file; errors name the file.
+StatusOr<core::SchedulerConfig> LoadSchedulerSettingsFile(const std::string& path);
+
+}  // namespace fairway::config

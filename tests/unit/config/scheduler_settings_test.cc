@@ -1,0 +1,94 @@
+#include "config/scheduler_settings.h"
+
+#include <gtest/gtest.h>
+
+namespace fairway::config {
+namespace {
+
+TEST(SchedulerSettingsTest, EmptyDocumentGivesDefaults) {
+  StatusOr<core::SchedulerConfig> c = ParseSchedulerSettings("");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->priority.max_age, core::Seconds(7 * 86400));
+  EXPECT_EQ(c->fair_share.algorithm, core::FairShareAlgorithm::kFairTree);
+}
+
+TEST(SchedulerSettingsTest, ReadsEveryKey) {
+  StatusOr<core::SchedulerConfig> c = ParseSchedulerSettings(R"(
+priority:
+  weights: {age: 1000, fairShare: 10000, jobSize: 500, partition: 1000, qos: 2000, tresGpu: 1.5}
+  maxAge: 14-0
+  favorSmall: true
+  jobSizeBasis: gpus
+  accrueAlways: true
+fairShare:
+  algorithm: classic
+  decayHalfLife: 0
+  dampeningFactor: 2
+  billing: {cpu: 0.5, memoryGiB: 0.25, gpu: 4}
+scheduler:
+  mainQueueDepth: 100
+)");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->priority.weights.age, 1000u);
+  EXPECT_EQ(c->priority.weights.fair_share, 10000u);
+  EXPECT_EQ(c->priority.weights.job_size, 500u);
+  EXPECT_DOUBLE_EQ(c->priority.weights.tres_gpu, 1.5);
+  EXPECT_EQ(c->priority.max_age, core::Seconds(14 * 86400));
+  EXPECT_TRUE(c->priority.favor_small);
+  EXPECT_EQ(c->priority.job_size_basis, core::JobSizeBasis::kGpus);
+  EXPECT_TRUE(c->priority.accrue_always);
+  EXPECT_EQ(c->fair_share.algorithm, core::FairShareAlgorithm::kClassic);
+  EXPECT_EQ(c->fair_share.decay_half_life, core::Seconds(0));
+  EXPECT_DOUBLE_EQ(c->fair_share.dampening_factor, 2);
+  EXPECT_DOUBLE_EQ(c->fair_share.billing.gpu, 4);
+  EXPECT_EQ(c->main_queue_depth, 100u);
+}
+
+struct BadCase {
+  const char* name;
+  const char* yaml;
+  const char* field;
+  const char* message_part;
+};
+
+TEST(SchedulerSettingsTest, RejectsBadSettingsNamingTheKey) {
+  const BadCase cases[] = {
+      {"typo", "priority:\n  wieghts: {}\n", "priority.wieghts", "unknown key"},
+      {"top-level typo", "fairshare: {}\n", "fairshare", "unknown key"},
+      {"negative weight", "priority:\n  weights: {age: -5}\n", "priority.weights.age",
+       "integer"},
+      {"weight not a number", "priority:\n  weights: {qos: high}\n", "priority.weights.qos",
+       "integer"},
+      {"bad duration", "priority:\n  maxAge: 7 days\n", "priority.maxAge", ""},
+      {"unlimited age", "priority:\n  maxAge: UNLIMITED\n", "priority.maxAge", "finite"},
+      {"bad enum", "fairShare:\n  algorithm: fairtree\n", "fairShare.algorithm", "fairTree"},
+      {"damping < 1", "fairShare:\n  dampeningFactor: 0.5\n", "fairShare.dampeningFactor",
+       "at least 1"},
+      {"negative billing", "fairShare:\n  billing: {gpu: -1}\n", "fairShare.billing",
+       "non-negative"},
+      {"not a map", "priority: 5\n", "priority", "mapping"},
+      {"bool", "priority:\n  favorSmall: maybe\n", "priority.favorSmall", "true or false"},
+  };
+  for (const BadCase& c : cases) {
+    StatusOr<core::SchedulerConfig> r = ParseSchedulerSettings(c.yaml);
+    ASSERT_FALSE(r.ok()) << c.name;
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << c.name;
+    EXPECT_EQ(r.status().field(), c.field) << c.name << ": " << r.status();
+    EXPECT_NE(r.status().message().find(c.message_part), std::string::npos)
+        << c.name << ": " << r.status();
+  }
+}
+
+TEST(SchedulerSettingsTest, BrokenYamlGivesLineAndColumn) {
+  StatusOr<core::SchedulerConfig> r = ParseSchedulerSettings("priority: {weights: [1, 2\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("not valid YAML: line"), std::string::npos) << r.status();
+}
+
+TEST(SchedulerSettingsTest, MissingFileIsNotFound) {
+  StatusOr<core::SchedulerConfig> r = LoadSchedulerSettingsFile("/nonexistent/settings.yaml");
+  EXPECT_EQ(r.status().code(), StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace fairway::config
