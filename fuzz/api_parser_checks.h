@@ -216,10 +216,10 @@ inline std::string CheckQuantity(std::string_view input) {
 }
 
 inline std::string CheckApiParsers(std::string_view input) {
-  for (std::string e : {CheckTimeLimit(input), CheckBeginTime(input),
-                        CheckArraySpec(input, kDefaultMaxArraySize),
-                        CheckArraySpec(input, 4000001), CheckDependency(input), CheckGres(input),
-                        CheckQuantity(input)}) {
+  for (std::string e :
+       {CheckTimeLimit(input), CheckBeginTime(input), CheckArraySpec(input, kDefaultMaxArraySize),
+        CheckArraySpec(input, kMaxMaxArraySize), CheckDependency(input), CheckGres(input),
+        CheckQuantity(input)}) {
     if (!e.empty()) {
       return e;
     }

@@ -29,14 +29,14 @@ StatusOr<uint32_t> ParseIndex(std::string_view raw, std::string_view token, std:
     return ArrayError(raw, "missing index in " + Quote(token));
   }
   if (!internal::AllDigits(part)) {
-    return ArrayError(raw, "index " + Quote(part) + " in " + Quote(token) +
-                               " is not a non-negative number");
+    return ArrayError(
+        raw, "index " + Quote(part) + " in " + Quote(token) + " is not a non-negative number");
   }
   std::optional<uint64_t> v = internal::ParseDigits(part);
   if (!v || *v >= max_array_size) {
-    return ArrayError(raw, "index " + std::string(part) + " exceeds MaxArraySize=" +
-                               std::to_string(max_array_size) + " (indices must be 0-" +
-                               std::to_string(max_array_size - 1) + ")");
+    return ArrayError(raw, "index " + std::string(part) +
+                               " exceeds MaxArraySize=" + std::to_string(max_array_size) +
+                               " (indices must be 0-" + std::to_string(max_array_size - 1) + ")");
   }
   return static_cast<uint32_t>(*v);
 }
@@ -191,8 +191,7 @@ std::string ArraySpec::ToString() const {
     } else if (r.step == 1) {
       out += std::to_string(r.first) + "-" + std::to_string(r.last);
     } else if (r.size() >= 3) {
-      out += std::to_string(r.first) + "-" + std::to_string(r.last) + ":" +
-             std::to_string(r.step);
+      out += std::to_string(r.first) + "-" + std::to_string(r.last) + ":" + std::to_string(r.step);
     } else {
       out += std::to_string(r.first) + "," + std::to_string(r.last);
     }
@@ -207,6 +206,10 @@ std::string ArraySpec::ToString() const {
 StatusOr<ArraySpec> ParseArraySpec(std::string_view raw, uint32_t max_array_size) {
   if (max_array_size == 0) {
     return InvalidArgumentError("job arrays are disabled (MaxArraySize=0)");
+  }
+  if (max_array_size > kMaxMaxArraySize) {
+    return InvalidArgumentError("MaxArraySize=" + std::to_string(max_array_size) +
+                                " exceeds Slurm's maximum of " + std::to_string(kMaxMaxArraySize));
   }
   std::string_view text = internal::TrimSpace(raw);
   if (text.empty()) {
@@ -266,9 +269,8 @@ StatusOr<ArraySpec> ParseArraySpec(std::string_view raw, uint32_t max_array_size
         return ArrayError(raw, "step in " + Quote(token) + " must follow the range (A-B:S)");
       }
       std::string_view lo = token.substr(0, dash);
-      std::string_view hi = token.substr(dash + 1, colon == std::string_view::npos
-                                                       ? std::string_view::npos
-                                                       : colon - dash - 1);
+      std::string_view hi = token.substr(
+          dash + 1, colon == std::string_view::npos ? std::string_view::npos : colon - dash - 1);
       FAIRWAY_ASSIGN_OR_RETURN(r.first, ParseIndex(raw, token, lo, max_array_size));
       FAIRWAY_ASSIGN_OR_RETURN(r.last, ParseIndex(raw, token, hi, max_array_size));
       if (r.first > r.last) {

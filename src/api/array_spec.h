@@ -24,8 +24,9 @@
 
 namespace fairway::api {
 
-// Slurm's default MaxArraySize.
+// Slurm's default MaxArraySize, and the largest value Slurm allows for it.
 inline constexpr uint32_t kDefaultMaxArraySize = 1001;
+inline constexpr uint32_t kMaxMaxArraySize = 4000001;
 
 // first, first+step, ..., last. Invariant: step >= 1, first <= last, (last - first) % step == 0.
 struct ArrayRange {
@@ -76,7 +77,10 @@ struct ArraySpec {
 };
 
 // Parses an array spec. Errors are kInvalidArgument and name the accepted forms; an index above
-// max_array_size-1 gives "... exceeds MaxArraySize=<max_array_size> ...".
+// max_array_size-1 gives "... exceeds MaxArraySize=<max_array_size> ...". max_array_size 0
+// (arrays disabled) and values above kMaxMaxArraySize are rejected. Work and memory are
+// proportional to the spec's length, except that tokens with different steps that overlap are
+// merged through a bitmap of their span (at most kMaxMaxArraySize bits).
 [[nodiscard]] StatusOr<ArraySpec> ParseArraySpec(std::string_view text,
                                                  uint32_t max_array_size = kDefaultMaxArraySize);
 

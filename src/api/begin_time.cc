@@ -60,7 +60,7 @@ bool StartsWithWord(std::string_view text, size_t pos, std::string_view word) {
   return internal::EqualsIgnoreCase(text.substr(pos, word.size()), word);
 }
 
-// Reads a run of 1..max_len digits at `pos`. Returns the digit count (0 if none).
+// Number of consecutive decimal digits starting at `pos` (0 if none).
 size_t DigitRun(std::string_view text, size_t pos) {
   size_t n = 0;
   while (pos + n < text.size() && IsDigit(text[pos + n])) {
@@ -88,9 +88,9 @@ class BeginTimeParser {
       size_t start = pos_;
       bool was_date = false;
       if (pos_ < text_.size() && IsDigit(text_[pos_])) {
-        bool is_clock = (pos_ + 1 < text_.size() && text_[pos_ + 1] == ':') ||
-                        (pos_ + 2 < text_.size() && IsDigit(text_[pos_ + 1]) &&
-                         text_[pos_ + 2] == ':');
+        bool is_clock =
+            (pos_ + 1 < text_.size() && text_[pos_ + 1] == ':') ||
+            (pos_ + 2 < text_.size() && IsDigit(text_[pos_ + 1]) && text_[pos_ + 2] == ':');
         if (is_clock) {
           FAIRWAY_RETURN_IF_ERROR(ParseClock());
         } else {
@@ -155,8 +155,8 @@ class BeginTimeParser {
       std::string_view word;
       int hour;
     };
-    static constexpr std::array<Named, 5> kNamedTimes = {{
-        {"midnight", 0}, {"noon", 12}, {"elevenses", 11}, {"fika", 15}, {"teatime", 16}}};
+    static constexpr std::array<Named, 5> kNamedTimes = {
+        {{"midnight", 0}, {"noon", 12}, {"elevenses", 11}, {"fika", 15}, {"teatime", 16}}};
     for (const Named& n : kNamedTimes) {
       if (StartsWithWord(text_, pos_, n.word)) {
         pos_ += n.word.size();
@@ -290,8 +290,8 @@ class BeginTimeParser {
         ++pos_;
         size_t year_len = DigitRun(text_, pos_);
         if (year_len != 2) {
-          return BeginError(raw_, std::string("year must have exactly 2 digits (MM") + sep + "DD" +
-                                      sep + "YY)");
+          return BeginError(
+              raw_, std::string("year must have exactly 2 digits (MM") + sep + "DD" + sep + "YY)");
         }
         d.year = 2000 + DigitsValue(text_.substr(pos_, 2));
         pos_ += 2;
@@ -309,8 +309,8 @@ class BeginTimeParser {
       chr::year_month_day ymd{chr::year{*d.year}, chr::month{d.month}, chr::day{d.day}};
       if (!ymd.ok()) {
         return BeginError(raw_, "no such date (day " + std::to_string(d.day) +
-                                    " does not exist in month " + std::to_string(d.month) +
-                                    " of " + std::to_string(*d.year) + ")");
+                                    " does not exist in month " + std::to_string(d.month) + " of " +
+                                    std::to_string(*d.year) + ")");
       }
     }
     return SetDate(d);
@@ -330,11 +330,10 @@ std::optional<int64_t> UnitSeconds(std::string_view unit) {
     int64_t seconds;
   };
   static constexpr std::array<Unit, 20> kUnits = {{
-      {"s", 1},         {"sec", 1},       {"secs", 1},     {"second", 1},   {"seconds", 1},
-      {"min", 60},      {"mins", 60},     {"minute", 60},  {"minutes", 60}, {"h", 3600},
-      {"hr", 3600},     {"hrs", 3600},    {"hour", 3600},  {"hours", 3600}, {"d", 86400},
-      {"day", 86400},   {"days", 86400},  {"w", 604800},   {"week", 604800},
-      {"weeks", 604800},
+      {"s", 1},       {"sec", 1},      {"secs", 1},    {"second", 1},    {"seconds", 1},
+      {"min", 60},    {"mins", 60},    {"minute", 60}, {"minutes", 60},  {"h", 3600},
+      {"hr", 3600},   {"hrs", 3600},   {"hour", 3600}, {"hours", 3600},  {"d", 86400},
+      {"day", 86400}, {"days", 86400}, {"w", 604800},  {"week", 604800}, {"weeks", 604800},
   }};
   for (const Unit& u : kUnits) {
     if (internal::EqualsIgnoreCase(unit, u.name)) {
@@ -383,8 +382,8 @@ StatusOr<core::Timestamp> ParseNow(std::string_view raw, std::string_view rest,
   if (!unit.empty()) {
     std::optional<int64_t> u = UnitSeconds(unit);
     if (!u) {
-      return BeginError(raw, "unknown unit " + Quote(unit) +
-                                 " (use seconds, minutes, hours, days or weeks)");
+      return BeginError(
+          raw, "unknown unit " + Quote(unit) + " (use seconds, minutes, hours, days or weeks)");
     }
     unit_s = *u;
   }
@@ -442,8 +441,8 @@ StatusOr<core::Timestamp> ParseBeginTime(std::string_view raw, core::Timestamp n
   } else if (d->relative_days) {
     day = today + chr::days(*d->relative_days);
   } else if (d->year) {
-    day = chr::sys_days(chr::year_month_day{chr::year{*d->year}, chr::month{d->month},
-                                            chr::day{d->day}});
+    day = chr::sys_days(
+        chr::year_month_day{chr::year{*d->year}, chr::month{d->month}, chr::day{d->day}});
   } else {
     // No year: the next occurrence after now (Feb 29 may be up to 8 years away).
     const int this_year = static_cast<int>(chr::year_month_day(today).year());

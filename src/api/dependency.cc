@@ -93,8 +93,8 @@ StatusOr<DependencyTarget> ParseTarget(std::string_view raw, DependencyType type
     ref = text.substr(0, plus);
     std::string_view delay = text.substr(plus + 1);
     if (!internal::AllDigits(delay)) {
-      return DepError(raw, "delay " + Quote(delay) + " in " + Quote(text) +
-                               " is not a number of minutes");
+      return DepError(
+          raw, "delay " + Quote(delay) + " in " + Quote(text) + " is not a number of minutes");
     }
     std::optional<uint64_t> minutes = internal::ParseDigits(delay);
     if (!minutes || *minutes > UINT32_MAX) {

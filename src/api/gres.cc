@@ -101,8 +101,8 @@ StatusOr<GpuRequest> ParseTypeAndCount(std::string_view forms, std::string_view 
   }
   // One field: a count if it looks numeric, else a type (--gres) or a missing count (--gpus).
   std::string_view only = f[0];
-  bool numeric = only.empty() || internal::AllDigits(only) || only.front() == '-' ||
-                 only.front() == '+';
+  bool numeric =
+      only.empty() || internal::AllDigits(only) || only.front() == '-' || only.front() == '+';
   if (numeric) {
     if (std::optional<std::string> e = ParseCount(only, req.count)) {
       return GresError(forms, option, raw, *e);
@@ -110,7 +110,8 @@ StatusOr<GpuRequest> ParseTypeAndCount(std::string_view forms, std::string_view 
     return req;
   }
   if (std::optional<std::string> e = CheckType(only)) {
-    return GresError(forms, option, raw, allow_type_only ? *e : "GPU count " + Quote(only) + " is not a number");
+    return GresError(forms, option, raw,
+                     allow_type_only ? *e : "GPU count " + Quote(only) + " is not a number");
   }
   if (!allow_type_only) {
     return GresError(forms, option, raw, "missing GPU count after type " + Quote(only));

@@ -22,8 +22,7 @@ constexpr std::string_view kAcceptedForms =
 
 Status QuantityError(std::string_view what_kind, std::string_view text, std::string_view what) {
   return InvalidArgumentError("invalid " + std::string(what_kind) + " quantity " + Quote(text) +
-                              ": " + std::string(what) + " (" + std::string(kAcceptedForms) +
-                              ")");
+                              ": " + std::string(what) + " (" + std::string(kAcceptedForms) + ")");
 }
 
 struct Suffix {
@@ -32,9 +31,21 @@ struct Suffix {
   int exp2;
 };
 constexpr std::array<Suffix, 15> kSuffixes = {{
-    {"Ki", 0, 10}, {"Mi", 0, 20}, {"Gi", 0, 30}, {"Ti", 0, 40}, {"Pi", 0, 50},
-    {"Ei", 0, 60}, {"n", -9, 0},  {"u", -6, 0},  {"m", -3, 0},  {"k", 3, 0},
-    {"M", 6, 0},   {"G", 9, 0},   {"T", 12, 0},  {"P", 15, 0},  {"E", 18, 0},
+    {"Ki", 0, 10},
+    {"Mi", 0, 20},
+    {"Gi", 0, 30},
+    {"Ti", 0, 40},
+    {"Pi", 0, 50},
+    {"Ei", 0, 60},
+    {"n", -9, 0},
+    {"u", -6, 0},
+    {"m", -3, 0},
+    {"k", 3, 0},
+    {"M", 6, 0},
+    {"G", 9, 0},
+    {"T", 12, 0},
+    {"P", 15, 0},
+    {"E", 18, 0},
 }};
 
 // Multiplies a decimal digit string (most significant first) by 2^exp2, exp2 <= 60.
@@ -173,9 +184,7 @@ StatusOr<int64_t> ParseScaled(std::string_view what_kind, std::string_view raw, 
 
 StatusOr<int64_t> ParseCpuMillis(std::string_view text) { return ParseScaled("cpu", text, 3); }
 
-StatusOr<int64_t> ParseMemoryBytes(std::string_view text) {
-  return ParseScaled("memory", text, 0);
-}
+StatusOr<int64_t> ParseMemoryBytes(std::string_view text) { return ParseScaled("memory", text, 0); }
 
 std::string FormatCpuMillis(int64_t millis) {
   if (millis % 1000 == 0) {

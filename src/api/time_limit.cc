@@ -86,7 +86,8 @@ StatusOr<TimeLimit> ParseTimeLimit(std::string_view raw) {
   int64_t days = 0, hours = 0, minutes = 0, seconds = 0;
   if (days_field) {
     if (!internal::AllDigits(*days_field)) {
-      return TimeLimitError(raw, "day count " + Quote(*days_field) + " is not a non-negative number");
+      return TimeLimitError(raw,
+                            "day count " + Quote(*days_field) + " is not a non-negative number");
     }
     std::optional<uint64_t> d = internal::ParseDigits(*days_field);
     if (!d || *d > static_cast<uint64_t>(kMaxTimeLimitMinutes) / (24 * 60)) {
@@ -115,8 +116,8 @@ StatusOr<TimeLimit> ParseTimeLimit(std::string_view raw) {
   }
   int64_t total_min = (total_s + 59) / 60;
   if (total_min > kMaxTimeLimitMinutes) {
-    return TimeLimitError(raw, "value too large (maximum is " +
-                                   std::to_string(kMaxTimeLimitMinutes) + " minutes)");
+    return TimeLimitError(
+        raw, "value too large (maximum is " + std::to_string(kMaxTimeLimitMinutes) + " minutes)");
   }
   return TimeLimit{core::Seconds(total_min * 60)};
 }

@@ -16,7 +16,9 @@ using Kind = DependencyTarget::Kind;
 DependencyTarget Id(std::string ref, uint32_t delay = 0) {
   return DependencyTarget{std::move(ref), Kind::kJobId, delay};
 }
-DependencyTarget Task(std::string ref) { return DependencyTarget{std::move(ref), Kind::kArrayTask}; }
+DependencyTarget Task(std::string ref) {
+  return DependencyTarget{std::move(ref), Kind::kArrayTask};
+}
 DependencyTarget Named(std::string ref, uint32_t delay = 0) {
   return DependencyTarget{std::move(ref), Kind::kJobName, delay};
 }
@@ -92,18 +94,20 @@ TEST(DependencyTest, BareIdListMeansAfterAny) {
 TEST(DependencyTest, AcceptsJobNamesAndArrayTasks) {
   using T = DependencyType;
   const std::vector<ValidCase> cases = {
-      {"afterok:prep-data", {DependencySpec::kAll, {{T::kAfterOk, {Named("prep-data")}}}},
+      {"afterok:prep-data",
+       {DependencySpec::kAll, {{T::kAfterOk, {Named("prep-data")}}}},
        "afterok:prep-data"},
       {"afterok:prep-data:123_4:7",
        {DependencySpec::kAll, {{T::kAfterOk, {Named("prep-data"), Task("123_4"), Id("7")}}}},
        "afterok:prep-data:123_4:7"},
-      {"afterok:my.job-1", {DependencySpec::kAll, {{T::kAfterOk, {Named("my.job-1")}}}},
+      {"afterok:my.job-1",
+       {DependencySpec::kAll, {{T::kAfterOk, {Named("my.job-1")}}}},
        "afterok:my.job-1"},
       {"afterok:2gpu", {DependencySpec::kAll, {{T::kAfterOk, {Named("2gpu")}}}}, "afterok:2gpu"},
-      {"after:train+30", {DependencySpec::kAll, {{T::kAfter, {Named("train", 30)}}}},
+      {"after:train+30",
+       {DependencySpec::kAll, {{T::kAfter, {Named("train", 30)}}}},
        "after:train+30"},
-      {"afterok:0012_003", {DependencySpec::kAll, {{T::kAfterOk, {Task("12_3")}}}},
-       "afterok:12_3"},
+      {"afterok:0012_003", {DependencySpec::kAll, {{T::kAfterOk, {Task("12_3")}}}}, "afterok:12_3"},
   };
   for (const ValidCase& c : cases) {
     SCOPED_TRACE(c.input);

@@ -23,24 +23,83 @@ using fuzz::CheckApiParsers;
 const std::vector<std::string>& Seeds() {
   static const std::vector<std::string> seeds = {
       // time limits
-      "30", "90:30", "2:00:00", "1-12", "1-12:30", "1-12:30:15", "UNLIMITED", "INFINITE", "-1",
-      "0", "4294967294", "0:90:00",
+      "30",
+      "90:30",
+      "2:00:00",
+      "1-12",
+      "1-12:30",
+      "1-12:30:15",
+      "UNLIMITED",
+      "INFINITE",
+      "-1",
+      "0",
+      "4294967294",
+      "0:90:00",
       // begin times
-      "16:00", "4:00pm", "12:00 AM", "midnight", "noon", "elevenses", "fika", "teatime",
-      "today", "tomorrow noon", "now", "now+1hour", "now - 30 minutes", "now+2weeks",
-      "2025-04-01", "2025-04-01T10:00:30", "040125", "04/01/25", "04.01", "02/29",
-      "04/01-10:00", "10:00 tomorrow",
+      "16:00",
+      "4:00pm",
+      "12:00 AM",
+      "midnight",
+      "noon",
+      "elevenses",
+      "fika",
+      "teatime",
+      "today",
+      "tomorrow noon",
+      "now",
+      "now+1hour",
+      "now - 30 minutes",
+      "now+2weeks",
+      "2025-04-01",
+      "2025-04-01T10:00:30",
+      "040125",
+      "04/01/25",
+      "04.01",
+      "02/29",
+      "04/01-10:00",
+      "10:00 tomorrow",
       // array specs
-      "0-99", "1,3,5-7", "0-15:4", "1-100:10%3", "0,6,16-32", "0-31%4", "0-10:2,1-9:2",
-      "1,2-10:3,0-20:5", "0-4000000:7",
+      "0-99",
+      "1,3,5-7",
+      "0-15:4",
+      "1-100:10%3",
+      "0,6,16-32",
+      "0-31%4",
+      "0-10:2,1-9:2",
+      "1,2-10:3,0-20:5",
+      "0-4000000:7",
       // dependencies
-      "afterok:123", "after:12+5:13", "afterany:1,afterok:2", "afterok:1?afternotok:2",
-      "singleton", "123:456", "123_4", "afterok:prep-data:123_4", "aftercorr:9",
+      "afterok:123",
+      "after:12+5:13",
+      "afterany:1,afterok:2",
+      "afterok:1?afternotok:2",
+      "singleton",
+      "123:456",
+      "123_4",
+      "afterok:prep-data:123_4",
+      "aftercorr:9",
       // gres
-      "gpu", "gpu:4", "gpu:a100:2", "gpu:a100", "gpu:0", "a100:2",
+      "gpu",
+      "gpu:4",
+      "gpu:a100:2",
+      "gpu:a100",
+      "gpu:0",
+      "a100:2",
       // quantities
-      "500m", "2", "1.5", "0.1", "64Gi", "512Mi", "1G", "1e3", "1.5Gi", "100k", "7Ei",
-      "9223372036854775807", ".5", "1E-3",
+      "500m",
+      "2",
+      "1.5",
+      "0.1",
+      "64Gi",
+      "512Mi",
+      "1G",
+      "1e3",
+      "1.5Gi",
+      "100k",
+      "7Ei",
+      "9223372036854775807",
+      ".5",
+      "1E-3",
   };
   return seeds;
 }
@@ -127,6 +186,15 @@ class Mutator {
   std::mt19937_64 rng_;
 };
 
+// True if at least one parser accepts `input`: the mutations must keep reaching the success
+// paths, not only the error paths.
+bool AnyParserAccepts(std::string_view input) {
+  const core::Timestamp now{core::Seconds(fuzz::kFuzzNowSeconds)};
+  return ParseTimeLimit(input).ok() || ParseBeginTime(input, now).ok() ||
+         ParseArraySpec(input).ok() || ParseDependency(input).ok() || ParseGres(input).ok() ||
+         ParseGpus(input).ok() || ParseCpuMillis(input).ok() || ParseMemoryBytes(input).ok();
+}
+
 TEST(ParsersRobustnessTest, SeedsSatisfyEveryProperty) {
   for (const std::string& seed : Seeds()) {
     EXPECT_EQ(CheckApiParsers(seed), "") << "input: " << seed;
@@ -135,11 +203,16 @@ TEST(ParsersRobustnessTest, SeedsSatisfyEveryProperty) {
 
 TEST(ParsersRobustnessTest, MutatedInputsNeverCrashAndFailCleanly) {
   Mutator m(0x5eed'fa1e'a11e'0001ULL);
+  int accepted = 0;
   for (int i = 0; i < 4000; ++i) {
     std::string input = m.Next();
     std::string violation = CheckApiParsers(input);
     ASSERT_EQ(violation, "") << "case " << i << ", input (" << input.size() << " bytes): " << input;
+    accepted += AnyParserAccepts(input) ? 1 : 0;
   }
+  // Both outcomes must be well represented for the test to mean anything.
+  EXPECT_GT(accepted, 400);
+  EXPECT_LT(accepted, 3600);
 }
 
 TEST(ParsersRobustnessTest, RandomBytesNeverCrashAndFailCleanly) {
@@ -153,9 +226,16 @@ TEST(ParsersRobustnessTest, RandomBytesNeverCrashAndFailCleanly) {
 
 TEST(ParsersRobustnessTest, PathologicalInputsFailCleanly) {
   const std::vector<std::string> inputs = {
-      std::string(10000, '9'),       std::string(10000, ':'),  std::string(10000, ','),
-      std::string(10000, '-'),       std::string(1, '\0'),     std::string("1\0" "2", 3),
-      std::string(300, 'a'),         "afterok:" + std::string(5000, '1'),
+      std::string(10000, '9'),
+      std::string(10000, ':'),
+      std::string(10000, ','),
+      std::string(10000, '-'),
+      std::string(1, '\0'),
+      std::string("1\0"
+                  "2",
+                  3),
+      std::string(300, 'a'),
+      "afterok:" + std::string(5000, '1'),
       "now+" + std::string(100, '9') + "weeks",
       "0-" + std::string(30, '9') + ":" + std::string(30, '9'),
   };

@@ -23,11 +23,10 @@ struct ValidCase {
 
 TEST(QuantityTest, ParsesCpuInMillicores) {
   const std::vector<ValidCase> cases = {
-      {"500m", 500},      {"2", 2000},        {"1.5", 1500},      {"0.1", 100},
-      {"0", 0},           {"0m", 0},          {"+1", 1000},       {".5", 500},
-      {"5.", 5000},       {"2000m", 2000},    {"1k", 1000000},    {"1e3", 1000000},
-      {"1E-3", 1},        {"1Ki", 1024000},   {"100", 100000},    {" 250m ", 250},
-      {"0.001", 1},       {"1.000", 1000},    {"007", 7000},      {"1e0", 1000},
+      {"500m", 500},   {"2", 2000},      {"1.5", 1500},   {"0.1", 100},     {"0", 0},
+      {"0m", 0},       {"+1", 1000},     {".5", 500},     {"5.", 5000},     {"2000m", 2000},
+      {"1k", 1000000}, {"1e3", 1000000}, {"1E-3", 1},     {"1Ki", 1024000}, {"100", 100000},
+      {" 250m ", 250}, {"0.001", 1},     {"1.000", 1000}, {"007", 7000},    {"1e0", 1000},
   };
   for (const ValidCase& c : cases) {
     SCOPED_TRACE(c.input);
@@ -39,8 +38,8 @@ TEST(QuantityTest, ParsesCpuInMillicores) {
 
 TEST(QuantityTest, CpuRoundsUpToWholeMillicores) {
   const std::vector<ValidCase> cases = {
-      {"0.0001", 1}, {"100u", 1}, {"1n", 1}, {"0.5m", 1}, {"1.0001", 1001}, {"1500001u", 1501},
-      {"1e-1000", 1},
+      {"0.0001", 1},    {"100u", 1},        {"1n", 1},      {"0.5m", 1},
+      {"1.0001", 1001}, {"1500001u", 1501}, {"1e-1000", 1},
   };
   for (const ValidCase& c : cases) {
     SCOPED_TRACE(c.input);
@@ -123,8 +122,8 @@ TEST(QuantityTest, RejectsMalformedInput) {
 }
 
 TEST(QuantityTest, RejectsOverflow) {
-  for (const char* input : {"8Ei", "9223372036854775808", "99999999999999999999Gi", "1e19",
-                            "10E", "9223372036854775807.5", "1e1000"}) {
+  for (const char* input : {"8Ei", "9223372036854775808", "99999999999999999999Gi", "1e19", "10E",
+                            "9223372036854775807.5", "1e1000"}) {
     SCOPED_TRACE(input);
     EXPECT_TRUE(IsParseError(ParseMemoryBytes(input).status(), "value is too large"));
   }
@@ -132,8 +131,8 @@ TEST(QuantityTest, RejectsOverflow) {
     SCOPED_TRACE(input);
     EXPECT_TRUE(IsParseError(ParseCpuMillis(input).status(), "value is too large"));
   }
-  EXPECT_TRUE(IsParseError(ParseMemoryBytes(std::string(129, '1')).status(),
-                           "longer than 128 characters"));
+  EXPECT_TRUE(
+      IsParseError(ParseMemoryBytes(std::string(129, '1')).status(), "longer than 128 characters"));
 }
 
 TEST(QuantityTest, FormatsCanonically) {

@@ -66,9 +66,14 @@ TEST(TimeLimitTest, UnlimitedSpellingsAndZeroMeanNoLimit) {
 
 TEST(TimeLimitTest, RoundsSecondsUpToMinutes) {
   const std::vector<ValidCase> cases = {
-      {"90:30", minutes(91)},     {"0:01", minutes(1)},        {"0:59", minutes(1)},
-      {"0:60", minutes(1)},       {"0:61", minutes(2)},        {"1:00:01", minutes(61)},
-      {"1-0:0:1", days(1) + minutes(1)}, {"0:0:1", minutes(1)},
+      {"90:30", minutes(91)},
+      {"0:01", minutes(1)},
+      {"0:59", minutes(1)},
+      {"0:60", minutes(1)},
+      {"0:61", minutes(2)},
+      {"1:00:01", minutes(61)},
+      {"1-0:0:1", days(1) + minutes(1)},
+      {"0:0:1", minutes(1)},
   };
   for (const ValidCase& c : cases) {
     SCOPED_TRACE(c.input);
@@ -161,8 +166,8 @@ TEST(TimeLimitTest, FormatsLikeSlurm) {
 }
 
 TEST(TimeLimitTest, FormatThenParseRoundTrips) {
-  for (const char* input : {"UNLIMITED", "1", "59", "61", "90:30", "23:59:59", "1-0", "3-04:05:06",
-                            "365-00:00:00"}) {
+  for (const char* input :
+       {"UNLIMITED", "1", "59", "61", "90:30", "23:59:59", "1-0", "3-04:05:06", "365-00:00:00"}) {
     SCOPED_TRACE(input);
     StatusOr<TimeLimit> first = ParseTimeLimit(input);
     ASSERT_TRUE(first.ok()) << first.status();
