@@ -148,7 +148,7 @@ int RunSimCommand(const std::vector<std::string>& args) {
     std::fprintf(stderr, "fairway sim: %s\n", result.status().ToString().c_str());
     return 1;
   }
-  sim::SimReport report = sim::BuildReport(*workload, *result, "fairway (main scheduler)");
+  sim::SimReport report = sim::BuildReport(*workload, *result, "fairway");
   std::string text =
       flags->Has("json") ? sim::FormatReportJson(report) : sim::FormatReportText(report);
   std::fwrite(text.data(), 1, text.size(), stdout);

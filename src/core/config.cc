@@ -27,6 +27,21 @@ Status ValidateSchedulerConfig(const SchedulerConfig& config) {
                                   "fairShare.billing");
     }
   }
+  const BackfillConfig& bf = config.backfill;
+  if (bf.resolution.count() < 1 || bf.resolution.count() > 3600) {
+    return InvalidArgumentError("must be 1 to 3600 seconds (bf_resolution)",
+                                "backfill.resolution");
+  }
+  if (bf.window.count() < 60 || bf.window.count() > 43200LL * 60) {
+    return InvalidArgumentError("must be 1 to 43200 minutes (bf_window)", "backfill.window");
+  }
+  if (bf.window < bf.resolution) {
+    return InvalidArgumentError("must not be shorter than backfill.resolution", "backfill.window");
+  }
+  if (bf.max_job_test < 1 || bf.max_job_test > 1000000) {
+    return InvalidArgumentError("must be 1 to 1000000 (bf_max_job_test)",
+                                "backfill.maxJobTest");
+  }
   return OkStatus();
 }
 

@@ -53,9 +53,27 @@ struct FairShareConfig {
   BillingWeights billing;
 };
 
+// The backfill planner (SchedulerType=sched/backfill; slurm-semantics.md §3). Defaults are
+// Slurm's.
+struct BackfillConfig {
+  bool enabled = true;
+  Seconds window{86400};     // bf_window: how far ahead reservations are planned (1440 min)
+  Seconds resolution{60};    // bf_resolution: the time map's quantum
+  uint32_t max_job_test = 500;  // bf_max_job_test: (job, partition) pairs tested per cycle
+  uint32_t max_job_start = 0;   // bf_max_job_start: jobs started by backfill per cycle; 0 = no cap
+  // bf_job_part_count_reserve: reservations per partition per cycle; 0 = every blocked job
+  // reserves (conservative). 1 gives EASY backfilling (only the first blocked job reserves).
+  uint32_t job_part_count_reserve = 0;
+  uint32_t min_prio_reserve = 0;  // bf_min_prio_reserve: lower priorities only test "start now"
+  // Slurm reserves whole nodes for planned jobs ("for speed"); false reserves only the job's
+  // per-node request, letting other jobs share a planned node's remaining GPUs.
+  bool reserve_whole_nodes = true;
+};
+
 struct SchedulerConfig {
   PriorityConfig priority;
   FairShareConfig fair_share;
+  BackfillConfig backfill;
   // Jobs tried per main pass (default_queue_depth); 0 = unlimited. A count, never wall time, so
   // a trace replays identically.
   uint32_t main_queue_depth = 0;

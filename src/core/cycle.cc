@@ -1,44 +1,77 @@
 #include "core/cycle.h"
 
 #include <algorithm>
-#include <set>
+#include <unordered_set>
 #include <utility>
 
 #include "core/account_tree.h"
+#include "core/internal/cycle_state.h"
 #include "core/limits.h"
 #include "core/partition_rules.h"
 #include "core/placement.h"
 
 namespace fairway::core {
+namespace internal {
+
+CycleState::CycleState(const CycleInput& input, AccountTree tree_in)
+    : in(input),
+      jobs(*input.pending),
+      config(*input.config),
+      tree(std::move(tree_in)),
+      pool(input.cluster->nodes, input.cluster->partitions, input.cluster->running),
+      limits(tree, input.cluster->qos, input.cluster->running),
+      work(input.pending->size()) {}
+
+void CycleState::Start(const QueuedPair& pair, const std::vector<int32_t>& nodes,
+                       bool backfilled) {
+  const Job& job = jobs[pair.job];
+  pool.Allocate(job, nodes);
+  limits.RecordStart(job, work[pair.job].ref);
+  work[pair.job].started = true;
+  StartDecision start;
+  start.pending_index = pair.job;
+  start.id = job.id;
+  start.partition = pool.partition(pair.partition).name;
+  for (int32_t n : nodes) start.nodes.push_back(pool.node(n).name);
+  start.time_limit = pair.time_limit;
+  start.priority = pair.breakdown;
+  start.backfilled = backfilled;
+  result.started.push_back(std::move(start));
+}
+
+std::optional<Seconds> RunningTimeLimit(const Job& job, const CycleState& state) {
+  if (job.time_limit.has_value()) return job.time_limit;
+  int32_t p = state.pool.FindPartition(job.running_partition);
+  if (p < 0) return std::nullopt;
+  return EffectiveTimeLimit(job, state.pool.partition(p), state.limits.FindQos(job.qos),
+                            state.tree);
+}
+
+}  // namespace internal
+
 namespace {
 
-// One (job, partition) pair of the queue.
-struct QueuedPair {
-  size_t job = 0;         // index into pending
-  int32_t partition = 0;  // NodePool partition index
-  uint32_t tier = 0;
-  uint32_t priority = 0;
-  std::optional<Seconds> time_limit;
-  PriorityBreakdown breakdown;
-};
+using internal::CycleState;
+using internal::JobWork;
+using internal::QueuedPair;
 
-// Per-job working state of the cycle.
-struct JobWork {
-  std::optional<PendingReason> reason;
-  PriorityBreakdown priority;
-  std::vector<int32_t> partitions;  // queued partitions
-  bool started = false;
-  bool evaluated = false;
-};
-
+// (account, user) pairs of every job and of the usage ledger, deduplicated, sorted.
 std::vector<std::pair<AccountName, UserName>> ImplicitUsers(const CycleInput& in) {
-  std::set<std::pair<AccountName, UserName>> users;
-  for (const Job& j : *in.pending) users.emplace(j.account, j.user);
-  for (const Job& j : in.cluster->running) users.emplace(j.account, j.user);
+  std::unordered_set<std::string> seen;
+  std::vector<std::pair<AccountName, UserName>> users;
+  auto add = [&](const AccountName& account, const UserName& user) {
+    std::string key = account.str();
+    key += '\0';
+    key += user.str();
+    if (seen.insert(std::move(key)).second) users.emplace_back(account, user);
+  };
+  for (const Job& j : *in.pending) add(j.account, j.user);
+  for (const Job& j : in.cluster->running) add(j.account, j.user);
   if (in.usage != nullptr) {
-    for (auto& u : in.usage->UsersWithUsage()) users.insert(std::move(u));
+    for (const auto& [account, user] : in.usage->UsersWithUsage()) add(account, user);
   }
-  return {users.begin(), users.end()};
+  std::sort(users.begin(), users.end());
+  return users;
 }
 
 PriorityContext MakePriorityContext(const CycleInput& in) {
@@ -61,15 +94,15 @@ PriorityContext MakePriorityContext(const CycleInput& in) {
 
 // The QoS a job runs under: its own, else its account's default. nullptr when it names none.
 // Sets *invalid when it names a QoS that does not exist or that the account does not allow.
-const Qos* ResolveQos(const Job& job, const AccountTree& tree, const LimitTracker& limits,
-                      bool* invalid) {
+const Qos* ResolveQos(const Job& job, const CycleState& state, bool* invalid, QosName* resolved) {
   *invalid = false;
-  QosName name = job.qos;
-  int32_t account = tree.FindAccount(job.account);
-  const Account* spec = account > 0 ? tree.at(account).spec : nullptr;
+  QosName& name = *resolved;
+  name = job.qos;
+  int32_t account = state.tree.FindAccount(job.account);
+  const Account* spec = account > 0 ? state.tree.at(account).spec : nullptr;
   if (name.empty() && spec != nullptr) name = spec->default_qos;
   if (name.empty()) return nullptr;
-  const Qos* qos = limits.FindQos(name);
+  const Qos* qos = state.limits.FindQos(name);
   if (qos == nullptr) {
     *invalid = true;
     return nullptr;
@@ -82,7 +115,8 @@ const Qos* ResolveQos(const Job& job, const AccountTree& tree, const LimitTracke
   return qos;
 }
 
-// Partitions a job asks for, resolved to pool indices; the default partition when it names none.
+// Partitions a job asks for, resolved to pool indices and sorted by tier (desc) then name; the
+// default partition when it names none.
 std::vector<int32_t> RequestedPartitions(const Job& job, const NodePool& pool) {
   std::vector<int32_t> result;
   if (job.partitions.empty()) {
@@ -98,97 +132,71 @@ std::vector<int32_t> RequestedPartitions(const Job& job, const NodePool& pool) {
     int32_t p = pool.FindPartition(name);
     if (p >= 0 && std::find(result.begin(), result.end(), p) == result.end()) result.push_back(p);
   }
+  std::stable_sort(result.begin(), result.end(), [&](int32_t a, int32_t b) {
+    if (pool.partition(a).priority_tier != pool.partition(b).priority_tier) {
+      return pool.partition(a).priority_tier > pool.partition(b).priority_tier;
+    }
+    return pool.partition(a).name < pool.partition(b).name;
+  });
   return result;
 }
 
-bool PairBefore(const QueuedPair& a, const QueuedPair& b, const std::vector<Job>& jobs) {
-  if (a.tier != b.tier) return a.tier > b.tier;
-  if (a.priority != b.priority) return a.priority > b.priority;
-  const Job& x = jobs[a.job];
-  const Job& y = jobs[b.job];
-  if (x.submit_time != y.submit_time) return x.submit_time < y.submit_time;
-  if (x.id != y.id) return x.id < y.id;
-  if (x.key != y.key) return x.key < y.key;
-  return a.partition < b.partition;
+// Reasons that keep a job out of the queue whatever the partition, or nullopt.
+std::optional<PendingReason> JobLevelReason(const Job& job, const CycleState& state,
+                                            bool invalid_qos, bool no_partition) {
+  if (job.hold != HoldKind::kNone) {
+    return job.hold == HoldKind::kAdmin ? PendingReason::kJobHeldAdmin
+                                        : PendingReason::kJobHeldUser;
+  }
+  if (job.begin_time.has_value() && *job.begin_time > state.in.now) {
+    return PendingReason::kBeginTime;
+  }
+  if (state.tree.FindAccount(job.account) <= AccountTree::kRoot ||
+      !state.tree.AdmitsUser(job.account, job.user, job.groups)) {
+    return PendingReason::kInvalidAccount;
+  }
+  if (invalid_qos) return PendingReason::kInvalidQos;
+  if (no_partition) return PendingReason::kPartitionConfig;
+  return std::nullopt;
 }
 
-}  // namespace
-
-CycleResult RunCycle(const CycleInput& in) {
-  CycleResult result;
-  const std::vector<Job>& jobs = *in.pending;
-  const SchedulerConfig& config = *in.config;
-
-  // Phase 1: the cycle's view of the cluster.
-  AccountTree tree = AccountTree::Build(in.cluster->accounts, ImplicitUsers(in));
-  UsageLedger no_usage;
-  result.fair_share = ComputeFairShare(tree, in.usage ? *in.usage : no_usage, config.fair_share);
-  NodePool pool(in.cluster->nodes, in.cluster->partitions, in.cluster->running);
-  LimitTracker limits(tree, in.cluster->qos, in.cluster->running);
-  PriorityContext ctx = MakePriorityContext(in);
-  std::vector<int64_t> partition_gpus(pool.partition_count());
-  std::vector<int64_t> partition_nodes(pool.partition_count());
-  for (size_t p = 0; p < pool.partition_count(); ++p) {
-    partition_gpus[p] = pool.PartitionGpus(static_cast<int32_t>(p));
-    partition_nodes[p] = pool.PartitionNodeCount(static_cast<int32_t>(p));
+// Phase 2: per-job checks and the sorted (job, partition) queue.
+void BuildQueue(CycleState& state, const FairShareTable& fair_share, const PriorityContext& ctx) {
+  std::vector<int64_t> partition_gpus(state.pool.partition_count());
+  std::vector<int64_t> partition_nodes(state.pool.partition_count());
+  for (size_t p = 0; p < state.pool.partition_count(); ++p) {
+    partition_gpus[p] = state.pool.PartitionGpus(static_cast<int32_t>(p));
+    partition_nodes[p] = state.pool.PartitionNodeCount(static_cast<int32_t>(p));
   }
-
-  // Phase 2: per-job checks and the (job, partition) queue.
-  std::vector<JobWork> work(jobs.size());
-  std::vector<QueuedPair> queue;
-  queue.reserve(jobs.size());
-  for (size_t i = 0; i < jobs.size(); ++i) {
-    const Job& job = jobs[i];
-    JobWork& w = work[i];
+  state.queue.reserve(state.jobs.size());
+  for (size_t i = 0; i < state.jobs.size(); ++i) {
+    const Job& job = state.jobs[i];
+    JobWork& w = state.work[i];
     bool invalid_qos = false;
-    const Qos* qos = ResolveQos(job, tree, limits, &invalid_qos);
-    double fs = result.fair_share.Factor(job.account, job.user);
-    std::vector<int32_t> parts = RequestedPartitions(job, pool);
-    std::stable_sort(parts.begin(), parts.end(), [&](int32_t a, int32_t b) {
-      if (pool.partition(a).priority_tier != pool.partition(b).priority_tier) {
-        return pool.partition(a).priority_tier > pool.partition(b).priority_tier;
-      }
-      return pool.partition(a).name < pool.partition(b).name;
-    });
-    w.partitions = parts;
+    QosName qos_name;
+    w.qos = ResolveQos(job, state, &invalid_qos, &qos_name);
+    w.ref = state.limits.Resolve(job, qos_name);
+    w.partitions = RequestedPartitions(job, state.pool);
+    double fs = fair_share.FactorAt(w.ref.user);
     // One priority per partition (the partition factor differs); the best partition's is shown.
     std::vector<PriorityBreakdown> priorities;
-    priorities.reserve(parts.size());
-    for (int32_t p : parts) {
-      priorities.push_back(ComputePriority(job, pool.partition(p), qos, fs, partition_gpus[p],
-                                           config.priority, ctx));
+    priorities.reserve(w.partitions.size());
+    for (int32_t p : w.partitions) {
+      priorities.push_back(ComputePriority(job, state.pool.partition(p), w.qos, fs,
+                                           partition_gpus[static_cast<size_t>(p)],
+                                           state.config.priority, ctx));
     }
     if (!priorities.empty()) w.priority = priorities.front();
+    if (job.hold != HoldKind::kNone) w.priority.priority = 0;
 
-    if (job.hold != HoldKind::kNone) {
-      w.reason = job.hold == HoldKind::kAdmin ? PendingReason::kJobHeldAdmin
-                                              : PendingReason::kJobHeldUser;
-      w.priority.priority = 0;
-      continue;
-    }
-    if (job.begin_time.has_value() && *job.begin_time > in.now) {
-      w.reason = PendingReason::kBeginTime;
-      continue;
-    }
-    if (tree.FindAccount(job.account) <= AccountTree::kRoot ||
-        !tree.AdmitsUser(job.account, job.user, job.groups)) {
-      w.reason = PendingReason::kInvalidAccount;
-      continue;
-    }
-    if (invalid_qos) {
-      w.reason = PendingReason::kInvalidQos;
-      continue;
-    }
-    if (parts.empty()) {
-      w.reason = PendingReason::kPartitionConfig;
-      continue;
-    }
-    for (size_t k = 0; k < parts.size(); ++k) {
-      int32_t p = parts[k];
-      const Partition& partition = pool.partition(p);
-      std::optional<Seconds> limit = EffectiveTimeLimit(job, partition, qos, tree);
-      std::optional<PendingReason> blocked =
-          CheckPartition(job, partition, tree, limit, partition_nodes[p]);
+    w.reason = JobLevelReason(job, state, invalid_qos, w.partitions.empty());
+    if (w.reason.has_value()) continue;
+    for (size_t k = 0; k < w.partitions.size(); ++k) {
+      int32_t p = w.partitions[k];
+      const Partition& partition = state.pool.partition(p);
+      std::optional<Seconds> limit = EffectiveTimeLimit(job, partition, w.qos, state.tree);
+      std::optional<PendingReason> blocked = CheckPartition(
+          job, partition, state.tree, limit, partition_nodes[static_cast<size_t>(p)]);
       if (blocked.has_value()) {
         if (!w.reason.has_value()) w.reason = blocked;
         continue;
@@ -199,46 +207,63 @@ CycleResult RunCycle(const CycleInput& in) {
       pair.tier = partition.priority_tier;
       pair.breakdown = priorities[k];
       pair.priority = pair.breakdown.priority;
+      pair.submit_s = job.submit_time.time_since_epoch().count();
+      pair.id = job.id.value;
       pair.time_limit = limit;
-      queue.push_back(std::move(pair));
+      state.queue.push_back(std::move(pair));
     }
   }
-  std::sort(queue.begin(), queue.end(),
-            [&](const QueuedPair& a, const QueuedPair& b) { return PairBefore(a, b, jobs); });
-  result.stats.pairs = static_cast<int64_t>(queue.size());
+  const std::vector<Job>& jobs = state.jobs;
+  std::sort(state.queue.begin(), state.queue.end(),
+            [&](const QueuedPair& a, const QueuedPair& b) {
+              if (a.tier != b.tier) return a.tier > b.tier;
+              if (a.priority != b.priority) return a.priority > b.priority;
+              if (a.submit_s != b.submit_s) return a.submit_s < b.submit_s;
+              if (a.id != b.id) return a.id < b.id;
+              if (a.job != b.job) return jobs[a.job].key < jobs[b.job].key;
+              return a.partition < b.partition;
+            });
+  state.result.stats.pairs = static_cast<int64_t>(state.queue.size());
 
   // Submit limits count every pending job in submit order.
-  std::vector<const Job*> by_submit;
+  std::vector<LimitTracker::Submitted> by_submit;
   by_submit.reserve(jobs.size());
-  for (const Job& j : jobs) by_submit.push_back(&j);
-  std::stable_sort(by_submit.begin(), by_submit.end(), [](const Job* a, const Job* b) {
-    if (a->submit_time != b->submit_time) return a->submit_time < b->submit_time;
-    return a->id < b->id;
-  });
-  limits.CountSubmitted(by_submit);
+  for (size_t i = 0; i < jobs.size(); ++i) by_submit.push_back({&jobs[i], state.work[i].ref, i});
+  std::stable_sort(by_submit.begin(), by_submit.end(),
+                   [](const LimitTracker::Submitted& a, const LimitTracker::Submitted& b) {
+                     if (a.job->submit_time != b.job->submit_time) {
+                       return a.job->submit_time < b.job->submit_time;
+                     }
+                     return a.job->id < b.job->id;
+                   });
+  state.limits.CountSubmitted(by_submit);
+}
 
-  // Phase 3: the main pass in queue order.
-  std::vector<bool> blocked(pool.partition_count(), false);
-  for (const QueuedPair& pair : queue) {
-    JobWork& w = work[pair.job];
+// Phase 3: the main pass in queue order.
+void RunMainPass(CycleState& state) {
+  std::vector<bool> blocked(state.pool.partition_count(), false);
+  CycleStats& stats = state.result.stats;
+  for (const QueuedPair& pair : state.queue) {
+    JobWork& w = state.work[pair.job];
     if (w.started) continue;
-    const Job& job = jobs[pair.job];
+    const Job& job = state.jobs[pair.job];
     if (blocked[static_cast<size_t>(pair.partition)]) {
       w.reason = PendingReason::kPriority;
       w.evaluated = true;
       continue;
     }
-    if (config.main_queue_depth > 0 &&
-        result.stats.pairs_tried >= static_cast<int64_t>(config.main_queue_depth)) {
+    if (state.config.main_queue_depth > 0 &&
+        stats.pairs_tried >= static_cast<int64_t>(state.config.main_queue_depth)) {
       continue;
     }
-    ++result.stats.pairs_tried;
+    ++stats.pairs_tried;
     w.evaluated = true;
-    if (std::optional<PendingReason> limit = limits.Check(job, pair.time_limit)) {
+    if (std::optional<PendingReason> limit =
+            state.limits.Check(job, w.ref, pair.time_limit, pair.job)) {
       w.reason = limit;
       continue;
     }
-    PlacementResult placement = pool.Place(job, pair.partition);
+    PlacementResult placement = state.pool.Place(job, pair.partition);
     if (!placement.placed()) {
       w.reason = placement.reason;
       if (placement.reason == PendingReason::kResources) {
@@ -246,35 +271,45 @@ CycleResult RunCycle(const CycleInput& in) {
       }
       continue;
     }
-    pool.Allocate(job, placement.nodes);
-    limits.RecordStart(job);
-    w.started = true;
-    StartDecision start;
-    start.pending_index = pair.job;
-    start.id = job.id;
-    start.partition = pool.partition(pair.partition).name;
-    for (int32_t n : placement.nodes) start.nodes.push_back(pool.node(n).name);
-    start.time_limit = pair.time_limit;
-    start.priority = pair.breakdown;
-    result.started.push_back(std::move(start));
+    state.Start(pair, placement.nodes, /*backfilled=*/false);
   }
-  result.stats.started = static_cast<int64_t>(result.started.size());
+}
 
-  // Phase 4: reasons for everything not started.
-  result.pending.reserve(jobs.size() - result.started.size());
-  for (size_t i = 0; i < jobs.size(); ++i) {
-    JobWork& w = work[i];
+// Phase 5: a decision for every job not started, in input order.
+void CollectPending(CycleState& state) {
+  CycleResult& result = state.result;
+  result.pending.reserve(state.jobs.size() - result.started.size());
+  for (size_t i = 0; i < state.jobs.size(); ++i) {
+    JobWork& w = state.work[i];
     if (w.started) continue;
     PendingDecision d;
     d.pending_index = i;
-    d.id = jobs[i].id;
+    d.id = state.jobs[i].id;
     d.reason = w.reason.value_or(PendingReason::kNone);
     d.priority = w.priority;
     d.evaluated = w.evaluated || w.reason.has_value();
-    for (int32_t p : w.partitions) d.partitions.push_back(pool.partition(p).name);
+    d.expected_start = w.expected_start;
+    for (int32_t p : w.partitions) d.partitions.push_back(state.pool.partition(p).name);
     result.pending.push_back(std::move(d));
   }
-  return result;
+  result.stats.started = static_cast<int64_t>(result.started.size());
+}
+
+}  // namespace
+
+CycleResult RunCycle(const CycleInput& in) {
+  // Phase 1: the cycle's view of the cluster.
+  CycleState state(in, AccountTree::Build(in.cluster->accounts, ImplicitUsers(in)));
+  UsageLedger no_usage;
+  state.result.fair_share =
+      ComputeFairShare(state.tree, in.usage ? *in.usage : no_usage, state.config.fair_share);
+  PriorityContext ctx = MakePriorityContext(in);
+
+  BuildQueue(state, state.result.fair_share, ctx);  // phase 2
+  RunMainPass(state);                               // phase 3
+  if (state.config.backfill.enabled) internal::RunBackfillPass(state);  // phase 4
+  CollectPending(state);                            // phase 5
+  return std::move(state.result);
 }
 
 }  // namespace fairway::core

@@ -10,6 +10,8 @@
 //   4. Walk them: a job whose partition is blocked gets Priority; one over a limit gets the
 //      limit's reason (and does not block); one that fits starts now (best-fit nodes); the first
 //      one that does not fit for lack of resources gets Resources and blocks its partition.
+//   5. Backfill (backfill.h): walk the queue again over a node-time map; blocked jobs get
+//      reservations and expected start times, later jobs start now where they delay none.
 //
 // Nothing here reads a clock or does I/O; the same input gives the same result.
 // Thread-safety: RunCycle is a pure function of its input.
@@ -44,6 +46,7 @@ struct StartDecision {
   std::vector<NodeName> nodes;        // one per pod, rank order
   std::optional<Seconds> time_limit;  // the limit the job runs under; nullopt = unlimited
   PriorityBreakdown priority;
+  bool backfilled = false;  // started by the backfill planner, not the main pass
 };
 
 // Why `pending[pending_index]` stays pending.
@@ -55,12 +58,17 @@ struct PendingDecision {
   // Partitions it is queued in, by PriorityTier (desc) then name, as squeue shows them.
   std::vector<PartitionName> partitions;
   bool evaluated = true;  // false when the queue depth cut the pass short
+  // When the backfill plan expects it to start (squeue --start); nullopt without a reservation.
+  std::optional<Timestamp> expected_start;
 };
 
 struct CycleStats {
   int64_t pairs = 0;        // (job, partition) pairs queued
   int64_t pairs_tried = 0;  // pairs that reached the limit and placement checks
   int64_t started = 0;
+  int64_t backfill_tested = 0;   // pairs the backfill planner tested
+  int64_t backfill_started = 0;  // jobs it started
+  int64_t reservations = 0;      // reservations it made
 };
 
 struct CycleResult {

@@ -189,9 +189,12 @@ FairShareTable ComputeFairShare(const AccountTree& tree, const UsageLedger& usag
     }
   }
   FairShareTable table;
+  table.by_index_.assign(tree.size(), 0.0);
   for (size_t i = 0; i < tree.size(); ++i) {
     const AccountTree::Association& a = tree.at(static_cast<int32_t>(i));
-    if (a.is_user()) table.user_factor_[{a.account, a.user}] = w.rows[i].fair_share;
+    if (!a.is_user()) continue;
+    table.user_factor_[{a.account, a.user}] = w.rows[i].fair_share;
+    table.by_index_[i] = w.rows[i].fair_share;
   }
   AppendInTreeOrder(w, AccountTree::kRoot, 0, &table.rows_);
   return table;

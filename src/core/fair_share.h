@@ -51,6 +51,12 @@ class FairShareTable {
  public:
   // Fair-share factor of the user association (account, user); 0 when unknown.
   double Factor(const AccountName& account, const UserName& user) const;
+  // The same by the association's index in the tree the table was computed from.
+  double FactorAt(int32_t index) const {
+    return index >= 0 && static_cast<size_t>(index) < by_index_.size()
+               ? by_index_[static_cast<size_t>(index)]
+               : 0.0;
+  }
   // Rows in tree order (depth-first: an account, then its users, then its sub-accounts).
   const std::vector<FairShareRow>& rows() const { return rows_; }
 
@@ -59,6 +65,7 @@ class FairShareTable {
                                          const FairShareConfig&);
   std::vector<FairShareRow> rows_;
   std::map<std::pair<AccountName, UserName>, double> user_factor_;
+  std::vector<double> by_index_;  // users' factors by tree index (accounts: 0)
 };
 
 FairShareTable ComputeFairShare(const AccountTree& tree, const UsageLedger& usage,

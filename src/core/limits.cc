@@ -1,125 +1,149 @@
 #include "core/limits.h"
 
-#include "core/partition_rules.h"
-
 namespace fairway::core {
 
 int64_t JobGpus(const Job& job) { return job.per_node.gpus * job.node_count; }
 
 LimitTracker::LimitTracker(const AccountTree& tree, const std::vector<Qos>& qos,
                            const std::vector<Job>& running)
-    : tree_(tree) {
-  for (const Qos& q : qos) qos_.emplace(q.name, &q);
-  for (const Job& job : running) RecordStart(job);
+    : tree_(tree), inherited_(tree.size()), assoc_usage_(tree.size()) {
+  for (const Qos& q : qos) {
+    if (qos_index_.emplace(q.name.str(), static_cast<int32_t>(qos_.size())).second) {
+      qos_.push_back(&q);
+    }
+  }
+  qos_usage_.resize(qos_.size());
+  // Parents precede children in the tree, so one forward pass inherits limits downwards.
+  for (size_t i = 0; i < tree.size(); ++i) {
+    const AccountTree::Association& a = tree.at(static_cast<int32_t>(i));
+    InheritedLimits inherited;
+    if (a.parent != AccountTree::kNone) inherited = inherited_[static_cast<size_t>(a.parent)];
+    if (a.spec != nullptr) {
+      const Limits& l = a.spec->limits;
+      if (l.max_jobs_per_user) inherited.max_jobs_per_user = l.max_jobs_per_user;
+      if (l.max_submit_jobs_per_user) {
+        inherited.max_submit_jobs_per_user = l.max_submit_jobs_per_user;
+      }
+      if (l.max_gpus_per_user) inherited.max_gpus_per_user = l.max_gpus_per_user;
+      if (l.max_wall) inherited.max_wall = l.max_wall;
+    }
+    inherited_[i] = inherited;
+  }
+  for (const Job& job : running) RecordStart(job, Resolve(job, job.qos));
+}
+
+std::string LimitTracker::QosUserKey(int32_t qos, const UserName& user) {
+  return std::to_string(qos) + '/' + user.str();
 }
 
 const Qos* LimitTracker::FindQos(const QosName& name) const {
-  auto it = qos_.find(name);
-  return it == qos_.end() ? nullptr : it->second;
+  auto it = qos_index_.find(name.str());
+  return it == qos_index_.end() ? nullptr : qos_[static_cast<size_t>(it->second)];
 }
 
-void LimitTracker::RecordStart(const Job& job) {
+JobRef LimitTracker::Resolve(const Job& job, const QosName& qos_name) const {
+  JobRef ref;
+  ref.account = tree_.FindAccount(job.account);
+  ref.user = tree_.FindUser(job.account, job.user);
+  if (!qos_name.empty()) {
+    auto it = qos_index_.find(qos_name.str());
+    if (it != qos_index_.end()) ref.qos = it->second;
+  }
+  return ref;
+}
+
+void LimitTracker::RecordStart(const Job& job, const JobRef& ref) {
   int64_t gpus = JobGpus(job);
-  if (!job.qos.empty()) {
-    Usage& q = qos_usage_[job.qos];
-    q.jobs += 1;
-    q.gpus += gpus;
-    Usage& qu = qos_user_usage_[{job.qos, job.user}];
-    qu.jobs += 1;
-    qu.gpus += gpus;
+  auto add = [&](Usage& u) {
+    u.jobs += 1;
+    u.gpus += gpus;
+  };
+  if (ref.qos >= 0) {
+    add(qos_usage_[static_cast<size_t>(ref.qos)]);
+    add(qos_user_usage_[QosUserKey(ref.qos, job.user)]);
   }
-  Usage& u = user_usage_[{job.account, job.user}];
-  u.jobs += 1;
-  u.gpus += gpus;
-  int32_t index = tree_.FindAccount(job.account);
-  if (index == AccountTree::kNone) return;
-  for (int32_t i : tree_.PathToRoot(index)) {
-    Usage& a = account_usage_[i];
-    a.jobs += 1;
-    a.gpus += gpus;
+  if (ref.user != AccountTree::kNone) add(assoc_usage_[static_cast<size_t>(ref.user)]);
+  if (ref.account == AccountTree::kNone) return;
+  for (int32_t i = ref.account; i != AccountTree::kNone; i = tree_.at(i).parent) {
+    add(assoc_usage_[static_cast<size_t>(i)]);
   }
 }
 
-std::optional<int64_t> LimitTracker::NearestUserLimit(
-    const AccountName& account, std::optional<int64_t> Limits::*field) const {
-  int32_t index = tree_.FindAccount(account);
-  if (index == AccountTree::kNone) return std::nullopt;
-  for (int32_t i : tree_.PathToRoot(index)) {
-    const Account* spec = tree_.at(i).spec;
-    if (spec != nullptr && (spec->limits.*field).has_value()) return spec->limits.*field;
-  }
-  return std::nullopt;
-}
-
-void LimitTracker::CountSubmitted(const std::vector<const Job*>& pending_in_submit_order) {
-  // Running jobs already hold their submit slots.
-  std::map<QosName, int64_t> qos_count;
-  std::map<std::pair<QosName, UserName>, int64_t> qos_user_count;
-  std::map<int32_t, int64_t> account_count;
-  std::map<std::pair<AccountName, UserName>, int64_t> user_count;
-  for (const auto& [name, usage] : qos_usage_) qos_count[name] = usage.jobs;
+void LimitTracker::CountSubmitted(const std::vector<Submitted>& pending_in_submit_order) {
+  // Running jobs already hold their submit slots; copy their counts.
+  std::vector<int64_t> qos_count(qos_usage_.size());
+  for (size_t i = 0; i < qos_usage_.size(); ++i) qos_count[i] = qos_usage_[i].jobs;
+  std::unordered_map<std::string, int64_t> qos_user_count;
   for (const auto& [key, usage] : qos_user_usage_) qos_user_count[key] = usage.jobs;
-  for (const auto& [index, usage] : account_usage_) account_count[index] = usage.jobs;
-  for (const auto& [key, usage] : user_usage_) user_count[key] = usage.jobs;
+  std::vector<int64_t> assoc_count(assoc_usage_.size());
+  for (size_t i = 0; i < assoc_usage_.size(); ++i) assoc_count[i] = assoc_usage_[i].jobs;
 
-  for (const Job* job : pending_in_submit_order) {
+  for (const Submitted& s : pending_in_submit_order) {
+    const Job& job = *s.job;
+    const JobRef& ref = s.ref;
     std::optional<PendingReason> reason;
-    const Qos* qos = FindQos(job->qos);
-    if (qos != nullptr) {
-      if (qos->limits.grp_submit_jobs && qos_count[job->qos] >= *qos->limits.grp_submit_jobs) {
+    std::string qos_user_key;
+    if (ref.qos >= 0) {
+      const Limits& l = qos(ref.qos).limits;
+      if (l.grp_submit_jobs && qos_count[static_cast<size_t>(ref.qos)] >= *l.grp_submit_jobs) {
         reason = PendingReason::kQosGrpSubmitJobsLimit;
-      } else if (qos->limits.max_submit_jobs_per_user &&
-                 qos_user_count[{job->qos, job->user}] >=
-                     *qos->limits.max_submit_jobs_per_user) {
-        reason = PendingReason::kQosMaxSubmitJobsPerUserLimit;
+      } else if (l.max_submit_jobs_per_user) {
+        qos_user_key = QosUserKey(ref.qos, job.user);
+        if (qos_user_count[qos_user_key] >= *l.max_submit_jobs_per_user) {
+          reason = PendingReason::kQosMaxSubmitJobsPerUserLimit;
+        }
       }
     }
-    int32_t index = tree_.FindAccount(job->account);
-    if (!reason && index != AccountTree::kNone) {
-      auto per_user = NearestUserLimit(job->account, &Limits::max_submit_jobs_per_user);
-      if (per_user && user_count[{job->account, job->user}] >= *per_user) {
+    if (!reason && ref.account != AccountTree::kNone) {
+      const auto& per_user = inherited_[static_cast<size_t>(ref.account)].max_submit_jobs_per_user;
+      if (per_user && ref.user != AccountTree::kNone &&
+          assoc_count[static_cast<size_t>(ref.user)] >= *per_user) {
         reason = PendingReason::kAssocMaxSubmitJobsLimit;
       }
-      for (int32_t i : tree_.PathToRoot(index)) {
-        if (reason) break;
+      for (int32_t i = ref.account; !reason && i != AccountTree::kNone; i = tree_.at(i).parent) {
         const Account* spec = tree_.at(i).spec;
         if (spec != nullptr && spec->limits.grp_submit_jobs &&
-            account_count[i] >= *spec->limits.grp_submit_jobs) {
+            assoc_count[static_cast<size_t>(i)] >= *spec->limits.grp_submit_jobs) {
           reason = PendingReason::kAssocGrpSubmitJobsLimit;
         }
       }
     }
     if (reason) {
-      submit_blocked_[job] = *reason;
+      if (submit_blocked_.size() <= s.slot) submit_blocked_.resize(s.slot + 1);
+      submit_blocked_[s.slot] = reason;
       continue;
     }
-    qos_count[job->qos] += 1;
-    qos_user_count[{job->qos, job->user}] += 1;
-    user_count[{job->account, job->user}] += 1;
-    if (index != AccountTree::kNone) {
-      for (int32_t i : tree_.PathToRoot(index)) account_count[i] += 1;
+    if (ref.qos >= 0) {
+      qos_count[static_cast<size_t>(ref.qos)] += 1;
+      if (!qos_user_key.empty()) qos_user_count[qos_user_key] += 1;
+    }
+    if (ref.user != AccountTree::kNone) assoc_count[static_cast<size_t>(ref.user)] += 1;
+    for (int32_t i = ref.account; i != AccountTree::kNone && ref.account != AccountTree::kNone;
+         i = tree_.at(i).parent) {
+      assoc_count[static_cast<size_t>(i)] += 1;
     }
   }
 }
 
-std::optional<PendingReason> LimitTracker::Check(const Job& job,
-                                                 std::optional<Seconds> time_limit) const {
-  auto blocked = submit_blocked_.find(&job);
-  if (blocked != submit_blocked_.end()) return blocked->second;
-
+std::optional<PendingReason> LimitTracker::Check(const Job& job, const JobRef& ref,
+                                                 std::optional<Seconds> time_limit,
+                                                 size_t slot) const {
+  if (slot < submit_blocked_.size() && submit_blocked_[slot].has_value()) {
+    return submit_blocked_[slot];
+  }
   int64_t gpus = JobGpus(job);
-  auto usage_of = [](const auto& map, const auto& key) {
-    auto it = map.find(key);
-    return it == map.end() ? Usage{} : it->second;
-  };
   auto over_wall = [&](const std::optional<Seconds>& max_wall) {
     return max_wall.has_value() && (!time_limit.has_value() || *time_limit > *max_wall);
   };
 
-  if (const Qos* qos = FindQos(job.qos); qos != nullptr) {
-    const Limits& l = qos->limits;
-    Usage q = usage_of(qos_usage_, job.qos);
-    Usage qu = usage_of(qos_user_usage_, std::make_pair(job.qos, job.user));
+  if (ref.qos >= 0) {
+    const Limits& l = qos(ref.qos).limits;
+    const Usage& q = qos_usage_[static_cast<size_t>(ref.qos)];
+    Usage qu;  // this user's jobs in the QoS, looked up only when a per-user limit is set
+    if (l.max_jobs_per_user || l.max_gpus_per_user) {
+      auto it = qos_user_usage_.find(QosUserKey(ref.qos, job.user));
+      if (it != qos_user_usage_.end()) qu = it->second;
+    }
     if (l.grp_jobs && q.jobs + 1 > *l.grp_jobs) return PendingReason::kQosGrpJobsLimit;
     if (l.max_jobs_per_user && qu.jobs + 1 > *l.max_jobs_per_user) {
       return PendingReason::kQosMaxJobsPerUserLimit;
@@ -131,20 +155,21 @@ std::optional<PendingReason> LimitTracker::Check(const Job& job,
     }
   }
 
-  int32_t index = tree_.FindAccount(job.account);
-  if (index == AccountTree::kNone) return std::nullopt;
-  Usage u = usage_of(user_usage_, std::make_pair(job.account, job.user));
-  auto max_jobs = NearestUserLimit(job.account, &Limits::max_jobs_per_user);
-  if (max_jobs && u.jobs + 1 > *max_jobs) return PendingReason::kAssocMaxJobsLimit;
-  if (over_wall(AccountMaxWall(tree_, job.account))) {
-    return PendingReason::kAssocMaxWallDurationPerJobLimit;
+  if (ref.account == AccountTree::kNone) return std::nullopt;
+  const InheritedLimits& inherited = inherited_[static_cast<size_t>(ref.account)];
+  Usage u;
+  if (ref.user != AccountTree::kNone) u = assoc_usage_[static_cast<size_t>(ref.user)];
+  if (inherited.max_jobs_per_user && u.jobs + 1 > *inherited.max_jobs_per_user) {
+    return PendingReason::kAssocMaxJobsLimit;
   }
-  auto max_gpus = NearestUserLimit(job.account, &Limits::max_gpus_per_user);
-  if (max_gpus && u.gpus + gpus > *max_gpus) return PendingReason::kAssocGrpGres;
-  for (int32_t i : tree_.PathToRoot(index)) {
+  if (over_wall(inherited.max_wall)) return PendingReason::kAssocMaxWallDurationPerJobLimit;
+  if (inherited.max_gpus_per_user && u.gpus + gpus > *inherited.max_gpus_per_user) {
+    return PendingReason::kAssocGrpGres;
+  }
+  for (int32_t i = ref.account; i != AccountTree::kNone; i = tree_.at(i).parent) {
     const Account* spec = tree_.at(i).spec;
     if (spec == nullptr) continue;
-    Usage a = usage_of(account_usage_, i);
+    const Usage& a = assoc_usage_[static_cast<size_t>(i)];
     if (spec->limits.grp_jobs && a.jobs + 1 > *spec->limits.grp_jobs) {
       return PendingReason::kAssocGrpJobsLimit;
     }

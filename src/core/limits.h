@@ -14,13 +14,14 @@
 // keeps the limit's reason instead of being rejected, since a Kubernetes object cannot be
 // refused after admission.
 //
+// Names are resolved once per job (JobRef), so checks in a cycle cost no string lookups.
+//
 // Thread-safety: thread-compatible; one LimitTracker per cycle.
 #pragma once
 
-#include <map>
 #include <optional>
-#include <set>
-#include <utility>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/account_tree.h"
@@ -29,40 +30,65 @@
 
 namespace fairway::core {
 
+// A job's account, user association and QoS as indices of this cycle's tree and QoS list.
+struct JobRef {
+  int32_t account = AccountTree::kNone;
+  int32_t user = AccountTree::kNone;
+  int32_t qos = -1;
+};
+
 class LimitTracker {
  public:
   // Counts the running jobs (jobs and GPUs in use) per QoS, account subtree and user.
   LimitTracker(const AccountTree& tree, const std::vector<Qos>& qos,
                const std::vector<Job>& running);
 
-  // Marks pending jobs that exceed a submit limit (GrpSubmitJobs, MaxSubmitJobsPerUser),
-  // counting running jobs first and pending jobs in (submit time, id) order.
-  void CountSubmitted(const std::vector<const Job*>& pending_in_submit_order);
-
-  // The first limit that stops `job` from starting now with `time_limit`, or nullopt.
-  std::optional<PendingReason> Check(const Job& job, std::optional<Seconds> time_limit) const;
-
-  // Records that `job` started: its jobs and GPUs count against every limit from now on.
-  void RecordStart(const Job& job);
-
+  // Resolves the job's names; `qos_name` is the QoS it runs under (may differ from job.qos when
+  // the account's default applies).
+  JobRef Resolve(const Job& job, const QosName& qos_name) const;
   const Qos* FindQos(const QosName& name) const;
+
+  // Marks pending jobs that exceed a submit limit (GrpSubmitJobs, MaxSubmitJobsPerUser),
+  // counting running jobs first and then `pending` in the given (submit) order. `slot` is the
+  // index Check() will be asked about.
+  struct Submitted {
+    const Job* job;
+    JobRef ref;
+    size_t slot;
+  };
+  void CountSubmitted(const std::vector<Submitted>& pending_in_submit_order);
+
+  // The first limit that stops the job from starting now with `time_limit`, or nullopt.
+  // `slot` is the job's index given to CountSubmitted (or SIZE_MAX if none).
+  std::optional<PendingReason> Check(const Job& job, const JobRef& ref,
+                                     std::optional<Seconds> time_limit, size_t slot) const;
+
+  // Records that the job started: its jobs and GPUs count against every limit from now on.
+  void RecordStart(const Job& job, const JobRef& ref);
 
  private:
   struct Usage {
     int64_t jobs = 0;
     int64_t gpus = 0;
   };
-  // Nearest value of a per-user limit set on the account or an ancestor.
-  std::optional<int64_t> NearestUserLimit(const AccountName& account,
-                                          std::optional<int64_t> Limits::*field) const;
+  // Limits that take the nearest account up the tree setting them, per account index.
+  struct InheritedLimits {
+    std::optional<int64_t> max_jobs_per_user;
+    std::optional<int64_t> max_submit_jobs_per_user;
+    std::optional<int64_t> max_gpus_per_user;
+    std::optional<Seconds> max_wall;
+  };
+  static std::string QosUserKey(int32_t qos, const UserName& user);
+  const Qos& qos(int32_t index) const { return *qos_[static_cast<size_t>(index)]; }
 
   const AccountTree& tree_;
-  std::map<QosName, const Qos*> qos_;
-  std::map<QosName, Usage> qos_usage_;
-  std::map<std::pair<QosName, UserName>, Usage> qos_user_usage_;
-  std::map<int32_t, Usage> account_usage_;  // by account-tree index, whole subtree
-  std::map<std::pair<AccountName, UserName>, Usage> user_usage_;
-  std::map<const Job*, PendingReason> submit_blocked_;
+  std::vector<const Qos*> qos_;
+  std::unordered_map<std::string, int32_t> qos_index_;
+  std::vector<InheritedLimits> inherited_;           // by tree index
+  std::vector<Usage> qos_usage_;                      // by QoS index
+  std::unordered_map<std::string, Usage> qos_user_usage_;
+  std::vector<Usage> assoc_usage_;                    // by tree index: subtree for accounts
+  std::vector<std::optional<PendingReason>> submit_blocked_;  // by slot
 };
 
 int64_t JobGpus(const Job& job);

@@ -48,6 +48,15 @@ class NodePool {
   size_t node_count() const { return nodes_.size(); }
   Resources free(int32_t n) const { return free_[static_cast<size_t>(n)]; }
 
+  // Member nodes of partition `p` (all states), in node order.
+  const std::vector<int32_t>& PartitionNodes(int32_t p) const {
+    return partition_nodes_[static_cast<size_t>(p)];
+  }
+  // Ready and not cordoned: may take new work.
+  bool schedulable(int32_t n) const { return schedulable_[static_cast<size_t>(n)]; }
+  // Static filters: GPU type, constraint labels, taints.
+  bool Accepts(const Job& job, int32_t n) const;
+
   // Finds nodes for the job in partition `p` without changing the pool.
   PlacementResult Place(const Job& job, int32_t p) const;
   // Takes the job's per-node request from each node.
@@ -57,7 +66,6 @@ class NodePool {
   // Best-fit order key: (free gpus, free cpu, free memory, node index).
   using FitKey = std::tuple<int64_t, int64_t, int64_t, int32_t>;
 
-  bool Accepts(const Job& job, int32_t n) const;   // static filters (type, labels, taints)
   bool FitsNow(const Job& job, int32_t n) const;   // free capacity and exclusivity
   PendingReason Diagnose(const Job& job, int32_t p) const;
   FitKey KeyOf(int32_t n) const;

@@ -24,6 +24,8 @@ class CycleFixture : public ::testing::Test {
     cluster_.partitions.push_back(PartitionBuilder("gpu").Default().Build());
     cluster_.accounts.push_back(AccountBuilder("research").Build());
     config_.priority.weights.age = 1000;
+    // These tests are about the main pass; backfill_test.cc covers the planner.
+    config_.backfill.enabled = false;
   }
 
   void AddNodes(int count, int64_t gpus = 8, const std::string& prefix = "n") {

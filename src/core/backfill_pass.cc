@@ -1,0 +1,96 @@
+// Phase 4 of a cycle: the backfill planner over the queue (slurm-semantics.md §3 steps 3-7).
+#include <map>
+
+#include "core/backfill.h"
+#include "core/internal/cycle_state.h"
+
+namespace fairway::core::internal {
+namespace {
+
+int64_t ToSeconds(Timestamp t) { return t.time_since_epoch().count(); }
+
+// Running jobs and this cycle's main-pass starts give their resources back at their end.
+std::vector<Occupation> CollectOccupations(const CycleState& state) {
+  std::map<NodeName, int32_t> node_index;
+  for (size_t n = 0; n < state.pool.node_count(); ++n) {
+    node_index.emplace(state.pool.node(static_cast<int32_t>(n)).name, static_cast<int32_t>(n));
+  }
+  auto to_indices = [&](const std::vector<NodeName>& names) {
+    std::vector<int32_t> nodes;
+    for (const NodeName& name : names) {
+      auto it = node_index.find(name);
+      if (it != node_index.end()) nodes.push_back(it->second);
+    }
+    return nodes;
+  };
+  std::vector<Occupation> occupations;
+  for (const Job& job : state.in.cluster->running) {
+    Occupation o;
+    o.nodes = to_indices(job.allocated_nodes);
+    o.per_node = job.per_node;
+    std::optional<Seconds> limit = RunningTimeLimit(job, state);
+    if (limit.has_value()) {
+      Timestamp start = job.start_time.value_or(state.in.now);
+      o.end_s = ToSeconds(start) + limit->count();
+    }
+    occupations.push_back(std::move(o));
+  }
+  for (const StartDecision& s : state.result.started) {
+    Occupation o;
+    o.nodes = to_indices(s.nodes);
+    o.per_node = state.jobs[s.pending_index].per_node;
+    if (s.time_limit.has_value()) o.end_s = ToSeconds(state.in.now) + s.time_limit->count();
+    occupations.push_back(std::move(o));
+  }
+  return occupations;
+}
+
+}  // namespace
+
+void RunBackfillPass(CycleState& state) {
+  const BackfillConfig& config = state.config.backfill;
+  int64_t now = ToSeconds(state.in.now);
+  BackfillPlanner planner(state.pool, CollectOccupations(state), now, config);
+  std::vector<uint32_t> reservations_per_partition(state.pool.partition_count(), 0);
+  CycleStats& stats = state.result.stats;
+
+  for (const QueuedPair& pair : state.queue) {
+    JobWork& w = state.work[pair.job];
+    if (w.started) continue;
+    if (stats.backfill_tested >= static_cast<int64_t>(config.max_job_test)) break;
+    if (config.max_job_start > 0 &&
+        stats.backfill_started >= static_cast<int64_t>(config.max_job_start)) {
+      break;
+    }
+    ++stats.backfill_tested;
+    const Job& job = state.jobs[pair.job];
+    // Jobs over a limit neither start nor reserve (Slurm skips them in backfill).
+    if (std::optional<PendingReason> limit =
+            state.limits.Check(job, w.ref, pair.time_limit, pair.job)) {
+      w.reason = limit;
+      continue;
+    }
+    int64_t duration = pair.time_limit.has_value() ? pair.time_limit->count()
+                                                   : NodeTimeline::kForever;
+    std::optional<BackfillPlan> plan = planner.EarliestStart(job, pair.partition, duration);
+    if (!plan.has_value()) continue;  // not within the window
+    if (plan->start_s == now) {
+      planner.StartNow(job, *plan, duration);
+      state.Start(pair, plan->nodes, /*backfilled=*/true);
+      ++stats.backfill_started;
+      continue;
+    }
+    uint32_t& count = reservations_per_partition[static_cast<size_t>(pair.partition)];
+    bool may_reserve = pair.priority >= config.min_prio_reserve &&
+                       (config.job_part_count_reserve == 0 ||
+                        count < config.job_part_count_reserve);
+    if (!may_reserve) continue;
+    planner.Reserve(job, *plan, duration);
+    ++count;
+    ++stats.reservations;
+    Timestamp start{Seconds(plan->start_s)};
+    if (!w.expected_start.has_value() || start < *w.expected_start) w.expected_start = start;
+  }
+}
+
+}  // namespace fairway::core::internal
