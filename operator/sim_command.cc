@@ -10,6 +10,7 @@
 #include "sim/rlsched_compat.h"
 #include "sim/sim_report.h"
 #include "sim/simulator.h"
+#include "sim/windows.h"
 #include "sim/workload.h"
 
 namespace fairway::cli {
@@ -29,6 +30,7 @@ constexpr const char* kUsage =
     "  --max-jobs N          replay only the first N jobs\n"
     "  --compat POLICY       RLScheduler protocol instead: fcfs, sjf or f1 (SWF only)\n"
     "  --backfill            with --compat: the protocol's simplified EASY backfill\n"
+    "  --windows             Fairway's policy on the RLScheduler protocol's 10 windows\n"
     "  --json                print the report as JSON\n";
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
@@ -95,6 +97,25 @@ int RunCompat(const Flags& flags) {
   return 0;
 }
 
+int RunWindows(const sim::Workload& workload, const sim::SimOptions& options, bool json) {
+  StatusOr<sim::WindowsResult> result = sim::RunPolicyWindows(workload, options);
+  if (!result.ok()) {
+    std::fprintf(stderr, "fairway sim: %s\n", result.status().ToString().c_str());
+    return 1;
+  }
+  if (json) {
+    std::printf("{\"trace\": \"%s\", \"policy\": \"fairway\", \"meanBoundedSlowdown\": %.4f, "
+                "\"utilization\": %.4f}\n",
+                workload.name.c_str(), result->avg_bounded_slowdown, result->avg_utilization);
+  } else {
+    std::printf("RLScheduler protocol, %zu windows of %lld jobs\npolicy fairway: mean bounded "
+                "slowdown %.2f, utilization %.3f\n",
+                result->windows.size(), static_cast<long long>(sim::kCompatWindowJobs),
+                result->avg_bounded_slowdown, result->avg_utilization);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int RunSimCommand(const std::vector<std::string>& args) {
@@ -102,7 +123,7 @@ int RunSimCommand(const std::vector<std::string>& args) {
       Flags::Parse(args,
                    {"trace", "settings", "nodes", "gpus-per-node", "node-list", "max-jobs",
                     "compat"},
-                   {"backfill", "json", "help"});
+                   {"backfill", "json", "help", "windows"});
   if (!flags.ok()) {
     std::fprintf(stderr, "fairway sim: %s\n\n%s", flags.status().message().c_str(), kUsage);
     return 2;
@@ -143,6 +164,7 @@ int RunSimCommand(const std::vector<std::string>& args) {
                  static_cast<unsigned long long>(j.id), static_cast<long long>(j.line),
                  j.why.c_str());
   }
+  if (flags->Has("windows")) return RunWindows(*workload, options, flags->Has("json"));
   StatusOr<sim::SimResult> result = sim::RunSimulation(*workload, options);
   if (!result.ok()) {
     std::fprintf(stderr, "fairway sim: %s\n", result.status().ToString().c_str());

@@ -73,6 +73,19 @@ Status ReadBool(const YAML::Node& parent, const std::string& path, const std::st
   return OkStatus();
 }
 
+// Whole seconds as a plain integer (bf_interval and bf_resolution are seconds in Slurm).
+Status ReadSeconds(const YAML::Node& parent, const std::string& path, const std::string& key,
+                   core::Seconds* out) {
+  YAML::Node n = parent[key];
+  if (!n) return OkStatus();
+  int64_t value = 0;
+  if (!n.IsScalar() || !YAML::convert<int64_t>::decode(n, value) || value < 0) {
+    return InvalidArgumentError("must be a whole number of seconds", Join(path, key));
+  }
+  *out = core::Seconds(value);
+  return OkStatus();
+}
+
 Status ReadDuration(const YAML::Node& parent, const std::string& path, const std::string& key,
                     bool zero_allowed, core::Seconds* out) {
   YAML::Node n = parent[key];
@@ -111,7 +124,8 @@ Status ReadEnum(const YAML::Node& parent, const std::string& path, const std::st
 Status ParsePriority(const YAML::Node& node, core::PriorityConfig* p) {
   const std::string path = "priority";
   FAIRWAY_RETURN_IF_ERROR(
-      CheckKeys(node, path, {"weights", "maxAge", "favorSmall", "jobSizeBasis", "accrueAlways"}));
+      CheckKeys(node, path,
+                {"weights", "maxAge", "favorSmall", "jobSizeBasis", "accrueAlways", "calcPeriod"}));
   if (YAML::Node w = node["weights"]) {
     const std::string wp = "priority.weights";
     FAIRWAY_RETURN_IF_ERROR(CheckKeys(
@@ -127,6 +141,7 @@ Status ParsePriority(const YAML::Node& node, core::PriorityConfig* p) {
   FAIRWAY_RETURN_IF_ERROR(ReadDuration(node, path, "maxAge", false, &p->max_age));
   FAIRWAY_RETURN_IF_ERROR(ReadBool(node, path, "favorSmall", &p->favor_small));
   FAIRWAY_RETURN_IF_ERROR(ReadBool(node, path, "accrueAlways", &p->accrue_always));
+  FAIRWAY_RETURN_IF_ERROR(ReadDuration(node, path, "calcPeriod", false, &p->calc_period));
   return ReadEnum<core::JobSizeBasis>(
       node, path, "jobSizeBasis",
       {{"nodesAndCpus", core::JobSizeBasis::kNodesAndCpus}, {"gpus", core::JobSizeBasis::kGpus}},
@@ -154,13 +169,42 @@ Status ParseFairShare(const YAML::Node& node, core::FairShareConfig* f) {
   return OkStatus();
 }
 
+Status ParseBackfill(const YAML::Node& node, core::BackfillConfig* b) {
+  const std::string path = "backfill";
+  FAIRWAY_RETURN_IF_ERROR(CheckKeys(
+      node, path,
+      {"enabled", "interval", "window", "resolution", "maxJobTest", "maxJobStart",
+       "jobPartCountReserve", "minPrioReserve", "reserveWholeNodes", "mode"}));
+  FAIRWAY_RETURN_IF_ERROR(ReadBool(node, path, "enabled", &b->enabled));
+  FAIRWAY_RETURN_IF_ERROR(ReadSeconds(node, path, "interval", &b->interval));
+  FAIRWAY_RETURN_IF_ERROR(ReadDuration(node, path, "window", false, &b->window));
+  FAIRWAY_RETURN_IF_ERROR(ReadSeconds(node, path, "resolution", &b->resolution));
+  FAIRWAY_RETURN_IF_ERROR(ReadUint32(node, path, "maxJobTest", &b->max_job_test));
+  FAIRWAY_RETURN_IF_ERROR(ReadUint32(node, path, "maxJobStart", &b->max_job_start));
+  FAIRWAY_RETURN_IF_ERROR(
+      ReadUint32(node, path, "jobPartCountReserve", &b->job_part_count_reserve));
+  FAIRWAY_RETURN_IF_ERROR(ReadUint32(node, path, "minPrioReserve", &b->min_prio_reserve));
+  FAIRWAY_RETURN_IF_ERROR(ReadBool(node, path, "reserveWholeNodes", &b->reserve_whole_nodes));
+  // mode: easy | conservative, shorthand for jobPartCountReserve 1 | 0.
+  std::string mode;
+  FAIRWAY_RETURN_IF_ERROR(ReadEnum<std::string>(
+      node, path, "mode", {{"easy", "easy"}, {"conservative", "conservative"}}, &mode));
+  if (mode == "easy") b->job_part_count_reserve = 1;
+  if (mode == "conservative") b->job_part_count_reserve = 0;
+  return OkStatus();
+}
+
 StatusOr<core::SchedulerConfig> ParseDocument(const YAML::Node& root) {
   core::SchedulerConfig config;
   if (!root || root.IsNull()) return config;
-  FAIRWAY_RETURN_IF_ERROR(CheckKeys(root, "", {"priority", "fairShare", "scheduler"}));
+  FAIRWAY_RETURN_IF_ERROR(
+      CheckKeys(root, "", {"priority", "fairShare", "backfill", "scheduler"}));
   if (YAML::Node p = root["priority"]) FAIRWAY_RETURN_IF_ERROR(ParsePriority(p, &config.priority));
   if (YAML::Node f = root["fairShare"]) {
     FAIRWAY_RETURN_IF_ERROR(ParseFairShare(f, &config.fair_share));
+  }
+  if (YAML::Node b = root["backfill"]) {
+    FAIRWAY_RETURN_IF_ERROR(ParseBackfill(b, &config.backfill));
   }
   if (YAML::Node s = root["scheduler"]) {
     FAIRWAY_RETURN_IF_ERROR(CheckKeys(s, "scheduler", {"mainQueueDepth"}));

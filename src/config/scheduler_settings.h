@@ -9,11 +9,23 @@
 //     favorSmall: false           # PriorityFavorSmall
 //     jobSizeBasis: nodesAndCpus  # or gpus
 //     accrueAlways: false         # PriorityFlags=ACCRUE_ALWAYS
+//     calcPeriod: 5               # PriorityCalcPeriod (minutes, Slurm time format)
 //   fairShare:
 //     algorithm: fairTree         # or classic
 //     decayHalfLife: 7-0          # PriorityDecayHalfLife; 0 disables decay
 //     dampeningFactor: 1          # FairShareDampeningFactor (classic)
 //     billing: {cpu: 0, memoryGiB: 0, gpu: 1}   # TRESBillingWeights
+//   backfill:
+//     enabled: true               # SchedulerType=sched/backfill (false: sched/builtin)
+//     interval: 30                # bf_interval, seconds
+//     window: 1-0                 # bf_window
+//     resolution: 60              # bf_resolution, seconds
+//     maxJobTest: 500             # bf_max_job_test
+//     maxJobStart: 0              # bf_max_job_start; 0 = no cap
+//     mode: conservative          # or easy (= jobPartCountReserve: 1)
+//     jobPartCountReserve: 0      # bf_job_part_count_reserve; 0 = every blocked job reserves
+//     minPrioReserve: 0           # bf_min_prio_reserve
+//     reserveWholeNodes: true     # Slurm reserves whole nodes; false reserves only the request
 //   scheduler:
 //     mainQueueDepth: 0           # default_queue_depth; 0 = unlimited
 //

@@ -39,20 +39,20 @@ AccountTree AccountTree::Build(const std::vector<Account>& accounts,
     node.account = name;
     node.shares = account->shares;
     node.spec = account;
-    tree.account_index_[name] = static_cast<int32_t>(tree.nodes_.size());
+    tree.account_index_[name.str()] = static_cast<int32_t>(tree.nodes_.size());
     tree.nodes_.push_back(std::move(node));
   }
   for (const auto& [name, account] : by_name) {
-    int32_t index = tree.account_index_[name];
+    int32_t index = tree.account_index_[name.str()];
     int32_t parent = kRoot;
     if (!account->parent.empty() && account->parent.str() != "root" &&
         ReachesRoot(by_name, name)) {
-      parent = tree.account_index_[account->parent];
+      parent = tree.account_index_[account->parent.str()];
     }
     tree.nodes_[static_cast<size_t>(index)].parent = parent;
   }
   for (const auto& [name, account] : by_name) {
-    int32_t index = tree.account_index_[name];
+    int32_t index = tree.account_index_[name.str()];
     for (const AccountUser& user : account->users) tree.AddUser(index, user);
   }
   for (const auto& [account, user] : implicit_users) {
@@ -76,12 +76,21 @@ AccountTree AccountTree::Build(const std::vector<Account>& accounts,
       return x.account < y.account;
     });
   }
+  // Depth-first order from the root; parents precede children.
+  std::vector<int32_t> stack = {kRoot};
+  while (!stack.empty()) {
+    int32_t index = stack.back();
+    stack.pop_back();
+    tree.top_down_.push_back(index);
+    const auto& children = tree.nodes_[static_cast<size_t>(index)].children;
+    for (auto it = children.rbegin(); it != children.rend(); ++it) stack.push_back(*it);
+  }
   return tree;
 }
 
 int32_t AccountTree::AddUser(int32_t account_index, const AccountUser& user) {
   const AccountName& account = nodes_[static_cast<size_t>(account_index)].account;
-  auto key = std::make_pair(account, user.name);
+  std::string key = UserKey(account, user.name);
   if (user.name.empty() || user_index_.count(key) > 0) return kNone;
   Association node;
   node.parent = account_index;
@@ -96,14 +105,21 @@ int32_t AccountTree::AddUser(int32_t account_index, const AccountUser& user) {
   return index;
 }
 
+std::string AccountTree::UserKey(const AccountName& account, const UserName& user) {
+  std::string key = account.str();
+  key += '\0';
+  key += user.str();
+  return key;
+}
+
 int32_t AccountTree::FindAccount(const AccountName& account) const {
   if (account.str() == "root") return kRoot;
-  auto it = account_index_.find(account);
+  auto it = account_index_.find(account.str());
   return it == account_index_.end() ? kNone : it->second;
 }
 
 int32_t AccountTree::FindUser(const AccountName& account, const UserName& user) const {
-  auto it = user_index_.find({account, user});
+  auto it = user_index_.find(UserKey(account, user));
   return it == user_index_.end() ? kNone : it->second;
 }
 

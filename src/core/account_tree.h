@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <unordered_map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -62,13 +63,18 @@ class AccountTree {
 
   // Indices from `index` up to (and including) the root.
   std::vector<int32_t> PathToRoot(int32_t index) const;
+  // Every index, parents before their children (depth-first from the root, children in order).
+  const std::vector<int32_t>& TopDown() const { return top_down_; }
 
  private:
   int32_t AddUser(int32_t account_index, const AccountUser& user);
 
   std::vector<Association> nodes_;
-  std::map<AccountName, int32_t> account_index_;
-  std::map<std::pair<AccountName, UserName>, int32_t> user_index_;
+  std::vector<int32_t> top_down_;
+  static std::string UserKey(const AccountName& account, const UserName& user);
+
+  std::unordered_map<std::string, int32_t> account_index_;
+  std::unordered_map<std::string, int32_t> user_index_;  // key: UserKey(account, user)
   int32_t user_count_ = 0;
 };
 

@@ -9,6 +9,10 @@ Status ValidateSchedulerConfig(const SchedulerConfig& config) {
   if (p.max_age.count() <= 0) {
     return InvalidArgumentError("must be positive (PriorityMaxAge)", "priority.maxAge");
   }
+  if (p.calc_period.count() < 1) {
+    return InvalidArgumentError("must be at least 1 second (PriorityCalcPeriod)",
+                                "priority.calcPeriod");
+  }
   if (!std::isfinite(p.weights.tres_gpu)) {
     return InvalidArgumentError("must be a finite number", "priority.weights.tresGpu");
   }
@@ -37,6 +41,9 @@ Status ValidateSchedulerConfig(const SchedulerConfig& config) {
   }
   if (bf.window < bf.resolution) {
     return InvalidArgumentError("must not be shorter than backfill.resolution", "backfill.window");
+  }
+  if (bf.interval.count() < 1 || bf.interval.count() > 10800) {
+    return InvalidArgumentError("must be 1 to 10800 seconds (bf_interval)", "backfill.interval");
   }
   if (bf.max_job_test < 1 || bf.max_job_test > 1000000) {
     return InvalidArgumentError("must be 1 to 1000000 (bf_max_job_test)",

@@ -35,6 +35,9 @@ struct PriorityConfig {
   bool favor_small = false;    // PriorityFavorSmall
   JobSizeBasis job_size_basis = JobSizeBasis::kNodesAndCpus;
   bool accrue_always = false;  // PriorityFlags=ACCRUE_ALWAYS: age from submit time
+  // PriorityCalcPeriod: how often drivers recompute fair share (the core computes priorities
+  // every cycle from the fair-share table it is given).
+  Seconds calc_period{300};
 };
 
 enum class FairShareAlgorithm { kFairTree, kClassic };
@@ -57,6 +60,9 @@ struct FairShareConfig {
 // Slurm's.
 struct BackfillConfig {
   bool enabled = true;
+  // bf_interval: how often the driver runs a cycle with the planner; cycles between run the main
+  // pass only (the core itself plans whenever `enabled`; the driver sets it per cycle).
+  Seconds interval{30};
   Seconds window{86400};     // bf_window: how far ahead reservations are planned (1440 min)
   Seconds resolution{60};    // bf_resolution: the time map's quantum
   uint32_t max_job_test = 500;  // bf_max_job_test: (job, partition) pairs tested per cycle

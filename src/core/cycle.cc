@@ -1,7 +1,6 @@
 #include "core/cycle.h"
 
 #include <algorithm>
-#include <unordered_set>
 #include <utility>
 
 #include "core/account_tree.h"
@@ -13,11 +12,14 @@
 namespace fairway::core {
 namespace internal {
 
-CycleState::CycleState(const CycleInput& input, AccountTree tree_in)
+CycleState::CycleState(const CycleInput& input,
+                       std::shared_ptr<const AccountContext> accounts_in)
     : in(input),
       jobs(*input.pending),
       config(*input.config),
-      tree(std::move(tree_in)),
+      accounts(std::move(accounts_in)),
+      tree(*accounts->tree),
+      fair_share(accounts->fair_share),
       pool(input.cluster->nodes, input.cluster->partitions, input.cluster->running),
       limits(tree, input.cluster->qos, input.cluster->running),
       work(input.pending->size()) {}
@@ -54,25 +56,6 @@ namespace {
 using internal::CycleState;
 using internal::JobWork;
 using internal::QueuedPair;
-
-// (account, user) pairs of every job and of the usage ledger, deduplicated, sorted.
-std::vector<std::pair<AccountName, UserName>> ImplicitUsers(const CycleInput& in) {
-  std::unordered_set<std::string> seen;
-  std::vector<std::pair<AccountName, UserName>> users;
-  auto add = [&](const AccountName& account, const UserName& user) {
-    std::string key = account.str();
-    key += '\0';
-    key += user.str();
-    if (seen.insert(std::move(key)).second) users.emplace_back(account, user);
-  };
-  for (const Job& j : *in.pending) add(j.account, j.user);
-  for (const Job& j : in.cluster->running) add(j.account, j.user);
-  if (in.usage != nullptr) {
-    for (const auto& [account, user] : in.usage->UsersWithUsage()) add(account, user);
-  }
-  std::sort(users.begin(), users.end());
-  return users;
-}
 
 PriorityContext MakePriorityContext(const CycleInput& in) {
   PriorityContext ctx;
@@ -115,30 +98,35 @@ const Qos* ResolveQos(const Job& job, const CycleState& state, bool* invalid, Qo
   return qos;
 }
 
-// Partitions a job asks for, resolved to pool indices and sorted by tier (desc) then name; the
-// default partition when it names none.
-std::vector<int32_t> RequestedPartitions(const Job& job, const NodePool& pool) {
-  std::vector<int32_t> result;
+// Appends the partitions a job asks for to `out`, resolved to pool indices and sorted by tier
+// (desc) then name; the default partition when it names none. Returns how many were appended.
+uint32_t AppendRequestedPartitions(const Job& job, const NodePool& pool,
+                                   std::vector<int32_t>* out) {
+  size_t begin = out->size();
   if (job.partitions.empty()) {
     for (size_t p = 0; p < pool.partition_count(); ++p) {
       if (pool.partition(static_cast<int32_t>(p)).is_default) {
-        result.push_back(static_cast<int32_t>(p));
+        out->push_back(static_cast<int32_t>(p));
         break;
       }
     }
-    return result;
+    return static_cast<uint32_t>(out->size() - begin);
   }
   for (const PartitionName& name : job.partitions) {
     int32_t p = pool.FindPartition(name);
-    if (p >= 0 && std::find(result.begin(), result.end(), p) == result.end()) result.push_back(p);
-  }
-  std::stable_sort(result.begin(), result.end(), [&](int32_t a, int32_t b) {
-    if (pool.partition(a).priority_tier != pool.partition(b).priority_tier) {
-      return pool.partition(a).priority_tier > pool.partition(b).priority_tier;
+    if (p >= 0 && std::find(out->begin() + static_cast<std::ptrdiff_t>(begin), out->end(), p) ==
+                      out->end()) {
+      out->push_back(p);
     }
-    return pool.partition(a).name < pool.partition(b).name;
-  });
-  return result;
+  }
+  std::stable_sort(out->begin() + static_cast<std::ptrdiff_t>(begin), out->end(),
+                   [&](int32_t a, int32_t b) {
+                     if (pool.partition(a).priority_tier != pool.partition(b).priority_tier) {
+                       return pool.partition(a).priority_tier > pool.partition(b).priority_tier;
+                     }
+                     return pool.partition(a).name < pool.partition(b).name;
+                   });
+  return static_cast<uint32_t>(out->size() - begin);
 }
 
 // Reasons that keep a job out of the queue whatever the partition, or nullopt.
@@ -169,6 +157,8 @@ void BuildQueue(CycleState& state, const FairShareTable& fair_share, const Prior
     partition_nodes[p] = state.pool.PartitionNodeCount(static_cast<int32_t>(p));
   }
   state.queue.reserve(state.jobs.size());
+  state.job_partitions.reserve(state.jobs.size());
+  std::vector<PriorityBreakdown> priorities;  // scratch, per job
   for (size_t i = 0; i < state.jobs.size(); ++i) {
     const Job& job = state.jobs[i];
     JobWork& w = state.work[i];
@@ -176,12 +166,14 @@ void BuildQueue(CycleState& state, const FairShareTable& fair_share, const Prior
     QosName qos_name;
     w.qos = ResolveQos(job, state, &invalid_qos, &qos_name);
     w.ref = state.limits.Resolve(job, qos_name);
-    w.partitions = RequestedPartitions(job, state.pool);
+    w.partitions_begin = static_cast<uint32_t>(state.job_partitions.size());
+    w.partitions_count = AppendRequestedPartitions(job, state.pool, &state.job_partitions);
+    const int32_t* parts = state.job_partitions.data() + w.partitions_begin;
     double fs = fair_share.FactorAt(w.ref.user);
     // One priority per partition (the partition factor differs); the best partition's is shown.
-    std::vector<PriorityBreakdown> priorities;
-    priorities.reserve(w.partitions.size());
-    for (int32_t p : w.partitions) {
+    priorities.clear();
+    for (uint32_t k = 0; k < w.partitions_count; ++k) {
+      int32_t p = parts[k];
       priorities.push_back(ComputePriority(job, state.pool.partition(p), w.qos, fs,
                                            partition_gpus[static_cast<size_t>(p)],
                                            state.config.priority, ctx));
@@ -189,10 +181,10 @@ void BuildQueue(CycleState& state, const FairShareTable& fair_share, const Prior
     if (!priorities.empty()) w.priority = priorities.front();
     if (job.hold != HoldKind::kNone) w.priority.priority = 0;
 
-    w.reason = JobLevelReason(job, state, invalid_qos, w.partitions.empty());
+    w.reason = JobLevelReason(job, state, invalid_qos, w.partitions_count == 0);
     if (w.reason.has_value()) continue;
-    for (size_t k = 0; k < w.partitions.size(); ++k) {
-      int32_t p = w.partitions[k];
+    for (uint32_t k = 0; k < w.partitions_count; ++k) {
+      int32_t p = parts[k];
       const Partition& partition = state.pool.partition(p);
       std::optional<Seconds> limit = EffectiveTimeLimit(job, partition, w.qos, state.tree);
       std::optional<PendingReason> blocked = CheckPartition(
@@ -289,23 +281,38 @@ void CollectPending(CycleState& state) {
     d.priority = w.priority;
     d.evaluated = w.evaluated || w.reason.has_value();
     d.expected_start = w.expected_start;
-    for (int32_t p : w.partitions) d.partitions.push_back(state.pool.partition(p).name);
-    result.pending.push_back(std::move(d));
+    d.partitions_begin = w.partitions_begin;
+    d.partitions_count = w.partitions_count;
+    result.pending.push_back(d);
   }
   result.stats.started = static_cast<int64_t>(result.started.size());
+  result.pending_partitions = std::move(state.job_partitions);
+  for (size_t p = 0; p < state.pool.partition_count(); ++p) {
+    result.partition_names.push_back(state.pool.partition(static_cast<int32_t>(p)).name);
+  }
 }
 
 }  // namespace
 
+std::vector<PartitionName> CycleResult::PartitionsOf(const PendingDecision& d) const {
+  std::vector<PartitionName> names;
+  for (uint32_t k = 0; k < d.partitions_count; ++k) {
+    names.push_back(partition_names[static_cast<size_t>(pending_partitions[d.partitions_begin + k])]);
+  }
+  return names;
+}
+
 CycleResult RunCycle(const CycleInput& in) {
   // Phase 1: the cycle's view of the cluster.
-  CycleState state(in, AccountTree::Build(in.cluster->accounts, ImplicitUsers(in)));
-  UsageLedger no_usage;
-  state.result.fair_share =
-      ComputeFairShare(state.tree, in.usage ? *in.usage : no_usage, state.config.fair_share);
+  std::shared_ptr<const AccountContext> accounts = in.accounts;
+  if (accounts == nullptr || MissesImplicitUsers(*accounts->tree, *in.cluster, *in.pending)) {
+    accounts = BuildAccountContext(*in.cluster, *in.pending, in.usage, in.config->fair_share);
+  }
+  CycleState state(in, accounts);
+  state.result.accounts = accounts;
   PriorityContext ctx = MakePriorityContext(in);
 
-  BuildQueue(state, state.result.fair_share, ctx);  // phase 2
+  BuildQueue(state, state.fair_share, ctx);  // phase 2
   RunMainPass(state);                               // phase 3
   if (state.config.backfill.enabled) internal::RunBackfillPass(state);  // phase 4
   CollectPending(state);                            // phase 5

@@ -21,6 +21,7 @@
 #include <optional>
 #include <vector>
 
+#include "core/account_context.h"
 #include "core/config.h"
 #include "core/fair_share.h"
 #include "core/model.h"
@@ -36,6 +37,9 @@ struct CycleInput {
   const std::vector<Job>* pending = nullptr;  // jobs in state PENDING
   const SchedulerConfig* config = nullptr;
   const UsageLedger* usage = nullptr;  // may be null: no usage yet
+  // The account tree and fair-share table to use (see account_context.h); null: built from
+  // `cluster->accounts` and `usage` for this cycle.
+  std::shared_ptr<const AccountContext> accounts;
 };
 
 // Start `pending[pending_index]` now on `nodes` in `partition`.
@@ -55,8 +59,10 @@ struct PendingDecision {
   JobId id;
   PendingReason reason = PendingReason::kNone;
   PriorityBreakdown priority;  // in its best partition
-  // Partitions it is queued in, by PriorityTier (desc) then name, as squeue shows them.
-  std::vector<PartitionName> partitions;
+  // Partitions it is queued in, by PriorityTier (desc) then name, as squeue shows them:
+  // CycleResult::PartitionsOf(decision). (Stored flat: no allocation per pending job.)
+  uint32_t partitions_begin = 0;
+  uint32_t partitions_count = 0;
   bool evaluated = true;  // false when the queue depth cut the pass short
   // When the backfill plan expects it to start (squeue --start); nullopt without a reservation.
   std::optional<Timestamp> expected_start;
@@ -74,7 +80,11 @@ struct CycleStats {
 struct CycleResult {
   std::vector<StartDecision> started;  // in start order
   std::vector<PendingDecision> pending;  // every job not started, in input order
-  FairShareTable fair_share;
+  std::vector<PartitionName> partition_names;  // the cluster's partitions, by index
+  std::vector<int32_t> pending_partitions;     // flat lists of partition indices
+
+  std::vector<PartitionName> PartitionsOf(const PendingDecision& d) const;
+  std::shared_ptr<const AccountContext> accounts;  // the tree and fair share the cycle used
   CycleStats stats;
 };
 

@@ -12,25 +12,29 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 struct Work {
   const AccountTree& tree;
   const UsageLedger& usage;
-  std::vector<FairShareRow> rows;  // indexed like the tree
+  std::vector<FairShareValues> rows;  // indexed like the tree
+  std::vector<double> level_shares;      // by parent index
 };
 
-double UsageOf(const Work& w, int32_t index) {
-  const AccountTree::Association& a = w.tree.at(index);
-  return w.usage.Usage({a.account, a.user});
+// The raw usage already copied into rows[index] (one ledger lookup per association).
+double UsageOf(const Work& w, int32_t index) { return w.rows[static_cast<size_t>(index)].raw_usage; }
+
+double LevelShares(const Work& w, int32_t index) {
+  int32_t parent = w.tree.at(index).parent;
+  return parent == AccountTree::kNone ? 0.0 : w.level_shares[static_cast<size_t>(parent)];
 }
 
-// level_shares: sum of raw shares of the association and its siblings (FairShare=parent users
-// take no part).
-double LevelShares(const AccountTree& tree, int32_t index) {
-  const AccountTree::Association& a = tree.at(index);
-  if (a.parent == AccountTree::kNone) return 0;
-  double total = 0;
-  for (int32_t sibling : tree.at(a.parent).children) {
-    const AccountTree::Association& s = tree.at(sibling);
-    if (!s.shares_parent) total += s.shares;
+// level_shares per parent: the sum of raw shares of its children (FairShare=parent users take
+// no part). Indexed by the parent's tree index.
+std::vector<double> LevelSharesByParent(const AccountTree& tree) {
+  std::vector<double> sums(tree.size(), 0.0);
+  for (size_t i = 0; i < tree.size(); ++i) {
+    const AccountTree::Association& a = tree.at(static_cast<int32_t>(i));
+    if (a.parent != AccountTree::kNone && !a.shares_parent) {
+      sums[static_cast<size_t>(a.parent)] += a.shares;
+    }
   }
-  return total;
+  return sums;
 }
 
 // Fills the per-level columns (S within level, U within level, LF) for every association.
@@ -38,15 +42,14 @@ void ComputeLevelColumns(Work& w) {
   for (size_t i = 0; i < w.tree.size(); ++i) {
     int32_t index = static_cast<int32_t>(i);
     const AccountTree::Association& a = w.tree.at(index);
-    FairShareRow& row = w.rows[i];
-    row.raw_usage = UsageOf(w, index);
+    FairShareValues& row = w.rows[i];
     if (a.parent == AccountTree::kNone) {
       row.norm_shares = 1.0;
       row.effective_usage = 1.0;
       row.level_fs = 1.0;
       continue;
     }
-    double level_shares = LevelShares(w.tree, index);
+    double level_shares = LevelShares(w, index);
     row.norm_shares = (level_shares > 0 && !a.shares_parent) ? a.shares / level_shares : 0.0;
     double parent_usage = UsageOf(w, a.parent);
     row.effective_usage = parent_usage > 0 ? row.raw_usage / parent_usage : 0.0;
@@ -67,14 +70,14 @@ void ComputeLevelColumns(Work& w) {
 void RankSiblings(Work& w, std::vector<int32_t> siblings, bool parent_tied, int32_t* rank,
                   int32_t* next) {
   std::stable_sort(siblings.begin(), siblings.end(), [&](int32_t x, int32_t y) {
-    const FairShareRow& a = w.rows[static_cast<size_t>(x)];
-    const FairShareRow& b = w.rows[static_cast<size_t>(y)];
+    const FairShareValues& a = w.rows[static_cast<size_t>(x)];
+    const FairShareValues& b = w.rows[static_cast<size_t>(y)];
     if (a.level_fs != b.level_fs) return a.level_fs > b.level_fs;
-    bool a_user = w.tree.at(x).is_user();
-    bool b_user = w.tree.at(y).is_user();
-    if (a_user != b_user) return a_user;  // users before accounts
-    if (a.account != b.account) return a.account < b.account;
-    return a.user < b.user;
+    const AccountTree::Association& ax = w.tree.at(x);
+    const AccountTree::Association& ay = w.tree.at(y);
+    if (ax.is_user() != ay.is_user()) return ax.is_user();  // users before accounts
+    if (ax.account != ay.account) return ax.account < ay.account;
+    return ax.user < ay.user;
   });
   double prev_level_fs = std::numeric_limits<double>::quiet_NaN();
   for (size_t i = 0; i < siblings.size(); ++i) {
@@ -108,26 +111,24 @@ void ApplyParentShares(Work& w) {
   for (size_t i = 0; i < w.tree.size(); ++i) {
     const AccountTree::Association& a = w.tree.at(static_cast<int32_t>(i));
     if (!a.shares_parent || a.parent == AccountTree::kNone) continue;
-    const FairShareRow& parent = w.rows[static_cast<size_t>(a.parent)];
+    const FairShareValues& parent = w.rows[static_cast<size_t>(a.parent)];
     w.rows[i].norm_shares = parent.norm_shares;
     w.rows[i].effective_usage = parent.effective_usage;
   }
 }
 
-void ComputeClassic(Work& w, double dampening) {
-  double root_usage = w.usage.RootUsage();
-  // Parents precede children in tree order (Build appends children after parents).
-  for (size_t i = 0; i < w.tree.size(); ++i) {
-    int32_t index = static_cast<int32_t>(i);
+void ComputeClassic(Work& w, double dampening, double root_usage) {
+  // Parents before children: each row uses its parent's S and UE.
+  for (int32_t index : w.tree.TopDown()) {
     const AccountTree::Association& a = w.tree.at(index);
-    FairShareRow& row = w.rows[i];
+    FairShareValues& row = w.rows[static_cast<size_t>(index)];
     if (a.parent == AccountTree::kNone) {
       row.norm_shares = 1.0;
       row.effective_usage = 1.0;
       continue;
     }
-    const FairShareRow& parent = w.rows[static_cast<size_t>(a.parent)];
-    double level_shares = LevelShares(w.tree, index);
+    const FairShareValues& parent = w.rows[static_cast<size_t>(a.parent)];
+    double level_shares = LevelShares(w, index);
     double level_fraction = level_shares > 0 ? a.shares / level_shares : 0.0;
     if (a.shares_parent) {
       row.norm_shares = parent.norm_shares;
@@ -147,34 +148,50 @@ void ComputeClassic(Work& w, double dampening) {
 }
 
 
-void AppendInTreeOrder(const Work& w, int32_t index, int32_t depth,
-                       std::vector<FairShareRow>* out) {
-  FairShareRow row = w.rows[static_cast<size_t>(index)];
-  row.depth = depth;
-  out->push_back(row);
-  for (int32_t child : w.tree.at(index).children) AppendInTreeOrder(w, child, depth + 1, out);
-}
-
 }  // namespace
 
 double FairShareTable::Factor(const AccountName& account, const UserName& user) const {
-  auto it = user_factor_.find({account, user});
-  return it == user_factor_.end() ? 0.0 : it->second;
+  if (tree_ == nullptr) return 0.0;
+  return FactorAt(tree_->FindUser(account, user));
+}
+
+std::vector<FairShareRow> FairShareTable::rows() const {
+  std::vector<FairShareRow> out;
+  if (tree_ == nullptr) return out;
+  std::vector<int32_t> depth(tree_->size(), 0);
+  for (int32_t index : tree_->TopDown()) {
+    const AccountTree::Association& a = tree_->at(index);
+    if (a.parent != AccountTree::kNone) {
+      depth[static_cast<size_t>(index)] = depth[static_cast<size_t>(a.parent)] + 1;
+    }
+    const FairShareValues& v = values_[static_cast<size_t>(index)];
+    FairShareRow row;
+    row.account = a.account;
+    row.user = a.user;
+    row.depth = depth[static_cast<size_t>(index)];
+    row.raw_shares = a.shares;
+    row.shares_parent = a.shares_parent;
+    row.norm_shares = v.norm_shares;
+    row.raw_usage = v.raw_usage;
+    row.norm_usage = v.norm_usage;
+    row.effective_usage = v.effective_usage;
+    row.level_fs = v.level_fs;
+    row.fair_share = v.fair_share;
+    out.push_back(std::move(row));
+  }
+  return out;
 }
 
 FairShareTable ComputeFairShare(const AccountTree& tree, const UsageLedger& usage,
                                 const FairShareConfig& config) {
-  Work w{tree, usage, std::vector<FairShareRow>(tree.size())};
+  Work w{tree, usage, std::vector<FairShareValues>(tree.size()), LevelSharesByParent(tree)};
   for (size_t i = 0; i < tree.size(); ++i) {
     const AccountTree::Association& a = tree.at(static_cast<int32_t>(i));
-    w.rows[i].account = a.account;
-    w.rows[i].user = a.user;
-    w.rows[i].raw_shares = a.shares;
-    w.rows[i].shares_parent = a.shares_parent;
+    w.rows[i].raw_usage = usage.Usage({a.account, a.user});
   }
   ComputeLevelColumns(w);
-  double root_usage = usage.RootUsage();
-  for (FairShareRow& row : w.rows) {
+  double root_usage = w.rows[static_cast<size_t>(AccountTree::kRoot)].raw_usage;
+  for (FairShareValues& row : w.rows) {
     row.norm_usage = root_usage > 0 ? row.raw_usage / root_usage : 0.0;
   }
   if (config.algorithm == FairShareAlgorithm::kFairTree) {
@@ -183,20 +200,19 @@ FairShareTable ComputeFairShare(const AccountTree& tree, const UsageLedger& usag
     RankSiblings(w, tree.at(AccountTree::kRoot).children, false, &rank, &next);
     ApplyParentShares(w);
   } else {
-    ComputeClassic(w, config.dampening_factor);
-    for (size_t i = 0; i < tree.size(); ++i) {
-      w.rows[i].level_fs = 0;  // not used by the classic algorithm
-    }
+    ComputeClassic(w, config.dampening_factor, root_usage);
+    for (FairShareValues& row : w.rows) row.level_fs = 0;  // not used by classic
   }
   FairShareTable table;
-  table.by_index_.assign(tree.size(), 0.0);
+  table.tree_ = &tree;
+  table.values_.resize(tree.size());
   for (size_t i = 0; i < tree.size(); ++i) {
-    const AccountTree::Association& a = tree.at(static_cast<int32_t>(i));
-    if (!a.is_user()) continue;
-    table.user_factor_[{a.account, a.user}] = w.rows[i].fair_share;
-    table.by_index_[i] = w.rows[i].fair_share;
+    table.values_[i] = w.rows[i];
+    bool user = tree.at(static_cast<int32_t>(i)).is_user();
+    if (!user && config.algorithm == FairShareAlgorithm::kFairTree) {
+      table.values_[i].fair_share = 0;  // Fair Tree ranks users only
+    }
   }
-  AppendInTreeOrder(w, AccountTree::kRoot, 0, &table.rows_);
   return table;
 }
 

@@ -47,25 +47,39 @@ struct FairShareRow {
   double fair_share = 0;       // F: users only (accounts 0 in Fair Tree, classic value otherwise)
 };
 
+// The numeric sshare columns of one association.
+struct FairShareValues {
+  double norm_shares = 0;
+  double raw_usage = 0;
+  double norm_usage = 0;
+  double effective_usage = 0;
+  double level_fs = 0;
+  double fair_share = 0;
+};
+
+// The values of every association, by tree index. Refers to the tree it was computed from, which
+// must outlive it.
 class FairShareTable {
  public:
+  FairShareTable() = default;
+
   // Fair-share factor of the user association (account, user); 0 when unknown.
   double Factor(const AccountName& account, const UserName& user) const;
-  // The same by the association's index in the tree the table was computed from.
+  // The same by the association's index in the tree.
   double FactorAt(int32_t index) const {
-    return index >= 0 && static_cast<size_t>(index) < by_index_.size()
-               ? by_index_[static_cast<size_t>(index)]
+    return index >= 0 && static_cast<size_t>(index) < values_.size()
+               ? values_[static_cast<size_t>(index)].fair_share
                : 0.0;
   }
-  // Rows in tree order (depth-first: an account, then its users, then its sub-accounts).
-  const std::vector<FairShareRow>& rows() const { return rows_; }
+  // sshare rows in tree order (depth-first: an account, then its users, then its sub-accounts).
+  // Builds the names on each call: meant for reports, not for the scheduling hot path.
+  std::vector<FairShareRow> rows() const;
 
  private:
   friend FairShareTable ComputeFairShare(const AccountTree&, const UsageLedger&,
                                          const FairShareConfig&);
-  std::vector<FairShareRow> rows_;
-  std::map<std::pair<AccountName, UserName>, double> user_factor_;
-  std::vector<double> by_index_;  // users' factors by tree index (accounts: 0)
+  const AccountTree* tree_ = nullptr;
+  std::vector<FairShareValues> values_;  // by tree index
 };
 
 FairShareTable ComputeFairShare(const AccountTree& tree, const UsageLedger& usage,

@@ -13,9 +13,10 @@ LimitTracker::LimitTracker(const AccountTree& tree, const std::vector<Qos>& qos,
     }
   }
   qos_usage_.resize(qos_.size());
-  // Parents precede children in the tree, so one forward pass inherits limits downwards.
-  for (size_t i = 0; i < tree.size(); ++i) {
-    const AccountTree::Association& a = tree.at(static_cast<int32_t>(i));
+  // Parents before children, so one pass inherits limits downwards.
+  for (int32_t index : tree.TopDown()) {
+    size_t i = static_cast<size_t>(index);
+    const AccountTree::Association& a = tree.at(index);
     InheritedLimits inherited;
     if (a.parent != AccountTree::kNone) inherited = inherited_[static_cast<size_t>(a.parent)];
     if (a.spec != nullptr) {

@@ -1,5 +1,6 @@
 #include "core/usage_ledger.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace fairway::core {
@@ -26,15 +27,22 @@ void UsageLedger::Advance(Timestamp now, Seconds half_life, const AccountTree& t
   if (now > last_update_) last_update_ = now;
 }
 
+std::string UsageLedger::Key(const AccountName& account, const UserName& user) {
+  std::string key = account.str();
+  key += '\0';
+  key += user.str();
+  return key;
+}
+
 void UsageLedger::Charge(const AccountTree& tree, const AccountName& account,
                          const UserName& user, double billing_seconds) {
   int32_t index = tree.FindUser(account, user);
   if (index == AccountTree::kNone) {
     // The user is not (yet) in the tree: charge the user key directly, then the account path.
-    usage_[{account, user}] += billing_seconds;
+    usage_[Key(account, user)] += billing_seconds;
     index = tree.FindAccount(account);
     if (index == AccountTree::kNone) {
-      usage_[{account, UserName()}] += billing_seconds;
+      usage_[Key(account, UserName())] += billing_seconds;
       index = AccountTree::kRoot;
     }
   }
@@ -42,24 +50,39 @@ void UsageLedger::Charge(const AccountTree& tree, const AccountName& account,
 }
 
 void UsageLedger::AddAlongPath(const AccountTree& tree, int32_t index, double amount) {
-  for (int32_t i : tree.PathToRoot(index)) {
+  for (int32_t i = index; i != AccountTree::kNone; i = tree.at(i).parent) {
     const AccountTree::Association& a = tree.at(i);
-    usage_[{a.account, a.user}] += amount;
+    usage_[Key(a.account, a.user)] += amount;
   }
 }
 
 double UsageLedger::Usage(const AssociationKey& key) const {
-  auto it = usage_.find(key);
+  auto it = usage_.find(Key(key.account, key.user));
   return it == usage_.end() ? 0.0 : it->second;
 }
 
-void UsageLedger::Set(const AssociationKey& key, double usage) { usage_[key] = usage; }
+void UsageLedger::Set(const AssociationKey& key, double usage) {
+  usage_[Key(key.account, key.user)] = usage;
+}
+
+std::map<AssociationKey, double> UsageLedger::entries() const {
+  std::map<AssociationKey, double> out;
+  for (const auto& [key, value] : usage_) {
+    size_t split = key.find('\0');
+    out[{AccountName(key.substr(0, split)), UserName(key.substr(split + 1))}] = value;
+  }
+  return out;
+}
 
 std::vector<std::pair<AccountName, UserName>> UsageLedger::UsersWithUsage() const {
   std::vector<std::pair<AccountName, UserName>> users;
   for (const auto& [key, value] : usage_) {
-    if (!key.user.empty()) users.emplace_back(key.account, key.user);
+    size_t split = key.find('\0');
+    if (split + 1 < key.size()) {
+      users.emplace_back(AccountName(key.substr(0, split)), UserName(key.substr(split + 1)));
+    }
   }
+  std::sort(users.begin(), users.end());
   return users;
 }
 

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <map>
+#include <unordered_map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -63,16 +64,19 @@ class UsageLedger {
   // Persistence: restore a stored value (as of last_update()).
   void Set(const AssociationKey& key, double usage);
   void set_last_update(Timestamp t) { last_update_ = t; }
-  const std::map<AssociationKey, double>& entries() const { return usage_; }
+  // Every stored value, ordered by key (for persistence and reports).
+  std::map<AssociationKey, double> entries() const;
 
   // (account, user) pairs with usage: the implicit users AccountTree::Build should include.
   std::vector<std::pair<AccountName, UserName>> UsersWithUsage() const;
 
  private:
   void AddAlongPath(const AccountTree& tree, int32_t index, double amount);
+  // "account\0user": short names stay within std::string's small buffer (no allocation).
+  static std::string Key(const AccountName& account, const UserName& user);
 
   Timestamp last_update_{};
-  std::map<AssociationKey, double> usage_;
+  std::unordered_map<std::string, double> usage_;
 };
 
 }  // namespace fairway::core

@@ -5,6 +5,7 @@
 #include <map>
 #include <queue>
 
+#include "core/account_context.h"
 #include "core/account_tree.h"
 #include "core/cycle.h"
 #include "core/usage_ledger.h"
@@ -55,7 +56,7 @@ class Simulation {
         if (a.name.str() == name) a.shares = shares;
       }
     }
-    tree_ = core::AccountTree::Build(cluster_.accounts);
+    tree_ = core::BuildAccountTree(cluster_, {}, nullptr);
   }
 
   SimResult Run() {
@@ -63,10 +64,12 @@ class Simulation {
                                           : std::min(options_.max_jobs, workload_.jobs.size());
     size_t next_arrival = 0;
     if (limit > 0) ledger_.set_last_update(At(workload_.jobs[0].submit_s));
-    while (next_arrival < limit || !running_.empty()) {
+    while (next_arrival < limit || !running_.empty() || (!pending_.empty() && backfill_due_ > 0)) {
       int64_t now = std::numeric_limits<int64_t>::max();
       if (next_arrival < limit) now = workload_.jobs[next_arrival].submit_s;
       for (const Running& r : running_) now = std::min(now, r.end_s);
+      // A backfill pass skipped at an earlier event runs at its interval even without an event.
+      if (backfill_due_ > 0) now = std::min(now, backfill_due_);
       ChargeUsage(now);
       FinishJobsEndingAt(now);
       while (next_arrival < limit && workload_.jobs[next_arrival].submit_s == now) {
@@ -78,8 +81,8 @@ class Simulation {
     }
     result_.never_started = static_cast<int64_t>(pending_.size());
     result_.nodes = workload_.nodes;
-    result_.final_fair_share =
-        core::ComputeFairShare(tree_, ledger_, options_.config.fair_share);
+    result_.final_accounts =
+        core::ComputeAccountContext(tree_, &ledger_, options_.config.fair_share);
     for (const core::Account& a : cluster_.accounts) {
       result_.account_shares.emplace_back(a.name.str(), a.shares);
     }
@@ -99,7 +102,7 @@ class Simulation {
       double billing = core::BillingOf(j.per_node, j.node_count, options_.config.fair_share.billing);
       charges.push_back({j.account, j.user, billing, 1.0, Seconds(to - from)});
     }
-    ledger_.Advance(At(now), options_.config.fair_share.decay_half_life, tree_, charges);
+    ledger_.Advance(At(now), options_.config.fair_share.decay_half_life, *tree_, charges);
   }
 
   void FinishJobsEndingAt(int64_t now) {
@@ -121,14 +124,34 @@ class Simulation {
     cluster_.running.resize(kept);
   }
 
+  // Main pass at every event; the backfill planner at most every backfill.interval, as Slurm's
+  // separate backfill loop. A skipped planner pass is made up at the interval's end.
   void Schedule(int64_t now) {
+    if (backfill_due_ > 0 && backfill_due_ <= now) backfill_due_ = 0;
     if (pending_.empty()) return;
+    cycle_config_ = options_.config;
+    if (options_.config.backfill.enabled) {
+      int64_t interval = options_.config.backfill.interval.count();
+      bool due = last_backfill_ < 0 || now - last_backfill_ >= interval;
+      cycle_config_.backfill.enabled = due;
+      if (due) {
+        last_backfill_ = now;
+      } else if (backfill_due_ == 0) {
+        backfill_due_ = last_backfill_ + interval;
+      }
+    }
+    // Fair share is recomputed every PriorityCalcPeriod, as Slurm does.
+    if (accounts_ == nullptr || now - accounts_time_ >= options_.config.priority.calc_period.count()) {
+      accounts_ = core::ComputeAccountContext(tree_, &ledger_, options_.config.fair_share);
+      accounts_time_ = now;
+    }
     core::CycleInput in;
     in.now = At(now);
     in.cluster = &cluster_;
     in.pending = &pending_;
-    in.config = &options_.config;
+    in.config = &cycle_config_;
     in.usage = &ledger_;
+    in.accounts = accounts_;
     core::CycleResult decisions = core::RunCycle(in);
     ++result_.cycles;
     if (decisions.started.empty()) return;
@@ -160,11 +183,16 @@ class Simulation {
   const Workload& workload_;
   const SimOptions& options_;
   core::ClusterState cluster_;
-  core::AccountTree tree_;
+  std::shared_ptr<const core::AccountTree> tree_;  // accounts never change during a replay
   core::UsageLedger ledger_;
   std::vector<core::Job> pending_;
   std::vector<size_t> pending_index_;  // workload index of each pending job
   std::vector<Running> running_;       // parallel to cluster_.running
+  core::SchedulerConfig cycle_config_;
+  std::shared_ptr<const core::AccountContext> accounts_;
+  int64_t accounts_time_ = 0;
+  int64_t last_backfill_ = -1;  // time of the last cycle with the planner
+  int64_t backfill_due_ = 0;    // when a skipped planner pass is due (0: none)
   SimResult result_;
 };
 

@@ -15,6 +15,7 @@
 
 #include "common/status.h"
 #include "core/config.h"
+#include "core/account_context.h"
 #include "core/fair_share.h"
 #include "core/model.h"
 #include "sim/workload.h"
@@ -47,7 +48,7 @@ struct SimResult {
   std::vector<core::Node> nodes;
   int64_t cycles = 0;
   int64_t never_started = 0;  // jobs still pending when no event was left (should be 0)
-  core::FairShareTable final_fair_share;
+  std::shared_ptr<const core::AccountContext> final_accounts;  // tree and fair share at the end
   std::vector<std::pair<std::string, uint32_t>> account_shares;  // as configured
 };
 

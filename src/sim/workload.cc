@@ -80,7 +80,9 @@ StatusOr<Workload> WorkloadFromSwf(const SwfTrace& trace) {
     j.line = r.line_number;
     j.submit_s = r.submit_time_s;
     j.run_s = r.run_time_s < 0 ? 10 : r.run_time_s;
-    j.limit_s = r.requested_time_s > 0 ? r.requested_time_s : 0;
+    // The user's estimate is the limit; without one, the actual run time (the RLScheduler
+    // protocol's loading rule), so backfill has something to plan with.
+    j.limit_s = r.requested_time_s > 0 ? r.requested_time_s : j.run_s;
     int64_t procs = std::max(r.requested_procs, r.allocated_procs);
     if (procs <= 0) {
       w.impossible.push_back({j.id, j.line, "no processor count (fields 5 and 8 are -1)"});

@@ -55,7 +55,8 @@ std::vector<core::Node> NodesFromList(const NodeList& list);
 // SWF: MaxNodes nodes of MaxProcs/MaxNodes CPUs (MaxProcs defaults to MaxNodes). A job of P
 // processors (max of requested and allocated) takes ceil(P / ppn) nodes with min(P, ppn) CPUs
 // each; run time -1 becomes 10 s, run time 0 is dropped (nothing ran); the time limit is the
-// requested time (field 9), else none. Users are "u<uid>", accounts "g<gid>" (or "default").
+// requested time (field 9), else the actual run time (the RLScheduler protocol's rule). Users
+// are "u<uid>", accounts "g<gid>" (or "default").
 StatusOr<Workload> WorkloadFromSwf(const SwfTrace& trace);
 
 // Philly: jobs of num_gpus GPUs on `nodes` (8-GPU nodes take jobs of more than 8 GPUs as

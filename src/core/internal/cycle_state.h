@@ -31,23 +31,28 @@ struct JobWork {
   PriorityBreakdown priority;
   const Qos* qos = nullptr;
   JobRef ref;  // account, user association and QoS resolved once
-  std::vector<int32_t> partitions;  // requested partitions, by tier then name
+  // Requested partitions (pool indices, by tier then name): job_partitions[begin, begin+count).
+  uint32_t partitions_begin = 0;
+  uint32_t partitions_count = 0;
   bool started = false;
   bool evaluated = false;
   std::optional<Timestamp> expected_start;
 };
 
 struct CycleState {
-  CycleState(const CycleInput& in, AccountTree tree_in);
+  CycleState(const CycleInput& in, std::shared_ptr<const AccountContext> accounts_in);
 
   const CycleInput& in;
   const std::vector<Job>& jobs;
   const SchedulerConfig& config;
-  AccountTree tree;
+  std::shared_ptr<const AccountContext> accounts;
+  const AccountTree& tree;
+  const FairShareTable& fair_share;
   NodePool pool;
   LimitTracker limits;
   std::vector<QueuedPair> queue;  // sorted
   std::vector<JobWork> work;      // parallel to jobs
+  std::vector<int32_t> job_partitions;  // flat storage of JobWork partition lists
   CycleResult result;
 
   // Records a start decision and updates the pool and limits.

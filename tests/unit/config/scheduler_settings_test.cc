@@ -25,6 +25,16 @@ fairShare:
   decayHalfLife: 0
   dampeningFactor: 2
   billing: {cpu: 0.5, memoryGiB: 0.25, gpu: 4}
+backfill:
+  enabled: false
+  interval: 10
+  window: 2-0
+  resolution: 120
+  maxJobTest: 50
+  maxJobStart: 5
+  mode: easy
+  minPrioReserve: 1000
+  reserveWholeNodes: false
 scheduler:
   mainQueueDepth: 100
 )");
@@ -42,6 +52,15 @@ scheduler:
   EXPECT_DOUBLE_EQ(c->fair_share.dampening_factor, 2);
   EXPECT_DOUBLE_EQ(c->fair_share.billing.gpu, 4);
   EXPECT_EQ(c->main_queue_depth, 100u);
+  EXPECT_FALSE(c->backfill.enabled);
+  EXPECT_EQ(c->backfill.interval, core::Seconds(10));
+  EXPECT_EQ(c->backfill.window, core::Seconds(2 * 86400));
+  EXPECT_EQ(c->backfill.resolution, core::Seconds(120));
+  EXPECT_EQ(c->backfill.max_job_test, 50u);
+  EXPECT_EQ(c->backfill.max_job_start, 5u);
+  EXPECT_EQ(c->backfill.job_part_count_reserve, 1u);
+  EXPECT_EQ(c->backfill.min_prio_reserve, 1000u);
+  EXPECT_FALSE(c->backfill.reserve_whole_nodes);
 }
 
 struct BadCase {
@@ -68,6 +87,10 @@ TEST(SchedulerSettingsTest, RejectsBadSettingsNamingTheKey) {
        "non-negative"},
       {"not a map", "priority: 5\n", "priority", "mapping"},
       {"bool", "priority:\n  favorSmall: maybe\n", "priority.favorSmall", "true or false"},
+      {"resolution range", "backfill:\n  resolution: 7200\n", "backfill.resolution", "3600"},
+      {"window too long", "backfill:\n  window: 50000\n", "backfill.window", "43200"},
+      {"bad mode", "backfill:\n  mode: aggressive\n", "backfill.mode", "easy"},
+      {"interval text", "backfill:\n  interval: soon\n", "backfill.interval", "seconds"},
   };
   for (const BadCase& c : cases) {
     StatusOr<core::SchedulerConfig> r = ParseSchedulerSettings(c.yaml);

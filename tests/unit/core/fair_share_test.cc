@@ -204,3 +204,39 @@ TEST(BillingTest, SumsWeightedResourcesPerNode) {
 
 }  // namespace
 }  // namespace fairway::core
+
+namespace fairway::core {
+namespace {
+
+using testing::AccountBuilder;
+
+// "astro" sorts before its parent "phys": the classic formula must still see the parent first.
+TEST(ClassicFairShareTest, SubAccountUsesItsParentsValuesWhateverTheNames) {
+  std::vector<Account> accounts = {AccountBuilder("phys").Shares(1).Build(),
+                                   AccountBuilder("astro").Parent("phys").Shares(1).User("s").Build(),
+                                   AccountBuilder("zoo").Shares(1).User("z").Build()};
+  AccountTree tree = AccountTree::Build(accounts);
+  UsageLedger ledger;
+  ledger.Charge(tree, AccountName("astro"), UserName("s"), 300);
+  ledger.Charge(tree, AccountName("zoo"), UserName("z"), 100);
+  FairShareConfig config;
+  config.algorithm = FairShareAlgorithm::kClassic;
+  FairShareTable table = ComputeFairShare(tree, ledger, config);
+  // phys: S = 0.5, UE = 0.75. astro (only child): S = 0.5, UE = 0.75 + (0.75 - 0.75) = 0.75.
+  // s (only user): S = 0.5, UE = 0.75 -> F = 2^(-1.5).
+  EXPECT_NEAR(table.Factor(AccountName("astro"), UserName("s")), std::pow(2.0, -1.5), 1e-12);
+  // z: S = 0.5, UE = 0.25 -> 2^(-0.5).
+  EXPECT_NEAR(table.Factor(AccountName("zoo"), UserName("z")), std::pow(2.0, -0.5), 1e-12);
+}
+
+TEST(AccountTreeTest, TopDownPutsParentsFirst) {
+  std::vector<Account> accounts = {AccountBuilder("b").Parent("c").Build(),
+                                   AccountBuilder("c").Build(), AccountBuilder("a").Parent("b").Build()};
+  AccountTree tree = AccountTree::Build(accounts);
+  std::vector<std::string> order;
+  for (int32_t i : tree.TopDown()) order.push_back(tree.at(i).account.str());
+  EXPECT_EQ(order, (std::vector<std::string>{"root", "c", "b", "a"}));
+}
+
+}  // namespace
+}  // namespace fairway::core
