@@ -4,15 +4,20 @@
 // without touching any reservation.
 //
 // Steps, one function each:
-//   BackfillPlanner(...)      build the map: per node, free resources now, growing back as
-//                             running jobs reach start + time limit (rounded up to the resolution)
-//   EarliestStart(job, p)     the first candidate t (now, then each resolution boundary up to
-//                             now + window) at which
-//                             `nodes` nodes of the partition can each hold the job for
-//                             [t, t + limit); best fit among them
-//   Reserve(job, plan)        take the planned nodes over [start, start + limit): whole nodes
-//                             (Slurm's choice) or only the job's request
-//   StartNow(job, plan)       take the job's request from now on
+//   BackfillPlanner(...)      build the map: per node, free resources now, growing back exactly
+//                             when running jobs reach start + time limit
+//   EarliestStart(job, p)     the first candidate time t (now, or a time when resources come back)
+//                             within now + window at which `nodes` nodes of the partition can
+//                             each hold the job for [t, t + limit); best fit among them
+//   Reserve(job, plan)        take the planned nodes over [start, end), both rounded down to the
+//                             resolution as Slurm's map does (so a later job may be planned up to
+//                             resolution - 1 s before the reserved job ends): whole nodes (Slurm's
+//                             choice) or only the job's request
+//   StartNow(job, plan)       take the job's request from now until its limit
+//
+// Matches real Slurm 22.05 (tools/slurm-lab, scenarios a and f): planned starts are the exact end
+// times of running jobs (start + limit), reservation ends are rounded down, every planned job is
+// protected (conservative) unless job_part_count_reserve limits reservations.
 //
 // Unlike Slurm, nothing here reads a clock or yields: work is bounded by counts (max_job_test),
 // and the planner works on a snapshot, so a trace replays identically.
@@ -57,21 +62,20 @@ class BackfillPlanner {
   void StartNow(const Job& job, const BackfillPlan& plan, int64_t duration_s);
 
   int64_t now() const { return now_; }
-  // Rounds a time up to a resolution boundary (multiples of the resolution since the epoch, as
-  // Slurm's map); times up to now count as ending at the first boundary after now.
-  int64_t RoundUp(int64_t t) const;
 
  private:
+  int64_t RoundDown(int64_t t) const { return t / resolution_s_ * resolution_s_; }
+  // Adds a time at which resources come back to the sorted candidate list.
+  void AddCandidate(int64_t t);
+
   const NodePool& pool_;
   const BackfillConfig& config_;
-  // The time of candidate start k: now for k = 0, else base_ + k * resolution.
-  int64_t BucketTime(int64_t k) const;
-
   int64_t now_;
   int64_t resolution_s_;
-  int64_t base_;     // now rounded down to the resolution
-  int64_t buckets_;  // window / resolution
+  int64_t horizon_;  // now + window: the latest start considered
   std::vector<NodeTimeline> timelines_;
+  // Sorted, unique: now, then every time a node's free resources grow (candidate starts).
+  std::vector<int64_t> candidates_;
   // Scratch buffers reused across jobs.
   std::vector<std::pair<int64_t, int64_t>> intervals_;
   std::vector<std::pair<int32_t, std::pair<int64_t, int64_t>>> node_intervals_;

@@ -258,8 +258,11 @@ void RunMainPass(CycleState& state) {
     PlacementResult placement = state.pool.Place(job, pair.partition);
     if (!placement.placed()) {
       w.reason = placement.reason;
-      if (placement.reason == PendingReason::kResources) {
+      if (!IsJobSpecificReason(placement.reason)) {
+        // The first job short of resources blocks its partition, and its nodes are held back
+        // from lower-priority jobs of overlapping partitions (Slurm's main scheduler).
         blocked[static_cast<size_t>(pair.partition)] = true;
+        state.pool.Withhold(pair.partition);
       }
       continue;
     }

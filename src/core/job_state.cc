@@ -25,10 +25,13 @@ constexpr std::array<StateNames, 10> kStates = {{
     {JobState::kRequeued, "REQUEUED", "RQ"},
 }};
 
-constexpr std::array<std::pair<PendingReason, std::string_view>, 33> kReasons = {{
+constexpr std::array<std::pair<PendingReason, std::string_view>, 34> kReasons = {{
     {PendingReason::kNone, "None"},
     {PendingReason::kPriority, "Priority"},
     {PendingReason::kResources, "Resources"},
+    {PendingReason::kNodesReservedForHigherPriority,
+     "Nodes required for job are DOWN, DRAINED or reserved for jobs in higher priority "
+     "partitions"},
     {PendingReason::kDependency, "Dependency"},
     {PendingReason::kDependencyNeverSatisfied, "DependencyNeverSatisfied"},
     {PendingReason::kBeginTime, "BeginTime"},
@@ -114,6 +117,7 @@ bool IsJobSpecificReason(PendingReason reason) {
     case PendingReason::kNone:
     case PendingReason::kPriority:
     case PendingReason::kResources:
+    case PendingReason::kNodesReservedForHigherPriority:
       return false;
     default:
       return true;

@@ -31,6 +31,10 @@ enum class PendingReason {
   kNone,
   kPriority,
   kResources,
+  // Slurm's text for a job whose nodes are held back for a blocked higher-priority job of
+  // another partition that shares them: "Nodes required for job are DOWN, DRAINED or reserved
+  // for jobs in higher priority partitions". Blocks its partition like Resources.
+  kNodesReservedForHigherPriority,
   kDependency,
   kDependencyNeverSatisfied,
   kBeginTime,

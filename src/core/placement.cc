@@ -16,6 +16,7 @@ NodePool::NodePool(const std::vector<Node>& nodes, const std::vector<Partition>&
   free_.resize(nodes_.size());
   has_jobs_.assign(nodes_.size(), false);
   schedulable_.assign(nodes_.size(), false);
+  withheld_.assign(nodes_.size(), false);
   node_partitions_.resize(nodes_.size());
   for (size_t i = 0; i < nodes_.size(); ++i) {
     const Node& n = *nodes_[i];
@@ -89,25 +90,40 @@ bool NodePool::FitsNow(const Job& job, int32_t n) const {
   return f.Fits(job.per_node);
 }
 
-PlacementResult NodePool::Place(const Job& job, int32_t p) const {
-  PlacementResult result;
+std::vector<int32_t> NodePool::Select(const Job& job, int32_t p, bool skip_withheld) const {
   const std::set<FitKey>& candidates = available_[static_cast<size_t>(p)];
   std::vector<int32_t> chosen;
+  if (job.node_count <= 0) return chosen;
   // Keys are ordered by free GPUs first: skip nodes with too few GPUs outright.
   auto it = candidates.lower_bound(FitKey{job.per_node.gpus, INT64_MIN, INT64_MIN, INT32_MIN});
   for (; it != candidates.end(); ++it) {
     int32_t n = std::get<3>(*it);
+    if (skip_withheld && withheld_[static_cast<size_t>(n)]) continue;
     if (FitsNow(job, n) && Accepts(job, n)) {
       chosen.push_back(n);
       if (static_cast<int32_t>(chosen.size()) == job.node_count) break;
     }
   }
-  if (static_cast<int32_t>(chosen.size()) >= job.node_count && job.node_count > 0) {
+  return chosen;
+}
+
+PlacementResult NodePool::Place(const Job& job, int32_t p) const {
+  PlacementResult result;
+  std::vector<int32_t> chosen = Select(job, p, /*skip_withheld=*/true);
+  if (job.node_count > 0 && static_cast<int32_t>(chosen.size()) == job.node_count) {
     result.nodes = std::move(chosen);
     return result;
   }
   result.reason = Diagnose(job, p);
+  if (result.reason == PendingReason::kResources &&
+      static_cast<int32_t>(Select(job, p, /*skip_withheld=*/false).size()) == job.node_count) {
+    result.reason = PendingReason::kNodesReservedForHigherPriority;
+  }
   return result;
+}
+
+void NodePool::Withhold(int32_t p) {
+  for (int32_t n : partition_nodes_[static_cast<size_t>(p)]) withheld_[static_cast<size_t>(n)] = true;
 }
 
 PendingReason NodePool::Diagnose(const Job& job, int32_t p) const {

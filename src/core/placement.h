@@ -25,8 +25,9 @@ namespace fairway::core {
 
 struct PlacementResult {
   std::vector<int32_t> nodes;  // node indices (NodePool order) when placed
-  // When not placed: kResources (would fit an idle partition), kNodeDown (needs nodes that are
-  // down or cordoned) or kBadConstraints (no set of nodes in the partition can ever hold it).
+  // When not placed: kResources (would fit an idle partition), kNodesReservedForHigherPriority
+  // (would fit now but for withheld nodes), kNodeDown (needs nodes that are down or cordoned) or
+  // kBadConstraints (no set of nodes in the partition can ever hold it).
   PendingReason reason = PendingReason::kNone;
   bool placed() const { return !nodes.empty(); }
 };
@@ -62,12 +63,20 @@ class NodePool {
   // Takes the job's per-node request from each node.
   void Allocate(const Job& job, const std::vector<int32_t>& nodes);
 
+  // Holds back every node of partition `p` from later placements in this pass: Slurm's main
+  // scheduler does this when a job of `p` cannot start, so lower-priority jobs of overlapping
+  // partitions cannot take the nodes it waits for. A job that fails only because of withheld
+  // nodes gets kNodesReservedForHigherPriority.
+  void Withhold(int32_t p);
+
  private:
   // Best-fit order key: (free gpus, free cpu, free memory, node index).
   using FitKey = std::tuple<int64_t, int64_t, int64_t, int32_t>;
 
   bool FitsNow(const Job& job, int32_t n) const;   // free capacity and exclusivity
   PendingReason Diagnose(const Job& job, int32_t p) const;
+  // Picks up to node_count fitting nodes in best-fit order; `skip_withheld` ignores withheld ones.
+  std::vector<int32_t> Select(const Job& job, int32_t p, bool skip_withheld) const;
   FitKey KeyOf(int32_t n) const;
 
   std::vector<const Node*> nodes_;  // sorted by name
@@ -79,6 +88,7 @@ class NodePool {
   std::vector<Resources> free_;
   std::vector<bool> has_jobs_;
   std::vector<bool> schedulable_;
+  std::vector<bool> withheld_;
 };
 
 }  // namespace fairway::core

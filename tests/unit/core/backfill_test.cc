@@ -182,14 +182,18 @@ TEST_F(BackfillFixture, ReservationsBeyondTheWindowAreNotMade) {
   EXPECT_TRUE(Started("long"));  // nothing reserved, so nothing to delay
 }
 
-TEST_F(BackfillFixture, EndTimesRoundUpToTheResolution) {
-  config_.backfill.resolution = Seconds(300);
+// Real Slurm 22.05 (tools/slurm-lab scenario a): BIG is planned at the exact end of the running
+// job (start + limit, not rounded); its reservation end is rounded down to bf_resolution, so
+// the next job is planned at 23:03:00 for a reservation ending 23:03:59.
+TEST_F(BackfillFixture, PlansAtExactEndsAndRoundsReservationEndsDown) {
   cluster_.running = {
-      JobBuilder("r").Id(9).Gpus(8).TimeLimit(1000).Running(1200, {"n0"}, "gpu").Build()};
-  pending_ = {JobBuilder("big").Id(1).Submit(0).Gpus(8).Nodes(2).TimeLimit(60).Build()};
+      JobBuilder("r").Id(9).Gpus(8).TimeLimit(3599).Running(1200, {"n0"}, "gpu").Build()};
+  pending_ = {JobBuilder("big").Id(1).Submit(0).Gpus(8).Nodes(2).TimeLimit(300).Build(),
+              JobBuilder("next").Id(2).Submit(1).Gpus(8).Nodes(2).TimeLimit(60).Build()};
   Run();
-  // r ends at 2200 (not a multiple of 300) -> the map rounds it up to 2400.
-  EXPECT_EQ(ExpectedStart("big"), 2400);
+  EXPECT_EQ(ExpectedStart("big"), 4799);  // 1200 + 3599
+  // big's reservation: [4799, 5099) in the map as [4740, 5040).
+  EXPECT_EQ(ExpectedStart("next"), 5040);
 }
 
 TEST_F(BackfillFixture, MaxJobTestBoundsThePlanner) {

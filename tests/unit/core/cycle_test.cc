@@ -399,3 +399,51 @@ TEST_F(CycleFixture, QueueDepthLimitsPairsTried) {
 
 }  // namespace
 }  // namespace fairway::core
+
+namespace fairway::core {
+namespace {
+
+using testing::AccountBuilder;
+using testing::JobBuilder;
+using testing::NodeBuilder;
+using testing::PartitionBuilder;
+using testing::T;
+
+// Real Slurm 22.05 (tools/slurm-lab scenario f, part 2): partitions gpu and hi share the nodes;
+// the blocked top job of hi holds them back, so the first job of gpu gets the long reason (and
+// blocks gpu: the next gpu job gets Priority), even when a job of gpu would fit.
+TEST(MainPassOverlapTest, BlockedPartitionWithholdsSharedNodes) {
+  ClusterState cluster;
+  cluster.nodes = {NodeBuilder("n0").Build(), NodeBuilder("n1").Build()};
+  cluster.partitions = {PartitionBuilder("gpu").Default().JobFactor(1).Build(),
+                        PartitionBuilder("hi").JobFactor(10).Build()};
+  cluster.accounts = {AccountBuilder("research").Build()};
+  cluster.running = {JobBuilder("r").Id(9).Gpus(6).Running(0, {"n0"}, "gpu").Build()};
+  std::vector<Job> pending = {
+      JobBuilder("low-hi").Id(1).Submit(10).Gpus(8).Nodes(2).Partition("hi").Build(),
+      JobBuilder("top").Id(2).Submit(0).Gpus(2).Partition("gpu").Build(),
+      JobBuilder("low-gpu").Id(3).Submit(20).Gpus(1).Partition("gpu").Build()};
+  SchedulerConfig config;
+  config.priority.weights.partition = 10000;
+  config.priority.weights.age = 100;
+  config.backfill.enabled = false;
+  CycleInput in;
+  in.now = T(1000);
+  in.cluster = &cluster;
+  in.pending = &pending;
+  in.config = &config;
+  CycleResult r = RunCycle(in);
+  ASSERT_TRUE(r.started.empty());
+  std::map<std::string, std::string> reasons;
+  for (const PendingDecision& d : r.pending) {
+    reasons[pending[d.pending_index].name] = std::string(PendingReasonName(d.reason));
+  }
+  EXPECT_EQ(reasons["low-hi"], "Resources");
+  EXPECT_EQ(reasons["top"],
+            "Nodes required for job are DOWN, DRAINED or reserved for jobs in higher priority "
+            "partitions");
+  EXPECT_EQ(reasons["low-gpu"], "Priority");
+}
+
+}  // namespace
+}  // namespace fairway::core
