@@ -7,5 +7,6 @@
 namespace fairway::cli {
 
 int RunSimCommand(const std::vector<std::string>& args);
+int RunSandboxCommand(const std::vector<std::string>& args);
 
 }  // namespace fairway::cli

@@ -12,6 +12,7 @@ void PrintUsage(FILE* out) {
   std::fprintf(out,
                "usage: fairway <command> [flags]\n\n"
                "commands:\n"
+               "  sandbox   run a local Kubernetes-compatible API server with simulated GPU nodes\n"
                "  sim       replay a workload trace through the scheduling core\n"
                "  version   print the version\n"
                "\nRun 'fairway <command> --help' for the flags of a command.\n");
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (command == "sim") return fairway::cli::RunSimCommand(args);
+  if (command == "sandbox") return fairway::cli::RunSandboxCommand(args);
   std::fprintf(stderr, "fairway: unknown command \"%s\"\n\n", command.c_str());
   PrintUsage(stderr);
   return 2;

@@ -8,6 +8,7 @@ packages=(
   libcpprest-dev libssl-dev zlib1g-dev
   nlohmann-json3-dev libyaml-cpp-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libboost-dev
 )
 
 missing=()

@@ -1,0 +1,58 @@
+// Transport-neutral HTTP request/response types of the sandbox API server, and the WatchStream
+// interface a transport pumps for long-lived watch responses. Keeps Beast out of every header
+// except http_server.cc.
+//
+// Thread-safety: HttpRequest/HttpResponse are values. WatchStream implementations are
+// thread-safe: the wake-up callback may fire on any thread while the transport polls.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace fairway::sandbox {
+
+struct HttpRequest {
+  std::string method;                         // "GET", "POST", ...
+  std::string target;                         // path plus query, as sent
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+
+  std::string Header(const std::string& lower_name) const {
+    auto it = headers.find(lower_name);
+    return it == headers.end() ? std::string() : it->second;
+  }
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+// A watch response body: newline-terminated JSON events produced over time.
+class WatchStream {
+ public:
+  virtual ~WatchStream() = default;
+  // Registers the callback run (from any thread) when Poll may have new data or the stream ended.
+  virtual void SetWakeup(std::function<void()> wakeup) = 0;
+  // Appends every event line available now to *out. Returns false once the stream is over (the
+  // lines appended by that call are still to be sent).
+  virtual bool Poll(std::string* out) = 0;
+  // Stops the stream (client went away, server shutting down). Idempotent.
+  virtual void Close() = 0;
+  // ?timeoutSeconds; zero means none.
+  virtual std::chrono::seconds timeout() const = 0;
+};
+
+struct HandlerReply {
+  HttpResponse response;                 // for watches: status and headers only
+  std::shared_ptr<WatchStream> watch;    // non-null: stream this after the headers
+};
+
+}  // namespace fairway::sandbox

@@ -1,0 +1,84 @@
+// Simulated GPU nodes and a kubelet that "runs" the pods bound to them, driven by an injected
+// fairway::Clock (RealClock in the binary, FakeClock in tests).
+//
+// Nodes are created as Node objects with capacity/allocatable (cpu, memory, pods,
+// nvidia.com/gpu), GPU labels, taints and a Ready condition. A pod bound to a simulated node
+// moves through its phases:
+//
+//   Pending --start_delay--> Running --duration--> Succeeded (exit 0) | Failed (exit != 0)
+//      |                        |
+//      +--(GPUs do not fit)--> Failed, reason OutOfnvidia.com/gpu
+//
+// The duration comes from annotation `fairway.dev/sim-duration` (seconds) or a `sleep N` in the
+// first container's command/args; without one the pod runs until deleted. The exit code comes
+// from `fairway.dev/sim-exit-code` (default 0). restartPolicy is treated as Never. A graceful
+// delete completes (DELETE with grace 0) when the grace period ends. FailNode() marks a node
+// NotReady with unreachable taints and fails its pods; RecoverNode() undoes the node part.
+//
+// All writes go through the ApiServer (same semantics and events as HTTP clients see).
+//
+// Thread-safety: thread-safe. Timer callbacks, admin calls and public methods serialize on one
+// mutex; store wake-ups only schedule work on the clock.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "sandbox/api_server.h"
+
+namespace fairway::sandbox {
+
+struct SimNodeSpec {
+  std::string name;
+  int64_t gpus = 8;
+  std::string gpu_type = "A100";
+  int64_t cpu_milli = 64000;
+  int64_t memory_mib = 512 * 1024;
+  int64_t max_pods = 110;
+  std::map<std::string, std::string> labels;
+  std::vector<nlohmann::json> taints;  // {key, value, effect}
+};
+
+// `count` identical nodes named "<prefix>0", "<prefix>1", ...
+std::vector<SimNodeSpec> UniformSimNodes(int count, int64_t gpus, const std::string& gpu_type,
+                                         const std::string& prefix = "gpu-node-");
+
+class KubeletSimulator {
+ public:
+  struct Options {
+    Duration start_delay = std::chrono::seconds(1);  // bound -> Running
+  };
+
+  // `api` and `clock` must outlive the simulator.
+  KubeletSimulator(ApiServer* api, Clock* clock, Options options);
+  KubeletSimulator(ApiServer* api, Clock* clock);
+  ~KubeletSimulator();
+
+  // Creates (or replaces) the Node objects and starts managing pods bound to them.
+  Status AddNodes(const std::vector<SimNodeSpec>& nodes);
+  // Starts watching pods. Idempotent.
+  Status Start();
+  // Cancels timers and stops watching. Idempotent.
+  void Stop();
+
+  Status FailNode(const std::string& name);
+  Status RecoverNode(const std::string& name);
+  // Registers POST /sandbox/nodes/NAME/fail and /recover on the API server.
+  void RegisterAdminRoutes();
+
+  std::vector<std::string> node_names() const;
+
+ private:
+  // Timer callbacks and store wake-ups hold weak references to Impl, so they never outlive it.
+  class Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace fairway::sandbox

@@ -1,0 +1,78 @@
+// A tiny blocking HTTP/1.1 client for the sandbox integration tests (plain or TLS, Boost.Beast),
+// with a line-oriented reader for chunked watch streams. Test-only; not thread-safe except where
+// noted.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+namespace fairway::sandbox::testing {
+
+struct HttpReply {
+  int status = 0;  // 0: transport failure
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  nlohmann::json Json() const { return nlohmann::json::parse(body, nullptr, false); }
+};
+
+class HttpClient {
+ public:
+  // TLS when `ca_pem` is set; the server certificate must chain to it and name `tls_name`.
+  HttpClient(std::string host, uint16_t port, std::string ca_pem = {}, std::string tls_name = "localhost");
+  ~HttpClient();
+
+  // One request on a kept-alive connection (reconnects when needed).
+  HttpReply Request(const std::string& method, const std::string& target, const std::string& body = {},
+                    const std::string& content_type = "application/json",
+                    const std::string& accept = "application/json");
+  HttpReply Get(const std::string& target) { return Request("GET", target); }
+  HttpReply Post(const std::string& target, const nlohmann::json& body) {
+    return Request("POST", target, body.dump());
+  }
+
+  // A watch on its own connection; a reader thread queues event lines.
+  class Watch {
+   public:
+    ~Watch();
+    int status() const { return status_; }
+    // Next event line, or nullopt after `timeout` or once the stream has ended and drained.
+    std::optional<nlohmann::json> Next(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+    // True once the server ended the stream (terminating chunk or close).
+    bool WaitEnded(std::chrono::milliseconds timeout);
+    // Closes the client side (the server should notice).
+    void Close();
+
+   private:
+    friend class HttpClient;
+    struct Conn;
+    std::unique_ptr<Conn> conn_;
+    int status_ = 0;
+    std::thread reader_;
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::deque<std::string> lines_;
+    bool ended_ = false;
+  };
+  std::unique_ptr<Watch> OpenWatch(const std::string& target, const std::string& accept = "application/json");
+
+ private:
+  struct Conn;
+  std::unique_ptr<Conn> Connect();
+  std::string host_;
+  uint16_t port_;
+  std::string ca_pem_;
+  std::string tls_name_;
+  std::unique_ptr<Conn> conn_;
+};
+
+}  // namespace fairway::sandbox::testing
