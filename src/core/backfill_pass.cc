@@ -64,32 +64,46 @@ void RunBackfillPass(CycleState& state) {
     }
     ++stats.backfill_tested;
     const Job& job = state.jobs[pair.job];
-    // Jobs over a limit neither start nor reserve (Slurm skips them in backfill).
-    if (std::optional<PendingReason> limit =
-            state.limits.Check(job, w.ref, pair.time_limit, pair.job)) {
-      w.reason = limit;
-      continue;
-    }
     int64_t duration = pair.time_limit.has_value() ? pair.time_limit->count()
                                                    : NodeTimeline::kForever;
-    std::optional<BackfillPlan> plan = planner.EarliestStart(job, pair.partition, duration);
-    if (!plan.has_value()) continue;  // not within the window
-    if (plan->start_s == now) {
-      planner.StartNow(job, *plan, duration);
-      state.Start(pair, plan->nodes, /*backfilled=*/true);
-      ++stats.backfill_started;
-      continue;
+    // Start tasks now while they fit without touching a reservation (one for a plain job);
+    // the first that cannot start now reserves, and the rest of an array waits behind it.
+    while (state.NextTask(pair.job).has_value()) {
+      // Jobs over a limit (or their own throttle) neither start nor reserve, as in Slurm.
+      if (std::optional<PendingReason> own = state.TaskBlocker(pair.job)) {
+        w.reason = own;
+        break;
+      }
+      if (std::optional<PendingReason> limit =
+              state.limits.Check(job, w.ref, pair.time_limit, pair.job)) {
+        w.reason = limit;
+        break;
+      }
+      std::optional<BackfillPlan> plan = planner.EarliestStart(job, pair.partition, duration);
+      if (!plan.has_value()) break;  // not within the window
+      if (plan->start_s == now) {
+        planner.StartNow(job, *plan, duration);
+        state.Start(pair, plan->nodes, /*backfilled=*/true);
+        ++stats.backfill_started;
+        if (config.max_job_start > 0 &&
+            stats.backfill_started >= static_cast<int64_t>(config.max_job_start)) {
+          break;
+        }
+        continue;
+      }
+      uint32_t& count = reservations_per_partition[static_cast<size_t>(pair.partition)];
+      bool may_reserve = pair.priority >= config.min_prio_reserve &&
+                         (config.job_part_count_reserve == 0 ||
+                          count < config.job_part_count_reserve);
+      if (may_reserve) {
+        planner.Reserve(job, *plan, duration);
+        ++count;
+        ++stats.reservations;
+        Timestamp start{Seconds(plan->start_s)};
+        if (!w.expected_start.has_value() || start < *w.expected_start) w.expected_start = start;
+      }
+      break;
     }
-    uint32_t& count = reservations_per_partition[static_cast<size_t>(pair.partition)];
-    bool may_reserve = pair.priority >= config.min_prio_reserve &&
-                       (config.job_part_count_reserve == 0 ||
-                        count < config.job_part_count_reserve);
-    if (!may_reserve) continue;
-    planner.Reserve(job, *plan, duration);
-    ++count;
-    ++stats.reservations;
-    Timestamp start{Seconds(plan->start_s)};
-    if (!w.expected_start.has_value() || start < *w.expected_start) w.expected_start = start;
   }
 }
 

@@ -24,12 +24,44 @@ CycleState::CycleState(const CycleInput& input,
       limits(tree, input.cluster->qos, input.cluster->running),
       work(input.pending->size()) {}
 
+std::optional<uint32_t> CycleState::NextTask(size_t job) const {
+  const Job& j = jobs[job];
+  const JobWork& w = work[job];
+  if (!j.array.has_value()) {
+    if (w.started) return std::nullopt;
+    return 0;
+  }
+  const std::vector<IndexRange>& ranges = j.array->pending;
+  size_t range = w.cursor.range;
+  uint64_t offset = w.cursor.offset;
+  while (range < ranges.size() && offset >= ranges[range].size()) {
+    ++range;
+    offset = 0;
+  }
+  if (range >= ranges.size()) return std::nullopt;
+  return static_cast<uint32_t>(ranges[range].first + offset * ranges[range].step);
+}
+
+std::optional<PendingReason> CycleState::TaskBlocker(size_t job) const {
+  const Job& j = jobs[job];
+  if (j.array.has_value() && j.array->max_running > 0 &&
+      j.array->running + work[job].tasks_started >= j.array->max_running) {
+    return PendingReason::kJobArrayTaskLimit;
+  }
+  if (j.singleton && running_names.count({j.name, j.user.str()}) > 0) {
+    return PendingReason::kDependency;
+  }
+  return std::nullopt;
+}
+
 void CycleState::Start(const QueuedPair& pair, const std::vector<int32_t>& nodes,
                        bool backfilled) {
   const Job& job = jobs[pair.job];
+  JobWork& w = work[pair.job];
+  std::optional<uint32_t> task = NextTask(pair.job);
   pool.Allocate(job, nodes);
-  limits.RecordStart(job, work[pair.job].ref);
-  work[pair.job].started = true;
+  limits.RecordStart(job, w.ref);
+  running_names.insert({job.name, job.user.str()});
   StartDecision start;
   start.pending_index = pair.job;
   start.id = job.id;
@@ -38,6 +70,14 @@ void CycleState::Start(const QueuedPair& pair, const std::vector<int32_t>& nodes
   start.time_limit = pair.time_limit;
   start.priority = pair.breakdown;
   start.backfilled = backfilled;
+  if (job.array.has_value()) {
+    start.array_task = task;
+    ++w.cursor.offset;
+    ++w.tasks_started;
+    w.started = !NextTask(pair.job).has_value();
+  } else {
+    w.started = true;
+  }
   result.started.push_back(std::move(start));
 }
 
@@ -139,6 +179,11 @@ std::optional<PendingReason> JobLevelReason(const Job& job, const CycleState& st
   if (job.begin_time.has_value() && *job.begin_time > state.in.now) {
     return PendingReason::kBeginTime;
   }
+  if (job.dependency == DependencyState::kWaiting) return PendingReason::kDependency;
+  if (job.dependency == DependencyState::kNeverSatisfied) {
+    return PendingReason::kDependencyNeverSatisfied;
+  }
+  if (job.array.has_value() && job.array->pending.empty()) return PendingReason::kNone;
   if (state.tree.FindAccount(job.account) <= AccountTree::kRoot ||
       !state.tree.AdmitsUser(job.account, job.user, job.groups)) {
     return PendingReason::kInvalidAccount;
@@ -220,7 +265,13 @@ void BuildQueue(CycleState& state, const FairShareTable& fair_share, const Prior
   // Submit limits count every pending job in submit order.
   std::vector<LimitTracker::Submitted> by_submit;
   by_submit.reserve(jobs.size());
-  for (size_t i = 0; i < jobs.size(); ++i) by_submit.push_back({&jobs[i], state.work[i].ref, i});
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    // Each pending task of an array counts as a job.
+    int64_t weight = jobs[i].array.has_value()
+                         ? static_cast<int64_t>(jobs[i].array->pending_count())
+                         : 1;
+    by_submit.push_back({&jobs[i], state.work[i].ref, i, weight});
+  }
   std::stable_sort(by_submit.begin(), by_submit.end(),
                    [](const LimitTracker::Submitted& a, const LimitTracker::Submitted& b) {
                      if (a.job->submit_time != b.job->submit_time) {
@@ -231,7 +282,8 @@ void BuildQueue(CycleState& state, const FairShareTable& fair_share, const Prior
   state.limits.CountSubmitted(by_submit);
 }
 
-// Phase 3: the main pass in queue order.
+// Phase 3: the main pass in queue order. An array record starts as many tasks as fit, one at a
+// time; its first task that does not fit blocks the partition like any job.
 void RunMainPass(CycleState& state) {
   std::vector<bool> blocked(state.pool.partition_count(), false);
   CycleStats& stats = state.result.stats;
@@ -250,30 +302,49 @@ void RunMainPass(CycleState& state) {
     }
     ++stats.pairs_tried;
     w.evaluated = true;
-    if (std::optional<PendingReason> limit =
-            state.limits.Check(job, w.ref, pair.time_limit, pair.job)) {
-      w.reason = limit;
-      continue;
-    }
-    PlacementResult placement = state.pool.Place(job, pair.partition);
-    if (!placement.placed()) {
-      w.reason = placement.reason;
-      if (!IsJobSpecificReason(placement.reason)) {
-        // The first job short of resources blocks its partition, and its nodes are held back
-        // from lower-priority jobs of overlapping partitions (Slurm's main scheduler).
-        blocked[static_cast<size_t>(pair.partition)] = true;
-        state.pool.Withhold(pair.partition);
+    while (state.NextTask(pair.job).has_value()) {
+      if (std::optional<PendingReason> own = state.TaskBlocker(pair.job)) {
+        w.reason = own;
+        break;
       }
-      continue;
+      if (std::optional<PendingReason> limit =
+              state.limits.Check(job, w.ref, pair.time_limit, pair.job)) {
+        w.reason = limit;
+        break;
+      }
+      PlacementResult placement = state.pool.Place(job, pair.partition);
+      if (!placement.placed()) {
+        w.reason = placement.reason;
+        if (!IsJobSpecificReason(placement.reason)) {
+          // The first job short of resources blocks its partition, and its nodes are held back
+          // from lower-priority jobs of overlapping partitions (Slurm's main scheduler).
+          blocked[static_cast<size_t>(pair.partition)] = true;
+          state.pool.Withhold(pair.partition);
+        }
+        break;
+      }
+      state.Start(pair, placement.nodes, /*backfilled=*/false);
     }
-    state.Start(pair, placement.nodes, /*backfilled=*/false);
+  }
+}
+
+// Running jobs past their time limit: the driver ends them as TIMEOUT.
+void CollectTimeouts(CycleState& state) {
+  const std::vector<Job>& running = state.in.cluster->running;
+  for (size_t i = 0; i < running.size(); ++i) {
+    const Job& job = running[i];
+    std::optional<Seconds> limit = internal::RunningTimeLimit(job, state);
+    if (!limit.has_value() || !job.start_time.has_value()) continue;
+    if (state.in.now >= *job.start_time + *limit) {
+      state.result.timed_out.push_back({i, job.id, *job.start_time + *limit});
+    }
   }
 }
 
 // Phase 5: a decision for every job not started, in input order.
 void CollectPending(CycleState& state) {
   CycleResult& result = state.result;
-  result.pending.reserve(state.jobs.size() - result.started.size());
+  result.pending.reserve(state.jobs.size());
   for (size_t i = 0; i < state.jobs.size(); ++i) {
     JobWork& w = state.work[i];
     if (w.started) continue;
@@ -313,12 +384,14 @@ CycleResult RunCycle(const CycleInput& in) {
   }
   CycleState state(in, accounts);
   state.result.accounts = accounts;
+  for (const Job& j : in.cluster->running) state.running_names.insert({j.name, j.user.str()});
   PriorityContext ctx = MakePriorityContext(in);
 
   BuildQueue(state, state.fair_share, ctx);  // phase 2
   RunMainPass(state);                               // phase 3
   if (state.config.backfill.enabled) internal::RunBackfillPass(state);  // phase 4
   CollectPending(state);                            // phase 5
+  CollectTimeouts(state);
   return std::move(state.result);
 }
 

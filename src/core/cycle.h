@@ -42,7 +42,8 @@ struct CycleInput {
   std::shared_ptr<const AccountContext> accounts;
 };
 
-// Start `pending[pending_index]` now on `nodes` in `partition`.
+// Start `pending[pending_index]` (or, for an array, its task `array_task`) now on `nodes` in
+// `partition`. An array record may get several start decisions in one cycle.
 struct StartDecision {
   size_t pending_index = 0;
   JobId id;
@@ -51,9 +52,18 @@ struct StartDecision {
   std::optional<Seconds> time_limit;  // the limit the job runs under; nullopt = unlimited
   PriorityBreakdown priority;
   bool backfilled = false;  // started by the backfill planner, not the main pass
+  // For a job array: the task index started (the driver splits it off as its own job record).
+  std::optional<uint32_t> array_task;
 };
 
-// Why `pending[pending_index]` stays pending.
+// A running job that reached its time limit: end it as TIMEOUT.
+struct TimeoutDecision {
+  size_t running_index = 0;  // into ClusterState::running
+  JobId id;
+  Timestamp limit_reached{};
+};
+
+// Why `pending[pending_index]` stays pending (for an array: its tasks not started).
 struct PendingDecision {
   size_t pending_index = 0;
   JobId id;
@@ -84,6 +94,7 @@ struct CycleResult {
   std::vector<int32_t> pending_partitions;     // flat lists of partition indices
 
   std::vector<PartitionName> PartitionsOf(const PendingDecision& d) const;
+  std::vector<TimeoutDecision> timed_out;
   std::shared_ptr<const AccountContext> accounts;  // the tree and fair share the cycle used
   CycleStats stats;
 };

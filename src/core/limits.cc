@@ -82,15 +82,17 @@ void LimitTracker::CountSubmitted(const std::vector<Submitted>& pending_in_submi
   for (const Submitted& s : pending_in_submit_order) {
     const Job& job = *s.job;
     const JobRef& ref = s.ref;
+    const int64_t w = s.weight;
     std::optional<PendingReason> reason;
     std::string qos_user_key;
     if (ref.qos >= 0) {
       const Limits& l = qos(ref.qos).limits;
-      if (l.grp_submit_jobs && qos_count[static_cast<size_t>(ref.qos)] >= *l.grp_submit_jobs) {
+      if (l.grp_submit_jobs &&
+          qos_count[static_cast<size_t>(ref.qos)] + w > *l.grp_submit_jobs) {
         reason = PendingReason::kQosGrpSubmitJobsLimit;
       } else if (l.max_submit_jobs_per_user) {
         qos_user_key = QosUserKey(ref.qos, job.user);
-        if (qos_user_count[qos_user_key] >= *l.max_submit_jobs_per_user) {
+        if (qos_user_count[qos_user_key] + w > *l.max_submit_jobs_per_user) {
           reason = PendingReason::kQosMaxSubmitJobsPerUserLimit;
         }
       }
@@ -98,13 +100,13 @@ void LimitTracker::CountSubmitted(const std::vector<Submitted>& pending_in_submi
     if (!reason && ref.account != AccountTree::kNone) {
       const auto& per_user = inherited_[static_cast<size_t>(ref.account)].max_submit_jobs_per_user;
       if (per_user && ref.user != AccountTree::kNone &&
-          assoc_count[static_cast<size_t>(ref.user)] >= *per_user) {
+          assoc_count[static_cast<size_t>(ref.user)] + w > *per_user) {
         reason = PendingReason::kAssocMaxSubmitJobsLimit;
       }
       for (int32_t i = ref.account; !reason && i != AccountTree::kNone; i = tree_.at(i).parent) {
         const Account* spec = tree_.at(i).spec;
         if (spec != nullptr && spec->limits.grp_submit_jobs &&
-            assoc_count[static_cast<size_t>(i)] >= *spec->limits.grp_submit_jobs) {
+            assoc_count[static_cast<size_t>(i)] + w > *spec->limits.grp_submit_jobs) {
           reason = PendingReason::kAssocGrpSubmitJobsLimit;
         }
       }
@@ -115,13 +117,13 @@ void LimitTracker::CountSubmitted(const std::vector<Submitted>& pending_in_submi
       continue;
     }
     if (ref.qos >= 0) {
-      qos_count[static_cast<size_t>(ref.qos)] += 1;
-      if (!qos_user_key.empty()) qos_user_count[qos_user_key] += 1;
+      qos_count[static_cast<size_t>(ref.qos)] += w;
+      if (!qos_user_key.empty()) qos_user_count[qos_user_key] += w;
     }
-    if (ref.user != AccountTree::kNone) assoc_count[static_cast<size_t>(ref.user)] += 1;
+    if (ref.user != AccountTree::kNone) assoc_count[static_cast<size_t>(ref.user)] += w;
     for (int32_t i = ref.account; i != AccountTree::kNone && ref.account != AccountTree::kNone;
          i = tree_.at(i).parent) {
-      assoc_count[static_cast<size_t>(i)] += 1;
+      assoc_count[static_cast<size_t>(i)] += w;
     }
   }
 }

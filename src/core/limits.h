@@ -55,6 +55,7 @@ class LimitTracker {
     const Job* job;
     JobRef ref;
     size_t slot;
+    int64_t weight = 1;  // jobs it counts as: an array record counts its pending tasks
   };
   void CountSubmitted(const std::vector<Submitted>& pending_in_submit_order);
 

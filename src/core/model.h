@@ -100,6 +100,31 @@ struct Qos {
 
 enum class HoldKind { kNone, kUser, kAdmin };
 
+// Where a job's dependency stands (the driver evaluates it with EvaluateDependency, since the
+// targets may have finished and left the scheduler's view).
+enum class DependencyState { kNone, kSatisfied, kWaiting, kNeverSatisfied };
+
+// A range of array task indices: first, first + step, ... <= last.
+struct IndexRange {
+  uint32_t first = 0;
+  uint32_t last = 0;
+  uint32_t step = 1;
+  uint64_t size() const { return last < first ? 0 : (last - first) / step + 1; }
+};
+
+// The pending part of a job array: one record however many tasks (slurm-semantics.md §4).
+// Tasks are split off (as their own running jobs) only when they start.
+struct ArrayTasks {
+  std::vector<IndexRange> pending;  // disjoint, sorted by first index
+  uint32_t max_running = 0;         // the %N throttle; 0 = no throttle
+  uint32_t running = 0;             // tasks of this array running now
+  uint64_t pending_count() const {
+    uint64_t n = 0;
+    for (const IndexRange& r : pending) n += r.size();
+    return n;
+  }
+};
+
 // A job as the scheduler sees it. Pending jobs have no allocation; running jobs carry theirs.
 struct Job {
   JobId id;
@@ -129,6 +154,11 @@ struct Job {
   HoldKind hold = HoldKind::kNone;
   // An admin-pinned priority (scontrol update Priority=N); recalculation is skipped.
   std::optional<uint32_t> pinned_priority;
+  DependencyState dependency = DependencyState::kNone;
+  bool singleton = false;  // --dependency=singleton: one running job per (name, user)
+  std::optional<ArrayTasks> array;  // set on the pending record of a job array
+  bool requeue = true;     // may be requeued on preemption or node failure
+  QosName preempted_by;    // set on a running job already chosen as a preemption victim
   JobState state = JobState::kPending;
 
   // Set for running jobs.

@@ -4,6 +4,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "core/account_tree.h"
@@ -25,6 +28,12 @@ struct QueuedPair {
   PriorityBreakdown breakdown;
 };
 
+// Walks the pending task indices of an array record in order without copying them.
+struct TaskCursor {
+  size_t range = 0;     // index into ArrayTasks::pending
+  uint64_t offset = 0;  // tasks taken from that range
+};
+
 // Per-job working state.
 struct JobWork {
   std::optional<PendingReason> reason;
@@ -34,9 +43,12 @@ struct JobWork {
   // Requested partitions (pool indices, by tier then name): job_partitions[begin, begin+count).
   uint32_t partitions_begin = 0;
   uint32_t partitions_count = 0;
-  bool started = false;
+  bool started = false;  // nothing of the job is left to start (an array: every task)
   bool evaluated = false;
   std::optional<Timestamp> expected_start;
+  // Arrays: the next task to start and how many started this cycle.
+  TaskCursor cursor;
+  uint32_t tasks_started = 0;
 };
 
 struct CycleState {
@@ -55,8 +67,17 @@ struct CycleState {
   std::vector<int32_t> job_partitions;  // flat storage of JobWork partition lists
   CycleResult result;
 
-  // Records a start decision and updates the pool and limits.
+  // The array task that would start next, or nullopt when none is left; for a plain job, 0
+  // until it starts.
+  std::optional<uint32_t> NextTask(size_t job) const;
+  // Why the job cannot start one more task now for reasons of its own (array throttle,
+  // singleton), or nullopt.
+  std::optional<PendingReason> TaskBlocker(size_t job) const;
+  // Records a start decision (one task of an array) and updates the pool, limits and cursor.
   void Start(const QueuedPair& pair, const std::vector<int32_t>& nodes, bool backfilled);
+
+  // (name, user) of running jobs and of jobs started this cycle: --dependency=singleton.
+  std::set<std::pair<std::string, std::string>> running_names;
 };
 
 // Phase 4: the backfill planner over the queue (backfill_pass.cc).
