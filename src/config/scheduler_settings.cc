@@ -198,13 +198,19 @@ StatusOr<core::SchedulerConfig> ParseDocument(const YAML::Node& root) {
   core::SchedulerConfig config;
   if (!root || root.IsNull()) return config;
   FAIRWAY_RETURN_IF_ERROR(
-      CheckKeys(root, "", {"priority", "fairShare", "backfill", "scheduler"}));
+      CheckKeys(root, "", {"priority", "fairShare", "backfill", "preemption", "scheduler"}));
   if (YAML::Node p = root["priority"]) FAIRWAY_RETURN_IF_ERROR(ParsePriority(p, &config.priority));
   if (YAML::Node f = root["fairShare"]) {
     FAIRWAY_RETURN_IF_ERROR(ParseFairShare(f, &config.fair_share));
   }
   if (YAML::Node b = root["backfill"]) {
     FAIRWAY_RETURN_IF_ERROR(ParseBackfill(b, &config.backfill));
+  }
+  if (YAML::Node p = root["preemption"]) {
+    FAIRWAY_RETURN_IF_ERROR(CheckKeys(p, "preemption", {"qos", "partitionPriority"}));
+    FAIRWAY_RETURN_IF_ERROR(ReadBool(p, "preemption", "qos", &config.preemption.by_qos));
+    FAIRWAY_RETURN_IF_ERROR(
+        ReadBool(p, "preemption", "partitionPriority", &config.preemption.by_partition_tier));
   }
   if (YAML::Node s = root["scheduler"]) {
     FAIRWAY_RETURN_IF_ERROR(CheckKeys(s, "scheduler", {"mainQueueDepth"}));

@@ -26,6 +26,9 @@
 //     jobPartCountReserve: 0      # bf_job_part_count_reserve; 0 = every blocked job reserves
 //     minPrioReserve: 0           # bf_min_prio_reserve
 //     reserveWholeNodes: true     # Slurm reserves whole nodes; false reserves only the request
+//   preemption:
+//     qos: true                   # preempt/qos: QoS `preempt` lists
+//     partitionPriority: true     # preempt/partition_prio: higher PriorityTier preempts
 //   scheduler:
 //     mainQueueDepth: 0           # default_queue_depth; 0 = unlimited
 //

@@ -1,5 +1,4 @@
 // Phase 4 of a cycle: the backfill planner over the queue (slurm-semantics.md §3 steps 3-7).
-#include <map>
 
 #include "core/backfill.h"
 #include "core/internal/cycle_state.h"
@@ -11,17 +10,8 @@ int64_t ToSeconds(Timestamp t) { return t.time_since_epoch().count(); }
 
 // Running jobs and this cycle's main-pass starts give their resources back at their end.
 std::vector<Occupation> CollectOccupations(const CycleState& state) {
-  std::map<NodeName, int32_t> node_index;
-  for (size_t n = 0; n < state.pool.node_count(); ++n) {
-    node_index.emplace(state.pool.node(static_cast<int32_t>(n)).name, static_cast<int32_t>(n));
-  }
   auto to_indices = [&](const std::vector<NodeName>& names) {
-    std::vector<int32_t> nodes;
-    for (const NodeName& name : names) {
-      auto it = node_index.find(name);
-      if (it != node_index.end()) nodes.push_back(it->second);
-    }
-    return nodes;
+    return state.pool.FindNodes(names);
   };
   std::vector<Occupation> occupations;
   for (const Job& job : state.in.cluster->running) {

@@ -76,10 +76,18 @@ struct BackfillConfig {
   bool reserve_whole_nodes = true;
 };
 
+// Which preemption rules apply (slurm-semantics.md §8). Nothing is preempted unless a QoS lists
+// QoSes it may preempt, or a lower-tier partition has a PreemptMode other than OFF.
+struct PreemptionConfig {
+  bool by_qos = true;             // preempt/qos: a QoS's `preempt` list
+  bool by_partition_tier = true;  // preempt/partition_prio: higher PriorityTier preempts lower
+};
+
 struct SchedulerConfig {
   PriorityConfig priority;
   FairShareConfig fair_share;
   BackfillConfig backfill;
+  PreemptionConfig preemption;
   // Jobs tried per main pass (default_queue_depth); 0 = unlimited. A count, never wall time, so
   // a trace replays identically.
   uint32_t main_queue_depth = 0;

@@ -315,6 +315,11 @@ void RunMainPass(CycleState& state) {
       PlacementResult placement = state.pool.Place(job, pair.partition);
       if (!placement.placed()) {
         w.reason = placement.reason;
+        if (placement.reason == PendingReason::kResources) {
+          // Room made (or being made) by preemption is held for the job; it starts once the
+          // victims are gone. Lower-priority jobs of the partition still wait behind it.
+          TryPreemption(state, pair);
+        }
         if (!IsJobSpecificReason(placement.reason)) {
           // The first job short of resources blocks its partition, and its nodes are held back
           // from lower-priority jobs of overlapping partitions (Slurm's main scheduler).

@@ -56,6 +56,19 @@ struct StartDecision {
   std::optional<uint32_t> array_task;
 };
 
+// Running jobs to preempt so that `pending[pending_index]` can start once they are gone.
+struct PreemptVictim {
+  size_t running_index = 0;  // into ClusterState::running
+  JobId id;
+  PreemptMode mode = PreemptMode::kCancel;  // kRequeue only for requeue-able jobs
+  Seconds grace_period{0};                  // SIGTERM, then kill after this
+};
+struct PreemptDecision {
+  size_t pending_index = 0;
+  JobId preemptor;
+  std::vector<PreemptVictim> victims;
+};
+
 // A running job that reached its time limit: end it as TIMEOUT.
 struct TimeoutDecision {
   size_t running_index = 0;  // into ClusterState::running
@@ -95,6 +108,7 @@ struct CycleResult {
 
   std::vector<PartitionName> PartitionsOf(const PendingDecision& d) const;
   std::vector<TimeoutDecision> timed_out;
+  std::vector<PreemptDecision> preemptions;
   std::shared_ptr<const AccountContext> accounts;  // the tree and fair share the cycle used
   CycleStats stats;
 };

@@ -158,7 +158,9 @@ struct Job {
   bool singleton = false;  // --dependency=singleton: one running job per (name, user)
   std::optional<ArrayTasks> array;  // set on the pending record of a job array
   bool requeue = true;     // may be requeued on preemption or node failure
-  QosName preempted_by;    // set on a running job already chosen as a preemption victim
+  // Set on a running job chosen as a preemption victim: the job it makes room for. Its
+  // resources stay reserved for that job until its pods are gone.
+  JobId preempted_by;
   JobState state = JobState::kPending;
 
   // Set for running jobs.

@@ -12,7 +12,6 @@ NodePool::NodePool(const std::vector<Node>& nodes, const std::vector<Partition>&
   for (const Node& n : nodes) nodes_.push_back(&n);
   std::stable_sort(nodes_.begin(), nodes_.end(),
                    [](const Node* a, const Node* b) { return a->name < b->name; });
-  std::map<NodeName, int32_t> node_index;
   free_.resize(nodes_.size());
   has_jobs_.assign(nodes_.size(), false);
   schedulable_.assign(nodes_.size(), false);
@@ -20,16 +19,15 @@ NodePool::NodePool(const std::vector<Node>& nodes, const std::vector<Partition>&
   node_partitions_.resize(nodes_.size());
   for (size_t i = 0; i < nodes_.size(); ++i) {
     const Node& n = *nodes_[i];
-    node_index.emplace(n.name, static_cast<int32_t>(i));
     free_[i] = n.allocatable - n.used_by_other_pods;
     schedulable_[i] = n.ready && !n.unschedulable;
   }
   for (const Job& job : running) {
     for (const NodeName& name : job.allocated_nodes) {
-      auto it = node_index.find(name);
-      if (it == node_index.end()) continue;  // node gone: nothing to subtract
-      free_[static_cast<size_t>(it->second)] -= job.per_node;
-      has_jobs_[static_cast<size_t>(it->second)] = true;
+      int32_t n = FindNode(name);
+      if (n < 0) continue;  // node gone: nothing to subtract
+      free_[static_cast<size_t>(n)] -= job.per_node;
+      has_jobs_[static_cast<size_t>(n)] = true;
     }
   }
   for (const Partition& p : partitions) {
@@ -141,17 +139,42 @@ PendingReason NodePool::Diagnose(const Job& job, int32_t p) const {
 
 void NodePool::Allocate(const Job& job, const std::vector<int32_t>& nodes) {
   for (int32_t n : nodes) {
-    size_t i = static_cast<size_t>(n);
-    FitKey old_key = KeyOf(n);
-    free_[i] -= job.per_node;
-    has_jobs_[i] = true;
-    if (!schedulable_[i]) continue;
-    for (int32_t p : node_partitions_[i]) {
-      std::set<FitKey>& set = available_[static_cast<size_t>(p)];
-      set.erase(old_key);
-      set.insert(KeyOf(n));
-    }
+    has_jobs_[static_cast<size_t>(n)] = true;
+    Adjust(n, Resources{} - job.per_node);
   }
+}
+
+void NodePool::Release(const Job& job, const std::vector<int32_t>& nodes) {
+  for (int32_t n : nodes) Adjust(n, job.per_node);
+}
+
+void NodePool::Adjust(int32_t n, const Resources& delta) {
+  size_t i = static_cast<size_t>(n);
+  FitKey old_key = KeyOf(n);
+  free_[i] += delta;
+  if (!schedulable_[i]) return;
+  for (int32_t p : node_partitions_[i]) {
+    std::set<FitKey>& set = available_[static_cast<size_t>(p)];
+    set.erase(old_key);
+    set.insert(KeyOf(n));
+  }
+}
+
+int32_t NodePool::FindNode(const NodeName& name) const {
+  auto it = std::lower_bound(nodes_.begin(), nodes_.end(), name,
+                             [](const Node* node, const NodeName& n) { return node->name < n; });
+  if (it == nodes_.end() || (*it)->name != name) return -1;
+  return static_cast<int32_t>(it - nodes_.begin());
+}
+
+std::vector<int32_t> NodePool::FindNodes(const std::vector<NodeName>& names) const {
+  std::vector<int32_t> out;
+  out.reserve(names.size());
+  for (const NodeName& name : names) {
+    int32_t n = FindNode(name);
+    if (n >= 0) out.push_back(n);
+  }
+  return out;
 }
 
 }  // namespace fairway::core

@@ -62,6 +62,12 @@ class NodePool {
   PlacementResult Place(const Job& job, int32_t p) const;
   // Takes the job's per-node request from each node.
   void Allocate(const Job& job, const std::vector<int32_t>& nodes);
+  // Gives the job's per-node request back on each node (trial preemption).
+  void Release(const Job& job, const std::vector<int32_t>& nodes);
+  // Index of the node by name (nodes are sorted by name), or -1.
+  int32_t FindNode(const NodeName& name) const;
+  // Node indices of the names that exist.
+  std::vector<int32_t> FindNodes(const std::vector<NodeName>& names) const;
 
   // Holds back every node of partition `p` from later placements in this pass: Slurm's main
   // scheduler does this when a job of `p` cannot start, so lower-priority jobs of overlapping
@@ -78,6 +84,8 @@ class NodePool {
   // Picks up to node_count fitting nodes in best-fit order; `skip_withheld` ignores withheld ones.
   std::vector<int32_t> Select(const Job& job, int32_t p, bool skip_withheld) const;
   FitKey KeyOf(int32_t n) const;
+  // Changes a node's free resources and its place in the best-fit sets.
+  void Adjust(int32_t n, const Resources& delta);
 
   std::vector<const Node*> nodes_;  // sorted by name
   std::vector<const Partition*> partitions_;

@@ -78,10 +78,17 @@ struct CycleState {
 
   // (name, user) of running jobs and of jobs started this cycle: --dependency=singleton.
   std::set<std::pair<std::string, std::string>> running_names;
+  // Running jobs already picked as victims in this cycle.
+  std::vector<bool> victim_taken;
 };
 
 // Phase 4: the backfill planner over the queue (backfill_pass.cc).
 void RunBackfillPass(CycleState& state);
+
+// During the main pass, for a job that does not fit for lack of resources (preemption_pass.cc):
+// makes room by preemption, or finds the room its earlier victims are still freeing. Returns true
+// when the job now holds nodes in the pool (it starts once its victims are gone).
+bool TryPreemption(CycleState& state, const QueuedPair& pair);
 
 // The limit a running job holds its nodes under (its own, else its partition's), or nullopt.
 std::optional<Seconds> RunningTimeLimit(const Job& job, const CycleState& state);

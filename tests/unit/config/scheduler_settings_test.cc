@@ -35,6 +35,9 @@ backfill:
   mode: easy
   minPrioReserve: 1000
   reserveWholeNodes: false
+preemption:
+  qos: false
+  partitionPriority: false
 scheduler:
   mainQueueDepth: 100
 )");
@@ -61,6 +64,8 @@ scheduler:
   EXPECT_EQ(c->backfill.job_part_count_reserve, 1u);
   EXPECT_EQ(c->backfill.min_prio_reserve, 1000u);
   EXPECT_FALSE(c->backfill.reserve_whole_nodes);
+  EXPECT_FALSE(c->preemption.by_qos);
+  EXPECT_FALSE(c->preemption.by_partition_tier);
 }
 
 struct BadCase {
