@@ -51,12 +51,14 @@ std::optional<BackfillPlan> BackfillPlanner::EarliestStart(const Job& job, int32
     for (const auto& [a, b] : intervals_) {
       // A feasible run starts where resources come back (a candidate) and may start any time
       // up to b; only candidate times are tried, as a start between two of them is no earlier.
-      size_t first = static_cast<size_t>(
-          std::lower_bound(candidates_.begin(), candidates_.begin() + static_cast<std::ptrdiff_t>(usable), a) -
-          candidates_.begin());
-      size_t last_plus_one = static_cast<size_t>(
-          std::upper_bound(candidates_.begin(), candidates_.begin() + static_cast<std::ptrdiff_t>(usable), b) -
-          candidates_.begin());
+      auto end = candidates_.begin() + static_cast<std::ptrdiff_t>(usable);
+      size_t first = a <= now_ ? 0
+                               : static_cast<size_t>(std::lower_bound(candidates_.begin(), end, a) -
+                                                     candidates_.begin());
+      size_t last_plus_one =
+          b >= horizon_ ? usable
+                        : static_cast<size_t>(std::upper_bound(candidates_.begin(), end, b) -
+                                              candidates_.begin());
       if (first >= last_plus_one) continue;
       coverage_[first] += 1;
       coverage_[last_plus_one] -= 1;
@@ -77,7 +79,8 @@ std::optional<BackfillPlan> BackfillPlanner::EarliestStart(const Job& job, int32
   BackfillPlan plan;
   plan.start_s = candidates_[static_cast<size_t>(chosen)];
   // Best fit among the nodes free then: least free GPUs, CPU, memory, then node order.
-  std::vector<std::tuple<int64_t, int64_t, int64_t, int32_t>> fits;
+  std::vector<std::tuple<int64_t, int64_t, int64_t, int32_t>>& fits = fits_;
+  fits.clear();
   for (const auto& [n, range] : node_intervals_) {
     if (range.first <= chosen && chosen <= range.second) {
       Resources f = timelines_[static_cast<size_t>(n)].FreeAt(plan.start_s);

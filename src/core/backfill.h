@@ -27,6 +27,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <tuple>
 #include <vector>
 
 #include "core/config.h"
@@ -80,6 +81,7 @@ class BackfillPlanner {
   std::vector<std::pair<int64_t, int64_t>> intervals_;
   std::vector<std::pair<int32_t, std::pair<int64_t, int64_t>>> node_intervals_;
   std::vector<int32_t> coverage_;
+  std::vector<std::tuple<int64_t, int64_t, int64_t, int32_t>> fits_;
 };
 
 }  // namespace fairway::core

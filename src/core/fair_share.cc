@@ -69,16 +69,27 @@ void ComputeLevelColumns(Work& w) {
 // rank the next untied user gets.
 void RankSiblings(Work& w, std::vector<int32_t> siblings, bool parent_tied, int32_t* rank,
                   int32_t* next) {
-  std::stable_sort(siblings.begin(), siblings.end(), [&](int32_t x, int32_t y) {
-    const FairShareValues& a = w.rows[static_cast<size_t>(x)];
-    const FairShareValues& b = w.rows[static_cast<size_t>(y)];
-    if (a.level_fs != b.level_fs) return a.level_fs > b.level_fs;
-    const AccountTree::Association& ax = w.tree.at(x);
-    const AccountTree::Association& ay = w.tree.at(y);
-    if (ax.is_user() != ay.is_user()) return ax.is_user();  // users before accounts
-    if (ax.account != ay.account) return ax.account < ay.account;
-    return ax.user < ay.user;
+  // Sort by LF (desc), users before accounts, then the given order (names: children lists are
+  // sorted by name and merged lists keep their accounts' order).
+  struct Key {
+    double lf;
+    bool user;
+    uint32_t position;
+    int32_t index;
+  };
+  std::vector<Key> keys;
+  keys.reserve(siblings.size());
+  for (size_t i = 0; i < siblings.size(); ++i) {
+    int32_t index = siblings[i];
+    keys.push_back({w.rows[static_cast<size_t>(index)].level_fs, w.tree.at(index).is_user(),
+                    static_cast<uint32_t>(i), index});
+  }
+  std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
+    if (a.lf != b.lf) return a.lf > b.lf;
+    if (a.user != b.user) return a.user;
+    return a.position < b.position;
   });
+  for (size_t i = 0; i < keys.size(); ++i) siblings[i] = keys[i].index;
   double prev_level_fs = std::numeric_limits<double>::quiet_NaN();
   for (size_t i = 0; i < siblings.size(); ++i) {
     int32_t index = siblings[i];

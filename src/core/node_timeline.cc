@@ -4,8 +4,12 @@
 
 namespace fairway::core {
 
-NodeTimeline::NodeTimeline(int64_t now, const Resources& free_now)
-    : times_{now}, free_{free_now} {}
+NodeTimeline::NodeTimeline(int64_t now, const Resources& free_now) {
+  times_.reserve(4);
+  free_.reserve(4);
+  times_.push_back(now);
+  free_.push_back(free_now);
+}
 
 size_t NodeTimeline::SplitAt(int64_t t) {
   auto it = std::upper_bound(times_.begin(), times_.end(), t);

@@ -10,8 +10,10 @@ NodePool::NodePool(const std::vector<Node>& nodes, const std::vector<Partition>&
                    const std::vector<Job>& running) {
   nodes_.reserve(nodes.size());
   for (const Node& n : nodes) nodes_.push_back(&n);
-  std::stable_sort(nodes_.begin(), nodes_.end(),
-                   [](const Node* a, const Node* b) { return a->name < b->name; });
+  auto by_name = [](const Node* a, const Node* b) { return a->name < b->name; };
+  if (!std::is_sorted(nodes_.begin(), nodes_.end(), by_name)) {
+    std::stable_sort(nodes_.begin(), nodes_.end(), by_name);
+  }
   free_.resize(nodes_.size());
   has_jobs_.assign(nodes_.size(), false);
   schedulable_.assign(nodes_.size(), false);
@@ -68,6 +70,7 @@ int64_t NodePool::PartitionGpus(int32_t p) const {
 
 bool NodePool::Accepts(const Job& job, int32_t n) const {
   const Node& node = this->node(n);
+  if (job.gpu_type.empty() && job.constraint.empty() && node.taints.empty()) return true;
   if (!job.gpu_type.empty() && job.per_node.gpus > 0 && node.gpu_type != job.gpu_type) {
     return false;
   }
