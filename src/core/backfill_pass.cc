@@ -1,5 +1,7 @@
 // Phase 4 of a cycle: the backfill planner over the queue (slurm-semantics.md §3 steps 3-7).
 
+#include <algorithm>
+
 #include "core/backfill.h"
 #include "core/internal/cycle_state.h"
 
@@ -40,6 +42,12 @@ std::vector<Occupation> CollectOccupations(const CycleState& state) {
 void RunBackfillPass(CycleState& state) {
   const BackfillConfig& config = state.config.backfill;
   int64_t now = ToSeconds(state.in.now);
+  // Nothing left to plan (everything started in the main pass, or only held/ineligible jobs):
+  // skip building the map.
+  bool any_left = std::any_of(state.queue.begin(), state.queue.end(), [&](const QueuedPair& p) {
+    return !state.work[p.job].started;
+  });
+  if (!any_left) return;
   BackfillPlanner planner(state.pool, CollectOccupations(state), now, config);
   std::vector<uint32_t> reservations_per_partition(state.pool.partition_count(), 0);
   CycleStats& stats = state.result.stats;
