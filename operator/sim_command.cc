@@ -31,7 +31,8 @@ constexpr const char* kUsage =
     "  --compat POLICY       RLScheduler protocol instead: fcfs, sjf or f1 (SWF only)\n"
     "  --backfill            with --compat: the protocol's simplified EASY backfill\n"
     "  --windows             Fairway's policy on the RLScheduler protocol's 10 windows\n"
-    "  --json                print the report as JSON\n";
+    "  --json                print the report as JSON\n"
+    "  --svg PATH            also write a chart of queue length and utilization (SVG)\n";
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -122,7 +123,7 @@ int RunSimCommand(const std::vector<std::string>& args) {
   StatusOr<Flags> flags =
       Flags::Parse(args,
                    {"trace", "settings", "nodes", "gpus-per-node", "node-list", "max-jobs",
-                    "compat"},
+                    "compat", "svg"},
                    {"backfill", "json", "help", "windows"});
   if (!flags.ok()) {
     std::fprintf(stderr, "fairway sim: %s\n\n%s", flags.status().message().c_str(), kUsage);
@@ -174,6 +175,16 @@ int RunSimCommand(const std::vector<std::string>& args) {
   std::string text =
       flags->Has("json") ? sim::FormatReportJson(report) : sim::FormatReportText(report);
   std::fwrite(text.data(), 1, text.size(), stdout);
+  if (std::optional<std::string> svg_path = flags->Get("svg")) {
+    std::string svg = sim::FormatReportSvg(report, *result);
+    std::FILE* out = std::fopen(svg_path->c_str(), "w");
+    if (out == nullptr || std::fwrite(svg.data(), 1, svg.size(), out) != svg.size()) {
+      std::fprintf(stderr, "fairway sim: cannot write %s\n", svg_path->c_str());
+      if (out != nullptr) std::fclose(out);
+      return 1;
+    }
+    std::fclose(out);
+  }
   return 0;
 }
 

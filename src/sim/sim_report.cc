@@ -152,4 +152,97 @@ std::string FormatReportJson(const SimReport& r) {
   return j.dump(2) + "\n";
 }
 
+std::string FormatReportSvg(const SimReport& report, const SimResult& result) {
+  constexpr int kWidth = 900;
+  constexpr int kHeight = 340;
+  constexpr int kLeft = 60;
+  constexpr int kRight = 60;
+  constexpr int kTop = 40;
+  constexpr int kBottom = 40;
+  constexpr size_t kBuckets = 600;
+  double capacity = 0;
+  for (const core::Node& n : result.nodes) {
+    capacity += report.utilization_unit == "GPU"
+                    ? static_cast<double>(n.allocatable.gpus)
+                    : static_cast<double>(n.allocatable.cpu_millis) / 1000.0;
+  }
+  std::string svg;
+  char buf[512];
+  std::snprintf(buf, sizeof(buf),
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+                "font-family=\"sans-serif\" font-size=\"12\">\n"
+                "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
+                kWidth, kHeight);
+  svg += buf;
+  std::string title = report.workload + " - " + report.policy;
+  std::string escaped;
+  for (char c : title) {
+    if (c == '<') escaped += "&lt;";
+    else if (c == '>') escaped += "&gt;";
+    else if (c == '&') escaped += "&amp;";
+    else escaped += c;
+  }
+  std::snprintf(buf, sizeof(buf), "<text x=\"%d\" y=\"20\">%s</text>\n", kLeft,
+                escaped.c_str());
+  svg += buf;
+  if (result.samples.size() < 2 || capacity <= 0) return svg + "</svg>\n";
+
+  int64_t t0 = result.samples.front().time_s;
+  int64_t t1 = std::max(result.samples.back().time_s, t0 + 1);
+  struct Bucket {
+    double queue = 0;
+    double busy = 0;
+    int64_t n = 0;
+  };
+  std::vector<Bucket> buckets(kBuckets);
+  for (const TimeSample& s : result.samples) {
+    size_t b = static_cast<size_t>(static_cast<double>(s.time_s - t0) /
+                                   static_cast<double>(t1 - t0) * (kBuckets - 1));
+    buckets[b].queue += static_cast<double>(s.pending_jobs);
+    buckets[b].busy += s.busy;
+    buckets[b].n += 1;
+  }
+  double max_queue = 1;
+  for (const Bucket& b : buckets) {
+    if (b.n > 0) max_queue = std::max(max_queue, b.queue / static_cast<double>(b.n));
+  }
+  const double plot_w = kWidth - kLeft - kRight;
+  const double plot_h = kHeight - kTop - kBottom;
+  auto x_of = [&](size_t b) { return kLeft + plot_w * static_cast<double>(b) / (kBuckets - 1); };
+  std::string queue_points;
+  std::string util_points;
+  for (size_t b = 0; b < kBuckets; ++b) {
+    if (buckets[b].n == 0) continue;
+    double q = buckets[b].queue / static_cast<double>(buckets[b].n);
+    double u = std::min(1.0, buckets[b].busy / static_cast<double>(buckets[b].n) / capacity);
+    std::snprintf(buf, sizeof(buf), "%.1f,%.1f ", x_of(b), kTop + plot_h * (1 - q / max_queue));
+    queue_points += buf;
+    std::snprintf(buf, sizeof(buf), "%.1f,%.1f ", x_of(b), kTop + plot_h * (1 - u));
+    util_points += buf;
+  }
+  std::snprintf(buf, sizeof(buf),
+                "<rect x=\"%d\" y=\"%d\" width=\"%.0f\" height=\"%.0f\" fill=\"none\" "
+                "stroke=\"#999\"/>\n",
+                kLeft, kTop, plot_w, plot_h);
+  svg += buf;
+  svg += "<polyline fill=\"none\" stroke=\"#d62728\" stroke-width=\"1.2\" points=\"" +
+         queue_points + "\"/>\n";
+  svg += "<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"1.2\" points=\"" +
+         util_points + "\"/>\n";
+  std::snprintf(buf, sizeof(buf),
+                "<text x=\"5\" y=\"%d\" fill=\"#d62728\">%.0f</text>"
+                "<text x=\"5\" y=\"%d\" fill=\"#d62728\">0</text>\n"
+                "<text x=\"%d\" y=\"%d\" fill=\"#1f77b4\">100%%</text>"
+                "<text x=\"%d\" y=\"%d\" fill=\"#1f77b4\">0%%</text>\n"
+                "<text x=\"%d\" y=\"%d\" fill=\"#d62728\">pending jobs</text>"
+                "<text x=\"%d\" y=\"%d\" fill=\"#1f77b4\">%s utilization</text>\n"
+                "<text x=\"%d\" y=\"%d\">%lld s</text><text x=\"%d\" y=\"%d\">0 s</text>\n",
+                kTop + 4, max_queue, kTop + static_cast<int>(plot_h), kWidth - kRight + 5,
+                kTop + 4, kWidth - kRight + 5, kTop + static_cast<int>(plot_h), kLeft + 440, 20,
+                kLeft + 540, 20, report.utilization_unit.c_str(), kWidth - kRight - 60,
+                kHeight - 15, static_cast<long long>(t1 - t0), kLeft, kHeight - 15);
+  svg += buf;
+  return svg + "</svg>\n";
+}
+
 }  // namespace fairway::sim

@@ -47,4 +47,8 @@ SimReport BuildReport(const Workload& workload, const SimResult& result,
 std::string FormatReportText(const SimReport& report);
 std::string FormatReportJson(const SimReport& report);
 
+// A self-contained SVG chart of the pending queue length (left axis) and the utilization
+// (right axis, 0-1) over the replay, averaged into at most 600 time buckets.
+std::string FormatReportSvg(const SimReport& report, const SimResult& result);
+
 }  // namespace fairway::sim

@@ -57,6 +57,7 @@ class Simulation {
       }
     }
     tree_ = core::BuildAccountTree(cluster_, {}, nullptr);
+    for (const core::Node& n : cluster_.nodes) gpus_ |= n.allocatable.gpus > 0;
   }
 
   SimResult Run() {
@@ -78,6 +79,7 @@ class Simulation {
         ++next_arrival;
       }
       Schedule(now);
+      Sample(now);
     }
     result_.never_started = static_cast<int64_t>(pending_.size());
     result_.nodes = workload_.nodes;
@@ -90,6 +92,16 @@ class Simulation {
   }
 
  private:
+  void Sample(int64_t now) {
+    double busy = 0;
+    for (const core::Job& j : cluster_.running) {
+      double per = gpus_ ? static_cast<double>(j.per_node.gpus)
+                         : static_cast<double>(j.per_node.cpu_millis) / 1000.0;
+      busy += per * j.node_count;
+    }
+    result_.samples.push_back({now, static_cast<int64_t>(pending_.size()), busy});
+  }
+
   // Adds the usage of every running job since the ledger's last update, decayed, up to `now`.
   void ChargeUsage(int64_t now) {
     std::vector<core::UsageCharge> charges;
@@ -191,6 +203,7 @@ class Simulation {
   core::SchedulerConfig cycle_config_;
   std::shared_ptr<const core::AccountContext> accounts_;
   int64_t accounts_time_ = 0;
+  bool gpus_ = false;           // measure busy resources in GPUs (else CPUs)
   int64_t last_backfill_ = -1;  // time of the last cycle with the planner
   int64_t backfill_due_ = 0;    // when a skipped planner pass is due (0: none)
   SimResult result_;

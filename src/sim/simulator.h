@@ -43,8 +43,16 @@ struct JobOutcome {
   core::Resources per_node;
 };
 
+// The state after the events of one instant: for the queue/utilization chart.
+struct TimeSample {
+  int64_t time_s = 0;
+  int64_t pending_jobs = 0;
+  double busy = 0;  // GPUs in use (CPUs when the cluster has no GPUs)
+};
+
 struct SimResult {
   std::vector<JobOutcome> jobs;  // in completion order
+  std::vector<TimeSample> samples;  // one per instant with events
   std::vector<core::Node> nodes;
   int64_t cycles = 0;
   int64_t never_started = 0;  // jobs still pending when no event was left (should be 0)
