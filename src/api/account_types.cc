@@ -146,21 +146,9 @@ StatusOr<AccountStatus> AccountStatusFromJson(const json& j, const std::string& 
 }
 
 StatusOr<AccountObject> AccountFromJson(const json& j) {
-  if (!j.is_object()) {
-    return InvalidArgumentError("an Account must be a JSON object");
-  }
-  FAIRWAY_RETURN_IF_ERROR(json_fields::CheckTypeMeta(j, kAccountKind));
-  AccountObject a;
-  if (const json* m = Find(j, "metadata")) {
-    FAIRWAY_ASSIGN_OR_RETURN(a.meta, ObjectMetaFromJson(*m));
-  }
-  if (const json* s = Find(j, "spec")) {
-    FAIRWAY_ASSIGN_OR_RETURN(a.spec, AccountSpecFromJson(*s));
-  }
-  if (const json* s = Find(j, "status")) {
-    FAIRWAY_ASSIGN_OR_RETURN(a.status, AccountStatusFromJson(*s));
-  }
-  return a;
+  return DecodeObject<AccountObject>(
+      j, kAccountKind, "an Account", [](const json& s) { return AccountSpecFromJson(s); },
+      [](const json& s) { return AccountStatusFromJson(s); });
 }
 
 json ToJson(const AccountSpec& s) {

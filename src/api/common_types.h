@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/object_meta.h"
 #include "common/status.h"
 #include "core/labels.h"
 #include "core/model.h"
@@ -156,4 +157,36 @@ bool IsDns1123Subdomain(std::string_view name);
 bool IsValidSubjectName(std::string_view name);
 
 }  // namespace json_fields
+
+// Decodes a Fairway object {apiVersion, kind, metadata, spec, status} into `Object` (with
+// members meta, spec and status) using the kind's spec and status decoders. `what` names the
+// kind in the error for a non-object ("a Job", "an Account").
+template <typename Object, typename SpecFromJson, typename StatusFromJson>
+StatusOr<Object> DecodeObject(const nlohmann::json& j, std::string_view kind,
+                              std::string_view what, SpecFromJson spec_from_json,
+                              StatusFromJson status_from_json) {
+  if (!j.is_object()) {
+    return InvalidArgumentError(std::string(what) + " must be a JSON object");
+  }
+  Status type_meta = json_fields::CheckTypeMeta(j, kind);
+  if (!type_meta.ok()) return type_meta;
+  Object object;
+  if (const nlohmann::json* m = json_fields::Find(j, "metadata")) {
+    StatusOr<ObjectMeta> meta = ObjectMetaFromJson(*m);
+    if (!meta.ok()) return meta.status();
+    object.meta = std::move(meta).value();
+  }
+  if (const nlohmann::json* s = json_fields::Find(j, "spec")) {
+    auto spec = spec_from_json(*s);
+    if (!spec.ok()) return spec.status();
+    object.spec = std::move(spec).value();
+  }
+  if (const nlohmann::json* s = json_fields::Find(j, "status")) {
+    auto status = status_from_json(*s);
+    if (!status.ok()) return status.status();
+    object.status = std::move(status).value();
+  }
+  return object;
+}
+
 }  // namespace fairway::api

@@ -540,21 +540,9 @@ StatusOr<JobStatus> JobStatusFromJson(const json& j, const std::string& path) {
 }
 
 StatusOr<JobObject> JobFromJson(const json& j) {
-  if (!j.is_object()) {
-    return InvalidArgumentError("a Job must be a JSON object");
-  }
-  FAIRWAY_RETURN_IF_ERROR(json_fields::CheckTypeMeta(j, kJobKind));
-  JobObject job;
-  if (const json* m = Find(j, "metadata")) {
-    FAIRWAY_ASSIGN_OR_RETURN(job.meta, ObjectMetaFromJson(*m));
-  }
-  if (const json* s = Find(j, "spec")) {
-    FAIRWAY_ASSIGN_OR_RETURN(job.spec, JobSpecFromJson(*s));
-  }
-  if (const json* s = Find(j, "status")) {
-    FAIRWAY_ASSIGN_OR_RETURN(job.status, JobStatusFromJson(*s));
-  }
-  return job;
+  return DecodeObject<JobObject>(
+      j, kJobKind, "a Job", [](const json& s) { return JobSpecFromJson(s); },
+      [](const json& s) { return JobStatusFromJson(s); });
 }
 
 json ToJson(const JobSpec& s) {

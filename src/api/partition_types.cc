@@ -167,21 +167,9 @@ StatusOr<PartitionStatus> PartitionStatusFromJson(const json& j, const std::stri
 }
 
 StatusOr<PartitionObject> PartitionFromJson(const json& j) {
-  if (!j.is_object()) {
-    return InvalidArgumentError("a Partition must be a JSON object");
-  }
-  FAIRWAY_RETURN_IF_ERROR(json_fields::CheckTypeMeta(j, kPartitionKind));
-  PartitionObject p;
-  if (const json* m = Find(j, "metadata")) {
-    FAIRWAY_ASSIGN_OR_RETURN(p.meta, ObjectMetaFromJson(*m));
-  }
-  if (const json* s = Find(j, "spec")) {
-    FAIRWAY_ASSIGN_OR_RETURN(p.spec, PartitionSpecFromJson(*s));
-  }
-  if (const json* s = Find(j, "status")) {
-    FAIRWAY_ASSIGN_OR_RETURN(p.status, PartitionStatusFromJson(*s));
-  }
-  return p;
+  return DecodeObject<PartitionObject>(
+      j, kPartitionKind, "a Partition", [](const json& s) { return PartitionSpecFromJson(s); },
+      [](const json& s) { return PartitionStatusFromJson(s); });
 }
 
 json ToJson(const PartitionSpec& s) {

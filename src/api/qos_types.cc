@@ -74,21 +74,9 @@ StatusOr<QosStatus> QosStatusFromJson(const json& j, const std::string& path) {
 }
 
 StatusOr<QosObject> QosFromJson(const json& j) {
-  if (!j.is_object()) {
-    return InvalidArgumentError("a QoS must be a JSON object");
-  }
-  FAIRWAY_RETURN_IF_ERROR(json_fields::CheckTypeMeta(j, kQosKind));
-  QosObject q;
-  if (const json* m = Find(j, "metadata")) {
-    FAIRWAY_ASSIGN_OR_RETURN(q.meta, ObjectMetaFromJson(*m));
-  }
-  if (const json* s = Find(j, "spec")) {
-    FAIRWAY_ASSIGN_OR_RETURN(q.spec, QosSpecFromJson(*s));
-  }
-  if (const json* s = Find(j, "status")) {
-    FAIRWAY_ASSIGN_OR_RETURN(q.status, QosStatusFromJson(*s));
-  }
-  return q;
+  return DecodeObject<QosObject>(
+      j, kQosKind, "a QoS", [](const json& s) { return QosSpecFromJson(s); },
+      [](const json& s) { return QosStatusFromJson(s); });
 }
 
 json ToJson(const QosSpec& s) {

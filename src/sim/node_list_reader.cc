@@ -100,31 +100,16 @@ class Parser {
 }  // namespace
 
 StatusOr<NodeList> ReadNodeListCsv(const std::string& path) {
-  FAIRWAY_ASSIGN_OR_RETURN(std::unique_ptr<internal::LineReader> reader,
-                           internal::LineReader::Open(path));
   Parser parser(path);
-  std::string line;
-  Status status;
-  while (reader->Next(&line, &status)) {
-    FAIRWAY_RETURN_IF_ERROR(parser.Consume(line, reader->line_number()));
-  }
-  FAIRWAY_RETURN_IF_ERROR(status);
+  FAIRWAY_RETURN_IF_ERROR(internal::ForEachFileLine(
+      path, [&](std::string_view line, int64_t n) { return parser.Consume(line, n); }));
   return std::move(parser).Finish();
 }
 
 StatusOr<NodeList> ParseNodeListCsvText(std::string_view text, std::string_view source) {
   Parser parser(source);
-  int64_t line_number = 0;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) {
-      end = text.size();
-    }
-    ++line_number;
-    FAIRWAY_RETURN_IF_ERROR(parser.Consume(text.substr(pos, end - pos), line_number));
-    pos = end + 1;
-  }
+  FAIRWAY_RETURN_IF_ERROR(internal::ForEachTextLine(
+      text, [&](std::string_view line, int64_t n) { return parser.Consume(line, n); }));
   return std::move(parser).Finish();
 }
 

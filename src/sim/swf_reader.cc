@@ -143,33 +143,20 @@ Status ConsumeLine(std::string_view raw, std::string_view source, int64_t line_n
 }  // namespace
 
 StatusOr<SwfTrace> ReadSwfFile(const std::string& path) {
-  FAIRWAY_ASSIGN_OR_RETURN(std::unique_ptr<internal::LineReader> reader,
-                           internal::LineReader::Open(path));
   SwfTrace trace;
   trace.source = path;
-  std::string line;
-  Status status;
-  while (reader->Next(&line, &status)) {
-    FAIRWAY_RETURN_IF_ERROR(ConsumeLine(line, path, reader->line_number(), &trace));
-  }
-  FAIRWAY_RETURN_IF_ERROR(status);
+  FAIRWAY_RETURN_IF_ERROR(internal::ForEachFileLine(path, [&](std::string_view line, int64_t n) {
+    return ConsumeLine(line, path, n, &trace);
+  }));
   return trace;
 }
 
 StatusOr<SwfTrace> ParseSwfText(std::string_view text, std::string_view source) {
   SwfTrace trace;
   trace.source = std::string(source);
-  int64_t line_number = 0;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) {
-      end = text.size();
-    }
-    ++line_number;
-    FAIRWAY_RETURN_IF_ERROR(ConsumeLine(text.substr(pos, end - pos), source, line_number, &trace));
-    pos = end + 1;
-  }
+  FAIRWAY_RETURN_IF_ERROR(internal::ForEachTextLine(text, [&](std::string_view line, int64_t n) {
+    return ConsumeLine(line, source, n, &trace);
+  }));
   return trace;
 }
 

@@ -46,4 +46,35 @@ class LineReader {
 // "path:line: message" as InvalidArgument, the readers' error shape.
 Status LineError(std::string_view path, int64_t line_number, std::string_view message);
 
+// Calls consume(line, line_number) for every line of a file (plain or gzip), stopping at the
+// first error.
+template <typename Consume>
+Status ForEachFileLine(const std::string& path, Consume consume) {
+  StatusOr<std::unique_ptr<LineReader>> reader = LineReader::Open(path);
+  if (!reader.ok()) return reader.status();
+  std::string line;
+  Status status;
+  while ((*reader)->Next(&line, &status)) {
+    Status consumed = consume(std::string_view(line), (*reader)->line_number());
+    if (!consumed.ok()) return consumed;
+  }
+  return status;
+}
+
+// The same over text in memory; lines end at '\n' (the last may not).
+template <typename Consume>
+Status ForEachTextLine(std::string_view text, Consume consume) {
+  int64_t line_number = 0;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    ++line_number;
+    Status consumed = consume(text.substr(pos, end - pos), line_number);
+    if (!consumed.ok()) return consumed;
+    pos = end + 1;
+  }
+  return OkStatus();
+}
+
 }  // namespace fairway::sim::internal
