@@ -12,6 +12,8 @@ void PrintUsage(FILE* out) {
   std::fprintf(out,
                "usage: fairway <command> [flags]\n\n"
                "commands:\n"
+               "  operator  run the controllers and scheduler against a Kubernetes API server\n"
+               "  demo      sandbox + operator + a sample workload, with a squeue-like view\n"
                "  sandbox   run a local Kubernetes-compatible API server with simulated GPU nodes\n"
                "  sim       replay a workload trace through the scheduling core\n"
                "  version   print the version\n"
@@ -37,6 +39,8 @@ int main(int argc, char** argv) {
   }
   if (command == "sim") return fairway::cli::RunSimCommand(args);
   if (command == "sandbox") return fairway::cli::RunSandboxCommand(args);
+  if (command == "operator") return fairway::cli::RunOperatorCommand(args);
+  if (command == "demo") return fairway::cli::RunDemoCommand(args);
   std::fprintf(stderr, "fairway: unknown command \"%s\"\n\n", command.c_str());
   PrintUsage(stderr);
   return 2;

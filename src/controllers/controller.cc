@@ -1,0 +1,767 @@
+#include "controllers/controller.h"
+
+#include <algorithm>
+#include <set>
+
+#include "api/array_spec.h"
+#include "core/account_context.h"
+#include "core/cycle.h"
+#include "core/fair_share.h"
+#include "controllers/hostlist.h"
+#include "controllers/job_status.h"
+#include "controllers/kube_objects.h"
+#include "controllers/names.h"
+#include "controllers/pod_builder.h"
+
+namespace fairway::controllers {
+namespace {
+
+using nlohmann::json;
+
+core::Timestamp ToTimestamp(WallTime t) {
+  return std::chrono::time_point_cast<core::Seconds>(t);
+}
+
+kube::ResourceRef ConfigMaps() { return {"", "v1", "configmaps", true}; }
+kube::ResourceRef Services() { return {"", "v1", "services", true}; }
+
+std::string JoinNodes(const std::vector<core::NodeName>& nodes) {
+  std::string out;
+  for (const core::NodeName& n : nodes) out += (out.empty() ? "" : ",") + n.str();
+  return out;
+}
+
+std::vector<std::string> NodeStrings(const std::vector<core::NodeName>& nodes) {
+  std::vector<std::string> out;
+  for (const core::NodeName& n : nodes) out.push_back(n.str());
+  return out;
+}
+
+}  // namespace
+
+Controller::Controller(kube::ApiClient* client, Clock* clock, OperatorMetrics* metrics,
+                       kube::EventRecorder* events, ControllerOptions options)
+    : client_(client), clock_(clock), metrics_(metrics), events_(events),
+      options_(std::move(options)) {
+  auto add = [&](kube::ResourceRef ref) {
+    informers_.push_back(std::make_unique<kube::Informer>(client_, ref, "", clock_));
+    kube::Informer* inf = informers_.back().get();
+    kube::ResourceEventHandler h;
+    h.on_add = [this](const kube::ObjectPtr&) { Trigger(); };
+    h.on_update = [this](const kube::ObjectPtr&, const kube::ObjectPtr&) { Trigger(); };
+    h.on_delete = [this](const kube::ObjectPtr&) { Trigger(); };
+    inf->AddEventHandler(std::move(h));
+    return inf;
+  };
+  nodes_ = add(kube::ResourceRef::Nodes());
+  pods_ = add(kube::ResourceRef::Pods());
+  jobs_ = add(kube::ResourceRef::FairwayJobs());
+  partitions_ = add(kube::ResourceRef::FairwayPartitions());
+  accounts_ = add(kube::ResourceRef::FairwayAccounts());
+  qos_ = add(kube::ResourceRef::FairwayQoses());
+}
+
+Controller::~Controller() { Stop(); }
+
+Status Controller::Start() {
+  for (auto& inf : informers_) inf->Start();
+  for (auto& inf : informers_) {
+    if (!inf->WaitForSync(options_.informer_sync_timeout)) {
+      return UnavailableError("informer for " + inf->resource().GroupResource() +
+                              " did not sync");
+    }
+  }
+  FAIRWAY_LOG(log_, kInfo, "informers synced, scheduler loop starting");
+  thread_ = std::thread([this] { Loop(); });
+  return OkStatus();
+}
+
+void Controller::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  for (auto& inf : informers_) inf->Stop();
+}
+
+void Controller::Trigger() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    triggered_ = true;
+  }
+  cv_.notify_all();
+}
+
+void Controller::SetConfig(const core::SchedulerConfig& config) {
+  std::lock_guard<std::mutex> lock(mu_);
+  pending_config_ = config;
+  config_changed_ = true;
+}
+
+void Controller::Loop() {
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait_for(lock, options_.cycle_interval, [this] { return stop_ || triggered_; });
+      if (stop_) return;
+      if (triggered_) {
+        // Debounce: let a burst of events land before the cycle.
+        cv_.wait_for(lock, options_.debounce, [this] { return stop_; });
+        if (stop_) return;
+      }
+      triggered_ = false;
+      if (config_changed_) {
+        options_.config = pending_config_;
+        config_changed_ = false;
+      }
+    }
+    Status s = RunOnce();
+    if (!s.ok()) FAIRWAY_LOG(log_, kWarn, "cycle failed", {{"error", s.ToString()}});
+  }
+}
+
+ClusterObjects Controller::LoadObjects(std::vector<json>* raw_jobs) {
+  ClusterObjects o;
+  for (const kube::ObjectPtr& p : nodes_->cache().List()) o.nodes.push_back(*p);
+  for (const kube::ObjectPtr& p : pods_->cache().List()) o.pods.push_back(*p);
+  std::vector<kube::ObjectPtr> jobs = jobs_->cache().List();
+  std::set<std::string> seen;
+  for (const kube::ObjectPtr& p : jobs) {
+    std::string key = kube::ObjectKey(*p);
+    seen.insert(key);
+    json obj = *p;
+    auto it = overlay_.find(key);
+    if (it != overlay_.end()) {
+      std::string ours = JsonString(it->second, {"metadata", "resourceVersion"});
+      std::string theirs = JsonString(obj, {"metadata", "resourceVersion"});
+      if (kube::ResourceVersionNewer(ours, theirs)) {
+        obj = it->second;
+      } else {
+        overlay_.erase(it);
+      }
+    }
+    StatusOr<api::JobObject> job = api::JobFromJson(obj);
+    if (!job.ok()) {
+      FAIRWAY_LOG(log_, kDebug, "job does not decode", {{"job", key}, {"error", job.status().ToString()}});
+      continue;
+    }
+    o.jobs.push_back(std::move(*job));
+    raw_jobs->push_back(std::move(obj));
+  }
+  for (auto it = overlay_.begin(); it != overlay_.end();) {
+    it = seen.count(it->first) ? std::next(it) : overlay_.erase(it);
+  }
+  // Stable order: by key, so ties and logs are deterministic.
+  std::vector<size_t> order(o.jobs.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return o.jobs[a].meta.Key() < o.jobs[b].meta.Key(); });
+  std::vector<api::JobObject> jobs_sorted;
+  std::vector<json> raw_sorted;
+  for (size_t i : order) {
+    jobs_sorted.push_back(std::move(o.jobs[i]));
+    raw_sorted.push_back(std::move((*raw_jobs)[i]));
+  }
+  o.jobs = std::move(jobs_sorted);
+  *raw_jobs = std::move(raw_sorted);
+  for (const kube::ObjectPtr& p : partitions_->cache().List()) {
+    auto v = api::PartitionFromJson(*p);
+    if (v.ok()) o.partitions.push_back(std::move(*v));
+  }
+  for (const kube::ObjectPtr& p : accounts_->cache().List()) {
+    auto v = api::AccountFromJson(*p);
+    if (v.ok()) o.accounts.push_back(std::move(*v));
+  }
+  for (const kube::ObjectPtr& p : qos_->cache().List()) {
+    auto v = api::QosFromJson(*p);
+    if (v.ok()) o.qos.push_back(std::move(*v));
+  }
+  auto by_name = [](const auto& a, const auto& b) { return a.meta.name < b.meta.name; };
+  std::sort(o.partitions.begin(), o.partitions.end(), by_name);
+  std::sort(o.accounts.begin(), o.accounts.end(), by_name);
+  std::sort(o.qos.begin(), o.qos.end(), by_name);
+  return o;
+}
+
+StatusOr<uint64_t> Controller::AllocateJobIds(uint64_t count, const ClusterObjects& objects) {
+  uint64_t floor = 1;
+  for (const api::JobObject& j : objects.jobs) {
+    uint64_t top = j.status.job_id;
+    if (j.status.job_id != 0 && j.status.array.has_value()) top += j.status.array->task_count;
+    floor = std::max(floor, top + 1);
+  }
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    StatusOr<json> cm = client_->Get(ConfigMaps(), options_.state_namespace, options_.id_configmap);
+    if (!cm.ok() && cm.status().code() != StatusCode::kNotFound) return cm.status();
+    uint64_t next = floor;
+    if (cm.ok()) {
+      std::string stored = JsonString(*cm, {"data", "nextJobID"});
+      if (!stored.empty()) next = std::max<uint64_t>(next, std::strtoull(stored.c_str(), nullptr, 10));
+      json updated = *cm;
+      updated["data"]["nextJobID"] = std::to_string(next + count);
+      StatusOr<json> w = client_->Update(ConfigMaps(), options_.state_namespace, updated);
+      if (w.ok()) return next;
+      if (w.status().code() != StatusCode::kAborted) return w.status();
+      continue;  // lost a race: re-read
+    }
+    json created = {{"apiVersion", "v1"},
+                    {"kind", "ConfigMap"},
+                    {"metadata", {{"name", options_.id_configmap},
+                                  {"namespace", options_.state_namespace},
+                                  {"labels", {{"app.kubernetes.io/name", "fairway"}}}}},
+                    {"data", {{"nextJobID", std::to_string(next + count)}}}};
+    StatusOr<json> w = client_->Create(ConfigMaps(), options_.state_namespace, created);
+    if (w.ok()) return next;
+    if (w.status().code() != StatusCode::kAlreadyExists) return w.status();
+  }
+  return AbortedError("jobID counter: too many conflicting updates");
+}
+
+Status Controller::WriteJobStatus(json* raw, api::JobObject* job, const api::JobStatus& status) {
+  api::JobStatus st = status;
+  st.observed_generation = job->meta.generation;
+  api::FillJobDisplayFields(&st, ToTimestamp(clock_->Now()));
+  json obj = *raw;
+  obj["status"] = api::ToJson(st);
+  StatusOr<json> w = client_->UpdateStatus(kube::ResourceRef::FairwayJobs(),
+                                           job->meta.namespace_name, obj);
+  if (!w.ok()) return w.status().WithContext("status of Job " + job->meta.Key());
+  overlay_[job->meta.Key()] = *w;
+  *raw = *w;
+  job->status = st;
+  job->meta.resource_version = JsonString(*w, {"metadata", "resourceVersion"});
+  return OkStatus();
+}
+
+void Controller::DeletePods(const std::vector<const json*>& pods) {
+  for (const json* p : pods) {
+    if (PodIsDeleting(*p)) continue;
+    kube::DeleteOptions opts;
+    opts.grace_period_seconds = 0;
+    Status s = client_->Delete(kube::ResourceRef::Pods(), JsonString(*p, {"metadata", "namespace"}),
+                               JsonString(*p, {"metadata", "name"}), opts);
+    if (!s.ok() && s.code() != StatusCode::kNotFound) {
+      FAIRWAY_LOG(log_, kWarn, "pod delete failed", {{"error", s.ToString()}});
+    }
+  }
+}
+
+Status Controller::CreateAndBind(const api::JobObject& job, const PodPlan& plan) {
+  JobPods built = BuildJobPods(job, plan);
+  const std::string& ns = job.meta.namespace_name;
+  if (built.service.has_value()) {
+    StatusOr<json> s = client_->Create(Services(), ns, *built.service);
+    if (!s.ok() && s.status().code() != StatusCode::kAlreadyExists) {
+      FAIRWAY_LOG(log_, kWarn, "headless service create failed",
+                  {{"job", job.meta.Key()}, {"error", s.status().ToString()}});
+    }
+  }
+  std::vector<std::pair<std::string, std::string>> created;  // (name, uid)
+  Status failure = OkStatus();
+  for (size_t rank = 0; rank < built.pods.size() && failure.ok(); ++rank) {
+    const std::string name = JsonString(built.pods[rank], {"metadata", "name"});
+    StatusOr<json> pod = client_->Create(kube::ResourceRef::Pods(), ns, built.pods[rank]);
+    if (!pod.ok() && pod.status().code() == StatusCode::kAlreadyExists) {
+      pod = client_->Get(kube::ResourceRef::Pods(), ns, name);  // a retry after a crash
+    }
+    if (!pod.ok()) {
+      failure = pod.status().WithContext("create pod " + ns + "/" + name);
+      break;
+    }
+    std::string uid = JsonString(*pod, {"metadata", "uid"});
+    created.emplace_back(name, uid);
+    std::string bound = JsonString(*pod, {"spec", "nodeName"});
+    if (bound == plan.nodes[rank]) continue;
+    if (!bound.empty()) {
+      failure = AbortedError("pod " + name + " is already bound to " + bound);
+      break;
+    }
+    Status b = client_->Bind(ns, name, plan.nodes[rank], uid);
+    if (!b.ok()) failure = b.WithContext("bind pod " + ns + "/" + name + " to " + plan.nodes[rank]);
+  }
+  if (failure.ok()) {
+    metrics_->PodsBound(static_cast<int64_t>(built.pods.size()));
+    return OkStatus();
+  }
+  // All or none: roll back what was created.
+  metrics_->BindFailed(std::string(StatusCodeName(failure.code())));
+  for (const auto& [name, uid] : created) {
+    kube::DeleteOptions opts;
+    opts.grace_period_seconds = 0;
+    (void)client_->Delete(kube::ResourceRef::Pods(), ns, name, opts);
+  }
+  return failure;
+}
+
+void Controller::Event(const json& object, const std::string& kind, bool warning,
+                       const std::string& reason, const std::string& message) {
+  if (events_ == nullptr) return;
+  events_->Event(kube::ObjectReference::FromObject(object, std::string(api::kApiVersion), kind),
+                 warning ? kube::EventType::kWarning : kube::EventType::kNormal, reason, message);
+}
+
+// ---- 1. Jobs ------------------------------------------------------------------------------
+
+struct Controller::Instance {};
+
+void Controller::ReconcileJobs(ClusterObjects* objects, std::vector<json>* raw,
+                               core::Timestamp now) {
+  // Pods by job key.
+  std::map<std::string, std::vector<const json*>> pods_of;
+  for (const json& p : objects->pods) {
+    std::string job = PodLabel(p, kLabelJob);
+    if (job.empty()) continue;
+    pods_of[JsonString(p, {"metadata", "namespace"}) + "/" + job].push_back(&p);
+  }
+  std::map<std::string, core::Node> nodes;
+  for (const json& n : objects->nodes) {
+    core::Node node = NodeFromJson(n);
+    nodes[node.name.str()] = node;
+  }
+  std::set<std::string> assumed_keys;
+  for (const AssumedStart& a : assumed_) {
+    assumed_keys.insert(a.job_key + (a.array_index ? "_" + std::to_string(*a.array_index) : ""));
+  }
+
+  for (size_t ji = 0; ji < objects->jobs.size(); ++ji) {
+    api::JobObject& job = objects->jobs[ji];
+    json& obj = (*raw)[ji];
+    if (job.meta.deletion_timestamp.has_value()) continue;
+    const std::string key = job.meta.Key();
+    const std::vector<const json*>& pods = pods_of[key];
+    api::JobStatus st = job.status;
+    bool changed = false;
+    bool terminal = st.state.has_value() && core::IsTerminal(*st.state);
+
+    if (terminal) {
+      // Pods left running by an ended job (e.g. TIMEOUT while the operator was down).
+      std::vector<const json*> live;
+      for (const json* p : pods) if (!PodIsTerminal(*p) && !PodIsDeleting(*p)) live.push_back(p);
+      if (!live.empty()) DeletePods(live);
+      continue;
+    }
+
+    std::optional<api::ArraySpec> array;
+    if (!job.spec.array.empty()) {
+      auto a = api::ParseArraySpec(job.spec.array, api::kMaxMaxArraySize);
+      if (a.ok()) array = std::move(*a);
+    }
+
+    if (st.job_id == 0) {
+      uint64_t count = array.has_value() ? std::max<uint64_t>(1, array->size()) : 1;
+      StatusOr<uint64_t> id = AllocateJobIds(count, *objects);
+      if (!id.ok()) {
+        FAIRWAY_LOG(log_, kWarn, "jobID allocation failed", {{"error", id.status().ToString()}});
+        continue;
+      }
+      st.job_id = *id;
+      st.state = core::JobState::kPending;
+      st.submit_time = job.meta.creation_timestamp.value_or(now);
+      st.reason = std::string(core::PendingReasonName(core::PendingReason::kNone));
+      if (array.has_value()) InitArrayStatus(&st, *array);
+      changed = true;
+      Event(obj, "Job", false, "Submitted", "assigned jobID " + std::to_string(*id));
+    }
+
+    bool cancel = job.meta.annotations.count(std::string(kAnnotationCancel)) > 0;
+    std::string requeue_token;
+    bool requeue_hold = false;
+    if (auto it = job.meta.annotations.find(std::string(kAnnotationRequeueHold));
+        it != job.meta.annotations.end()) {
+      requeue_token = "hold:" + it->second;
+      requeue_hold = true;
+    } else if (auto it2 = job.meta.annotations.find(std::string(kAnnotationRequeue));
+               it2 != job.meta.annotations.end()) {
+      requeue_token = it2->second;
+    }
+
+    if (cancel) {
+      std::vector<const json*> live;
+      for (const json* p : pods) if (!PodIsTerminal(*p)) live.push_back(p);
+      DeletePods(live);
+      CancelJob(&st, array ? &*array : nullptr, now);
+      assumed_.erase(std::remove_if(assumed_.begin(), assumed_.end(),
+                                    [&](const AssumedStart& a) { return a.job_key == key; }),
+                     assumed_.end());
+      Event(obj, "Job", false, "Cancelled", "cancelled by user request");
+      changed = true;
+    } else if (!requeue_token.empty() && !array.has_value() &&
+               st.state == core::JobState::kRunning && !RequeueTokenSeen(st, requeue_token)) {
+      std::vector<const json*> live;
+      for (const json* p : pods) if (!PodIsTerminal(*p)) live.push_back(p);
+      DeletePods(live);
+      RequeueJob(&st, now, requeue_token);
+      if (requeue_hold && !job.spec.hold) {
+        json patch = {{"spec", {{"hold", true}}}};
+        StatusOr<json> w = client_->Patch(kube::ResourceRef::FairwayJobs(), job.meta.namespace_name,
+                                          job.meta.name, kube::PatchType::kMerge, patch);
+        if (w.ok()) {
+          obj = *w;
+          job.spec.hold = true;
+          job.meta.resource_version = JsonString(*w, {"metadata", "resourceVersion"});
+        }
+      }
+      assumed_.erase(std::remove_if(assumed_.begin(), assumed_.end(),
+                                    [&](const AssumedStart& a) { return a.job_key == key; }),
+                     assumed_.end());
+      Event(obj, "Job", false, "Requeued", "requeued by user request");
+      changed = true;
+    } else {
+      // Running instances: look at their pods.
+      auto evaluate = [&](std::optional<uint32_t> index, int32_t restarts,
+                          std::optional<core::Timestamp> start, const std::string& node_list,
+                          int32_t node_count) -> InstanceOutcome {
+        std::string ikey = key + (index ? "_" + std::to_string(*index) : "");
+        std::vector<const json*> mine;
+        for (const json* p : pods) {
+          if (PodLabel(*p, kLabelRestarts) != std::to_string(restarts)) continue;
+          std::string idx = PodLabel(*p, kLabelArrayIndex);
+          if (index.has_value() ? idx != std::to_string(*index) : !idx.empty()) continue;
+          mine.push_back(p);
+        }
+        std::optional<core::Seconds> limit;
+        StatusOr<core::Job> cj = api::ToCoreJob(job);
+        if (cj.ok()) limit = cj->time_limit;
+        if (!limit.has_value()) {
+          for (const api::PartitionObject& p : objects->partitions) {
+            if (p.meta.name != st.partition) continue;
+            auto cp = api::ToCorePartition(p);
+            if (cp.ok()) limit = cp->default_time.has_value() ? cp->default_time : cp->max_time;
+          }
+        }
+        InstanceOutcome out = EvaluateInstance(mine, nodes, node_count, start, limit, now,
+                                               assumed_keys.count(ikey) > 0);
+        if (out.kind == InstanceOutcome::kMissingPods) {
+          // Decided but pods not there (operator restarted between the status write and the
+          // pods): create the missing ones on the recorded nodes.
+          PodPlan plan;
+          plan.job_id = st.job_id;
+          plan.array_job_id = st.job_id;
+          plan.array_index = index;
+          plan.partition = st.partition;
+          for (const std::string& n : SplitComma(node_list)) plan.nodes.push_back(n);
+          plan.time_limit = limit;
+          plan.restarts = restarts;
+          if (index.has_value() && array.has_value()) {
+            plan.job_id = ArrayTaskJobId(*array, st.job_id, *index);
+          }
+          if (!plan.nodes.empty()) {
+            Status s = CreateAndBind(job, plan);
+            if (!s.ok()) {
+              FAIRWAY_LOG(log_, kWarn, "recreating pods failed", {{"job", ikey}, {"error", s.ToString()}});
+            }
+          }
+          out.kind = InstanceOutcome::kRunning;
+        }
+        if (out.kind == InstanceOutcome::kTimeout || out.kind == InstanceOutcome::kFailed ||
+            out.kind == InstanceOutcome::kNodeFail) {
+          std::vector<const json*> live;
+          for (const json* p : mine) if (!PodIsTerminal(*p)) live.push_back(p);
+          DeletePods(live);
+        }
+        return out;
+      };
+
+      if (!array.has_value() && st.state == core::JobState::kRunning) {
+        InstanceOutcome out = evaluate(std::nullopt, st.restarts, st.start_time, st.node_list,
+                                       static_cast<int32_t>(job.spec.nodes));
+        if (out.kind != InstanceOutcome::kRunning) {
+          ApplyOutcome(&st, out, job.spec.requeue, now);
+          changed = true;
+          Event(obj, "Job", out.kind != InstanceOutcome::kCompleted, OutcomeReason(out),
+                OutcomeMessage(out));
+        }
+      } else if (array.has_value() && st.array.has_value()) {
+        bool any = false;
+        std::vector<api::ArrayTaskRecord> records = st.array->tasks;
+        for (const api::ArrayTaskRecord& r : records) {
+          if (r.state != core::JobState::kRunning) continue;
+          InstanceOutcome out = evaluate(r.index, r.restarts, r.start_time, r.node_list,
+                                         static_cast<int32_t>(job.spec.nodes));
+          if (out.kind == InstanceOutcome::kRunning) continue;
+          ApplyTaskOutcome(&st, *array, r.index, out, job.spec.requeue, now);
+          any = true;
+        }
+        if (any) changed = true;
+      }
+    }
+
+    if (changed) {
+      Status s = WriteJobStatus(&obj, &job, st);
+      if (!s.ok()) FAIRWAY_LOG(log_, kWarn, "job status write failed", {{"error", s.ToString()}});
+    }
+  }
+}
+
+// ---- The cycle ------------------------------------------------------------------------------
+
+Status Controller::RunOnce() {
+  const MonotonicTime t0 = clock_->Monotonic();
+  const core::Timestamp now = ToTimestamp(clock_->Now());
+  std::vector<json> raw;
+  ClusterObjects objects = LoadObjects(&raw);
+
+  // Assumed starts the informer now shows (or that ended) are confirmed: forget them.
+  assumed_.erase(
+      std::remove_if(assumed_.begin(), assumed_.end(),
+                     [&](const AssumedStart& a) {
+                       kube::ObjectPtr p = jobs_->cache().Get(a.job_key);
+                       if (!p) return true;
+                       StatusOr<api::JobObject> j = api::JobFromJson(*p);
+                       if (!j.ok()) return true;
+                       if (!a.array_index.has_value()) {
+                         return j->status.state.has_value() &&
+                                *j->status.state != core::JobState::kPending;
+                       }
+                       if (!j->status.array.has_value()) return false;
+                       for (const api::ArrayTaskRecord& r : j->status.array->tasks) {
+                         if (r.index == *a.array_index) return true;
+                       }
+                       auto states = ArrayTaskStates(*j->status.array);
+                       return states.count(*a.array_index) > 0;
+                     }),
+      assumed_.end());
+
+  ReconcileJobs(&objects, &raw, now);
+
+  SnapshotOptions sopts;
+  sopts.now = now;
+  Snapshot snap = BuildSnapshot(objects, assumed_, sopts);
+
+  // Jobs whose spec cannot be converted end FAILED with the message (not retried).
+  for (const HeldBack& h : snap.held_back) {
+    if (!h.invalid) continue;
+    api::JobObject& job = objects.jobs[h.job];
+    if (job.status.job_id == 0 || (job.status.state && core::IsTerminal(*job.status.state))) continue;
+    api::JobStatus st = job.status;
+    st.state = core::JobState::kFailed;
+    st.reason = "InvalidSpec";
+    st.message = h.message;
+    st.end_time = now;
+    Status s = WriteJobStatus(&raw[h.job], &job, st);
+    if (s.ok()) Event(raw[h.job], "Job", true, "InvalidSpec", h.message);
+  }
+
+  UpdateUsage(snap, objects, now);
+
+  core::SchedulerConfig config = options_.config;
+  core::CycleInput in;
+  in.now = now;
+  in.cluster = &snap.cluster;
+  in.pending = &snap.pending;
+  in.config = &config;
+  in.usage = &ledger_;
+  core::CycleResult result = core::RunCycle(in);
+
+  // Apply the starts, in order.
+  std::set<size_t> started_records;
+  for (const core::StartDecision& d : result.started) {
+    const InstanceRef& ref = snap.pending_refs[d.pending_index];
+    api::JobObject& job = objects.jobs[ref.job];
+    json& obj = raw[ref.job];
+    std::optional<api::ArraySpec> array;
+    if (!job.spec.array.empty()) {
+      auto a = api::ParseArraySpec(job.spec.array, api::kMaxMaxArraySize);
+      if (!a.ok()) continue;
+      array = std::move(*a);
+    }
+    PodPlan plan;
+    plan.array_job_id = job.status.job_id;
+    plan.array_index = d.array_task;
+    plan.job_id = d.array_task.has_value() && array.has_value()
+                      ? ArrayTaskJobId(*array, job.status.job_id, *d.array_task)
+                      : job.status.job_id;
+    plan.partition = d.partition.str();
+    plan.nodes = NodeStrings(d.nodes);
+    plan.time_limit = d.time_limit;
+    plan.restarts = job.status.restarts;
+
+    api::JobStatus before = job.status;
+    api::JobStatus st = job.status;
+    MarkStarted(&st, d, plan.job_id, now);
+    if (st.array.has_value()) plan.restarts = 0;
+    AssumedStart assumed{job.meta.Key(), d.array_task, core::JobId{plan.job_id}, d.partition,
+                         d.nodes, now, d.time_limit};
+    assumed_.push_back(assumed);
+    Status w = WriteJobStatus(&obj, &job, st);
+    if (!w.ok()) {
+      assumed_.pop_back();
+      FAIRWAY_LOG(log_, kWarn, "start not recorded", {{"job", job.meta.Key()}, {"error", w.ToString()}});
+      continue;
+    }
+    Status b = CreateAndBind(job, plan);
+    if (!b.ok()) {
+      FAIRWAY_LOG(log_, kWarn, "binding failed, start rolled back",
+                  {{"job", job.meta.Key()}, {"error", b.ToString()}});
+      Event(obj, "Job", true, "FailedBinding", b.ToString());
+      assumed_.erase(std::remove_if(assumed_.begin(), assumed_.end(),
+                                    [&](const AssumedStart& a) {
+                                      return a.job_key == assumed.job_key &&
+                                             a.array_index == assumed.array_index;
+                                    }),
+                     assumed_.end());
+      api::JobStatus reverted = job.status;
+      UndoStart(&reverted, before, d.array_task);
+      Status r = WriteJobStatus(&obj, &job, reverted);
+      if (!r.ok()) FAIRWAY_LOG(log_, kWarn, "rollback status write failed", {{"error", r.ToString()}});
+      continue;
+    }
+    started_records.insert(d.pending_index);
+    FAIRWAY_LOG(log_, kInfo, "job started",
+                {{"cycle", cycles_.load()}, {"job", job.meta.Key()}, {"jobid", plan.job_id},
+                 {"nodes", CompressHostList(plan.nodes)}, {"backfill", d.backfilled}});
+    Event(obj, "Job", false, "Started",
+          "started on " + CompressHostList(plan.nodes) + " in partition " + plan.partition +
+              (d.backfilled ? " (backfill)" : ""));
+  }
+
+  // Pending jobs: reason, priority, expected start, partitions.
+  for (const core::PendingDecision& d : result.pending) {
+    const InstanceRef& ref = snap.pending_refs[d.pending_index];
+    api::JobObject& job = objects.jobs[ref.job];
+    api::JobStatus st = job.status;
+    std::string parts;
+    for (const core::PartitionName& p : result.PartitionsOf(d)) parts += (parts.empty() ? "" : ",") + p.str();
+    MarkPending(&st, d, parts);
+    if (StatusDiffers(st, job.status)) {
+      Status s = WriteJobStatus(&raw[ref.job], &job, st);
+      if (!s.ok()) FAIRWAY_LOG(log_, kDebug, "pending status write failed", {{"error", s.ToString()}});
+    }
+  }
+
+  auto accounts = result.accounts;
+  const auto t1 = clock_->Monotonic();
+  double seconds = std::chrono::duration<double>(t1 - t0).count();
+  metrics_->ObserveCycle(seconds, static_cast<int64_t>(result.started.size()),
+                         result.stats.backfill_started);
+  int64_t n = ++cycles_;
+  if (!result.started.empty()) {
+    FAIRWAY_LOG(log_, kInfo, "cycle", {{"cycle", n}, {"started", result.stats.started},
+                                       {"backfilled", result.stats.backfill_started},
+                                       {"pending", static_cast<int64_t>(result.pending.size())}});
+  }
+
+  // Rebuild the view after the starts for status and metrics.
+  Snapshot after = BuildSnapshot(objects, assumed_, sopts);
+  PersistUsage(after, objects, accounts, now);
+  UpdatePartitions(after, objects);
+  ReportMetrics(after, objects, accounts);
+  RejectStrayPods(objects);
+  return OkStatus();
+}
+
+// ---- 5. Usage ---------------------------------------------------------------------------------
+
+void Controller::UpdateUsage(const Snapshot& snap, const ClusterObjects& objects,
+                             core::Timestamp now) {
+  if (!ledger_restored_) {
+    ledger_ = RestoreLedger(objects.accounts, now);
+    ledger_restored_ = true;
+  }
+  std::shared_ptr<const core::AccountTree> tree =
+      core::BuildAccountTree(snap.cluster, snap.pending, &ledger_);
+  std::vector<core::UsageCharge> charges;
+  core::Timestamp last = ledger_.last_update();
+  for (const core::Job& j : snap.cluster.running) {
+    core::Timestamp from = std::max(last, j.start_time.value_or(now));
+    if (now <= from) continue;
+    double usage_factor = 1.0;
+    for (const core::Qos& q : snap.cluster.qos) {
+      if (q.name == j.qos) usage_factor = q.usage_factor;
+    }
+    charges.push_back({j.account, j.user,
+                       core::BillingOf(j.per_node, j.node_count, options_.config.fair_share.billing),
+                       usage_factor, std::chrono::duration_cast<core::Seconds>(now - from)});
+  }
+  ledger_.Advance(now, options_.config.fair_share.decay_half_life, *tree, charges);
+}
+
+void Controller::PersistUsage(const Snapshot& snap, const ClusterObjects& objects,
+                              const std::shared_ptr<const core::AccountContext>& accounts,
+                              core::Timestamp now) {
+  MonotonicTime mono = clock_->Monotonic();
+  if (mono - last_persist_ < options_.usage_persist_interval) return;
+  last_persist_ = mono;
+  for (const api::AccountObject& a : objects.accounts) {
+    api::AccountStatus st = AccountStatusFor(a, ledger_, accounts.get(), snap);
+    if (st == a.status) continue;
+    kube::ObjectPtr p = accounts_->cache().Get(a.meta.name);
+    if (!p) continue;
+    json obj = *p;
+    obj["status"] = api::ToJson(st);
+    StatusOr<json> w = client_->UpdateStatus(kube::ResourceRef::FairwayAccounts(), "", obj);
+    if (!w.ok()) {
+      FAIRWAY_LOG(log_, kDebug, "account status write failed", {{"error", w.status().ToString()}});
+    }
+  }
+}
+
+void Controller::UpdatePartitions(const Snapshot& snap, const ClusterObjects& objects) {
+  for (const api::PartitionObject& p : objects.partitions) {
+    api::PartitionStatus st = PartitionStatusFor(p, snap);
+    st.observed_generation = p.meta.generation;
+    st.conditions = p.status.conditions;
+    if (st == p.status) continue;
+    kube::ObjectPtr obj = partitions_->cache().Get(p.meta.name);
+    if (!obj) continue;
+    json o = *obj;
+    o["status"] = api::ToJson(st);
+    StatusOr<json> w = client_->UpdateStatus(kube::ResourceRef::FairwayPartitions(), "", o);
+    if (!w.ok()) {
+      FAIRWAY_LOG(log_, kDebug, "partition status write failed", {{"error", w.status().ToString()}});
+    }
+  }
+}
+
+void Controller::ReportMetrics(const Snapshot& snap, const ClusterObjects& objects,
+                               const std::shared_ptr<const core::AccountContext>& accounts) {
+  std::map<std::pair<std::string, std::string>, int64_t> jobs;
+  std::map<std::string, int64_t> reasons;
+  for (const api::JobObject& j : objects.jobs) {
+    std::string state(core::JobStateName(j.status.state.value_or(core::JobState::kPending)));
+    std::string part = j.status.partition.empty() ? j.spec.partition : j.status.partition;
+    jobs[{state, part}]++;
+    if (state == "PENDING") reasons[j.status.reason.empty() ? "None" : j.status.reason]++;
+  }
+  metrics_->SetJobs(jobs);
+  metrics_->SetPendingReasons(reasons);
+  metrics_->SetGpus(GpuCountsByPartition(snap));
+  std::map<std::string, AccountShare> shares;
+  if (accounts) {
+    for (const core::FairShareRow& row : accounts->fair_share.rows()) {
+      if (row.account.str() == "root") continue;
+      AccountShare& s = shares[row.account.str()];
+      if (row.user.empty()) s.raw_usage = row.raw_usage;
+      else s.fair_share = std::max(s.fair_share, row.fair_share);
+    }
+  }
+  metrics_->SetAccounts(shares);
+  for (const auto& inf : informers_) {
+    metrics_->SetWatchRestarts(inf->resource().plural, inf->reflector().failure_count());
+  }
+}
+
+void Controller::RejectStrayPods(const ClusterObjects& objects) {
+  std::set<std::string> uids;
+  for (const api::JobObject& j : objects.jobs) uids.insert(j.meta.uid);
+  for (const json& p : objects.pods) {
+    if (JsonString(p, {"spec", "schedulerName"}) != kSchedulerName) continue;
+    if (!JsonString(p, {"spec", "nodeName"}).empty() || PodIsTerminal(p) || PodIsDeleting(p)) continue;
+    bool owned = false;
+    if (const json* refs = JsonAt(p, {"metadata", "ownerReferences"}); refs && refs->is_array()) {
+      for (const json& r : *refs) {
+        if (JsonString(r, {"kind"}) == api::kJobKind && uids.count(JsonString(r, {"uid"})) > 0) {
+          owned = true;
+        }
+      }
+    }
+    if (owned) continue;
+    Event(p, "Pod", true, "NotOwnedByFairwayJob",
+          "pods with schedulerName fairway must be created by a Fairway Job; deleting");
+    DeletePods({&p});
+  }
+}
+
+}  // namespace fairway::controllers

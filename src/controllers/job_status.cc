@@ -1,0 +1,504 @@
+#include "controllers/job_status.h"
+
+#include <algorithm>
+#include <set>
+
+#include "controllers/kube_objects.h"
+#include "core/partition_rules.h"
+
+namespace fairway::controllers {
+namespace {
+
+using nlohmann::json;
+
+api::ArraySpec SpecOf(const std::vector<uint32_t>& sorted) {
+  api::ArraySpec s;
+  for (uint32_t i : sorted) {
+    if (!s.ranges.empty() && s.ranges.back().step == 1 && s.ranges.back().last + 1 == i) {
+      s.ranges.back().last = i;
+    } else {
+      s.ranges.push_back({i, i, 1});
+    }
+  }
+  return s;
+}
+
+core::JobState StateOf(const InstanceOutcome& o) {
+  switch (o.kind) {
+    case InstanceOutcome::kCompleted: return core::JobState::kCompleted;
+    case InstanceOutcome::kFailed: return core::JobState::kFailed;
+    case InstanceOutcome::kTimeout: return core::JobState::kTimeout;
+    case InstanceOutcome::kNodeFail: return core::JobState::kNodeFail;
+    default: return core::JobState::kRunning;
+  }
+}
+
+int32_t ExitOf(const InstanceOutcome& o) {
+  switch (o.kind) {
+    case InstanceOutcome::kCompleted: return 0;
+    case InstanceOutcome::kFailed: return o.exit_code;
+    case InstanceOutcome::kTimeout: return 0;
+    default: return 1;
+  }
+}
+
+void SetCondition(api::JobStatus* status, const std::string& type, const std::string& reason,
+                  const std::string& message, core::Timestamp now) {
+  for (api::Condition& c : status->conditions) {
+    if (c.type != type) continue;
+    if (c.reason != reason || c.message != message) {
+      c.reason = reason;
+      c.message = message;
+      c.last_transition_time = now;
+    }
+    return;
+  }
+  api::Condition c;
+  c.type = type;
+  c.status = api::ConditionStatus::kTrue;
+  c.reason = reason;
+  c.message = message;
+  c.last_transition_time = now;
+  status->conditions.push_back(std::move(c));
+}
+
+}  // namespace
+
+std::vector<std::string> SplitComma(const std::string& text) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t comma = text.find(',', pos);
+    if (comma == std::string::npos) comma = text.size();
+    if (comma > pos) out.push_back(text.substr(pos, comma - pos));
+    pos = comma + 1;
+  }
+  return out;
+}
+
+InstanceOutcome EvaluateInstance(const std::vector<const json*>& pods,
+                                 const std::map<std::string, core::Node>& nodes,
+                                 int32_t node_count, std::optional<core::Timestamp> start,
+                                 std::optional<core::Seconds> limit, core::Timestamp now,
+                                 bool in_flight) {
+  InstanceOutcome out;
+  int32_t succeeded = 0;
+  for (const json* p : pods) {
+    std::string phase = PodPhase(*p);
+    if (phase == "Succeeded") ++succeeded;
+    if (phase == "Failed" && JsonString(*p, {"status", "reason"}) == "DeadlineExceeded") {
+      out.kind = InstanceOutcome::kTimeout;
+      return out;
+    }
+  }
+  if (succeeded >= node_count && node_count > 0) {
+    out.kind = InstanceOutcome::kCompleted;
+    return out;
+  }
+  if (start.has_value() && limit.has_value() && limit->count() > 0 && now >= *start + *limit) {
+    out.kind = InstanceOutcome::kTimeout;
+    return out;
+  }
+  for (const json* p : pods) {
+    if (PodIsTerminal(*p) && PodPhase(*p) == "Succeeded") continue;
+    std::string node = JsonString(*p, {"spec", "nodeName"});
+    if (node.empty()) continue;
+    auto it = nodes.find(node);
+    if (it == nodes.end() || !it->second.ready) {
+      out.kind = InstanceOutcome::kNodeFail;
+      out.detail = node;
+      return out;
+    }
+  }
+  for (const json* p : pods) {
+    if (PodPhase(*p) != "Failed") continue;
+    out.kind = InstanceOutcome::kFailed;
+    std::optional<int32_t> code = PodExitCode(*p);
+    out.exit_code = code.has_value() && *code != 0 ? *code : 1;
+    out.detail = JsonString(*p, {"status", "reason"});
+    return out;
+  }
+  if (!in_flight && static_cast<int32_t>(pods.size()) < node_count) {
+    out.kind = InstanceOutcome::kMissingPods;
+  }
+  return out;
+}
+
+std::string OutcomeReason(const InstanceOutcome& o) {
+  switch (o.kind) {
+    case InstanceOutcome::kCompleted: return "Completed";
+    case InstanceOutcome::kFailed: return "Failed";
+    case InstanceOutcome::kTimeout: return "TimeLimit";
+    case InstanceOutcome::kNodeFail: return "NodeFail";
+    default: return "Running";
+  }
+}
+
+std::string OutcomeMessage(const InstanceOutcome& o) {
+  switch (o.kind) {
+    case InstanceOutcome::kCompleted: return "all pods succeeded";
+    case InstanceOutcome::kFailed:
+      return "a pod failed with exit code " + std::to_string(o.exit_code) +
+             (o.detail.empty() ? "" : " (" + o.detail + ")");
+    case InstanceOutcome::kTimeout: return "time limit reached; pods deleted";
+    case InstanceOutcome::kNodeFail: return "node " + o.detail + " failed";
+    default: return "";
+  }
+}
+
+void ApplyOutcome(api::JobStatus* st, const InstanceOutcome& o, bool requeue_allowed,
+                  core::Timestamp now) {
+  if (o.kind == InstanceOutcome::kNodeFail && requeue_allowed) {
+    RequeueJob(st, now, "");
+    st->reason = "None";
+    SetCondition(st, "NodeFailure", "NodeFail", OutcomeMessage(o), now);
+    return;
+  }
+  st->state = StateOf(o);
+  st->exit_code = ExitOf(o);
+  st->end_time = now;
+  st->reason = o.kind == InstanceOutcome::kCompleted ? "" : OutcomeReason(o);
+  st->message = OutcomeMessage(o);
+  st->expected_start_time.reset();
+}
+
+void InitArrayStatus(api::JobStatus* st, const api::ArraySpec& spec) {
+  api::ArrayStatus a;
+  a.task_count = spec.size();
+  st->array = std::move(a);
+  RecountArray(st, spec);
+}
+
+void RecountArray(api::JobStatus* st, const api::ArraySpec& spec) {
+  if (!st->array.has_value()) return;
+  api::ArrayStatus& a = *st->array;
+  a.task_count = spec.size();
+  std::map<uint32_t, core::JobState> states = ArrayTaskStates(a);
+  std::map<core::JobState, std::vector<uint32_t>> by_state;
+  spec.ForEach([&](uint32_t i) {
+    auto it = states.find(i);
+    by_state[it == states.end() ? core::JobState::kPending : it->second].push_back(i);
+  });
+  a.counts.clear();
+  a.indices.clear();
+  for (const auto& [state, list] : by_state) {
+    a.counts[state] = static_cast<int64_t>(list.size());
+    a.indices[state] = SpecOf(list).ToString();
+  }
+  // COMPLETED tasks need no record.
+  a.tasks.erase(std::remove_if(a.tasks.begin(), a.tasks.end(),
+                               [](const api::ArrayTaskRecord& r) {
+                                 return r.state == core::JobState::kCompleted;
+                               }),
+                a.tasks.end());
+  int64_t running = a.counts.count(core::JobState::kRunning) ? a.counts[core::JobState::kRunning] : 0;
+  int64_t pending = a.counts.count(core::JobState::kPending) ? a.counts[core::JobState::kPending] : 0;
+  if (st->state == core::JobState::kCancelled) return;
+  if (running > 0) {
+    st->state = core::JobState::kRunning;
+  } else if (pending > 0) {
+    st->state = core::JobState::kPending;
+  } else {
+    // Every task ended.
+    core::JobState final_state = core::JobState::kCompleted;
+    int32_t exit = 0;
+    for (const api::ArrayTaskRecord& r : a.tasks) {
+      if (r.state != core::JobState::kCompleted) {
+        final_state = r.state;
+        exit = std::max(exit, r.exit_code.value_or(0));
+      }
+    }
+    st->state = final_state;
+    st->exit_code = exit;
+    st->reason = "";
+  }
+}
+
+void ApplyTaskOutcome(api::JobStatus* st, const api::ArraySpec& spec, uint32_t index,
+                      const InstanceOutcome& o, bool requeue_allowed, core::Timestamp now) {
+  if (!st->array.has_value()) return;
+  std::vector<api::ArrayTaskRecord>& tasks = st->array->tasks;
+  for (auto it = tasks.begin(); it != tasks.end(); ++it) {
+    if (it->index != index) continue;
+    if (o.kind == InstanceOutcome::kNodeFail && requeue_allowed) {
+      tasks.erase(it);  // back to pending
+      break;
+    }
+    core::JobState s = StateOf(o);
+    if (s == core::JobState::kCompleted) {
+      // Keep the index in COMPLETED through the indices map.
+      std::vector<uint32_t> done;
+      auto& idx = st->array->indices[core::JobState::kCompleted];
+      if (!idx.empty()) {
+        auto parsed = api::ParseArraySpec(idx, api::kMaxMaxArraySize);
+        if (parsed.ok()) done = parsed->Indices();
+      }
+      done.push_back(index);
+      std::sort(done.begin(), done.end());
+      idx = SpecOf(done).ToString();
+      tasks.erase(it);
+    } else {
+      it->state = s;
+      it->exit_code = ExitOf(o);
+      it->end_time = now;
+    }
+    break;
+  }
+  RecountArray(st, spec);
+  if (st->state.has_value() && core::IsTerminal(*st->state)) st->end_time = now;
+}
+
+void MarkStarted(api::JobStatus* st, const core::StartDecision& d, uint64_t job_id,
+                 core::Timestamp now) {
+  std::string nodes;
+  for (const core::NodeName& n : d.nodes) nodes += (nodes.empty() ? "" : ",") + n.str();
+  st->partition = d.partition.str();
+  st->reason = "";
+  st->expected_start_time.reset();
+  if (d.array_task.has_value() && st->array.has_value()) {
+    api::ArrayTaskRecord r;
+    r.index = *d.array_task;
+    r.job_id = job_id;
+    r.state = core::JobState::kRunning;
+    r.node_list = nodes;
+    r.start_time = now;
+    st->array->tasks.push_back(std::move(r));
+    std::sort(st->array->tasks.begin(), st->array->tasks.end(),
+              [](const auto& a, const auto& b) { return a.index < b.index; });
+    st->state = core::JobState::kRunning;
+    if (!st->start_time.has_value()) st->start_time = now;
+    // Counts: move the index from PENDING to RUNNING.
+    auto& counts = st->array->counts;
+    if (counts[core::JobState::kPending] > 0) counts[core::JobState::kPending]--;
+    counts[core::JobState::kRunning]++;
+    return;
+  }
+  st->state = core::JobState::kRunning;
+  st->start_time = now;
+  st->end_time.reset();
+  st->node_list = nodes;
+  st->exit_code.reset();
+}
+
+void UndoStart(api::JobStatus* st, const api::JobStatus& before,
+               std::optional<uint32_t> array_task) {
+  if (!array_task.has_value() || !st->array.has_value()) {
+    api::JobStatus keep = before;
+    *st = keep;
+    return;
+  }
+  auto& tasks = st->array->tasks;
+  tasks.erase(std::remove_if(tasks.begin(), tasks.end(),
+                             [&](const api::ArrayTaskRecord& r) { return r.index == *array_task; }),
+              tasks.end());
+  auto& counts = st->array->counts;
+  counts[core::JobState::kPending]++;
+  if (counts[core::JobState::kRunning] > 0) counts[core::JobState::kRunning]--;
+  bool running = counts[core::JobState::kRunning] > 0;
+  st->state = running ? core::JobState::kRunning : core::JobState::kPending;
+}
+
+void MarkPending(api::JobStatus* st, const core::PendingDecision& d, const std::string& partitions) {
+  st->reason = std::string(core::PendingReasonName(d.reason));
+  st->priority = d.priority.priority;
+  api::PriorityFactors f;
+  f.age = d.priority.age;
+  f.fair_share = d.priority.fair_share;
+  f.job_size = d.priority.job_size;
+  f.partition = d.priority.partition;
+  f.qos = d.priority.qos;
+  f.assoc = d.priority.assoc;
+  f.tres = d.priority.tres;
+  f.nice = d.priority.nice;
+  st->priority_factors = f;
+  st->expected_start_time = d.expected_start;
+  // Running array tasks keep the partition they run in.
+  if (st->state != core::JobState::kRunning) st->partition = partitions;
+}
+
+bool StatusDiffers(const api::JobStatus& a, const api::JobStatus& b) {
+  api::JobStatus x = a, y = b;
+  x.elapsed.clear();
+  y.elapsed.clear();
+  x.state_code.clear();
+  y.state_code.clear();
+  x.node_list_or_reason.clear();
+  y.node_list_or_reason.clear();
+  x.observed_generation = y.observed_generation = 0;
+  // Priority factors move every cycle with age; write them when the integer priority changes.
+  if (x.priority == y.priority) x.priority_factors = y.priority_factors;
+  return !(x == y);
+}
+
+void CancelJob(api::JobStatus* st, const api::ArraySpec* array, core::Timestamp now) {
+  if (array != nullptr && st->array.has_value()) {
+    std::map<uint32_t, core::JobState> states = ArrayTaskStates(*st->array);
+    std::vector<uint32_t> cancelled;
+    for (api::ArrayTaskRecord& r : st->array->tasks) {
+      if (r.state == core::JobState::kRunning) {
+        r.state = core::JobState::kCancelled;
+        r.end_time = now;
+      }
+    }
+    array->ForEach([&](uint32_t i) {
+      if (states.count(i) == 0) cancelled.push_back(i);
+    });
+    std::string& idx = st->array->indices[core::JobState::kCancelled];
+    std::vector<uint32_t> all = cancelled;
+    if (!idx.empty()) {
+      auto parsed = api::ParseArraySpec(idx, api::kMaxMaxArraySize);
+      if (parsed.ok()) for (uint32_t i : parsed->Indices()) all.push_back(i);
+    }
+    std::sort(all.begin(), all.end());
+    idx = all.empty() ? "" : SpecOf(all).ToString();
+    st->state = core::JobState::kCancelled;
+    RecountArray(st, *array);
+  }
+  st->state = core::JobState::kCancelled;
+  st->reason = "";
+  st->end_time = now;
+  st->expected_start_time.reset();
+}
+
+void RequeueJob(api::JobStatus* st, core::Timestamp now, const std::string& token) {
+  st->state = core::JobState::kPending;
+  st->restarts += 1;
+  st->start_time.reset();
+  st->end_time.reset();
+  st->node_list.clear();
+  st->exit_code.reset();
+  st->reason = "None";
+  if (!token.empty()) SetCondition(st, "Requeued", "UserRequeue", token, now);
+}
+
+bool RequeueTokenSeen(const api::JobStatus& st, const std::string& token) {
+  for (const api::Condition& c : st.conditions) {
+    if (c.type == "Requeued" && c.message == token) return true;
+  }
+  return false;
+}
+
+core::UsageLedger RestoreLedger(const std::vector<api::AccountObject>& accounts,
+                                core::Timestamp now) {
+  core::UsageLedger ledger;
+  std::optional<core::Timestamp> last;
+  double root = 0;
+  std::set<std::string> names;
+  for (const api::AccountObject& a : accounts) names.insert(a.meta.name);
+  for (const api::AccountObject& a : accounts) {
+    if (a.status.last_decay_time.has_value()) {
+      last = last.has_value() ? std::min(*last, *a.status.last_decay_time) : *a.status.last_decay_time;
+    }
+    ledger.Set({core::AccountName(a.meta.name), core::UserName()}, a.status.raw_usage);
+    for (const auto& [user, usage] : a.status.user_usage) {
+      ledger.Set({core::AccountName(a.meta.name), core::UserName(user)}, usage);
+    }
+    if (a.spec.parent.empty() || a.spec.parent == "root" || names.count(a.spec.parent) == 0) {
+      root += a.status.raw_usage;
+    }
+  }
+  ledger.Set({core::AccountName("root"), core::UserName()}, root);
+  ledger.set_last_update(last.value_or(now));
+  return ledger;
+}
+
+api::AccountStatus AccountStatusFor(const api::AccountObject& account,
+                                    const core::UsageLedger& ledger,
+                                    const core::AccountContext* context, const Snapshot& snap) {
+  api::AccountStatus st = account.status;
+  const core::AccountName name(account.meta.name);
+  st.raw_usage = ledger.Usage({name, core::UserName()});
+  st.user_usage.clear();
+  for (const auto& [key, usage] : ledger.entries()) {
+    if (key.account == name && !key.user.empty()) st.user_usage[key.user.str()] = usage;
+  }
+  st.last_decay_time = ledger.last_update();
+  if (context != nullptr) {
+    st.user_fair_share.clear();
+    for (const core::FairShareRow& row : context->fair_share.rows()) {
+      if (row.account != name) continue;
+      if (row.user.empty()) {
+        st.effective_usage = row.effective_usage;
+        st.normalized_shares = row.norm_shares;
+        st.fair_share_factor = row.fair_share;
+      } else {
+        st.user_fair_share[row.user.str()] = row.fair_share;
+      }
+    }
+  }
+  st.running_jobs = 0;
+  st.running_gpus = 0;
+  st.pending_jobs = 0;
+  for (const core::Job& j : snap.cluster.running) {
+    if (j.account != name) continue;
+    st.running_jobs++;
+    st.running_gpus += j.per_node.gpus * j.node_count;
+  }
+  for (const core::Job& j : snap.pending) {
+    if (j.account == name) st.pending_jobs++;
+  }
+  st.observed_generation = account.meta.generation;
+  return st;
+}
+
+namespace {
+
+// GPUs allocated per node: running jobs plus other pods.
+std::map<std::string, int64_t> AllocatedGpus(const Snapshot& snap) {
+  std::map<std::string, int64_t> used;
+  for (const core::Node& n : snap.cluster.nodes) used[n.name.str()] = n.used_by_other_pods.gpus;
+  for (const core::Job& j : snap.cluster.running) {
+    for (const core::NodeName& n : j.allocated_nodes) used[n.str()] += j.per_node.gpus;
+  }
+  return used;
+}
+
+}  // namespace
+
+api::PartitionStatus PartitionStatusFor(const api::PartitionObject& partition,
+                                        const Snapshot& snap) {
+  api::PartitionStatus st;
+  StatusOr<core::Partition> p = api::ToCorePartition(partition);
+  if (!p.ok()) return partition.status;
+  std::map<std::string, int64_t> used = AllocatedGpus(snap);
+  for (const core::Node& n : snap.cluster.nodes) {
+    if (!core::NodeInPartition(n, *p)) continue;
+    st.nodes.total++;
+    int64_t u = used[n.name.str()];
+    st.total_gpus += n.allocatable.gpus;
+    st.allocated_gpus += u;
+    if (!n.ready) st.nodes.down++;
+    else if (n.unschedulable) (u > 0 ? st.nodes.drng : st.nodes.drain)++;
+    else if (u == 0) st.nodes.idle++;
+    else if (u >= n.allocatable.gpus) st.nodes.alloc++;
+    else st.nodes.mix++;
+  }
+  for (const core::Job& j : snap.cluster.running) {
+    if (j.running_partition == p->name) st.running_jobs++;
+  }
+  for (const core::Job& j : snap.pending) {
+    bool in = j.partitions.empty() ? p->is_default
+                                   : std::find(j.partitions.begin(), j.partitions.end(), p->name) !=
+                                         j.partitions.end();
+    if (in) st.pending_jobs++;
+  }
+  return st;
+}
+
+std::map<std::pair<std::string, std::string>, GpuCounts> GpuCountsByPartition(const Snapshot& snap) {
+  std::map<std::pair<std::string, std::string>, GpuCounts> out;
+  std::map<std::string, int64_t> used = AllocatedGpus(snap);
+  for (const core::Partition& p : snap.cluster.partitions) {
+    for (const core::Node& n : snap.cluster.nodes) {
+      if (!core::NodeInPartition(n, p)) continue;
+      GpuCounts& c = out[{p.name.str(), n.gpu_type}];
+      int64_t u = used[n.name.str()];
+      c.total += n.allocatable.gpus;
+      c.allocated += u;
+      if (n.ready && !n.unschedulable) c.idle += std::max<int64_t>(0, n.allocatable.gpus - u);
+    }
+  }
+  return out;
+}
+
+}  // namespace fairway::controllers

@@ -1,0 +1,110 @@
+// JobStatusWriter: pure functions that turn scheduling decisions and observed pods into
+// Job.status (slurm-semantics.md §5, §6), plus the status of Accounts and Partitions.
+//
+// Job lifecycle as the controllers drive it:
+//
+//            +--hold/deps/limits: reason--+
+//            v                            |
+//   (new) -> PENDING --start--> RUNNING --all pods Succeeded--> COMPLETED (exitCode 0)
+//     jobID    |  ^                |  |--a pod Failed--------> FAILED (exitCode)
+//   assigned   |  |                |  |--limit passed--------> TIMEOUT (pods deleted)
+//              |  +--requeue-------+  +--node lost: requeue? -> PENDING (restarts+1) | NODE_FAIL
+//              +--cancel--> CANCELLED <--cancel--+
+//
+// Arrays: status.state is RUNNING while any task runs, PENDING while tasks wait, and once every
+// task ended COMPLETED if all completed, else the state of the last non-COMPLETED task outcome
+// (FAILED/TIMEOUT/...). Per-task records live in status.array (api::ArrayStatus).
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/account_types.h"
+#include "api/array_spec.h"
+#include "api/job_types.h"
+#include "api/partition_types.h"
+#include "controllers/metrics.h"
+#include "controllers/snapshot.h"
+#include "core/account_context.h"
+#include "core/cycle.h"
+#include "core/usage_ledger.h"
+
+namespace fairway::controllers {
+
+std::vector<std::string> SplitComma(const std::string& text);
+
+// ---- Running instances -----------------------------------------------------------------------
+
+struct InstanceOutcome {
+  enum Kind { kRunning, kCompleted, kFailed, kTimeout, kNodeFail, kMissingPods };
+  Kind kind = kRunning;
+  int32_t exit_code = 0;
+  std::string detail;  // node name, pod reason, ...
+};
+
+// What the pods of one running instance say. `pods`: the instance's pods of its current run.
+// `in_flight`: the driver is still creating its pods (no kMissingPods then).
+//   - limit passed (now >= start + limit), or a pod Failed with reason DeadlineExceeded: kTimeout
+//   - a pod on a node that is NotReady or gone: kNodeFail
+//   - a pod Failed: kFailed with its exit code (1 when unknown)
+//   - all `node_count` pods Succeeded: kCompleted
+//   - fewer pods than node_count and none terminal: kMissingPods
+InstanceOutcome EvaluateInstance(const std::vector<const nlohmann::json*>& pods,
+                                 const std::map<std::string, core::Node>& nodes,
+                                 int32_t node_count, std::optional<core::Timestamp> start,
+                                 std::optional<core::Seconds> limit, core::Timestamp now,
+                                 bool in_flight);
+
+std::string OutcomeReason(const InstanceOutcome& outcome);   // "Completed", "Failed", ...
+std::string OutcomeMessage(const InstanceOutcome& outcome);
+
+// Ends (or requeues, for a node failure of a requeue-able job) a non-array job.
+void ApplyOutcome(api::JobStatus* status, const InstanceOutcome& outcome, bool requeue_allowed,
+                  core::Timestamp now);
+// The same for one array task; recounts the array and sets the array's state.
+void ApplyTaskOutcome(api::JobStatus* status, const api::ArraySpec& spec, uint32_t index,
+                      const InstanceOutcome& outcome, bool requeue_allowed, core::Timestamp now);
+
+// ---- Decisions -------------------------------------------------------------------------------
+
+void InitArrayStatus(api::JobStatus* status, const api::ArraySpec& spec);
+// Recomputes counts and indices of status.array from its records and indices.
+void RecountArray(api::JobStatus* status, const api::ArraySpec& spec);
+
+// A start: non-array -> RUNNING with nodeList/startTime/partition; array task -> a RUNNING record.
+void MarkStarted(api::JobStatus* status, const core::StartDecision& d, uint64_t job_id,
+                 core::Timestamp now);
+// Reverts MarkStarted after a failed binding: `before` for a job, the record removed for a task.
+void UndoStart(api::JobStatus* status, const api::JobStatus& before,
+               std::optional<uint32_t> array_task);
+// A pending decision: reason, priority and factors, expected start, partition list.
+void MarkPending(api::JobStatus* status, const core::PendingDecision& d,
+                 const std::string& partitions);
+// True if the statuses differ in anything but the display field `elapsed`.
+bool StatusDiffers(const api::JobStatus& a, const api::JobStatus& b);
+
+void CancelJob(api::JobStatus* status, const api::ArraySpec* array, core::Timestamp now);
+// RUNNING -> PENDING, restarts+1, allocation cleared; records `token` in condition "Requeued".
+void RequeueJob(api::JobStatus* status, core::Timestamp now, const std::string& token);
+bool RequeueTokenSeen(const api::JobStatus& status, const std::string& token);
+
+// ---- Accounts, partitions, metrics -------------------------------------------------------------
+
+// The ledger as persisted in Account.status (raw usage per account and user, lastDecayTime).
+core::UsageLedger RestoreLedger(const std::vector<api::AccountObject>& accounts,
+                                core::Timestamp now);
+api::AccountStatus AccountStatusFor(const api::AccountObject& account,
+                                    const core::UsageLedger& ledger,
+                                    const core::AccountContext* context, const Snapshot& snap);
+// Node counts by sinfo state (GPU-based mix/alloc), GPUs total/allocated, jobs.
+api::PartitionStatus PartitionStatusFor(const api::PartitionObject& partition,
+                                        const Snapshot& snap);
+std::map<std::pair<std::string, std::string>, GpuCounts> GpuCountsByPartition(const Snapshot& snap);
+
+}  // namespace fairway::controllers

@@ -1,0 +1,63 @@
+// The operator's metrics as the controllers see them (STYLE.md §8): an interface declared next to
+// the code it measures. src/metrics binds it to prometheus-cpp (names in metrics/prometheus.h);
+// NullOperatorMetrics discards everything (tests).
+//
+// Units are base units (seconds). Job names and UIDs never appear as labels.
+//
+// Thread-safety: implementations must be thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <tuple>
+
+namespace fairway::controllers {
+
+struct GpuCounts {
+  int64_t total = 0;
+  int64_t allocated = 0;
+  int64_t idle = 0;  // on usable (Ready, not cordoned) nodes
+};
+
+struct AccountShare {
+  double fair_share = 0;  // the account's users' best factor (0..1)
+  double raw_usage = 0;   // decayed GPU-seconds (billing-seconds)
+};
+
+// Gauges are set as whole families each cycle: a label set absent from the map is reset to 0.
+class OperatorMetrics {
+ public:
+  virtual ~OperatorMetrics() = default;
+  // (state, partition) -> jobs (array tasks count one each when running).
+  virtual void SetJobs(const std::map<std::pair<std::string, std::string>, int64_t>& jobs) = 0;
+  // reason -> pending jobs.
+  virtual void SetPendingReasons(const std::map<std::string, int64_t>& reasons) = 0;
+  // (partition, gpu type) -> GPU counts.
+  virtual void SetGpus(const std::map<std::pair<std::string, std::string>, GpuCounts>& gpus) = 0;
+  virtual void SetAccounts(const std::map<std::string, AccountShare>& accounts) = 0;
+  virtual void ObserveCycle(double seconds, int64_t started, int64_t backfill_started) = 0;
+  virtual void PodsBound(int64_t count) = 0;
+  virtual void BindFailed(const std::string& reason) = 0;
+  // verb: "get", "list", "create", "update", "patch", "delete", "bind", "watch".
+  virtual void ObserveApiRequest(const std::string& verb, const std::string& resource,
+                                 double seconds, bool ok) = 0;
+  virtual void SetWatchRestarts(const std::string& resource, int64_t total) = 0;
+  virtual void SetLeader(bool leader) = 0;
+};
+
+class NullOperatorMetrics : public OperatorMetrics {
+ public:
+  void SetJobs(const std::map<std::pair<std::string, std::string>, int64_t>&) override {}
+  void SetPendingReasons(const std::map<std::string, int64_t>&) override {}
+  void SetGpus(const std::map<std::pair<std::string, std::string>, GpuCounts>&) override {}
+  void SetAccounts(const std::map<std::string, AccountShare>&) override {}
+  void ObserveCycle(double, int64_t, int64_t) override {}
+  void PodsBound(int64_t) override {}
+  void BindFailed(const std::string&) override {}
+  void ObserveApiRequest(const std::string&, const std::string&, double, bool) override {}
+  void SetWatchRestarts(const std::string&, int64_t) override {}
+  void SetLeader(bool) override {}
+};
+
+}  // namespace fairway::controllers

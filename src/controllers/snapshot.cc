@@ -1,0 +1,370 @@
+#include "controllers/snapshot.h"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include "api/dependency.h"
+#include "controllers/kube_objects.h"
+#include "controllers/names.h"
+
+namespace fairway::controllers {
+namespace {
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string InstanceKey(const std::string& job_key, std::optional<uint32_t> index) {
+  return index.has_value() ? job_key + "_" + std::to_string(*index) : job_key;
+}
+
+std::vector<std::string> SplitNodeList(const std::string& text) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t comma = text.find(',', pos);
+    if (comma == std::string::npos) comma = text.size();
+    if (comma > pos) out.push_back(text.substr(pos, comma - pos));
+    pos = comma + 1;
+  }
+  return out;
+}
+
+bool IsRunning(std::optional<core::JobState> s) { return s == core::JobState::kRunning; }
+
+// Whether a dependency target has reached a state: started / ended / ended OK.
+struct TargetState {
+  bool found = false;
+  bool started = false;
+  bool ended = false;
+  bool ok = false;
+  std::optional<core::Timestamp> start_time;
+};
+
+TargetState StateOfJob(const api::JobObject& j) {
+  TargetState t;
+  t.found = true;
+  core::JobState s = j.status.state.value_or(core::JobState::kPending);
+  if (j.status.array.has_value() && !j.spec.array.empty()) {
+    const api::ArrayStatus& a = *j.status.array;
+    int64_t ended = 0, ok = 0, started = 0;
+    for (const auto& [state, n] : a.counts) {
+      if (state != core::JobState::kPending) started += n;
+      if (core::IsTerminal(state)) ended += n;
+      if (state == core::JobState::kCompleted) ok += n;
+    }
+    t.started = started > 0;
+    t.ended = a.task_count > 0 && static_cast<uint64_t>(ended) == a.task_count;
+    t.ok = t.ended && static_cast<uint64_t>(ok) == a.task_count;
+    t.start_time = j.status.start_time;
+    if (s == core::JobState::kCancelled) t.ended = true, t.started = true;
+    return t;
+  }
+  t.started = s != core::JobState::kPending;
+  t.ended = core::IsTerminal(s);
+  t.ok = s == core::JobState::kCompleted;
+  t.start_time = j.status.start_time;
+  return t;
+}
+
+// Sets core::Job::dependency / singleton from spec.dependency. A lone "singleton" is left to
+// the core (it knows which jobs run); other expressions are evaluated here.
+void SetDependency(const api::JobObject& obj, const std::vector<api::JobObject>& jobs,
+                   core::Timestamp now, core::Job* job) {
+  if (obj.spec.dependency.empty()) return;
+  if (obj.spec.dependency == "singleton") {
+    job->singleton = true;
+    return;
+  }
+  switch (EvaluateDependency(obj, jobs, now)) {
+    case DependencyState::kSatisfied: job->dependency = core::DependencyState::kSatisfied; break;
+    case DependencyState::kWaiting: job->dependency = core::DependencyState::kWaiting; break;
+    case DependencyState::kNever: job->dependency = core::DependencyState::kNeverSatisfied; break;
+  }
+}
+
+}  // namespace
+
+uint64_t ArrayTaskJobId(const api::ArraySpec& spec, uint64_t array_job_id, uint32_t index) {
+  uint64_t position = 0;
+  for (const api::ArrayRange& r : spec.ranges) {
+    if (index > r.last) {
+      position += r.size();
+      continue;
+    }
+    if (r.Contains(index)) position += (index - r.first) / r.step;
+    break;
+  }
+  uint64_t count = spec.size();
+  return position + 1 >= count ? array_job_id : array_job_id + 1 + position;
+}
+
+std::map<uint32_t, core::JobState> ArrayTaskStates(const api::ArrayStatus& status) {
+  std::map<uint32_t, core::JobState> out;
+  for (const auto& [state, text] : status.indices) {
+    if (state == core::JobState::kPending || text.empty()) continue;
+    StatusOr<api::ArraySpec> spec = api::ParseArraySpec(text, api::kMaxMaxArraySize);
+    if (!spec.ok()) continue;
+    spec->ForEach([&](uint32_t i) { out[i] = state; });
+  }
+  for (const api::ArrayTaskRecord& r : status.tasks) out[r.index] = r.state;
+  return out;
+}
+
+core::Job ArrayTaskJob(const core::Job& array_job, const api::ArraySpec& spec, uint32_t index) {
+  core::Job t = array_job;
+  t.id = core::JobId{ArrayTaskJobId(spec, array_job.id.value, index)};
+  // Zero-padded so tasks of one array tie-break in index order.
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "%010u", index);
+  t.key = array_job.key + "_" + buf;
+  t.state = core::JobState::kPending;
+  t.start_time.reset();
+  t.allocated_nodes.clear();
+  t.running_partition = core::PartitionName();
+  return t;
+}
+
+DependencyState EvaluateDependency(const api::JobObject& job,
+                                   const std::vector<api::JobObject>& jobs, core::Timestamp now) {
+  if (job.spec.dependency.empty()) return DependencyState::kSatisfied;
+  StatusOr<api::DependencySpec> dep = api::ParseDependency(job.spec.dependency);
+  if (!dep.ok()) return DependencyState::kNever;
+  auto find = [&](const api::DependencyTarget& target) -> TargetState {
+    for (const api::JobObject& j : jobs) {
+      bool match = false;
+      switch (target.kind) {
+        case api::DependencyTarget::Kind::kJobId:
+          match = j.status.job_id != 0 && std::to_string(j.status.job_id) == target.ref;
+          break;
+        case api::DependencyTarget::Kind::kArrayTask:
+          match = j.status.job_id != 0 &&
+                  target.ref.rfind(std::to_string(j.status.job_id) + "_", 0) == 0;
+          break;
+        case api::DependencyTarget::Kind::kJobName:
+          match = j.meta.namespace_name == job.meta.namespace_name && j.meta.name == target.ref;
+          break;
+      }
+      if (match) return StateOfJob(j);
+    }
+    return {};
+  };
+  bool any_satisfied = false, all_satisfied = true, any_never = false, all_never = true;
+  for (const api::DependencyItem& item : dep->items) {
+    DependencyState st = DependencyState::kSatisfied;
+    if (item.type == api::DependencyType::kSingleton) {
+      for (const api::JobObject& j : jobs) {
+        if (&j == &job || j.meta.name != job.meta.name || j.spec.user != job.spec.user) continue;
+        if (IsRunning(j.status.state)) st = DependencyState::kWaiting;
+      }
+    } else {
+      for (const api::DependencyTarget& target : item.targets) {
+        TargetState t = find(target);
+        DependencyState ts = DependencyState::kSatisfied;
+        if (!t.found) {
+          ts = DependencyState::kNever;
+        } else {
+          switch (item.type) {
+            case api::DependencyType::kAfter:
+              if (!t.started) {
+                ts = DependencyState::kWaiting;
+              } else if (target.delay_minutes > 0 && t.start_time.has_value() &&
+                         now < *t.start_time + std::chrono::minutes(target.delay_minutes)) {
+                ts = DependencyState::kWaiting;
+              }
+              break;
+            case api::DependencyType::kAfterAny:
+            case api::DependencyType::kAfterCorr:
+              if (!t.ended) ts = DependencyState::kWaiting;
+              break;
+            case api::DependencyType::kAfterOk:
+              ts = !t.ended ? DependencyState::kWaiting
+                            : (t.ok ? DependencyState::kSatisfied : DependencyState::kNever);
+              break;
+            case api::DependencyType::kAfterNotOk:
+              ts = !t.ended ? DependencyState::kWaiting
+                            : (t.ok ? DependencyState::kNever : DependencyState::kSatisfied);
+              break;
+            case api::DependencyType::kSingleton:
+              break;
+          }
+        }
+        if (ts == DependencyState::kNever) st = DependencyState::kNever;
+        else if (ts == DependencyState::kWaiting && st != DependencyState::kNever)
+          st = DependencyState::kWaiting;
+      }
+    }
+    any_satisfied |= st == DependencyState::kSatisfied;
+    all_satisfied &= st == DependencyState::kSatisfied;
+    any_never |= st == DependencyState::kNever;
+    all_never &= st == DependencyState::kNever;
+  }
+  if (dep->combine == api::DependencySpec::kAny) {
+    if (any_satisfied) return DependencyState::kSatisfied;
+    return all_never ? DependencyState::kNever : DependencyState::kWaiting;
+  }
+  if (any_never) return DependencyState::kNever;
+  return all_satisfied ? DependencyState::kSatisfied : DependencyState::kWaiting;
+}
+
+Snapshot BuildSnapshot(const ClusterObjects& objects, const std::vector<AssumedStart>& assumed,
+                       const SnapshotOptions& options) {
+  Snapshot snap;
+  core::ClusterState& cluster = snap.cluster;
+  std::unordered_map<std::string, size_t> node_index;
+  for (const nlohmann::json& n : objects.nodes) {
+    core::Node node = NodeFromJson(n);
+    if (node.name.empty()) continue;
+    node_index[node.name.str()] = cluster.nodes.size();
+    cluster.nodes.push_back(std::move(node));
+  }
+  for (const api::PartitionObject& p : objects.partitions) {
+    StatusOr<core::Partition> cp = api::ToCorePartition(p);
+    if (cp.ok()) cluster.partitions.push_back(std::move(*cp));
+    else snap.warnings.push_back("Partition " + p.meta.name + ": " + cp.status().ToString());
+  }
+  for (const api::AccountObject& a : objects.accounts) {
+    StatusOr<core::Account> ca = api::ToCoreAccount(a);
+    if (ca.ok()) cluster.accounts.push_back(std::move(*ca));
+    else snap.warnings.push_back("Account " + a.meta.name + ": " + ca.status().ToString());
+  }
+  for (const api::QosObject& q : objects.qos) {
+    StatusOr<core::Qos> cq = api::ToCoreQos(q);
+    if (cq.ok()) cluster.qos.push_back(std::move(*cq));
+    else snap.warnings.push_back("QoS " + q.meta.name + ": " + cq.status().ToString());
+  }
+
+  std::map<std::string, const AssumedStart*> assumed_by_key;
+  for (const AssumedStart& a : assumed) assumed_by_key[InstanceKey(a.job_key, a.array_index)] = &a;
+  std::set<std::string> running_keys;  // instance keys whose pods are the job's allocation
+
+  api::JobConversionOptions conv;
+  conv.now = options.now;
+  auto add_running = [&](core::Job job, InstanceRef ref, const std::string& key) {
+    job.state = core::JobState::kRunning;
+    if (auto it = assumed_by_key.find(key); it != assumed_by_key.end()) {
+      const AssumedStart& a = *it->second;
+      job.id = a.id;
+      job.running_partition = a.partition;
+      job.allocated_nodes = a.nodes;
+      job.start_time = a.start_time;
+      if (a.time_limit.has_value()) job.time_limit = a.time_limit;
+    }
+    if (!job.start_time.has_value()) job.start_time = options.now;
+    running_keys.insert(key);
+    snap.running_refs.push_back(ref);
+    cluster.running.push_back(std::move(job));
+  };
+
+  for (size_t ji = 0; ji < objects.jobs.size(); ++ji) {
+    const api::JobObject& obj = objects.jobs[ji];
+    const std::string job_key = obj.meta.Key();
+    std::optional<core::JobState> state = obj.status.state;
+    if (state.has_value() && core::IsTerminal(*state)) continue;
+    if (obj.meta.deletion_timestamp.has_value()) continue;
+    StatusOr<core::Job> converted = api::ToCoreJob(obj, conv);
+    if (!converted.ok()) {
+      snap.held_back.push_back({ji, core::PendingReason::kNone, converted.status().ToString(), true});
+      continue;
+    }
+    core::Job job = std::move(*converted);
+    job.gpu_type = Lower(job.gpu_type);
+    job.requeue = obj.spec.requeue;
+    if (obj.status.job_id == 0) continue;  // the driver assigns ids first
+
+    if (obj.spec.array.empty()) {
+      bool running = IsRunning(state) || assumed_by_key.count(job_key) > 0;
+      if (running) {
+        add_running(std::move(job), {ji, std::nullopt}, job_key);
+        continue;
+      }
+      SetDependency(obj, objects.jobs, options.now, &job);
+      job.state = core::JobState::kPending;
+      job.start_time.reset();
+      job.allocated_nodes.clear();
+      snap.pending.push_back(std::move(job));
+      snap.pending_refs.push_back({ji, std::nullopt});
+      continue;
+    }
+
+    // An array job.
+    StatusOr<api::ArraySpec> spec = api::ParseArraySpec(obj.spec.array, api::kMaxMaxArraySize);
+    if (!spec.ok()) {
+      snap.held_back.push_back({ji, core::PendingReason::kNone, spec.status().ToString(), true});
+      continue;
+    }
+    std::map<uint32_t, core::JobState> states;
+    if (obj.status.array.has_value()) states = ArrayTaskStates(*obj.status.array);
+    uint32_t running = 0;
+    if (obj.status.array.has_value()) {
+      for (const api::ArrayTaskRecord& r : obj.status.array->tasks) {
+        if (r.state != core::JobState::kRunning) continue;
+        core::Job t = ArrayTaskJob(job, *spec, r.index);
+        t.id = core::JobId{r.job_id};
+        t.start_time = r.start_time;
+        t.running_partition = core::PartitionName(obj.status.partition);
+        for (const std::string& n : SplitNodeList(r.node_list)) t.allocated_nodes.emplace_back(n);
+        ++running;
+        add_running(std::move(t), {ji, r.index}, InstanceKey(job_key, r.index));
+      }
+    }
+    // Assumed task starts not yet in the status.
+    for (const AssumedStart& a : assumed) {
+      if (a.job_key != job_key || !a.array_index.has_value()) continue;
+      if (running_keys.count(InstanceKey(job_key, a.array_index)) > 0) continue;
+      states[*a.array_index] = core::JobState::kRunning;
+      ++running;
+      add_running(ArrayTaskJob(job, *spec, *a.array_index), {ji, a.array_index},
+                  InstanceKey(job_key, a.array_index));
+    }
+    // The pending part of the array: one record; the core splits tasks off as they start.
+    core::ArrayTasks tasks;
+    tasks.max_running = spec->max_running.value_or(0);
+    tasks.running = running;
+    std::optional<core::IndexRange> cur;
+    spec->ForEach([&](uint32_t i) {
+      if (states.count(i) > 0) return;
+      if (cur.has_value() && cur->step == 1 && i == cur->last + 1) {
+        cur->last = i;
+        return;
+      }
+      if (cur.has_value()) tasks.pending.push_back(*cur);
+      cur = core::IndexRange{i, i, 1};
+    });
+    if (cur.has_value()) tasks.pending.push_back(*cur);
+    if (tasks.pending.empty()) continue;
+    job.array = std::move(tasks);
+    job.state = core::JobState::kPending;
+    job.start_time.reset();
+    job.allocated_nodes.clear();
+    SetDependency(obj, objects.jobs, options.now, &job);
+    snap.pending.push_back(std::move(job));
+    snap.pending_refs.push_back({ji, std::nullopt});
+  }
+
+  // Pods: every bound, non-terminal pod holds its request on its node.
+  for (const nlohmann::json& pod : objects.pods) {
+    std::string node = JsonString(pod, {"spec", "nodeName"});
+    if (node.empty() || PodIsTerminal(pod)) continue;
+    auto it = node_index.find(node);
+    if (it == node_index.end()) continue;
+    std::string job_name = PodLabel(pod, kLabelJob);
+    if (!job_name.empty() && !PodIsDeleting(pod)) {
+      std::string ns = JsonString(pod, {"metadata", "namespace"});
+      std::string index_label = PodLabel(pod, kLabelArrayIndex);
+      std::optional<uint32_t> index;
+      if (!index_label.empty()) {
+        index = static_cast<uint32_t>(std::strtoul(index_label.c_str(), nullptr, 10));
+      }
+      if (running_keys.count(InstanceKey(ns + "/" + job_name, index)) > 0) continue;
+    }
+    cluster.nodes[it->second].used_by_other_pods += PodRequest(pod);
+  }
+  return snap;
+}
+
+}  // namespace fairway::controllers

@@ -1,0 +1,173 @@
+#include "metrics/prometheus_metrics.h"
+
+#include <prometheus/counter.h>
+#include <prometheus/exposer.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace fairway::metrics {
+
+using prometheus::BuildCounter;
+using prometheus::BuildGauge;
+using prometheus::BuildHistogram;
+
+struct PrometheusMetrics::Impl {
+  std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+  std::unique_ptr<prometheus::Exposer> exposer;
+  std::mutex mu;  // serializes family-wide gauge resets
+
+  prometheus::Family<prometheus::Gauge>& jobs =
+      BuildGauge().Name("fairway_jobs").Help("Jobs by state and partition").Register(*registry);
+  prometheus::Family<prometheus::Gauge>& pending =
+      BuildGauge().Name("fairway_pending_jobs").Help("Pending jobs by Slurm reason").Register(*registry);
+  prometheus::Family<prometheus::Gauge>& gpus =
+      BuildGauge().Name("fairway_gpus").Help("GPUs by partition, type and status (total, allocated, idle)").Register(*registry);
+  prometheus::Family<prometheus::Gauge>& fair_share =
+      BuildGauge().Name("fairway_account_fair_share").Help("Best fair-share factor of the account's users (0..1)").Register(*registry);
+  prometheus::Family<prometheus::Gauge>& usage =
+      BuildGauge().Name("fairway_account_usage_gpu_seconds").Help("Decayed usage of the account in billing (GPU) seconds").Register(*registry);
+  prometheus::Histogram& cycle =
+      BuildHistogram().Name("fairway_scheduler_cycle_duration_seconds").Help("Duration of a scheduling cycle").Register(*registry)
+          .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
+  prometheus::Counter& cycles =
+      BuildCounter().Name("fairway_scheduler_cycles_total").Help("Scheduling cycles run").Register(*registry).Add({});
+  prometheus::Counter& started =
+      BuildCounter().Name("fairway_jobs_started_total").Help("Jobs (and array tasks) started").Register(*registry).Add({});
+  prometheus::Counter& backfill =
+      BuildCounter().Name("fairway_backfill_starts_total").Help("Jobs started by the backfill planner").Register(*registry).Add({});
+  prometheus::Counter& bound =
+      BuildCounter().Name("fairway_pods_bound_total").Help("Pods bound to nodes").Register(*registry).Add({});
+  prometheus::Family<prometheus::Counter>& bind_failures =
+      BuildCounter().Name("fairway_bind_failures_total").Help("Gang bindings rolled back").Register(*registry);
+  prometheus::Family<prometheus::Histogram>& api_latency =
+      BuildHistogram().Name("fairway_api_request_duration_seconds").Help("Kubernetes API request latency").Register(*registry);
+  prometheus::Family<prometheus::Counter>& api_errors =
+      BuildCounter().Name("fairway_api_request_errors_total").Help("Kubernetes API requests that failed").Register(*registry);
+  prometheus::Family<prometheus::Counter>& watch_restarts =
+      BuildCounter().Name("fairway_watch_restarts_total").Help("Watches that failed and were restarted").Register(*registry);
+  prometheus::Gauge& leader =
+      BuildGauge().Name("fairway_leader").Help("1 when this replica is the leader").Register(*registry).Add({});
+
+  std::set<std::map<std::string, std::string>> jobs_seen, pending_seen, gpus_seen, accounts_seen;
+  std::map<std::string, int64_t> watch_totals;
+
+  // Sets `values` on `family`, zeroing label sets set before but absent now.
+  void SetFamily(prometheus::Family<prometheus::Gauge>& family,
+                 std::set<std::map<std::string, std::string>>* seen,
+                 const std::vector<std::pair<std::map<std::string, std::string>, double>>& values) {
+    std::set<std::map<std::string, std::string>> now;
+    for (const auto& [labels, v] : values) {
+      family.Add(labels).Set(v);
+      now.insert(labels);
+    }
+    for (const auto& labels : *seen) {
+      if (now.count(labels) == 0) family.Add(labels).Set(0);
+    }
+    seen->insert(now.begin(), now.end());
+  }
+};
+
+PrometheusMetrics::PrometheusMetrics() : impl_(std::make_unique<Impl>()) {}
+PrometheusMetrics::~PrometheusMetrics() = default;
+
+Status PrometheusMetrics::Serve(const std::string& address) {
+  try {
+    impl_->exposer = std::make_unique<prometheus::Exposer>(address);
+    impl_->exposer->RegisterCollectable(impl_->registry);
+  } catch (const std::exception& e) {
+    return UnavailableError("metrics listener on " + address + ": " + e.what());
+  }
+  return OkStatus();
+}
+
+uint16_t PrometheusMetrics::port() const {
+  if (!impl_->exposer) return 0;
+  auto ports = impl_->exposer->GetListeningPorts();
+  return ports.empty() ? 0 : static_cast<uint16_t>(ports[0]);
+}
+
+std::string PrometheusMetrics::Render() const {
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, impl_->registry->Collect());
+  return out.str();
+}
+
+void PrometheusMetrics::SetJobs(const std::map<std::pair<std::string, std::string>, int64_t>& jobs) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  std::vector<std::pair<std::map<std::string, std::string>, double>> v;
+  for (const auto& [k, n] : jobs) v.push_back({{{"state", k.first}, {"partition", k.second}}, double(n)});
+  impl_->SetFamily(impl_->jobs, &impl_->jobs_seen, v);
+}
+
+void PrometheusMetrics::SetPendingReasons(const std::map<std::string, int64_t>& reasons) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  std::vector<std::pair<std::map<std::string, std::string>, double>> v;
+  for (const auto& [k, n] : reasons) v.push_back({{{"reason", k}}, double(n)});
+  impl_->SetFamily(impl_->pending, &impl_->pending_seen, v);
+}
+
+void PrometheusMetrics::SetGpus(
+    const std::map<std::pair<std::string, std::string>, controllers::GpuCounts>& gpus) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  std::vector<std::pair<std::map<std::string, std::string>, double>> v;
+  for (const auto& [k, c] : gpus) {
+    std::map<std::string, std::string> l = {{"partition", k.first}, {"gpu_type", k.second}};
+    auto with = [&](const char* s) { auto m = l; m["status"] = s; return m; };
+    v.push_back({with("total"), double(c.total)});
+    v.push_back({with("allocated"), double(c.allocated)});
+    v.push_back({with("idle"), double(c.idle)});
+  }
+  impl_->SetFamily(impl_->gpus, &impl_->gpus_seen, v);
+}
+
+void PrometheusMetrics::SetAccounts(const std::map<std::string, controllers::AccountShare>& accounts) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  std::vector<std::pair<std::map<std::string, std::string>, double>> fs, usage;
+  for (const auto& [name, s] : accounts) {
+    fs.push_back({{{"account", name}}, s.fair_share});
+    usage.push_back({{{"account", name}}, s.raw_usage});
+  }
+  std::set<std::map<std::string, std::string>> seen_copy = impl_->accounts_seen;
+  impl_->SetFamily(impl_->fair_share, &impl_->accounts_seen, fs);
+  impl_->SetFamily(impl_->usage, &seen_copy, usage);
+}
+
+void PrometheusMetrics::ObserveCycle(double seconds, int64_t started, int64_t backfill_started) {
+  impl_->cycle.Observe(seconds);
+  impl_->cycles.Increment();
+  impl_->started.Increment(double(started));
+  impl_->backfill.Increment(double(backfill_started));
+}
+
+void PrometheusMetrics::PodsBound(int64_t count) { impl_->bound.Increment(double(count)); }
+
+void PrometheusMetrics::BindFailed(const std::string& reason) {
+  impl_->bind_failures.Add({{"reason", reason}}).Increment();
+}
+
+void PrometheusMetrics::ObserveApiRequest(const std::string& verb, const std::string& resource,
+                                          double seconds, bool ok) {
+  impl_->api_latency
+      .Add({{"verb", verb}, {"resource", resource}},
+           prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30})
+      .Observe(seconds);
+  if (!ok) impl_->api_errors.Add({{"verb", verb}, {"resource", resource}}).Increment();
+}
+
+void PrometheusMetrics::SetWatchRestarts(const std::string& resource, int64_t total) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  int64_t& last = impl_->watch_totals[resource];
+  auto& c = impl_->watch_restarts.Add({{"resource", resource}});
+  if (total > last) c.Increment(double(total - last));
+  last = std::max(last, total);
+}
+
+void PrometheusMetrics::SetLeader(bool leader) { impl_->leader.Set(leader ? 1 : 0); }
+
+}  // namespace fairway::metrics

@@ -1,0 +1,65 @@
+// OperatorMetrics bound to prometheus-cpp, served on /metrics (DESIGN.md: prefix fairway_).
+//
+//   fairway_jobs{state,partition}                       gauge
+//   fairway_pending_jobs{reason}                        gauge
+//   fairway_gpus{partition,gpu_type,status=total|allocated|idle}  gauge
+//   fairway_account_fair_share{account}                 gauge (0..1)
+//   fairway_account_usage_gpu_seconds{account}          gauge (decayed)
+//   fairway_scheduler_cycle_duration_seconds            histogram
+//   fairway_scheduler_cycles_total                      counter
+//   fairway_jobs_started_total                          counter
+//   fairway_backfill_starts_total                       counter
+//   fairway_pods_bound_total                            counter
+//   fairway_bind_failures_total{reason}                 counter
+//   fairway_api_request_duration_seconds{verb,resource} histogram
+//   fairway_api_request_errors_total{verb,resource}     counter
+//   fairway_watch_restarts_total{resource}              counter
+//   fairway_leader                                      gauge (1 when this replica leads)
+//
+// Thread-safety: thread-safe.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "common/status.h"
+#include "controllers/metrics.h"
+
+namespace prometheus {
+class Exposer;
+class Registry;
+}  // namespace prometheus
+
+namespace fairway::metrics {
+
+class PrometheusMetrics : public controllers::OperatorMetrics {
+ public:
+  PrometheusMetrics();
+  ~PrometheusMetrics() override;
+
+  // Serves /metrics on `address` ("0.0.0.0:8080", "127.0.0.1:0").
+  [[nodiscard]] Status Serve(const std::string& address);
+  // The port actually bound (after Serve), 0 before.
+  uint16_t port() const;
+  // The text exposition (tests, `fairway demo`).
+  std::string Render() const;
+
+  void SetJobs(const std::map<std::pair<std::string, std::string>, int64_t>& jobs) override;
+  void SetPendingReasons(const std::map<std::string, int64_t>& reasons) override;
+  void SetGpus(const std::map<std::pair<std::string, std::string>, controllers::GpuCounts>& gpus) override;
+  void SetAccounts(const std::map<std::string, controllers::AccountShare>& accounts) override;
+  void ObserveCycle(double seconds, int64_t started, int64_t backfill_started) override;
+  void PodsBound(int64_t count) override;
+  void BindFailed(const std::string& reason) override;
+  void ObserveApiRequest(const std::string& verb, const std::string& resource, double seconds,
+                         bool ok) override;
+  void SetWatchRestarts(const std::string& resource, int64_t total) override;
+  void SetLeader(bool leader) override;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fairway::metrics

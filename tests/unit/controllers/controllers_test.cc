@@ -1,0 +1,192 @@
+#include <gtest/gtest.h>
+
+#include "api/job_types.h"
+#include "controllers/hostlist.h"
+#include "controllers/job_status.h"
+#include "controllers/kube_objects.h"
+#include "controllers/pod_builder.h"
+#include "controllers/snapshot.h"
+
+namespace fairway::controllers {
+namespace {
+
+using nlohmann::json;
+
+TEST(HostListTest, CompressesRangesKeepingZeroPadding) {
+  EXPECT_EQ(CompressHostList({"gpu01", "gpu02", "gpu03", "gpu04", "gpu07"}), "gpu[01-04,07]");
+  EXPECT_EQ(CompressHostList({"gpu-node-3"}), "gpu-node-3");
+  EXPECT_EQ(CompressHostList({"n10", "n9"}), "n[9-10]");
+  EXPECT_EQ(CompressHostList({"a1", "b2", "b3", "login"}), "a1,b[2-3],login");
+}
+
+json Node(const std::string& name, int gpus, bool ready = true) {
+  return {{"metadata", {{"name", name}, {"labels", {{"fairway.dev/gpu-type", "A100"}}}}},
+          {"spec", json::object()},
+          {"status", {{"allocatable", {{"cpu", "64"}, {"memory", "512Gi"}, {"nvidia.com/gpu", std::to_string(gpus)}}},
+                      {"conditions", json::array({{{"type", "Ready"}, {"status", ready ? "True" : "False"}}})}}}};
+}
+
+TEST(KubeObjectsTest, PodRequestIsMaxOfSumAndInitPlusOverhead) {
+  json pod = {{"spec",
+               {{"containers", json::array({{{"resources", {{"requests", {{"cpu", "1"}}}}}},
+                                            {{"resources", {{"limits", {{"cpu", "500m"}, {"nvidia.com/gpu", "2"}}}}}}})},
+                {"initContainers", json::array({{{"resources", {{"requests", {{"cpu", "4"}}}}}}})},
+                {"overhead", {{"cpu", "100m"}}}}}};
+  core::Resources r = PodRequest(pod);
+  EXPECT_EQ(r.cpu_millis, 4100);
+  EXPECT_EQ(r.gpus, 2);
+}
+
+TEST(KubeObjectsTest, NodeReadsGpuTypeReadinessAndCordon) {
+  json n = Node("gpu-1", 8, false);
+  n["spec"]["unschedulable"] = true;
+  core::Node node = NodeFromJson(n);
+  EXPECT_EQ(node.allocatable.gpus, 8);
+  EXPECT_EQ(node.gpu_type, "a100");
+  EXPECT_FALSE(node.ready);
+  EXPECT_TRUE(node.unschedulable);
+}
+
+api::JobObject MakeJob(const std::string& name, int nodes, int gpus, uint64_t id = 0) {
+  api::JobObject j;
+  j.meta.name = name;
+  j.meta.namespace_name = "ns";
+  j.meta.uid = "uid-" + name;
+  j.spec.nodes = nodes;
+  j.spec.resources.gpus = gpus;
+  j.spec.account = "physics";
+  j.spec.user = "alice";
+  j.status.job_id = id;
+  if (id) j.status.state = core::JobState::kPending;
+  return j;
+}
+
+TEST(SnapshotTest, OtherPodsHoldResourcesAndRunningJobsHoldTheirNodes) {
+  ClusterObjects o;
+  o.nodes = {Node("n1", 8), Node("n2", 8)};
+  api::JobObject running = MakeJob("r", 1, 4, 7);
+  running.status.state = core::JobState::kRunning;
+  running.status.node_list = "n1";
+  running.status.partition = "gpu";
+  o.jobs = {running, MakeJob("p", 1, 2, 8), MakeJob("noid", 1, 1)};
+  json other = {{"metadata", {{"name", "x"}, {"namespace", "ns"}}},
+                {"spec", {{"nodeName", "n2"}, {"containers", json::array({{{"resources", {{"requests", {{"nvidia.com/gpu", "3"}}}}}}})}}},
+                {"status", {{"phase", "Running"}}}};
+  json mine = other;
+  mine["metadata"]["name"] = "r-0";
+  mine["metadata"]["labels"] = {{"fairway.dev/job", "r"}};
+  mine["spec"]["nodeName"] = "n1";
+  json done = other;
+  done["status"]["phase"] = "Succeeded";
+  o.pods = {other, mine, done};
+  Snapshot s = BuildSnapshot(o, {}, {});
+  ASSERT_EQ(s.cluster.running.size(), 1u);
+  EXPECT_EQ(s.cluster.running[0].allocated_nodes[0].str(), "n1");
+  ASSERT_EQ(s.pending.size(), 1u);  // the job without an id is not offered
+  EXPECT_EQ(s.pending[0].id.value, 8u);
+  EXPECT_EQ(s.cluster.nodes[0].used_by_other_pods.gpus, 0);  // the job's own pod counts once
+  EXPECT_EQ(s.cluster.nodes[1].used_by_other_pods.gpus, 3);
+}
+
+TEST(SnapshotTest, AssumedStartsCountAsRunning) {
+  ClusterObjects o;
+  o.nodes = {Node("n1", 8)};
+  o.jobs = {MakeJob("p", 1, 8, 3)};
+  AssumedStart a{"ns/p", std::nullopt, core::JobId{3}, core::PartitionName("gpu"), {core::NodeName("n1")}, {}, {}};
+  Snapshot s = BuildSnapshot(o, {a}, {});
+  EXPECT_TRUE(s.pending.empty());
+  ASSERT_EQ(s.cluster.running.size(), 1u);
+}
+
+TEST(SnapshotTest, ArrayIsOnePendingRecordWithRemainingIndices) {
+  ClusterObjects o;
+  api::JobObject j = MakeJob("arr", 1, 1, 100);
+  j.spec.array = "0-3%2";
+  auto spec = api::ParseArraySpec(j.spec.array);
+  ASSERT_TRUE(spec.ok());
+  InitArrayStatus(&j.status, *spec);
+  core::StartDecision d;
+  d.partition = core::PartitionName("gpu");
+  d.nodes = {core::NodeName("n1")};
+  d.array_task = 1;
+  MarkStarted(&j.status, d, ArrayTaskJobId(*spec, 100, 1), {});
+  o.jobs = {j};
+  Snapshot s = BuildSnapshot(o, {}, {});
+  ASSERT_EQ(s.pending.size(), 1u);
+  ASSERT_TRUE(s.pending[0].array.has_value());
+  EXPECT_EQ(s.pending[0].array->pending_count(), 3u);
+  EXPECT_EQ(s.pending[0].array->running, 1u);
+  EXPECT_EQ(s.cluster.running.size(), 1u);
+  EXPECT_EQ(ArrayTaskJobId(*spec, 100, 0), 101u);
+  EXPECT_EQ(ArrayTaskJobId(*spec, 100, 3), 100u);  // the last task keeps the array's id
+}
+
+TEST(PodBuilderTest, MultiNodePodsCarrySlurmEnvLabelsAndService) {
+  api::JobObject j = MakeJob("train", 2, 4, 42);
+  j.spec.partition = "gpu";
+  PodPlan plan;
+  plan.job_id = 42;
+  plan.partition = "gpu";
+  plan.nodes = {"gpu02", "gpu01"};
+  plan.time_limit = core::Seconds(600);
+  JobPods pods = BuildJobPods(j, plan);
+  ASSERT_EQ(pods.pods.size(), 2u);
+  ASSERT_TRUE(pods.service.has_value());
+  const json& p1 = pods.pods[1];
+  EXPECT_EQ(p1["spec"]["schedulerName"], "fairway");
+  EXPECT_EQ(p1["spec"]["activeDeadlineSeconds"], 600);
+  EXPECT_EQ(p1["metadata"]["labels"]["fairway.dev/node-index"], "1");
+  EXPECT_EQ(p1["metadata"]["labels"]["fairway.dev/job-id"], "42");
+  EXPECT_EQ(p1["metadata"]["ownerReferences"][0]["kind"], "Job");
+  EXPECT_EQ(p1["spec"]["containers"][0]["resources"]["limits"]["nvidia.com/gpu"], "4");
+  std::map<std::string, std::string> env;
+  for (const json& e : p1["spec"]["containers"][0]["env"]) env[e["name"]] = e["value"];
+  EXPECT_EQ(env["SLURM_JOB_ID"], "42");
+  EXPECT_EQ(env["SLURM_JOB_NODELIST"], "gpu[01-02]");
+  EXPECT_EQ(env["SLURM_NNODES"], "2");
+  EXPECT_EQ(env["SLURM_NODEID"], "1");
+  EXPECT_EQ(env["SLURM_PROCID"], "1");
+  EXPECT_EQ(env["CUDA_VISIBLE_DEVICES"], "0,1,2,3");
+  EXPECT_EQ(env["MASTER_ADDR"], "train-0.train.ns.svc");
+  EXPECT_EQ(env["MASTER_PORT"], "29500");
+}
+
+TEST(JobStatusTest, PodsDecideTheOutcome) {
+  std::map<std::string, core::Node> nodes = {{"n1", NodeFromJson(Node("n1", 8))},
+                                             {"n2", NodeFromJson(Node("n2", 8, false))}};
+  json ok = {{"spec", {{"nodeName", "n1"}}}, {"status", {{"phase", "Succeeded"}}}};
+  json failed = {{"spec", {{"nodeName", "n1"}}},
+                 {"status", {{"phase", "Failed"}, {"containerStatuses", json::array({{{"state", {{"terminated", {{"exitCode", 3}}}}}}})}}}};
+  json lost = {{"spec", {{"nodeName", "n2"}}}, {"status", {{"phase", "Running"}}}};
+  core::Timestamp t0{};
+  EXPECT_EQ(EvaluateInstance({&ok}, nodes, 1, t0, std::nullopt, t0, false).kind, InstanceOutcome::kCompleted);
+  InstanceOutcome f = EvaluateInstance({&failed}, nodes, 1, t0, std::nullopt, t0, false);
+  EXPECT_EQ(f.kind, InstanceOutcome::kFailed);
+  EXPECT_EQ(f.exit_code, 3);
+  EXPECT_EQ(EvaluateInstance({&lost}, nodes, 1, t0, std::nullopt, t0, false).kind, InstanceOutcome::kNodeFail);
+  json running = {{"spec", {{"nodeName", "n1"}}}, {"status", {{"phase", "Running"}}}};
+  EXPECT_EQ(EvaluateInstance({&running}, nodes, 1, t0, core::Seconds(60), t0 + core::Seconds(60), false).kind,
+            InstanceOutcome::kTimeout);
+  EXPECT_EQ(EvaluateInstance({}, nodes, 1, t0, std::nullopt, t0, false).kind, InstanceOutcome::kMissingPods);
+
+  api::JobStatus st;
+  st.state = core::JobState::kRunning;
+  ApplyOutcome(&st, InstanceOutcome{InstanceOutcome::kNodeFail, 0, "n2"}, true, t0);
+  EXPECT_EQ(st.state, core::JobState::kPending);
+  EXPECT_EQ(st.restarts, 1);
+}
+
+TEST(DependencyTest, AfterOkWaitsThenNeverOnFailure) {
+  api::JobObject a = MakeJob("a", 1, 1, 5);
+  api::JobObject b = MakeJob("b", 1, 1, 6);
+  b.spec.dependency = "afterok:5";
+  std::vector<api::JobObject> jobs = {a, b};
+  EXPECT_EQ(EvaluateDependency(b, jobs, {}), DependencyState::kWaiting);
+  jobs[0].status.state = core::JobState::kFailed;
+  EXPECT_EQ(EvaluateDependency(b, jobs, {}), DependencyState::kNever);
+  jobs[0].status.state = core::JobState::kCompleted;
+  EXPECT_EQ(EvaluateDependency(b, jobs, {}), DependencyState::kSatisfied);
+}
+
+}  // namespace
+}  // namespace fairway::controllers
