@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The main job: installs dependencies, builds, and runs Fairway's scheduling core on the built-in
-# GPU scenario (two accounts competing on 16 nodes x 8 GPUs) through `fairway sim`, printing the
-# schedule summary. Extra arguments go to `fairway sim` (try --help).
+# The main job: installs dependencies, builds, and runs `fairway demo`: the sandbox API server
+# with simulated GPU nodes, the operator against it over real HTTP, and a mixed workload shown
+# as a refreshing squeue-like view until it finishes (about a minute). Extra arguments go to
+# `fairway demo` (try --help; --keep keeps the sandbox serving for kubectl afterwards).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/tools/build.sh" >/dev/null
-exec "$root/build/operator/fairway" sim --settings "$root/sim/settings/fairway.yaml" "$@"
+cd "$root"
+exec "$root/build/operator/fairway" demo "$@"
