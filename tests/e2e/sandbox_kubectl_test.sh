@@ -102,6 +102,49 @@ step "pods: create, bind, run on a simulated node"
 "${K[@]}" get all
 "${K[@]}" delete pod sleeper
 
+step "imperative kubectl create (protobuf request bodies)"
+"${K[@]}" create namespace team-a
+"${K[@]}" get namespace team-a -o json >"$TMP/ns.json"
+jq_get() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); [d:=d[int(k)] if isinstance(d,list) else d[k] for k in sys.argv[2:]]; print(d if not isinstance(d,(dict,list,bool)) else json.dumps(d))' "$@"; }
+[ "$(jq_get "$TMP/ns.json" status phase)" = Active ] || fail "namespace phase: $(cat "$TMP/ns.json")"
+[ "$(jq_get "$TMP/ns.json" metadata labels kubernetes.io/metadata.name)" = team-a ] || fail "namespace label"
+
+"${K[@]}" create configmap app-config -n team-a --from-literal=mode=fast --from-literal=level=3
+"${K[@]}" get configmap app-config -n team-a -o json >"$TMP/cm.json"
+[ "$(jq_get "$TMP/cm.json" data)" = '{"level": "3", "mode": "fast"}' ] || fail "configmap data: $(cat "$TMP/cm.json")"
+
+"${K[@]}" create secret generic db-creds -n team-a --from-literal=user=admin --from-literal=password='s3cr=t'
+"${K[@]}" get secret db-creds -n team-a -o json >"$TMP/secret.json"
+[ "$(jq_get "$TMP/secret.json" type)" = Opaque ] || fail "secret type"
+[ "$(jq_get "$TMP/secret.json" data password | base64 -d)" = 's3cr=t' ] || fail "secret data: $(cat "$TMP/secret.json")"
+[ "$(jq_get "$TMP/secret.json" data user | base64 -d)" = admin ] || fail "secret user"
+
+"${K[@]}" create serviceaccount builder -n team-a
+"${K[@]}" get serviceaccount builder -n team-a -o json >"$TMP/sa.json"
+[ "$(jq_get "$TMP/sa.json" metadata name)" = builder ] || fail "serviceaccount"
+
+"${K[@]}" create deployment web -n team-a --image=nginx:1.27 --replicas=2 --port=80
+"${K[@]}" get deployment web -n team-a -o json >"$TMP/deploy.json"
+[ "$(jq_get "$TMP/deploy.json" spec replicas)" = 2 ] || fail "deployment replicas: $(cat "$TMP/deploy.json")"
+[ "$(jq_get "$TMP/deploy.json" spec selector matchLabels app)" = web ] || fail "deployment selector"
+[ "$(jq_get "$TMP/deploy.json" spec template metadata labels app)" = web ] || fail "template labels"
+[ "$(jq_get "$TMP/deploy.json" spec template spec containers 0 image)" = nginx:1.27 ] || fail "container image"
+[ "$(jq_get "$TMP/deploy.json" spec template spec containers 0 ports 0 containerPort)" = 80 ] || fail "container port"
+[ -z "$(jq_get "$TMP/deploy.json" spec template metadata | grep creationTimestamp || true)" ] || fail "zero Time decoded as a timestamp"
+"${K[@]}" create deployment sleeper -n team-a --image=busybox -- sleep 3600
+[ "$("${K[@]}" get deployment sleeper -n team-a -o jsonpath='{.spec.template.spec.containers[0].command}')" = '["sleep","3600"]' ] \
+  || fail "deployment command"
+
+[ "$("${K[@]}" auth can-i create pods)" = yes ] || fail "auth can-i create pods"
+[ "$("${K[@]}" auth can-i delete deployments -n team-a)" = yes ] || fail "auth can-i delete deployments"
+
+"${K[@]}" create job once -n team-a --image=busybox -- echo hi
+[ "$("${K[@]}" get job once -n team-a -o jsonpath='{.spec.template.spec.restartPolicy}')" = Never ] || fail "job"
+"${K[@]}" create role reader -n team-a --verb=get,list --resource=pods
+"${K[@]}" create rolebinding reader -n team-a --role=reader --serviceaccount=team-a:builder
+[ "$("${K[@]}" get rolebinding reader -n team-a -o jsonpath='{.subjects[0].name}/{.roleRef.name}')" = builder/reader ] \
+  || fail "rolebinding"
+
 step "TLS: kubectl verifies the generated CA"
 start_sandbox tls --tls --nodes 1
 KT=(kubectl --kubeconfig "$TMP/tls.kubeconfig" --cache-dir "$TMP/cache-tls" --request-timeout=10s)

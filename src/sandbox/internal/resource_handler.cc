@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "sandbox/internal/protobuf.h"
 #include "sandbox/internal/util.h"
 #include "sandbox/internal/views.h"
 #include "sandbox/internal/watch_stream.h"
@@ -28,6 +29,18 @@ Result<nlohmann::json> ParseBody(const std::string& body, const std::string& con
                       " into Go struct field .metadata of type v1.ObjectMeta");
   }
   return j;
+}
+
+// The request body as JSON: JSON, YAML, or (for the kinds typed clients send that way) Kubernetes
+// protobuf. `api_version`/`kind` name the expected object when the protobuf envelope does not.
+Result<nlohmann::json> ParseRequestBody(const HttpRequest& req, const std::string& api_version,
+                                        const std::string& kind) {
+  std::string ct = req.Header("content-type");
+  if (protobuf::IsProtobufContentType(ct)) {
+    if (req.body.empty()) return BadRequest("the request body is empty");
+    return protobuf::DecodeObject(req.body, api_version, kind);
+  }
+  return ParseBody(req.body, ct);
 }
 
 std::string QueryValue(const Query& q, const std::string& key) {
@@ -152,12 +165,12 @@ HandlerReply ResourceHandler::Handle(const HttpRequest& req, const ResourcePath&
 
   if (req.method == "POST" || req.method == "PUT") {
     std::string ct = ToLower(req.Header("content-type"));
-    if (ct.find("protobuf") != std::string::npos || ct.find("cbor") != std::string::npos) {
-      // TODO(sandbox): decode protobuf for the few kinds `kubectl create <kind>` sends that way.
+    if (ct.find("cbor") != std::string::npos ||
+        (ct.find("protobuf") != std::string::npos && !protobuf::IsProtobufContentType(ct))) {
       return {ErrorResponse(UnsupportedMediaType(
                   "the body of the request was in an unknown format - accepted media types "
-                  "include: application/json, application/yaml (the fairway sandbox does not "
-                  "decode protobuf; use kubectl apply/create -f with a manifest)")),
+                  "include: application/json, application/yaml, "
+                  "application/vnd.kubernetes.protobuf")),
               nullptr};
     }
   }
@@ -173,7 +186,9 @@ HandlerReply ResourceHandler::Handle(const HttpRequest& req, const ResourcePath&
     if (!known) return {ErrorResponse(PathNotFound()), nullptr};
     if (sub == "binding" || sub == "eviction") {
       if (req.method != "POST") return {ErrorResponse(MethodNotAllowed("the server does not allow this method on the requested resource")), nullptr};
-      Result<nlohmann::json> body = ParseBody(req.body, req.Header("content-type"));
+      Result<nlohmann::json> body = sub == "binding"
+                                        ? ParseRequestBody(req, "v1", "Binding")
+                                        : ParseRequestBody(req, "policy/v1", "Eviction");
       if (!body.ok()) return {ErrorResponse(body.error()), nullptr};
       return finish(sub == "binding" ? Binding(*info, p, *body) : Eviction(*info, p, *body));
     }
@@ -192,12 +207,12 @@ HandlerReply ResourceHandler::Handle(const HttpRequest& req, const ResourcePath&
     if (info->namespaced && p.ns.empty()) {
       return {ErrorResponse(MethodNotAllowed("the server does not allow this method on the requested resource")), nullptr};
     }
-    Result<nlohmann::json> body = ParseBody(req.body, req.Header("content-type"));
+    Result<nlohmann::json> body = ParseRequestBody(req, info->GroupVersion(), info->kind);
     if (!body.ok()) return {ErrorResponse(body.error()), nullptr};
     return finish(Create(*info, p, q, *body));
   }
   if (verb == "update") {
-    Result<nlohmann::json> body = ParseBody(req.body, req.Header("content-type"));
+    Result<nlohmann::json> body = ParseRequestBody(req, info->GroupVersion(), info->kind);
     if (!body.ok()) return {ErrorResponse(body.error()), nullptr};
     return finish(Update(*info, p, q, *body));
   }

@@ -315,6 +315,9 @@ MaybeError PrepareCreate(const ResourceInfo& info, nlohmann::json* obj, WallTime
     (*obj)["spec"] = {{"finalizers", {"kubernetes"}}};
     EnsureObject(meta, "labels")["kubernetes.io/metadata.name"] = meta["name"];
   }
+  if (IsCore(info, "secrets") && GetString(*obj, {"type"}).empty()) {
+    (*obj)["type"] = "Opaque";  // upstream's SetDefaults_Secret
+  }
   if (IsCrd(info)) return PrepareCrd(info, obj, now);
   return ValidateKind(info, obj);
 }

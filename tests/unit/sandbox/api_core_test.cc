@@ -318,9 +318,13 @@ TEST_F(ApiCoreTest, FaultInjection) {
 }
 
 TEST_F(ApiCoreTest, BodyFormats) {
+  // Protobuf is decoded (protobuf_test.cc): the bare magic is an empty Namespace, so no name.
   auto proto = Do("POST", "/api/v1/namespaces", std::string("k8s\0", 4), "application/vnd.kubernetes.protobuf");
-  EXPECT_EQ(proto.status, 415);
-  EXPECT_EQ(proto.body["reason"], "UnsupportedMediaType");
+  EXPECT_EQ(proto.status, 422);
+  EXPECT_EQ(proto.body["reason"], "Invalid");
+  auto cbor = Do("POST", "/api/v1/namespaces", std::string("\xd9\xd9\xf7", 3), "application/cbor");
+  EXPECT_EQ(cbor.status, 415);
+  EXPECT_EQ(cbor.body["reason"], "UnsupportedMediaType");
   auto yaml = Do("POST", "/api/v1/namespaces/default/configmaps", std::string("metadata:\n  name: y\ndata:\n  k: v\n"),
                  "application/yaml");
   ASSERT_EQ(yaml.status, 201) << yaml.raw.body;
