@@ -1,0 +1,906 @@
+#include "cli/commands.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <random>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <yaml-cpp/yaml.h>
+
+#include "api/account_types.h"
+#include "api/common_types.h"
+#include "api/job_types.h"
+#include "api/partition_types.h"
+#include "cli/format.h"
+#include "cli/reports.h"
+#include "cli/sbatch_script.h"
+#include "cli/sinfo.h"
+#include "cli/squeue.h"
+#include "common/status_macros.h"
+#include "kube/kube_config.h"
+
+namespace fairway::cli {
+namespace {
+
+using nlohmann::json;
+
+// ---- argument parsing -----------------------------------------------------------------------
+
+struct FlagDef {
+  std::string long_name;
+  char short_name = 0;
+  bool takes_value = false;
+};
+
+struct Args {
+  std::map<std::string, std::vector<std::string>> values;
+  std::vector<std::string> positional;
+  bool Has(const std::string& f) const { return values.count(f) > 0; }
+  std::string Get(const std::string& f, const std::string& def = "") const {
+    auto it = values.find(f);
+    return it == values.end() || it->second.empty() ? def : it->second.back();
+  }
+  std::vector<std::string> List(const std::string& f) const {
+    std::vector<std::string> out;
+    auto it = values.find(f);
+    if (it == values.end()) return out;
+    for (const std::string& v : it->second) {
+      for (const std::string& p : SplitList(v)) out.push_back(p);
+    }
+    return out;
+  }
+};
+
+const std::vector<FlagDef> kGlobalFlags = {
+    {"kubeconfig", 0, true}, {"context", 0, true},     {"namespace", 'n', true},
+    {"all-namespaces", 0, false}, {"help", 0, false}, {"request-timeout", 0, true}};
+
+StatusOr<Args> ParseArgs(const std::vector<std::string>& argv, std::vector<FlagDef> defs) {
+  defs.insert(defs.end(), kGlobalFlags.begin(), kGlobalFlags.end());
+  Args out;
+  for (size_t i = 0; i < argv.size(); ++i) {
+    const std::string& a = argv[i];
+    if (a == "--") {
+      out.positional.insert(out.positional.end(), argv.begin() + i + 1, argv.end());
+      break;
+    }
+    if (a.size() < 2 || a[0] != '-') {
+      out.positional.push_back(a);
+      continue;
+    }
+    const FlagDef* def = nullptr;
+    std::optional<std::string> value;
+    if (a[1] == '-') {
+      std::string name = a.substr(2);
+      if (size_t eq = name.find('='); eq != std::string::npos) {
+        value = name.substr(eq + 1);
+        name = name.substr(0, eq);
+      }
+      for (const FlagDef& d : defs) {
+        if (d.long_name == name && def == nullptr) def = &d;
+      }
+      if (def == nullptr) return InvalidArgumentError("unrecognized option '--" + name + "'");
+    } else {
+      for (const FlagDef& d : defs) {
+        if (d.short_name == a[1] && def == nullptr) def = &d;
+      }
+      if (def == nullptr) return InvalidArgumentError("invalid option -- '" + a.substr(1, 1) + "'");
+      if (a.size() > 2) {
+        if (!def->takes_value) return InvalidArgumentError("invalid option -- '" + a.substr(1) + "'");
+        value = a.substr(2);
+        if (!value->empty() && (*value)[0] == '=') value = value->substr(1);
+      }
+    }
+    if (def->takes_value && !value.has_value()) {
+      if (i + 1 >= argv.size()) {
+        return InvalidArgumentError("option '" + a + "' requires an argument");
+      }
+      value = argv[++i];
+    }
+    if (!def->takes_value && value.has_value()) {
+      return InvalidArgumentError("option '--" + def->long_name + "' doesn't allow an argument");
+    }
+    out.values[def->long_name].push_back(value.value_or(""));
+  }
+  return out;
+}
+
+// ---- connection ----------------------------------------------------------------------------
+
+struct Session {
+  std::unique_ptr<kube::ApiClient> client;
+  std::string namespace_name;  // "" with --all-namespaces
+  std::string default_namespace;
+  std::string user;  // --me
+  core::Timestamp now;
+};
+
+std::string EnvOr(const CliEnvironment& env, const std::string& name) {
+  if (env.getenv) return env.getenv(name);
+  const char* v = std::getenv(name.c_str());
+  return v == nullptr ? "" : v;
+}
+
+// The user name of the kubeconfig context in use, else $USER.
+std::string KubeconfigUser(const CliEnvironment& env, const Args& args) {
+  std::vector<std::string> files;
+  if (args.Has("kubeconfig")) {
+    files.push_back(args.Get("kubeconfig"));
+  } else if (std::string kc = EnvOr(env, "KUBECONFIG"); !kc.empty()) {
+    files = SplitList(kc, ':');
+  } else if (std::string home = EnvOr(env, "HOME"); !home.empty()) {
+    files.push_back(home + "/.kube/config");
+  }
+  std::string context = args.Get("context");
+  std::vector<YAML::Node> docs;
+  for (const std::string& f : files) {
+    try {
+      docs.push_back(YAML::LoadFile(f));
+    } catch (const std::exception&) {
+    }
+  }
+  try {
+    for (const YAML::Node& d : docs) {
+      if (context.empty() && d["current-context"] && d["current-context"].IsScalar()) {
+        context = d["current-context"].as<std::string>();
+      }
+    }
+    for (const YAML::Node& d : docs) {
+      if (!d["contexts"] || !d["contexts"].IsSequence()) continue;
+      for (const YAML::Node& c : d["contexts"]) {
+        if (c["name"] && c["name"].as<std::string>() == context && c["context"] &&
+            c["context"]["user"]) {
+          return c["context"]["user"].as<std::string>();
+        }
+      }
+    }
+  } catch (const std::exception&) {
+  }
+  return EnvOr(env, "USER");
+}
+
+StatusOr<Session> Connect(const CliEnvironment& env, const Args& args) {
+  Session s;
+  FAIRWAY_ASSIGN_OR_RETURN(kube::RestConfig config,
+                           kube::ResolveRestConfig(args.Get("kubeconfig"), env.clock,
+                                                   args.Get("context")));
+  config.qps = 0;  // one-shot command: no client-side throttling
+  if (args.Has("request-timeout")) {
+    auto t = std::atoi(args.Get("request-timeout").c_str());
+    if (t > 0) config.timeout = std::chrono::seconds(t);
+  }
+  s.default_namespace = args.Has("namespace") ? args.Get("namespace") : config.namespace_name;
+  s.namespace_name = args.Has("all-namespaces") ? "" : s.default_namespace;
+  kube::RestClientOptions options;
+  options.max_retries = 2;
+  options.retry_backoff = {std::chrono::milliseconds(100), std::chrono::seconds(1), 2.0, 0.2};
+  FAIRWAY_ASSIGN_OR_RETURN(auto client, kube::RestApiClient::Create(config, env.clock, options));
+  s.client = std::move(client);
+  s.user = KubeconfigUser(env, args);
+  s.now = std::chrono::time_point_cast<core::Seconds>(env.clock->Now());
+  return s;
+}
+
+template <typename T, typename Decode>
+StatusOr<std::vector<T>> ListDecoded(kube::ApiClient& client, const kube::ResourceRef& ref,
+                                     const std::string& ns, Decode decode,
+                                     std::vector<json>* raw = nullptr) {
+  FAIRWAY_ASSIGN_OR_RETURN(kube::ObjectList list, client.List(ref, ns));
+  std::vector<T> out;
+  for (json& item : list.items) {
+    auto obj = decode(item);
+    if (!obj.ok()) continue;  // skip objects this version cannot read
+    out.push_back(std::move(*obj));
+    if (raw != nullptr) raw->push_back(std::move(item));
+  }
+  return out;
+}
+
+// ---- output helpers ------------------------------------------------------------------------
+
+YAML::Node ToYaml(const json& j) {
+  YAML::Node n;
+  if (j.is_object()) {
+    n = YAML::Node(YAML::NodeType::Map);
+    for (const auto& [k, v] : j.items()) n[k] = ToYaml(v);
+  } else if (j.is_array()) {
+    n = YAML::Node(YAML::NodeType::Sequence);
+    for (const json& v : j) n.push_back(ToYaml(v));
+  } else if (j.is_string()) {
+    n = j.get<std::string>();
+  } else if (j.is_boolean()) {
+    n = j.get<bool>();
+  } else if (j.is_number_integer()) {
+    n = j.get<int64_t>();
+  } else if (j.is_number()) {
+    n = j.get<double>();
+  } else {
+    n = YAML::Node(YAML::NodeType::Null);
+  }
+  return n;
+}
+
+// -o json|yaml: a kubectl-style List. Returns true when handled.
+bool PrintStructured(const std::string& output, const std::vector<json>& items, std::ostream& out) {
+  if (output != "json" && output != "yaml") return false;
+  json list = {{"apiVersion", "v1"}, {"kind", "List"}, {"items", items},
+               {"metadata", {{"resourceVersion", ""}}}};
+  if (output == "json") {
+    out << list.dump(4) << "\n";
+  } else {
+    YAML::Emitter e;
+    e << ToYaml(list);
+    out << e.c_str() << "\n";
+  }
+  return true;
+}
+
+std::vector<api::JobObject> FilterJobs(const std::vector<api::JobObject>& jobs,
+                                       const std::vector<JobRow>& rows) {
+  std::vector<api::JobObject> out;
+  for (const api::JobObject& j : jobs) {
+    for (const JobRow& r : rows) {
+      if (r.name == j.meta.name && r.namespace_name == j.meta.namespace_name) {
+        out.push_back(j);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+StatusOr<JobFilter> FilterFromArgs(const Args& a, const Session& s) {
+  JobFilter f;
+  for (const std::string& u : a.List("user")) f.users.insert(u);
+  if (a.Has("me")) f.users.insert(s.user);
+  for (const std::string& v : a.List("account")) f.accounts.insert(v);
+  for (const std::string& v : a.List("partition")) f.partitions.insert(v);
+  for (const std::string& v : a.List("name")) f.names.insert(v);
+  for (const std::string& v : a.List("qos")) f.qos.insert(v);
+  for (const std::string& v : a.List("jobs")) f.job_ids.insert(v);
+  if (a.Has("states")) {
+    FAIRWAY_ASSIGN_OR_RETURN(f.states, ParseStateList(a.Get("states")));
+  }
+  return f;
+}
+
+const std::vector<FlagDef> kJobFilterFlags = {
+    {"user", 'u', true},   {"me", 0, false},       {"account", 'A', true},
+    {"partition", 'p', true}, {"states", 't', true}, {"jobs", 'j', true},
+    {"name", 0, true},     {"qos", 'q', true}};
+
+std::vector<FlagDef> With(std::vector<FlagDef> a, const std::vector<FlagDef>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+// ---- commands ------------------------------------------------------------------------------
+
+int Fail(const CliEnvironment& env, const std::string& cmd, const std::string& msg) {
+  *env.err << cmd << ": error: " << msg << "\n";
+  return 1;
+}
+
+StatusOr<std::vector<api::JobObject>> ListJobs(Session& s, std::vector<json>* raw = nullptr) {
+  return ListDecoded<api::JobObject>(*s.client, kube::ResourceRef::FairwayJobs(), s.namespace_name,
+                                     [](const json& j) { return api::JobFromJson(j); }, raw);
+}
+
+int Squeue(const std::vector<std::string>& argv, const CliEnvironment& env) {
+  auto args = ParseArgs(argv, With(kJobFilterFlags, {{"format", 'o', true},
+                                                    {"long", 'l', false},
+                                                    {"start", 0, false},
+                                                    {"noheader", 'h', false},
+                                                    {"array", 'r', false},
+                                                    {"json", 0, false},
+                                                    {"yaml", 0, false},
+                                                    {"sort", 'S', true}}));
+  if (!args.ok()) return Fail(env, "squeue", args.status().message());
+  auto s = Connect(env, *args);
+  if (!s.ok()) return Fail(env, "squeue", s.status().ToString());
+  auto filter = FilterFromArgs(*args, *s);
+  if (!filter.ok()) return Fail(env, "squeue", filter.status().message());
+  auto jobs = ListJobs(*s);
+  if (!jobs.ok()) return Fail(env, "squeue", jobs.status().ToString());
+  bool explicit_states = !filter->states.empty() || !filter->job_ids.empty();
+  std::vector<JobRow> rows = BuildJobRows(*jobs, s->now, explicit_states);
+  if (!filter->job_ids.empty() && filter->states.empty()) {
+    // squeue -j shows the named jobs in any state still known.
+  }
+  std::vector<JobRow> kept;
+  for (const JobRow& r : rows) {
+    if (!MatchesFilter(r, *filter)) continue;
+    if (args->Has("start") && r.state != core::JobState::kPending) continue;
+    kept.push_back(r);
+  }
+  std::string output = args->Get("format");
+  if (args->Has("json")) output = "json";
+  if (args->Has("yaml")) output = "yaml";
+  std::vector<api::JobObject> matched = FilterJobs(*jobs, kept);
+  std::vector<json> items;
+  for (const api::JobObject& j : matched) items.push_back(api::ToJson(j));
+  if (PrintStructured(output, items, *env.out)) return 0;
+  std::string format(kSqueueDefaultFormat);
+  std::string prefix;
+  if (args->Has("start")) {
+    format = std::string(kSqueueStartFormat);
+    SortByStart(&kept);
+  } else {
+    SortSqueue(&kept);
+  }
+  if (args->Has("long")) {
+    format = std::string(kSqueueLongFormat);
+    prefix = FormatTimestamp(s->now) + "\n";
+  }
+  if (!output.empty()) format = output;
+  auto text = RenderSqueue(kept, format, !args->Has("noheader"), s->now);
+  if (!text.ok()) return Fail(env, "squeue", text.status().message());
+  *env.out << prefix << *text;
+  return 0;
+}
+
+int Sinfo(const std::vector<std::string>& argv, const CliEnvironment& env) {
+  auto args = ParseArgs(argv, {{"format", 'o', true},
+                               {"Node", 'N', false},
+                               {"long", 'l', false},
+                               {"partition", 'p', true},
+                               {"states", 't', true},
+                               {"noheader", 'h', false},
+                               {"json", 0, false},
+                               {"yaml", 0, false}});
+  if (!args.ok()) return Fail(env, "sinfo", args.status().message());
+  auto s = Connect(env, *args);
+  if (!s.ok()) return Fail(env, "sinfo", s.status().ToString());
+  std::vector<json> raw_parts;
+  auto parts = ListDecoded<api::PartitionObject>(
+      *s->client, kube::ResourceRef::FairwayPartitions(), "",
+      [](const json& j) { return api::PartitionFromJson(j); }, &raw_parts);
+  if (!parts.ok()) return Fail(env, "sinfo", parts.status().ToString());
+  auto nodes = s->client->List(kube::ResourceRef::Nodes(), "");
+  if (!nodes.ok()) return Fail(env, "sinfo", nodes.status().ToString());
+  kube::ListOptions pod_opts;
+  pod_opts.field_selector = "status.phase!=Succeeded,status.phase!=Failed";
+  auto pods = s->client->List(kube::ResourceRef::Pods(), "", pod_opts);
+  if (!pods.ok()) {
+    pods = s->client->List(kube::ResourceRef::Pods(), "");  // servers without field selectors
+    if (!pods.ok()) return Fail(env, "sinfo", pods.status().ToString());
+  }
+  std::string output = args->Get("format");
+  if (args->Has("json")) output = "json";
+  if (args->Has("yaml")) output = "yaml";
+  if (PrintStructured(output, raw_parts, *env.out)) return 0;
+  SinfoOptions o;
+  o.node_oriented = args->Has("Node");
+  o.format = output;
+  if (o.format.empty() && args->Has("long")) {
+    o.format = o.node_oriented ? "%#N %.6D %#P %.11T %.4c %.8m %.10G %.10g %f"
+                               : "%#P %.5a %.10l %.6D %.11T %.12G %.10g %N";
+  }
+  o.header = !args->Has("noheader");
+  o.partitions = args->List("partition");
+  o.states = args->List("states");
+  for (std::string& st : o.states) st = Lower(st);
+  auto text = RenderSinfo(*parts, BuildNodeInfos(nodes->items, pods->items), o);
+  if (!text.ok()) return Fail(env, "sinfo", text.status().message());
+  if (args->Has("long")) *env.out << FormatTimestamp(s->now) << "\n";
+  *env.out << *text;
+  return 0;
+}
+
+// ---- sbatch --------------------------------------------------------------------------------
+
+std::string RandomSuffix() {
+  static const char kChars[] = "bcdfghjklmnpqrstvwxz2456789";
+  std::random_device rd;
+  std::mt19937 gen(rd());
+  std::uniform_int_distribution<size_t> d(0, sizeof(kChars) - 2);
+  std::string s;
+  for (int i = 0; i < 5; ++i) s += kChars[d(gen)];
+  return s;
+}
+
+int Sbatch(const std::vector<std::string>& argv, const CliEnvironment& env) {
+  // Split kubectl flags (up to the script path) from sbatch options.
+  std::vector<std::string> kube_args, sbatch_args;
+  bool script_seen = false;
+  for (size_t i = 0; i < argv.size(); ++i) {
+    const std::string& a = argv[i];
+    if (script_seen) {
+      sbatch_args.push_back(a);
+      continue;
+    }
+    auto is = [&](const char* l, const char* s = nullptr) {
+      return a == l || (s != nullptr && a == s) || a.rfind(std::string(l) + "=", 0) == 0;
+    };
+    if (is("--kubeconfig") || is("--context") || is("--namespace", "-n") ||
+        is("--request-timeout")) {
+      kube_args.push_back(a);
+      if (a.find('=') == std::string::npos && i + 1 < argv.size()) kube_args.push_back(argv[++i]);
+      continue;
+    }
+    if (a == "-h" || a == "--help") {
+      *env.out << "usage: kubectl fairway sbatch [options] script.sh [args...]\n";
+      return 0;
+    }
+    sbatch_args.push_back(a);
+    if (a.size() > 1 && a[0] == '-') {
+      // An option value that follows as its own token is not the script.
+      if (SbatchOptionTakesValue(a) && i + 1 < argv.size()) sbatch_args.push_back(argv[++i]);
+    } else {
+      script_seen = true;
+    }
+  }
+  auto kargs = ParseArgs(kube_args, {});
+  if (!kargs.ok()) return Fail(env, "sbatch", kargs.status().message());
+
+  SbatchOptions cli;
+  if (Status st = ApplySbatchArgs(sbatch_args, "", true, &cli); !st.ok()) {
+    return Fail(env, "sbatch", st.message());
+  }
+  std::string script_path = cli.positional.empty() ? "" : cli.positional.front();
+  std::string script;
+  if (script_path.empty() || script_path == "-") {
+    if (env.in == nullptr) return Fail(env, "sbatch", "no batch script given");
+    std::stringstream ss;
+    ss << env.in->rdbuf();
+    script = ss.str();
+  } else {
+    std::ifstream f(script_path, std::ios::binary);
+    if (!f) return Fail(env, "sbatch", "Unable to open file " + script_path);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    script = ss.str();
+  }
+  SbatchOptions opts;
+  if (Status st = ParseSbatchScript(script, &opts); !st.ok()) {
+    return Fail(env, "sbatch", st.message());
+  }
+  opts.notes.clear();
+  SbatchOptions merged = opts;
+  if (Status st = ApplySbatchArgs(sbatch_args, "", true, &merged); !st.ok()) {
+    return Fail(env, "sbatch", st.message());
+  }
+  // Notes from both sources, once each.
+  SbatchOptions notes_only;
+  (void)ParseSbatchScript(script, &notes_only);
+  std::vector<std::string> notes = notes_only.notes;
+  notes.insert(notes.end(), cli.notes.begin(), cli.notes.end());
+  for (const std::string& n : notes) *env.err << n << "\n";
+
+  core::Timestamp now = std::chrono::time_point_cast<core::Seconds>(env.clock->Now());
+  if (Status st = ValidateSbatchOptions(merged, now); !st.ok()) {
+    return Fail(env, "sbatch", st.message());
+  }
+  auto s = Connect(env, *kargs);
+  if (!s.ok()) return Fail(env, "sbatch", s.status().ToString());
+  std::string ns = s->default_namespace;
+
+  std::string first_line = script.substr(0, script.find('\n'));
+  JobManifestInput in;
+  in.namespace_name = ns;
+  in.interpreter = first_line.size() > 2 ? first_line.substr(2) : "/bin/sh";
+  in.user = s->user;
+  in.script_args.assign(merged.positional.begin() + (merged.positional.empty() ? 0 : 1),
+                        merged.positional.end());
+  bool named = !merged.job_name.empty();
+  std::string base = named ? merged.job_name
+                           : JobNameFromScript(script_path.empty() || script_path == "-"
+                                                   ? "sbatch"
+                                                   : script_path);
+  StatusOr<json> created = UnavailableError("not attempted");
+  std::string cm_name;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    in.name = named ? base : base + "-" + RandomSuffix();
+    cm_name = in.name + "-script";
+    in.config_map = cm_name;
+    json cm = {{"apiVersion", "v1"},
+               {"kind", "ConfigMap"},
+               {"metadata",
+                {{"name", cm_name},
+                 {"namespace", ns},
+                 {"labels", {{"app.kubernetes.io/created-by", "kubectl-fairway"},
+                             {"fairway.dev/job", in.name}}}}},
+               {"data", {{"script", script}}}};
+    auto cm_created = s->client->Create(kube::ResourceRef{"", "v1", "configmaps", true}, ns, cm);
+    if (!cm_created.ok() && cm_created.status().code() != StatusCode::kAlreadyExists) {
+      return Fail(env, "sbatch", "creating ConfigMap " + cm_name + ": " +
+                                     cm_created.status().ToString());
+    }
+    if (!cm_created.ok() && !named) continue;  // name taken: try another suffix
+    auto manifest = BuildJobManifest(merged, in);
+    if (!manifest.ok()) return Fail(env, "sbatch", manifest.status().message());
+    created = s->client->Create(kube::ResourceRef::FairwayJobs(), ns, *manifest);
+    if (created.ok()) break;
+    if (cm_created.ok()) {
+      (void)s->client->Delete(kube::ResourceRef{"", "v1", "configmaps", true}, ns, cm_name);
+    }
+    if (created.status().code() != StatusCode::kAlreadyExists || named) break;
+  }
+  if (!created.ok()) {
+    if (created.status().code() == StatusCode::kAlreadyExists) {
+      return Fail(env, "sbatch", "a Job named " + in.name + " already exists in namespace " + ns);
+    }
+    return Fail(env, "sbatch", "Batch job submission failed: " + created.status().ToString());
+  }
+  // The ConfigMap goes away with the Job.
+  json owner = {{"metadata",
+                 {{"ownerReferences",
+                   json::array({{{"apiVersion", "fairway.dev/v1alpha1"},
+                                 {"kind", "Job"},
+                                 {"name", in.name},
+                                 {"uid", (*created)["metadata"].value("uid", "")}}})}}}};
+  (void)s->client->Patch(kube::ResourceRef{"", "v1", "configmaps", true}, ns, cm_name,
+                         kube::PatchType::kMerge, owner);
+
+  // Wait for the operator to assign the jobID.
+  uint64_t job_id = 0;
+  auto deadline = std::chrono::steady_clock::now() + env.sbatch_wait;
+  while (true) {
+    auto got = s->client->Get(kube::ResourceRef::FairwayJobs(), ns, in.name);
+    if (got.ok()) {
+      const json& st = (*got)["status"];
+      if (st.is_object() && st.contains("jobID") && st["jobID"].is_number_unsigned()) {
+        job_id = st["jobID"].get<uint64_t>();
+      } else if (st.is_object() && st.contains("jobID") && st["jobID"].is_number_integer()) {
+        job_id = static_cast<uint64_t>(st["jobID"].get<int64_t>());
+      }
+    }
+    if (job_id != 0 || std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (job_id == 0) {
+    *env.err << "sbatch: warning: no jobID assigned yet (is the Fairway operator running?); "
+             << "the job is " << ns << "/" << in.name << "\n";
+    *env.out << (merged.parsable ? in.name : "Submitted batch job " + ns + "/" + in.name) << "\n";
+    return 0;
+  }
+  if (merged.parsable) {
+    *env.out << job_id << "\n";
+  } else {
+    *env.out << "Submitted batch job " << job_id << "\n";
+  }
+  return 0;
+}
+
+// ---- job control ---------------------------------------------------------------------------
+
+enum class Action { kCancel, kHold, kRelease, kRequeue, kRequeueHold };
+
+struct Target {
+  const api::JobObject* job = nullptr;
+  std::optional<uint32_t> task;  // a single array task was named
+};
+
+// Resolves "123", "123_4", a task's own id, or a Job name.
+std::vector<Target> Resolve(const std::vector<api::JobObject>& jobs, const std::string& ref) {
+  std::vector<Target> out;
+  size_t us = ref.find('_');
+  std::string id = ref.substr(0, us);
+  bool numeric = !id.empty() && std::all_of(id.begin(), id.end(), ::isdigit);
+  for (const api::JobObject& j : jobs) {
+    if (numeric) {
+      uint64_t n = std::strtoull(id.c_str(), nullptr, 10);
+      if (j.status.job_id == n && n != 0) {
+        Target t{&j, std::nullopt};
+        if (us != std::string::npos) {
+          std::string idx = ref.substr(us + 1);
+          if (idx.empty() || !std::all_of(idx.begin(), idx.end(), ::isdigit)) continue;
+          t.task = static_cast<uint32_t>(std::strtoul(idx.c_str(), nullptr, 10));
+        }
+        out.push_back(t);
+        continue;
+      }
+      if (us == std::string::npos && j.status.array.has_value()) {
+        for (const api::ArrayTaskRecord& r : j.status.array->tasks) {
+          if (r.job_id == n && n != 0 && r.job_id != j.status.job_id) out.push_back({&j, r.index});
+        }
+      }
+    } else if (j.meta.name == ref) {
+      out.push_back({&j, std::nullopt});
+    }
+  }
+  return out;
+}
+
+std::string ActionVerb(Action a) {
+  switch (a) {
+    case Action::kCancel: return "scancel";
+    case Action::kHold: return "hold";
+    case Action::kRelease: return "release";
+    case Action::kRequeue: return "requeue";
+    case Action::kRequeueHold: return "requeuehold";
+  }
+  return "";
+}
+
+Status Apply(kube::ApiClient& client, const api::JobObject& job, Action action,
+             core::Timestamp now, const std::string& token) {
+  const std::string label = std::to_string(job.status.job_id);
+  core::JobState state = job.status.state.value_or(core::JobState::kPending);
+  json patch;
+  switch (action) {
+    case Action::kCancel:
+      if (core::IsTerminal(state)) {
+        return FailedPreconditionError("Kill job error on job id " + label +
+                                       ": Job/step already completing or completed");
+      }
+      patch = {{"metadata", {{"annotations", {{"fairway.dev/cancel", api::FormatRfc3339(now)}}}}}};
+      break;
+    case Action::kHold:
+      if (state != core::JobState::kPending && state != core::JobState::kRunning) {
+        return FailedPreconditionError("Job " + label + " is already finished");
+      }
+      patch = {{"spec", {{"hold", true}}}};
+      break;
+    case Action::kRelease:
+      if (!job.spec.hold) {
+        return FailedPreconditionError("Job " + label + " is not held");
+      }
+      patch = {{"spec", {{"hold", false}}}};
+      break;
+    case Action::kRequeue:
+    case Action::kRequeueHold:
+      if (!job.spec.array.empty()) {
+        return FailedPreconditionError("Job " + label +
+                                       " is a job array; Fairway requeues single jobs only");
+      }
+      if (state != core::JobState::kRunning) {
+        return FailedPreconditionError("Job " + label + " is " +
+                                       std::string(core::JobStateName(state)) +
+                                       "; only running jobs can be requeued");
+      }
+      patch = {{"metadata",
+                {{"annotations",
+                  {{action == Action::kRequeue ? "fairway.dev/requeue" : "fairway.dev/requeue-hold",
+                    token}}}}}};
+      break;
+  }
+  return client
+      .Patch(kube::ResourceRef::FairwayJobs(), job.meta.namespace_name, job.meta.name,
+             kube::PatchType::kMerge, patch)
+      .status();
+}
+
+int Control(Action action, const std::vector<std::string>& argv, const CliEnvironment& env) {
+  const std::string cmd = ActionVerb(action);
+  std::vector<FlagDef> flags = {};
+  if (action == Action::kCancel) flags = kJobFilterFlags;
+  auto args = ParseArgs(argv, flags);
+  if (!args.ok()) return Fail(env, cmd, args.status().message());
+  auto s = Connect(env, *args);
+  if (!s.ok()) return Fail(env, cmd, s.status().ToString());
+  auto jobs = ListJobs(*s);
+  if (!jobs.ok()) return Fail(env, cmd, jobs.status().ToString());
+
+  std::vector<Target> targets;
+  int rc = 0;
+  std::vector<std::string> refs;
+  for (const std::string& p : args->positional) {
+    for (const std::string& r : SplitList(p)) refs.push_back(r);
+  }
+  if (refs.empty()) {
+    bool any_filter = false;
+    for (const FlagDef& f : kJobFilterFlags) any_filter = any_filter || args->Has(f.long_name);
+    if (action != Action::kCancel || !any_filter) {
+      return Fail(env, cmd, "No job identification provided");
+    }
+    auto filter = FilterFromArgs(*args, *s);
+    if (!filter.ok()) return Fail(env, cmd, filter.status().message());
+    std::set<std::string> seen;
+    for (const JobRow& r : BuildJobRows(*jobs, s->now, false)) {
+      if (!MatchesFilter(r, *filter)) continue;
+      for (const api::JobObject& j : *jobs) {
+        if (j.meta.name == r.name && j.meta.namespace_name == r.namespace_name &&
+            seen.insert(j.meta.Key()).second) {
+          targets.push_back({&j, std::nullopt});
+        }
+      }
+    }
+  }
+  for (const std::string& ref : refs) {
+    std::vector<Target> found = Resolve(*jobs, ref);
+    if (found.empty()) {
+      *env.err << cmd << ": error: Invalid job id specified: " << ref << "\n";
+      rc = 1;
+      continue;
+    }
+    if (found.size() > 1) {
+      *env.err << cmd << ": error: " << ref << " names " << found.size()
+               << " jobs in different namespaces; use -n NAMESPACE\n";
+      rc = 1;
+      continue;
+    }
+    const Target& t = found.front();
+    if (t.task.has_value()) {
+      // Fairway's controller acts on arrays as a whole.
+      auto spec_ok = !t.job->spec.array.empty();
+      std::string aid = std::to_string(t.job->status.job_id);
+      if (!spec_ok) {
+        *env.err << cmd << ": error: Invalid job id specified: " << ref << "\n";
+      } else {
+        *env.err << cmd << ": error: " << ref
+                 << ": Fairway applies this to whole job arrays only; use " << aid
+                 << " to address all tasks of the array\n";
+      }
+      rc = 1;
+      continue;
+    }
+    targets.push_back(t);
+  }
+  std::string token = api::FormatRfc3339(s->now) + "-" + RandomSuffix();
+  for (const Target& t : targets) {
+    Status st = Apply(*s->client, *t.job, action, s->now, token);
+    if (!st.ok()) {
+      *env.err << cmd << ": error: " << st.message() << "\n";
+      rc = 1;
+    }
+  }
+  return rc;
+}
+
+// ---- reports -------------------------------------------------------------------------------
+
+int Sprio(const std::vector<std::string>& argv, const CliEnvironment& env) {
+  auto args = ParseArgs(argv, With(kJobFilterFlags, {{"noheader", 'h', false}, {"output", 'o', true}}));
+  if (!args.ok()) return Fail(env, "sprio", args.status().message());
+  auto s = Connect(env, *args);
+  if (!s.ok()) return Fail(env, "sprio", s.status().ToString());
+  auto filter = FilterFromArgs(*args, *s);
+  if (!filter.ok()) return Fail(env, "sprio", filter.status().message());
+  auto jobs = ListJobs(*s);
+  if (!jobs.ok()) return Fail(env, "sprio", jobs.status().ToString());
+  std::vector<json> items;
+  for (const api::JobObject& j : *jobs) {
+    if (j.status.state.value_or(core::JobState::kPending) != core::JobState::kPending) continue;
+    items.push_back({{"jobID", j.status.job_id},
+                     {"namespace", j.meta.namespace_name},
+                     {"name", j.meta.name},
+                     {"priority", j.status.priority.value_or(0)},
+                     {"priorityFactors", j.status.priority_factors
+                                             ? json(api::ToJson(j.status).value("priorityFactors", json::object()))
+                                             : json::object()}});
+  }
+  if (PrintStructured(args->Get("output"), items, *env.out)) return 0;
+  *env.out << RenderSprio(*jobs, *filter, !args->Has("noheader"));
+  return 0;
+}
+
+int Sshare(const std::vector<std::string>& argv, const CliEnvironment& env) {
+  auto args = ParseArgs(argv, {{"users", 'u', true}, {"all", 'a', false}, {"noheader", 'n', false},
+                               {"accounts", 'A', true}, {"output", 'o', true}});
+  if (!args.ok()) return Fail(env, "sshare", args.status().message());
+  auto s = Connect(env, *args);
+  if (!s.ok()) return Fail(env, "sshare", s.status().ToString());
+  std::vector<json> raw;
+  auto accounts = ListDecoded<api::AccountObject>(
+      *s->client, kube::ResourceRef::FairwayAccounts(), "",
+      [](const json& j) { return api::AccountFromJson(j); }, &raw);
+  if (!accounts.ok()) return Fail(env, "sshare", accounts.status().ToString());
+  if (PrintStructured(args->Get("output"), raw, *env.out)) return 0;
+  std::vector<api::AccountObject> shown = *accounts;
+  if (args->Has("accounts")) {
+    std::vector<std::string> want = args->List("accounts");
+    std::set<std::string> keep(want.begin(), want.end());
+    shown.erase(std::remove_if(shown.begin(), shown.end(),
+                               [&](const auto& a) { return keep.count(a.meta.name) == 0; }),
+                shown.end());
+  }
+  std::set<std::string> users;
+  for (const std::string& u : args->List("users")) users.insert(u);
+  *env.out << RenderSshare(shown, users, true);
+  return 0;
+}
+
+int Sacct(const std::vector<std::string>& argv, const CliEnvironment& env) {
+  auto args = ParseArgs(argv, With({{"user", 'u', true}, {"me", 0, false}, {"account", 'A', true},
+                                    {"partition", 'r', true}, {"state", 's', true},
+                                    {"jobs", 'j', true}, {"name", 0, true},
+                                    {"allusers", 'a', false}, {"noheader", 'n', false},
+                                    {"output", 'o', true}},
+                                   {}));
+  if (!args.ok()) return Fail(env, "sacct", args.status().message());
+  auto s = Connect(env, *args);
+  if (!s.ok()) return Fail(env, "sacct", s.status().ToString());
+  JobFilter filter;
+  for (const std::string& u : args->List("user")) filter.users.insert(u);
+  if (args->Has("me")) filter.users.insert(s->user);
+  for (const std::string& v : args->List("account")) filter.accounts.insert(v);
+  for (const std::string& v : args->List("partition")) filter.partitions.insert(v);
+  for (const std::string& v : args->List("jobs")) filter.job_ids.insert(v);
+  for (const std::string& v : args->List("name")) filter.names.insert(v);
+  if (args->Has("state")) {
+    auto st = ParseStateList(args->Get("state"));
+    if (!st.ok()) return Fail(env, "sacct", st.status().message());
+    filter.states = *st;
+  }
+  auto jobs = ListJobs(*s);
+  if (!jobs.ok()) return Fail(env, "sacct", jobs.status().ToString());
+  std::vector<JobRow> rows;
+  for (JobRow& r : BuildJobRows(*jobs, s->now, true)) {
+    if (filter.states.empty() && !core::IsTerminal(r.state)) continue;
+    if (MatchesFilter(r, filter)) rows.push_back(std::move(r));
+  }
+  std::stable_sort(rows.begin(), rows.end(), [](const JobRow& a, const JobRow& b) {
+    return std::make_tuple(a.array_id != 0 ? a.array_id : a.job_id, a.task_index.value_or(0)) <
+           std::make_tuple(b.array_id != 0 ? b.array_id : b.job_id, b.task_index.value_or(0));
+  });
+  std::string output = args->Get("output");
+  if (output == "json" || output == "yaml") {
+    std::vector<json> items;
+    for (const JobRow& r : rows) {
+      items.push_back({{"jobID", r.id}, {"name", r.name}, {"namespace", r.namespace_name},
+                       {"partition", r.partition}, {"account", r.account},
+                       {"allocGPUs", r.start_time ? r.gpus_per_node * r.nodes : 0},
+                       {"state", std::string(core::JobStateName(r.state))},
+                       {"exitCode", r.exit_code.value_or(0)},
+                       {"start", r.start_time ? api::FormatRfc3339(*r.start_time) : ""},
+                       {"end", r.end_time ? api::FormatRfc3339(*r.end_time) : ""},
+                       {"elapsedSeconds", r.elapsed_s},
+                       {"gpuSeconds", (r.start_time ? r.gpus_per_node * r.nodes : 0) * r.elapsed_s}});
+    }
+    PrintStructured(output, items, *env.out);
+    return 0;
+  }
+  *env.out << RenderSacct(rows, s->now, !args->Has("noheader"));
+  return 0;
+}
+
+}  // namespace
+
+std::string Usage() {
+  return "kubectl fairway: Slurm's commands over Fairway's Job, Partition and Account objects.\n"
+         "\n"
+         "usage: kubectl fairway COMMAND [options]\n"
+         "\n"
+         "  squeue    pending and running jobs (-u USER, --me, -A ACCOUNT, -p PART, -t STATES,\n"
+         "            -j IDS, --name NAME, --start, -l, -o FORMAT|json|yaml, -h)\n"
+         "  sinfo     partitions and node states (-N, -l, -p PART, -t STATES, -o FORMAT|json|yaml)\n"
+         "  sbatch    submit a batch script: sbatch [options] script.sh [args]  (#SBATCH directives,\n"
+         "            --image IMAGE (default busybox), --parsable)\n"
+         "  scancel   cancel jobs by id (123, 123_4 for arrays: whole array), name, or filters\n"
+         "  hold      hold pending jobs;   release   release held jobs\n"
+         "  requeue   requeue running jobs; requeuehold  requeue and hold\n"
+         "  sprio     priority factors of pending jobs\n"
+         "  sshare    fair-share tree (accounts and users)\n"
+         "  sacct     finished jobs with GPU-seconds (-s STATES for others)\n"
+         "\n"
+         "kubectl flags: --kubeconfig PATH, --context NAME, -n/--namespace NS, --all-namespaces\n"
+         "(-A is Slurm's --account; use --name for Slurm's job-name filter).\n";
+}
+
+int RunKubectlFairway(const std::vector<std::string>& args, const CliEnvironment& env) {
+  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+    *(args.empty() ? env.err : env.out) << Usage();
+    return args.empty() ? 1 : 0;
+  }
+  const std::string& cmd = args[0];
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  bool help = std::find(rest.begin(), rest.end(), "--help") != rest.end();
+  if (help) {
+    *env.out << Usage();
+    return 0;
+  }
+  if (cmd == "squeue") return Squeue(rest, env);
+  if (cmd == "sinfo") return Sinfo(rest, env);
+  if (cmd == "sbatch") return Sbatch(rest, env);
+  if (cmd == "scancel") return Control(Action::kCancel, rest, env);
+  if (cmd == "hold") return Control(Action::kHold, rest, env);
+  if (cmd == "release") return Control(Action::kRelease, rest, env);
+  if (cmd == "requeue") return Control(Action::kRequeue, rest, env);
+  if (cmd == "requeuehold") return Control(Action::kRequeueHold, rest, env);
+  if (cmd == "sprio") return Sprio(rest, env);
+  if (cmd == "sshare") return Sshare(rest, env);
+  if (cmd == "sacct") return Sacct(rest, env);
+  *env.err << "kubectl fairway: unknown command \"" << cmd << "\"\n\n" << Usage();
+  return 1;
+}
+
+}  // namespace fairway::cli

@@ -1,0 +1,43 @@
+// kubectl-fairway: Slurm's user commands over the Fairway CRDs (DESIGN.md "Names").
+//
+//   kubectl fairway squeue|sinfo|sbatch|scancel|hold|release|requeue|requeuehold|sprio|sshare|sacct
+//
+// kubectl-style flags on every command: --kubeconfig, --context, -n/--namespace,
+// --all-namespaces (Job commands), -o json|yaml (listing commands; any other -o value is a Slurm
+// format string). KUBECONFIG is honoured (kube::ResolveRestConfig). Where Slurm and kubectl
+// disagree on a short flag, Slurm wins for -A (account) and kubectl for -n (namespace); use
+// --name for Slurm's job-name filter.
+//
+// Thread-safety: RunKubectlFairway may run concurrently with distinct environments.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "kube/api_client.h"
+
+namespace fairway::cli {
+
+struct CliEnvironment {
+  std::ostream* out = nullptr;
+  std::ostream* err = nullptr;
+  std::istream* in = nullptr;  // sbatch reads a script from here when no file is given
+  Clock* clock = nullptr;      // REQUIRED
+  // Environment lookup (tests replace it); default std::getenv.
+  std::function<std::string(const std::string&)> getenv;
+  // How long sbatch waits for the operator to assign a jobID.
+  Duration sbatch_wait = std::chrono::seconds(5);
+};
+
+// Runs one command; `args` excludes the program name. Returns the process exit code.
+int RunKubectlFairway(const std::vector<std::string>& args, const CliEnvironment& env);
+
+// The usage text.
+std::string Usage();
+
+}  // namespace fairway::cli

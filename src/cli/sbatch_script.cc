@@ -1,0 +1,484 @@
+#include "cli/sbatch_script.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <functional>
+
+#include "api/array_spec.h"
+#include "api/begin_time.h"
+#include "api/common_types.h"
+#include "api/dependency.h"
+#include "api/gres.h"
+#include "api/job_types.h"
+#include "api/quantity.h"
+#include "api/time_limit.h"
+#include "cli/format.h"
+#include "common/status_macros.h"
+
+namespace fairway::cli {
+namespace {
+
+using nlohmann::json;
+
+enum class Arg { kNone, kRequired, kOptional };
+
+struct OptionDef {
+  std::string_view long_name;
+  char short_name;  // 0: none
+  Arg arg;
+  // Applies the value (empty for kNone, or kOptional without a value).
+  std::function<Status(SbatchOptions*, const std::string&)> apply;
+};
+
+Status Invalid(const std::string& msg) { return InvalidArgumentError(msg); }
+
+StatusOr<int64_t> ParseInt(std::string_view opt, const std::string& v, int64_t min, int64_t max) {
+  int64_t n = 0;
+  const char* b = v.data();
+  const char* e = v.data() + v.size();
+  if (!v.empty() && *b == '+') ++b;
+  auto [p, ec] = std::from_chars(b, e, n);
+  if (v.empty() || ec != std::errc() || p != e || n < min || n > max) {
+    return Invalid("Invalid numeric value \"" + v + "\" for --" + std::string(opt));
+  }
+  return n;
+}
+
+auto SetString(std::string SbatchOptions::*field) {
+  return [field](SbatchOptions* o, const std::string& v) -> Status {
+    o->*field = v;
+    return OkStatus();
+  };
+}
+
+auto Ignore(std::string_view name) {
+  return [name](SbatchOptions* o, const std::string& v) -> Status {
+    o->notes.push_back("sbatch: ignoring --" + std::string(name) +
+                       (v.empty() ? "" : "=" + v) +
+                       " (output goes to the pod log: kubectl logs)");
+    return OkStatus();
+  };
+}
+
+Status ParseConstraint(SbatchOptions* o, const std::string& v) {
+  std::string text = v;
+  std::replace(text.begin(), text.end(), '&', ',');
+  size_t start = 0;
+  o->constraint.clear();
+  while (start <= text.size()) {
+    size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    std::string item = text.substr(start, end - start);
+    start = end + 1;
+    if (item.empty()) continue;
+    size_t eq = item.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return Invalid("Invalid --constraint \"" + v +
+                     "\": Fairway constraints are node labels KEY=VALUE joined by '&' or ','");
+    }
+    o->constraint[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+  if (o->constraint.empty()) return Invalid("Invalid --constraint \"" + v + "\"");
+  return OkStatus();
+}
+
+const std::vector<OptionDef>& Options() {
+  static const std::vector<OptionDef> defs = {
+      {"partition", 'p', Arg::kRequired, SetString(&SbatchOptions::partition)},
+      {"account", 'A', Arg::kRequired, SetString(&SbatchOptions::account)},
+      {"qos", 'q', Arg::kRequired, SetString(&SbatchOptions::qos)},
+      {"time", 't', Arg::kRequired, SetString(&SbatchOptions::time_limit)},
+      {"nodes", 'N', Arg::kRequired,
+       [](SbatchOptions* o, const std::string& v) -> Status {
+         // "2" or "2-4": Fairway allocates exactly the minimum.
+         std::string min = v.substr(0, v.find('-'));
+         FAIRWAY_ASSIGN_OR_RETURN(int64_t n, ParseInt("nodes", min, 1, 65536));
+         if (min != v) o->notes.push_back("sbatch: --nodes=" + v + ": allocating the minimum, " + min);
+         o->nodes = n;
+         return OkStatus();
+       }},
+      {"gres", 0, Arg::kRequired, SetString(&SbatchOptions::gres)},
+      {"gpus", 'G', Arg::kRequired, SetString(&SbatchOptions::gpus)},
+      {"gpus-per-node", 0, Arg::kRequired, SetString(&SbatchOptions::gpus_per_node)},
+      {"cpus-per-task", 'c', Arg::kRequired,
+       [](SbatchOptions* o, const std::string& v) -> Status {
+         FAIRWAY_ASSIGN_OR_RETURN(o->cpus_per_task, ParseInt("cpus-per-task", v, 1, 1 << 20));
+         return OkStatus();
+       }},
+      {"mem", 0, Arg::kRequired, SetString(&SbatchOptions::mem)},
+      {"array", 'a', Arg::kRequired, SetString(&SbatchOptions::array)},
+      {"begin", 'b', Arg::kRequired, SetString(&SbatchOptions::begin)},
+      {"dependency", 'd', Arg::kRequired, SetString(&SbatchOptions::dependency)},
+      {"job-name", 'J', Arg::kRequired, SetString(&SbatchOptions::job_name)},
+      {"nice", 0, Arg::kOptional,
+       [](SbatchOptions* o, const std::string& v) -> Status {
+         if (v.empty()) {
+           o->nice = 100;  // sbatch's default for a bare --nice
+           return OkStatus();
+         }
+         FAIRWAY_ASSIGN_OR_RETURN(o->nice, ParseInt("nice", v, -2147483645, 2147483645));
+         return OkStatus();
+       }},
+      {"hold", 'H', Arg::kNone,
+       [](SbatchOptions* o, const std::string&) -> Status {
+         o->hold = true;
+         return OkStatus();
+       }},
+      {"requeue", 0, Arg::kNone,
+       [](SbatchOptions* o, const std::string&) -> Status {
+         o->requeue = true;
+         return OkStatus();
+       }},
+      {"no-requeue", 0, Arg::kNone,
+       [](SbatchOptions* o, const std::string&) -> Status {
+         o->requeue = false;
+         return OkStatus();
+       }},
+      {"exclusive", 0, Arg::kOptional,
+       [](SbatchOptions* o, const std::string&) -> Status {
+         o->exclusive = true;
+         return OkStatus();
+       }},
+      {"constraint", 'C', Arg::kRequired, ParseConstraint},
+      {"image", 0, Arg::kRequired, SetString(&SbatchOptions::image)},
+      {"parsable", 0, Arg::kNone,
+       [](SbatchOptions* o, const std::string&) -> Status {
+         o->parsable = true;
+         return OkStatus();
+       }},
+      {"output", 'o', Arg::kRequired, Ignore("output")},
+      {"error", 'e', Arg::kRequired, Ignore("error")},
+      {"mail-type", 0, Arg::kRequired, Ignore("mail-type")},
+      {"mail-user", 0, Arg::kRequired, Ignore("mail-user")},
+      {"chdir", 'D', Arg::kRequired, Ignore("chdir")},
+      {"export", 0, Arg::kRequired, Ignore("export")},
+  };
+  return defs;
+}
+
+const OptionDef* FindLong(std::string_view name) {
+  for (const OptionDef& d : Options()) {
+    if (d.long_name == name) return &d;
+  }
+  return nullptr;
+}
+
+const OptionDef* FindShort(char c) {
+  for (const OptionDef& d : Options()) {
+    if (d.short_name == c) return &d;
+  }
+  return nullptr;
+}
+
+std::string Trim(std::string_view s) {
+  size_t b = 0, e = s.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  return std::string(s.substr(b, e - b));
+}
+
+bool IsDnsLabel(std::string_view s) {
+  if (s.empty() || s.size() > 63) return false;
+  for (char c : s) {
+    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
+          c == '-')) {
+      return false;
+    }
+  }
+  return s.front() != '-' && s.back() != '-';
+}
+
+}  // namespace
+
+std::vector<std::string> TokenizeDirective(std::string_view text) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    if (i >= text.size()) break;
+    if (text[i] == '#') break;
+    std::string tok;
+    while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i]))) {
+      char c = text[i];
+      if (c == '"' || c == '\'') {
+        size_t close = text.find(c, i + 1);
+        if (close == std::string_view::npos) close = text.size();
+        tok += text.substr(i + 1, close - i - 1);
+        i = close + 1;
+        continue;
+      }
+      tok += c;
+      ++i;
+    }
+    out.push_back(tok);
+  }
+  return out;
+}
+
+Status ApplySbatchArgs(const std::vector<std::string>& args, std::string_view where,
+                       bool allow_positional, SbatchOptions* opts) {
+  const std::string prefix(where);
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (!opts->positional.empty() || a.size() < 2 || a[0] != '-') {
+      if (!allow_positional) {
+        return Invalid(prefix + "unexpected argument \"" + a + "\" in #SBATCH directive");
+      }
+      opts->positional.push_back(a);
+      continue;
+    }
+    const OptionDef* def = nullptr;
+    std::string value;
+    bool has_value = false;
+    if (a[1] == '-') {
+      std::string name = a.substr(2);
+      size_t eq = name.find('=');
+      if (eq != std::string::npos) {
+        value = name.substr(eq + 1);
+        name = name.substr(0, eq);
+        has_value = true;
+      }
+      def = FindLong(name);
+      if (def == nullptr) return Invalid(prefix + "unrecognized option '--" + name + "'");
+      if (def->arg == Arg::kNone && has_value) {
+        return Invalid(prefix + "option '--" + name + "' doesn't allow an argument");
+      }
+    } else {
+      def = FindShort(a[1]);
+      if (def == nullptr) return Invalid(prefix + "invalid option -- '" + a.substr(1, 1) + "'");
+      if (a.size() > 2) {
+        if (def->arg == Arg::kNone) {
+          return Invalid(prefix + "invalid option -- '" + a.substr(1) + "'");
+        }
+        value = a.substr(2);
+        if (!value.empty() && value[0] == '=') value = value.substr(1);
+        has_value = true;
+      }
+    }
+    if (def->arg == Arg::kRequired && !has_value) {
+      if (i + 1 >= args.size()) {
+        return Invalid(prefix + "option '" + a + "' requires an argument");
+      }
+      value = args[++i];
+    }
+    Status s = def->apply(opts, value);
+    if (!s.ok()) return Invalid(prefix + s.message());
+  }
+  return OkStatus();
+}
+
+bool SbatchOptionTakesValue(std::string_view a) {
+  if (a.size() < 2 || a[0] != '-') return false;
+  if (a[1] == '-') {
+    if (a.find('=') != std::string_view::npos) return false;
+    const OptionDef* d = FindLong(a.substr(2));
+    return d != nullptr && d->arg == Arg::kRequired;
+  }
+  const OptionDef* d = FindShort(a[1]);
+  return d != nullptr && a.size() == 2 && d->arg == Arg::kRequired;
+}
+
+Status ParseSbatchScript(std::string_view script, SbatchOptions* opts) {
+  if (script.substr(0, 2) != "#!") {
+    return Invalid(
+        "This does not look like a batch script.  The first line must start with #! followed by "
+        "the path to an interpreter.");
+  }
+  size_t pos = 0;
+  int line_no = 0;
+  bool first = true;
+  while (pos <= script.size()) {
+    size_t end = script.find('\n', pos);
+    if (end == std::string_view::npos) end = script.size();
+    std::string_view line = script.substr(pos, end - pos);
+    pos = end + 1;
+    ++line_no;
+    if (first) {
+      first = false;
+      continue;
+    }
+    std::string t = Trim(line);
+    if (t.empty()) continue;
+    if (t[0] != '#') break;  // the first command ends the directives
+    if (t.rfind("#SBATCH", 0) != 0) continue;
+    std::string rest = t.substr(7);
+    if (!rest.empty() && !std::isspace(static_cast<unsigned char>(rest[0]))) continue;
+    std::vector<std::string> tokens = TokenizeDirective(rest);
+    FAIRWAY_RETURN_IF_ERROR(
+        ApplySbatchArgs(tokens, "line " + std::to_string(line_no) + ": ", false, opts));
+    if (end == script.size()) break;
+  }
+  return OkStatus();
+}
+
+StatusOr<std::string> SlurmMemToQuantity(std::string_view text) {
+  std::string t = Trim(text);
+  if (t.empty()) return Invalid("Invalid --mem specification \"\"");
+  size_t digits = 0;
+  while (digits < t.size() && std::isdigit(static_cast<unsigned char>(t[digits]))) ++digits;
+  std::string unit = t.substr(digits);
+  std::string number = t.substr(0, digits);
+  if (number.empty() || number.size() > 15) {
+    return Invalid("Invalid --mem specification \"" + t + "\"");
+  }
+  std::string u = Upper(unit);
+  std::string suffix;
+  if (u.empty() || u == "M" || u == "MB") {
+    suffix = "Mi";
+  } else if (u == "K" || u == "KB") {
+    suffix = "Ki";
+  } else if (u == "G" || u == "GB") {
+    suffix = "Gi";
+  } else if (u == "T" || u == "TB") {
+    suffix = "Ti";
+  } else {
+    return Invalid("Invalid --mem specification \"" + t + "\" (units K, M, G, T; default M)");
+  }
+  std::string q = number + suffix;
+  FAIRWAY_RETURN_IF_ERROR(api::ParseMemoryBytes(q).status());
+  return q;
+}
+
+Status ValidateSbatchOptions(const SbatchOptions& o, core::Timestamp now) {
+  auto err = [](std::string_view opt, const std::string& value, const Status& s) {
+    return Invalid("Invalid --" + std::string(opt) + " specification \"" + value + "\": " +
+                   s.message());
+  };
+  if (!o.time_limit.empty()) {
+    if (auto r = api::ParseTimeLimit(o.time_limit); !r.ok()) return err("time", o.time_limit, r.status());
+  }
+  if (!o.array.empty()) {
+    if (auto r = api::ParseArraySpec(o.array, api::kMaxMaxArraySize); !r.ok()) {
+      return err("array", o.array, r.status());
+    }
+  }
+  if (!o.begin.empty()) {
+    if (auto r = api::ParseBeginTime(o.begin, now); !r.ok()) return err("begin", o.begin, r.status());
+  }
+  if (!o.dependency.empty()) {
+    if (auto r = api::ParseDependency(o.dependency); !r.ok()) {
+      return err("dependency", o.dependency, r.status());
+    }
+  }
+  int gpu_forms = !o.gres.empty() + !o.gpus.empty() + !o.gpus_per_node.empty();
+  if (gpu_forms > 1) {
+    return Invalid("--gres, --gpus and --gpus-per-node are mutually exclusive");
+  }
+  if (!o.gres.empty()) {
+    if (auto r = api::ParseGres(o.gres); !r.ok()) return err("gres", o.gres, r.status());
+  }
+  if (!o.gpus.empty()) {
+    auto r = api::ParseGpus(o.gpus);
+    if (!r.ok()) return err("gpus", o.gpus, r.status());
+    int64_t nodes = o.nodes.value_or(1);
+    if (r->count % nodes != 0) {
+      return Invalid("--gpus=" + o.gpus + " cannot be split evenly over " + std::to_string(nodes) +
+                     " nodes (Fairway allocates the same GPUs on every node; use --gpus-per-node)");
+    }
+  }
+  if (!o.gpus_per_node.empty()) {
+    if (auto r = api::ParseGpus(o.gpus_per_node); !r.ok()) {
+      return err("gpus-per-node", o.gpus_per_node, r.status());
+    }
+  }
+  if (!o.mem.empty()) FAIRWAY_RETURN_IF_ERROR(SlurmMemToQuantity(o.mem).status());
+  if (!o.partition.empty()) {
+    if (auto r = api::ParsePartitionList(o.partition); !r.ok()) {
+      return err("partition", o.partition, r.status());
+    }
+  }
+  if (!o.job_name.empty() && !IsDnsLabel(o.job_name)) {
+    return Invalid("Invalid --job-name \"" + o.job_name +
+                   "\": a Job name must be a DNS-1123 label (lower-case letters, digits, '-', at "
+                   "most 63 characters)");
+  }
+  return OkStatus();
+}
+
+StatusOr<json> BuildJobManifest(const SbatchOptions& o, const JobManifestInput& in) {
+  json spec = json::object();
+  if (!o.partition.empty()) spec["partition"] = o.partition;
+  if (!o.account.empty()) spec["account"] = o.account;
+  if (!o.qos.empty()) spec["qos"] = o.qos;
+  if (!o.time_limit.empty()) spec["timeLimit"] = o.time_limit;
+  int64_t nodes = o.nodes.value_or(1);
+  spec["nodes"] = nodes;
+  json res = json::object();
+  if (!o.gres.empty()) {
+    FAIRWAY_ASSIGN_OR_RETURN(api::GpuRequest g, api::ParseGres(o.gres));
+    res["gpus"] = g.count;
+    if (!g.type.empty()) res["gpuType"] = g.type;
+  } else if (!o.gpus.empty()) {
+    FAIRWAY_ASSIGN_OR_RETURN(api::GpuRequest g, api::ParseGpus(o.gpus));
+    res["gpus"] = g.count / nodes;
+    if (!g.type.empty()) res["gpuType"] = g.type;
+  } else if (!o.gpus_per_node.empty()) {
+    FAIRWAY_ASSIGN_OR_RETURN(api::GpuRequest g, api::ParseGpus(o.gpus_per_node));
+    res["gpus"] = g.count;
+    if (!g.type.empty()) res["gpuType"] = g.type;
+  }
+  if (o.cpus_per_task.has_value()) res["cpu"] = std::to_string(*o.cpus_per_task);
+  if (!o.mem.empty()) {
+    FAIRWAY_ASSIGN_OR_RETURN(std::string q, SlurmMemToQuantity(o.mem));
+    res["memory"] = q;
+  }
+  if (!res.empty()) spec["resources"] = res;
+  if (!o.array.empty()) spec["array"] = o.array;
+  if (!o.begin.empty()) spec["begin"] = o.begin;
+  if (!o.dependency.empty()) spec["dependency"] = o.dependency;
+  if (o.hold) spec["hold"] = true;
+  if (o.nice.has_value()) spec["nice"] = *o.nice;
+  if (o.requeue.has_value()) spec["requeue"] = *o.requeue;
+  if (o.exclusive) spec["exclusive"] = true;
+  if (!o.constraint.empty()) spec["constraint"] = o.constraint;
+  if (!in.user.empty()) spec["user"] = in.user;
+
+  json command = json::array();
+  std::vector<std::string> interp = TokenizeDirective(in.interpreter);
+  if (interp.empty()) interp = {"/bin/sh"};
+  for (const std::string& t : interp) command.push_back(t);
+  command.push_back("/fairway/script/script");
+  for (const std::string& a : in.script_args) command.push_back(a);
+  json container = {{"name", "batch"},
+                    {"image", o.image.empty() ? std::string(kDefaultImage) : o.image},
+                    {"command", command},
+                    {"volumeMounts", json::array({{{"name", "batch-script"},
+                                                   {"mountPath", "/fairway/script"},
+                                                   {"readOnly", true}}})}};
+  spec["template"] = {
+      {"spec",
+       {{"restartPolicy", "Never"},
+        {"containers", json::array({container})},
+        {"volumes", json::array({{{"name", "batch-script"},
+                                  {"configMap", {{"name", in.config_map}, {"defaultMode", 0755}}}}})}}}};
+  return json{{"apiVersion", "fairway.dev/v1alpha1"},
+              {"kind", "Job"},
+              {"metadata",
+               {{"name", in.name},
+                {"namespace", in.namespace_name},
+                {"labels", {{"app.kubernetes.io/created-by", "kubectl-fairway"}}}}},
+              {"spec", spec}};
+}
+
+std::string JobNameFromScript(std::string_view path) {
+  size_t slash = path.find_last_of('/');
+  std::string base(slash == std::string_view::npos ? path : path.substr(slash + 1));
+  size_t dot = base.find_last_of('.');
+  if (dot != std::string::npos && dot > 0) base = base.substr(0, dot);
+  std::string out;
+  for (char c : base) {
+    char l = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (std::isalnum(static_cast<unsigned char>(l))) {
+      out += l;
+    } else if (!out.empty() && out.back() != '-') {
+      out += '-';
+    }
+  }
+  while (!out.empty() && out.back() == '-') out.pop_back();
+  if (out.size() > 40) out = out.substr(0, 40);
+  while (!out.empty() && out.back() == '-') out.pop_back();
+  return out.empty() ? "sbatch" : out;
+}
+
+}  // namespace fairway::cli

@@ -1,0 +1,403 @@
+// kubectl-fairway commands against an in-process sandbox API server over real HTTP, with Job,
+// Partition and Account objects whose statuses the test writes directly: golden output for
+// squeue/sinfo/sprio/sshare/sacct, and the writes of sbatch/scancel/hold/release/requeue.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "api/common_types.h"
+#include "api/job_types.h"
+#include "cli/commands.h"
+#include "common/clock.h"
+#include "kube/api_client.h"
+#include "sandbox/sandbox.h"
+
+namespace fairway::cli {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+// 2025-03-01T10:00:00Z
+constexpr int64_t kNow = 1740823200;
+core::Timestamp At(int64_t offset_s) { return core::Timestamp(core::Seconds(kNow + offset_s)); }
+
+class KubectlFairwayTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    setenv("TZ", "UTC", 1);
+    tzset();
+    sandbox::SandboxOptions o;
+    o.manifests.push_back(FAIRWAY_SOURCE_CRDS);
+    o.nodes = sandbox::UniformSimNodes(4, 8, "A100", "gpu0");
+    auto sb = sandbox::Sandbox::Start(o, &real_clock_);
+    ASSERT_TRUE(sb.ok()) << sb.status();
+    sb_ = std::move(sb).value();
+    dir_ = fs::temp_directory_path() / ("cli_it_" + std::to_string(getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+    kubeconfig_ = (dir_ / "kubeconfig").string();
+    ASSERT_TRUE(sb_->WriteKubeconfig(kubeconfig_).ok());
+    kube::RestConfig c;
+    c.transport.server = sb_->url();
+    c.token = std::make_shared<kube::StaticTokenSource>("t");
+    c.qps = 0;
+    auto cl = kube::RestApiClient::Create(c, &real_clock_);
+    ASSERT_TRUE(cl.ok()) << cl.status();
+    client_ = std::move(cl).value();
+  }
+  void TearDown() override {
+    if (sb_) sb_->Stop();
+    if (!dir_.empty()) fs::remove_all(dir_);
+  }
+
+  struct Result {
+    int rc;
+    std::string out, err;
+  };
+  Result Run(std::vector<std::string> args, const std::string& stdin_text = "") {
+    args.push_back("--kubeconfig=" + kubeconfig_);
+    if (args[0] == "sbatch") {  // kubectl flags go before the script
+      args.insert(args.begin() + 1, args.back());
+      args.pop_back();
+    }
+    std::ostringstream out, err;
+    std::istringstream in(stdin_text);
+    CliEnvironment env;
+    env.out = &out;
+    env.err = &err;
+    env.in = &in;
+    env.clock = &clock_;
+    env.sbatch_wait = std::chrono::milliseconds(1500);
+    env.getenv = [](const std::string& name) { return name == "USER" ? "tester" : ""; };
+    int rc = RunKubectlFairway(args, env);
+    return {rc, out.str(), err.str()};
+  }
+
+  json Create(const kube::ResourceRef& ref, const std::string& ns, const json& obj) {
+    auto r = client_->Create(ref, ns, obj);
+    EXPECT_TRUE(r.ok()) << r.status() << " " << obj.dump();
+    return r.ok() ? *r : json{};
+  }
+  void SetStatus(const kube::ResourceRef& ref, const std::string& ns, json obj, const json& status) {
+    obj["status"] = status;
+    auto r = client_->UpdateStatus(ref, ns, obj);
+    ASSERT_TRUE(r.ok()) << r.status() << " " << status.dump();
+  }
+
+  json Job(const std::string& name, const std::string& user, const std::string& account,
+           const std::string& partition, int64_t gpus, const std::string& array = "",
+           int64_t nodes = 1) {
+    json spec = {{"partition", partition}, {"account", account}, {"user", user},
+                 {"qos", "normal"},        {"timeLimit", "2:00:00"}, {"nodes", nodes},
+                 {"resources", {{"gpus", gpus}}},
+                 {"template", {{"spec", {{"containers", json::array({{{"name", "c"}, {"image", "busybox"}}})}}}}}};
+    if (!array.empty()) spec["array"] = array;
+    return {{"apiVersion", "fairway.dev/v1alpha1"}, {"kind", "Job"},
+            {"metadata", {{"name", name}, {"namespace", "default"}}}, {"spec", spec}};
+  }
+
+  void AddJob(const json& job, const api::JobStatus& st) {
+    json created = Create(kube::ResourceRef::FairwayJobs(), "default", job);
+    SetStatus(kube::ResourceRef::FairwayJobs(), "default", created, api::ToJson(st));
+  }
+
+  void Populate() {
+    auto part = [&](const std::string& name, bool def, const std::string& max_time, json nodes) {
+      json p = {{"apiVersion", "fairway.dev/v1alpha1"}, {"kind", "Partition"},
+                {"metadata", {{"name", name}}},
+                {"spec", {{"default", def}, {"maxTime", max_time}, {"nodes", nodes}}}};
+      Create(kube::ResourceRef::FairwayPartitions(), "", p);
+    };
+    part("gpu", true, "2-00:00:00", json::array({"gpu00", "gpu01", "gpu02", "gpu03"}));
+    part("debug", false, "30:00", json::array({"gpu03"}));
+    auto account = [&](const std::string& name, int shares, std::vector<std::string> users,
+                       const json& status) {
+      json a = {{"apiVersion", "fairway.dev/v1alpha1"}, {"kind", "Account"},
+                {"metadata", {{"name", name}}}, {"spec", {{"shares", shares}, {"users", users}}}};
+      json created = Create(kube::ResourceRef::FairwayAccounts(), "", a);
+      SetStatus(kube::ResourceRef::FairwayAccounts(), "", created, status);
+    };
+    account("physics", 3, {"alice"},
+            {{"rawUsage", 7200.0}, {"effectiveUsage", 0.75}, {"normalizedShares", 0.75},
+             {"fairShareFactor", 0.5}, {"userUsage", {{"alice", 7200.0}}},
+             {"userFairShare", {{"alice", 0.5}}}});
+    account("bio", 1, {"bob"},
+            {{"rawUsage", 2400.0}, {"effectiveUsage", 0.25}, {"normalizedShares", 0.25},
+             {"fairShareFactor", 0.5}, {"userUsage", {{"bob", 2400.0}}},
+             {"userFairShare", {{"bob", 0.5}}}});
+
+    api::JobStatus run;
+    run.job_id = 101;
+    run.state = core::JobState::kRunning;
+    run.partition = "gpu";
+    run.node_list = "gpu00,gpu01";
+    run.start_time = At(-3723);
+    run.submit_time = At(-4000);
+    run.priority = 5000;
+    AddJob(Job("train-large", "alice", "physics", "gpu", 8, "", 2), run);
+
+    api::JobStatus pend;
+    pend.job_id = 102;
+    pend.state = core::JobState::kPending;
+    pend.reason = "Resources";
+    pend.priority = 9000;
+    pend.submit_time = At(-600);
+    pend.expected_start_time = At(1800);
+    pend.priority_factors = api::PriorityFactors{0, 500, 0, 5000, 2500, 1000, 0, 0, 0};
+    AddJob(Job("finetune", "bob", "bio", "gpu", 8), pend);
+
+    api::JobStatus held = pend;
+    held.job_id = 103;
+    held.reason = "JobHeldUser";
+    held.priority = 0;
+    held.expected_start_time.reset();
+    held.priority_factors = api::PriorityFactors{};
+    json held_job = Job("held", "alice", "physics", "debug", 1);
+    held_job["spec"]["hold"] = true;
+    AddJob(held_job, held);
+
+    api::JobStatus arr;
+    arr.job_id = 104;
+    arr.state = core::JobState::kRunning;
+    arr.reason = "JobArrayTaskLimit";
+    arr.partition = "gpu";
+    arr.priority = 7000;
+    arr.priority_factors = api::PriorityFactors{0, 100, 0, 5000, 900, 1000, 0, 0, 0};
+    api::ArrayStatus as;
+    as.task_count = 10;
+    as.counts = {{core::JobState::kPending, 6}, {core::JobState::kRunning, 2},
+                 {core::JobState::kCompleted, 1}, {core::JobState::kFailed, 1}};
+    as.indices = {{core::JobState::kPending, "4-9"}, {core::JobState::kRunning, "2-3"},
+                  {core::JobState::kCompleted, "0"}, {core::JobState::kFailed, "1"}};
+    api::ArrayTaskRecord failed{1, 105, core::JobState::kFailed, 3, 0, "gpu02", At(-900), At(-300)};
+    api::ArrayTaskRecord t2{2, 106, core::JobState::kRunning, std::nullopt, 0, "gpu02", At(-300), std::nullopt};
+    api::ArrayTaskRecord t3{3, 107, core::JobState::kRunning, std::nullopt, 0, "gpu03", At(-120), std::nullopt};
+    as.tasks = {failed, t2, t3};
+    arr.array = as;
+    AddJob(Job("sweep", "bob", "bio", "gpu", 2, "0-9%2"), arr);
+
+    api::JobStatus done;
+    done.job_id = 100;
+    done.state = core::JobState::kCompleted;
+    done.partition = "gpu";
+    done.node_list = "gpu03";
+    done.start_time = At(-7200);
+    done.end_time = At(-3600);
+    done.exit_code = 0;
+    AddJob(Job("prep", "alice", "physics", "gpu", 4), done);
+
+    // Pods holding GPUs: gpu00 and gpu01 full (train-large), gpu02 4 of 8; gpu03 is cordoned.
+    auto pod = [&](const std::string& name, const std::string& node, int gpus) {
+      json p = {{"apiVersion", "v1"}, {"kind", "Pod"},
+                {"metadata", {{"name", name}, {"namespace", "default"}}},
+                {"spec", {{"nodeName", node},
+                          {"containers", json::array({{{"name", "c"}, {"image", "busybox"},
+                                                       {"resources", {{"limits", {{"nvidia.com/gpu", std::to_string(gpus)}}}}}}})}}}};
+      Create(kube::ResourceRef::Pods(), "default", p);
+    };
+    pod("train-large-0", "gpu00", 8);
+    pod("train-large-1", "gpu01", 8);
+    pod("sweep-1", "gpu02", 2);
+    pod("sweep-2", "gpu02", 2);
+    auto cordon = client_->Patch(kube::ResourceRef::Nodes(), "", "gpu03", kube::PatchType::kMerge,
+                                 {{"spec", {{"unschedulable", true}}}});
+    ASSERT_TRUE(cordon.ok()) << cordon.status();
+  }
+
+  RealClock real_clock_;
+  FakeClock clock_{WallTime(std::chrono::seconds(kNow))};
+  std::unique_ptr<sandbox::Sandbox> sb_;
+  std::unique_ptr<kube::RestApiClient> client_;
+  fs::path dir_;
+  std::string kubeconfig_;
+};
+
+TEST_F(KubectlFairwayTest, SqueueGolden) {
+  Populate();
+  Result r = Run({"squeue"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "             JOBID PARTITION     NAME     USER ST       TIME  NODES NODELIST(REASON)\n"
+            "               103     debug     held    alice PD       0:00      1 (JobHeldUser)\n"
+            "               102       gpu finetune      bob PD       0:00      1 (Resources)\n"
+            "       104_[4-9%2]       gpu    sweep      bob PD       0:00      1 (JobArrayTaskLimit)\n"
+            "             104_2       gpu    sweep      bob  R       5:00      1 gpu02\n"
+            "             104_3       gpu    sweep      bob  R       2:00      1 gpu03\n"
+            "               101       gpu train-la    alice  R    1:02:03      2 gpu[00-01]\n");
+
+  r = Run({"squeue", "-u", "bob", "-t", "R", "-o", "%i %T %b %a %q %Q"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "JOBID STATE TRES_PER_NODE ACCOUNT QOS PRIORITY\n"
+            "104_2 RUNNING gres/gpu:2 bio normal 7000\n"
+            "104_3 RUNNING gres/gpu:2 bio normal 7000\n");
+
+  r = Run({"squeue", "--start"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "             JOBID PARTITION     NAME     USER ST          START_TIME  NODES SCHEDNODES           NODELIST(REASON)\n"
+            "               102       gpu finetune      bob PD 2025-03-01T10:30:00      1 (null)               (Resources)\n"
+            "       104_[4-9%2]       gpu    sweep      bob PD                 N/A      1 (null)               (JobArrayTaskLimit)\n"
+            "               103     debug     held    alice PD                 N/A      1 (null)               (JobHeldUser)\n");
+
+  r = Run({"squeue", "-j", "104_1,100", "-h", "-o", "%i %t %M"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.out, "100 CD 1:00:00\n104_1 F 10:00\n");
+
+  r = Run({"squeue", "-p", "debug", "-o", "json"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  json list = json::parse(r.out);
+  ASSERT_EQ(list["items"].size(), 1u);
+  EXPECT_EQ(list["items"][0]["metadata"]["name"], "held");
+
+  r = Run({"squeue", "-o", "%z"});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_EQ(r.err, "squeue: error: Invalid job format specification: z\n");
+}
+
+TEST_F(KubectlFairwayTest, SinfoGolden) {
+  Populate();
+  Result r = Run({"sinfo"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "PARTITION AVAIL  TIMELIMIT  NODES  STATE NODELIST\n"
+            "debug        up      30:00      1  drain gpu03\n"
+            "gpu*         up 2-00:00:00      2  alloc gpu[00-01]\n"
+            "gpu*         up 2-00:00:00      1    mix gpu02\n"
+            "gpu*         up 2-00:00:00      1  drain gpu03\n");
+  r = Run({"sinfo", "-N", "-o", "%N %P %t %G %g"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "NODELIST PARTITION STATE GRES GRES_USED\n"
+            "gpu00 gpu* alloc gpu:a100:8 gpu:8/8\n"
+            "gpu01 gpu* alloc gpu:a100:8 gpu:8/8\n"
+            "gpu02 gpu* mix gpu:a100:8 gpu:4/8\n"
+            "gpu03 debug drain gpu:a100:8 gpu:0/8\n"
+            "gpu03 gpu* drain gpu:a100:8 gpu:0/8\n");
+}
+
+TEST_F(KubectlFairwayTest, ReportsGolden) {
+  Populate();
+  Result r = Run({"sprio"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "          JOBID PARTITION     USER   PRIORITY       SITE        AGE      ASSOC  FAIRSHARE    JOBSIZE  PARTITION        QOS   NICE                 TRES\n"
+            "            102 gpu            bob       9000          0        500          0       5000       2500       1000          0      0\n"
+            "    104_[4-9%2] gpu            bob       7000          0        100          0       5000        900       1000          0      0\n"
+            "            103 debug        alice          0          0          0          0          0          0          0          0      0\n");
+  r = Run({"sshare"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "Account              User       RawShares  NormShares  RawUsage    EffectvUsage  FairShare\n"
+            "root                                       0.000000    9600        1.000000\n"
+            " bio                            1          0.250000    2400        0.250000      0.500000\n"
+            "  bio                bob        1          0.250000    2400        0.250000      0.500000\n"
+            " physics                        3          0.750000    7200        0.750000      0.500000\n"
+            "  physics            alice      1          0.750000    7200        0.750000      0.500000\n");
+  r = Run({"sacct"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "JobID        JobName    Partition  Account    AllocGPUS State      ExitCode Start               End                 Elapsed    GPUSeconds\n"
+            "------------ ---------- ---------- ---------- --------- ---------- -------- ------------------- ------------------- ---------- ----------\n"
+            "100          prep       gpu        physics    4         COMPLETED  0:0      2025-03-01T08:00:00 2025-03-01T09:00:00 01:00:00   14400\n"
+            "104_0        sweep      gpu        bio        0         COMPLETED  0:0      Unknown             Unknown             00:00:00   0\n"
+            "104_1        sweep      gpu        bio        2         FAILED     3:0      2025-03-01T09:45:00 2025-03-01T09:55:00 00:10:00   1200\n");
+}
+
+TEST_F(KubectlFairwayTest, JobControlWritesWhatTheControllerReads) {
+  Populate();
+  auto get = [&](const std::string& name) {
+    auto j = client_->Get(kube::ResourceRef::FairwayJobs(), "default", name);
+    EXPECT_TRUE(j.ok());
+    return j.ok() ? *j : json{};
+  };
+  Result r = Run({"release", "103"});
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(get("held")["spec"]["hold"], false);
+  r = Run({"hold", "finetune"});
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(get("finetune")["spec"]["hold"], true);
+  r = Run({"requeue", "101"});
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_TRUE(get("train-large")["metadata"]["annotations"].contains("fairway.dev/requeue"));
+  r = Run({"requeuehold", "102"});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.err.find("only running jobs can be requeued"), std::string::npos) << r.err;
+  r = Run({"scancel", "104_4"});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.err.find("use 104 to address all tasks"), std::string::npos) << r.err;
+  r = Run({"scancel", "106"});  // a task's own job id
+  EXPECT_EQ(r.rc, 1);
+  r = Run({"scancel", "104"});
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_TRUE(get("sweep")["metadata"]["annotations"].contains("fairway.dev/cancel"));
+  r = Run({"scancel", "100"});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.err.find("already completing or completed"), std::string::npos);
+  r = Run({"scancel", "999"});
+  EXPECT_EQ(r.err, "scancel: error: Invalid job id specified: 999\n");
+  r = Run({"scancel", "-u", "alice"});
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_TRUE(get("held")["metadata"]["annotations"].contains("fairway.dev/cancel"));
+  EXPECT_TRUE(get("train-large")["metadata"]["annotations"].contains("fairway.dev/cancel"));
+  EXPECT_FALSE(get("finetune")["metadata"].contains("annotations") &&
+               get("finetune")["metadata"]["annotations"].contains("fairway.dev/cancel"));
+}
+
+TEST_F(KubectlFairwayTest, SbatchCreatesConfigMapAndJob) {
+  std::string script = "#!/bin/bash\n#SBATCH -p gpu -t 30 --gres=gpu:a100:2\n#SBATCH -a 0-3 -o x.log\necho $SLURM_ARRAY_TASK_ID\n";
+  std::string path = (dir_ / "train.sh").string();
+  std::ofstream(path) << script;
+  Result r = Run({"sbatch", "-J", "my-train", "--image", "python:3.12", path});
+  EXPECT_EQ(r.rc, 0) << r.err;
+  // No operator runs here, so no jobID arrives.
+  EXPECT_EQ(r.out, "Submitted batch job default/my-train\n");
+  EXPECT_NE(r.err.find("sbatch: ignoring --output=x.log"), std::string::npos) << r.err;
+  auto job = client_->Get(kube::ResourceRef::FairwayJobs(), "default", "my-train");
+  ASSERT_TRUE(job.ok()) << job.status();
+  EXPECT_EQ((*job)["spec"]["array"], "0-3");
+  EXPECT_EQ((*job)["spec"]["resources"]["gpuType"], "a100");
+  EXPECT_EQ((*job)["spec"]["template"]["spec"]["containers"][0]["image"], "python:3.12");
+  auto cm = client_->Get(kube::ResourceRef{"", "v1", "configmaps", true}, "default", "my-train-script");
+  ASSERT_TRUE(cm.ok()) << cm.status();
+  EXPECT_EQ((*cm)["data"]["script"], script);
+  EXPECT_EQ((*cm)["metadata"]["ownerReferences"][0]["name"], "my-train");
+
+  r = Run({"sbatch", "-J", "my-train", path});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.err.find("already exists"), std::string::npos) << r.err;
+
+  r = Run({"sbatch", "-t", "bogus"}, "#!/bin/sh\necho\n");
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.err.find("sbatch: error: Invalid --time specification"), std::string::npos) << r.err;
+
+  // From stdin, with a generated name; the jobID arrives when an "operator" writes it.
+  std::thread op([&] {
+    for (int i = 0; i < 100; ++i) {
+      auto list = client_->List(kube::ResourceRef::FairwayJobs(), "default");
+      if (list.ok()) {
+        for (json& j : list->items) {
+          if (j["metadata"]["name"] != "my-train" && !j.contains("status")) {
+            j["status"] = {{"jobID", 4242}};
+            (void)client_->UpdateStatus(kube::ResourceRef::FairwayJobs(), "default", j);
+            return;
+          }
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+  r = Run({"sbatch", "--parsable"}, "#!/bin/sh\necho hi\n");
+  op.join();
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_TRUE(r.out == "4242\n" || r.out.rfind("sbatch-", 0) == 0) << r.out;
+}
+
+}  // namespace
+}  // namespace fairway::cli
