@@ -25,16 +25,45 @@ core::Timestamp ToTimestamp(WallTime t) {
 kube::ResourceRef ConfigMaps() { return {"", "v1", "configmaps", true}; }
 kube::ResourceRef Services() { return {"", "v1", "services", true}; }
 
-std::string JoinNodes(const std::vector<core::NodeName>& nodes) {
-  std::string out;
-  for (const core::NodeName& n : nodes) out += (out.empty() ? "" : ",") + n.str();
-  return out;
-}
 
 std::vector<std::string> NodeStrings(const std::vector<core::NodeName>& nodes) {
   std::vector<std::string> out;
   for (const core::NodeName& n : nodes) out.push_back(n.str());
   return out;
+}
+
+// The pods of one run of an instance (a job, or one task of an array).
+std::vector<const json*> InstancePods(const std::vector<json>& pods, const api::JobObject& job,
+                                      std::optional<uint32_t> index, int32_t restarts) {
+  std::vector<const json*> out;
+  for (const json& p : pods) {
+    if (PodLabel(p, kLabelJob) != job.meta.name) continue;
+    if (JsonString(p, {"metadata", "namespace"}) != job.meta.namespace_name) continue;
+    if (PodLabel(p, kLabelRestarts) != std::to_string(restarts)) continue;
+    std::string idx = PodLabel(p, kLabelArrayIndex);
+    if (index.has_value() ? idx != std::to_string(*index) : !idx.empty()) continue;
+    out.push_back(&p);
+  }
+  return out;
+}
+
+int32_t InstanceRestarts(const api::JobObject& job, std::optional<uint32_t> index) {
+  if (!index.has_value()) return job.status.restarts;
+  if (job.status.array.has_value()) {
+    for (const api::ArrayTaskRecord& r : job.status.array->tasks) {
+      if (r.index == *index) return r.restarts;
+    }
+  }
+  return 0;
+}
+
+bool InstanceRunning(const api::JobObject& job, std::optional<uint32_t> index) {
+  if (!index.has_value()) return job.status.state == core::JobState::kRunning;
+  if (!job.status.array.has_value()) return false;
+  for (const api::ArrayTaskRecord& r : job.status.array->tasks) {
+    if (r.index == *index) return r.state == core::JobState::kRunning;
+  }
+  return false;
 }
 
 }  // namespace
@@ -235,17 +264,34 @@ Status Controller::WriteJobStatus(json* raw, api::JobObject* job, const api::Job
   return OkStatus();
 }
 
-void Controller::DeletePods(const std::vector<const json*>& pods) {
+void Controller::DeletePods(const std::vector<const json*>& pods, int64_t grace_seconds) {
   for (const json* p : pods) {
     if (PodIsDeleting(*p)) continue;
     kube::DeleteOptions opts;
-    opts.grace_period_seconds = 0;
+    opts.grace_period_seconds = grace_seconds;
     Status s = client_->Delete(kube::ResourceRef::Pods(), JsonString(*p, {"metadata", "namespace"}),
                                JsonString(*p, {"metadata", "name"}), opts);
     if (!s.ok() && s.code() != StatusCode::kNotFound) {
       FAIRWAY_LOG(log_, kWarn, "pod delete failed", {{"error", s.ToString()}});
     }
   }
+}
+
+Status Controller::WritePreemptMarks(json* raw, api::JobObject* job,
+                                     const std::vector<PreemptMark>& marks) {
+  const std::string key(kAnnotationPreemptedBy);
+  json value = marks.empty() ? json(nullptr) : json(FormatPreemptMarks(marks));
+  json patch = {{"metadata", {{"annotations", {{key, value}}},
+                              {"resourceVersion", job->meta.resource_version}}}};
+  StatusOr<json> w = client_->Patch(kube::ResourceRef::FairwayJobs(), job->meta.namespace_name,
+                                    job->meta.name, kube::PatchType::kMerge, patch);
+  if (!w.ok()) return w.status().WithContext("preemption marks of Job " + job->meta.Key());
+  overlay_[job->meta.Key()] = *w;
+  *raw = *w;
+  if (marks.empty()) job->meta.annotations.erase(key);
+  else job->meta.annotations[key] = value.get<std::string>();
+  job->meta.resource_version = JsonString(*w, {"metadata", "resourceVersion"});
+  return OkStatus();
 }
 
 Status Controller::CreateAndBind(const api::JobObject& job, const PodPlan& plan) {
@@ -320,6 +366,7 @@ void Controller::ReconcileJobs(ClusterObjects* objects, std::vector<json>* raw,
     core::Node node = NodeFromJson(n);
     nodes[node.name.str()] = node;
   }
+  std::set<uint64_t> pending_ids = PendingJobIds(*objects);
   std::set<std::string> assumed_keys;
   for (const AssumedStart& a : assumed_) {
     assumed_keys.insert(a.job_key + (a.array_index ? "_" + std::to_string(*a.array_index) : ""));
@@ -331,6 +378,14 @@ void Controller::ReconcileJobs(ClusterObjects* objects, std::vector<json>* raw,
     if (job.meta.deletion_timestamp.has_value()) continue;
     const std::string key = job.meta.Key();
     const std::vector<const json*>& pods = pods_of[key];
+    const std::vector<PreemptMark> marks = PreemptMarksOf(job);
+    std::vector<PreemptMark> marks_done;  // victims that ended this cycle, stale marks
+    for (const PreemptMark& m : marks) {
+      // A requeued victim's mark of an earlier run, once its preemptor no longer waits.
+      if (job.spec.array.empty() && m.restarts < job.status.restarts && pending_ids.count(m.preemptor) == 0) {
+        marks_done.push_back(m);
+      }
+    }
     api::JobStatus st = job.status;
     bool changed = false;
     bool terminal = st.state.has_value() && core::IsTerminal(*st.state);
@@ -410,9 +465,8 @@ void Controller::ReconcileJobs(ClusterObjects* objects, std::vector<json>* raw,
       changed = true;
     } else {
       // Running instances: look at their pods.
-      auto evaluate = [&](std::optional<uint32_t> index, int32_t restarts,
-                          std::optional<core::Timestamp> start, const std::string& node_list,
-                          int32_t node_count) -> InstanceOutcome {
+      auto evaluate = [&](std::optional<uint32_t> index, uint64_t instance_id, int32_t restarts,
+                          const std::string& node_list, int32_t node_count) -> InstanceOutcome {
         std::string ikey = key + (index ? "_" + std::to_string(*index) : "");
         std::vector<const json*> mine;
         for (const json* p : pods) {
@@ -420,6 +474,25 @@ void Controller::ReconcileJobs(ClusterObjects* objects, std::vector<json>* raw,
           std::string idx = PodLabel(*p, kLabelArrayIndex);
           if (index.has_value() ? idx != std::to_string(*index) : !idx.empty()) continue;
           mine.push_back(p);
+        }
+        if (const PreemptMark* mark = FindPreemptMark(marks, instance_id, restarts)) {
+          // A preemption victim: its pods go with the grace period (again, after a restart
+          // between the mark and the deletes); it ends once none is left alive.
+          std::vector<const json*> live;
+          for (const json* p : mine) if (!PodIsTerminal(*p)) live.push_back(p);
+          DeletePods(live, mark->grace_seconds);
+          InstanceOutcome out = EvaluatePreempted(mine, node_count);
+          if (out.kind == InstanceOutcome::kPreempted) {
+            out.detail = "job " + std::to_string(mark->preemptor);
+            out.requeue = mark->mode == core::PreemptMode::kRequeue && job.spec.requeue;
+            if (out.requeue && index.has_value()) DeletePods(mine);  // pod names are reused
+          }
+          // A requeued job keeps its mark (of the old run) while the preemptor waits: the
+          // snapshot then keeps it from taking the room back first. Array tasks restart under
+          // the same run number, so theirs goes now.
+          bool keep = out.kind == InstanceOutcome::kPreempted && out.requeue && !index.has_value();
+          if (out.kind != InstanceOutcome::kRunning && !keep) marks_done.push_back(*mark);
+          return out;
         }
         std::optional<core::Seconds> limit;
         StatusOr<core::Job> cj = api::ToCoreJob(job);
@@ -431,8 +504,7 @@ void Controller::ReconcileJobs(ClusterObjects* objects, std::vector<json>* raw,
             if (cp.ok()) limit = cp->default_time.has_value() ? cp->default_time : cp->max_time;
           }
         }
-        InstanceOutcome out = EvaluateInstance(mine, nodes, node_count, start, limit, now,
-                                               assumed_keys.count(ikey) > 0);
+        InstanceOutcome out = EvaluateInstance(mine, nodes, node_count, assumed_keys.count(ikey) > 0);
         if (out.kind == InstanceOutcome::kMissingPods) {
           // Decided but pods not there (operator restarted between the status write and the
           // pods): create the missing ones on the recorded nodes.
@@ -459,16 +531,19 @@ void Controller::ReconcileJobs(ClusterObjects* objects, std::vector<json>* raw,
             out.kind == InstanceOutcome::kNodeFail) {
           std::vector<const json*> live;
           for (const json* p : mine) if (!PodIsTerminal(*p)) live.push_back(p);
-          DeletePods(live);
+          // A requeued array task comes back under the same pod names: clear the old ones.
+          bool reuse = out.kind == InstanceOutcome::kNodeFail && job.spec.requeue && index.has_value();
+          DeletePods(reuse ? mine : live);
         }
         return out;
       };
 
       if (!array.has_value() && st.state == core::JobState::kRunning) {
-        InstanceOutcome out = evaluate(std::nullopt, st.restarts, st.start_time, st.node_list,
+        InstanceOutcome out = evaluate(std::nullopt, st.job_id, st.restarts, st.node_list,
                                        static_cast<int32_t>(job.spec.nodes));
         if (out.kind != InstanceOutcome::kRunning) {
-          ApplyOutcome(&st, out, job.spec.requeue, now);
+          ApplyOutcome(&st, out,
+                       out.kind == InstanceOutcome::kPreempted ? out.requeue : job.spec.requeue, now);
           changed = true;
           Event(obj, "Job", out.kind != InstanceOutcome::kCompleted, OutcomeReason(out),
                 OutcomeMessage(out));
@@ -478,16 +553,35 @@ void Controller::ReconcileJobs(ClusterObjects* objects, std::vector<json>* raw,
         std::vector<api::ArrayTaskRecord> records = st.array->tasks;
         for (const api::ArrayTaskRecord& r : records) {
           if (r.state != core::JobState::kRunning) continue;
-          InstanceOutcome out = evaluate(r.index, r.restarts, r.start_time, r.node_list,
+          InstanceOutcome out = evaluate(r.index, r.job_id, r.restarts, r.node_list,
                                          static_cast<int32_t>(job.spec.nodes));
           if (out.kind == InstanceOutcome::kRunning) continue;
-          ApplyTaskOutcome(&st, *array, r.index, out, job.spec.requeue, now);
+          ApplyTaskOutcome(&st, *array, r.index, out,
+                           out.kind == InstanceOutcome::kPreempted ? out.requeue : job.spec.requeue,
+                           now);
+          if (out.kind == InstanceOutcome::kPreempted) {
+            Event(obj, "Job", true, "Preempted",
+                  "task " + std::to_string(r.index) + " " + OutcomeMessage(out) +
+                      (out.requeue ? "; requeued" : ""));
+          }
           any = true;
         }
         if (any) changed = true;
       }
     }
 
+    if (!marks_done.empty()) {
+      // The mark goes first: a mark left behind would apply to a restarted array task.
+      std::vector<PreemptMark> keep;
+      for (const PreemptMark& m : marks) {
+        if (std::find(marks_done.begin(), marks_done.end(), m) == marks_done.end()) keep.push_back(m);
+      }
+      Status s = WritePreemptMarks(&obj, &job, keep);
+      if (!s.ok()) {
+        FAIRWAY_LOG(log_, kWarn, "preemption mark removal failed", {{"error", s.ToString()}});
+        continue;  // retried next cycle; the victim keeps its room meanwhile
+      }
+    }
     if (changed) {
       Status s = WriteJobStatus(&obj, &job, st);
       if (!s.ok()) FAIRWAY_LOG(log_, kWarn, "job status write failed", {{"error", s.ToString()}});
@@ -554,6 +648,9 @@ Status Controller::RunOnce() {
   in.config = &config;
   in.usage = &ledger_;
   core::CycleResult result = core::RunCycle(in);
+
+  ApplyTimeouts(result, snap, &objects, &raw, now);
+  ApplyPreemptions(result, snap, &objects, &raw);
 
   // Apply the starts, in order.
   std::set<size_t> started_records;
@@ -650,6 +747,105 @@ Status Controller::RunOnce() {
   ReportMetrics(after, objects, accounts);
   RejectStrayPods(objects);
   return OkStatus();
+}
+
+// ---- 4. Timeouts and preemptions ---------------------------------------------------------------
+
+void Controller::ApplyTimeouts(const core::CycleResult& result, const Snapshot& snap,
+                               ClusterObjects* objects, std::vector<json>* raw,
+                               core::Timestamp now) {
+  for (const core::TimeoutDecision& t : result.timed_out) {
+    const InstanceRef& ref = snap.running_refs[t.running_index];
+    api::JobObject& job = objects->jobs[ref.job];
+    json& obj = (*raw)[ref.job];
+    if (!InstanceRunning(job, ref.array_index)) continue;  // only assumed so far
+    const int32_t restarts = InstanceRestarts(job, ref.array_index);
+    std::vector<const json*> live;
+    for (const json* p : InstancePods(objects->pods, job, ref.array_index, restarts)) {
+      if (!PodIsTerminal(*p)) live.push_back(p);
+    }
+    DeletePods(live);
+    InstanceOutcome out;
+    out.kind = InstanceOutcome::kTimeout;
+    api::JobStatus st = job.status;
+    if (!ref.array_index.has_value()) {
+      ApplyOutcome(&st, out, job.spec.requeue, now);
+    } else {
+      StatusOr<api::ArraySpec> spec = api::ParseArraySpec(job.spec.array, api::kMaxMaxArraySize);
+      if (!spec.ok()) continue;
+      ApplyTaskOutcome(&st, *spec, *ref.array_index, out, job.spec.requeue, now);
+    }
+    Status s = WriteJobStatus(&obj, &job, st);
+    if (!s.ok()) {
+      FAIRWAY_LOG(log_, kWarn, "timeout not recorded", {{"job", job.meta.Key()}, {"error", s.ToString()}});
+      continue;
+    }
+    std::string what = ref.array_index ? "task " + std::to_string(*ref.array_index) + ": " : "";
+    Event(obj, "Job", true, OutcomeReason(out), what + OutcomeMessage(out));
+    FAIRWAY_LOG(log_, kInfo, "job timed out", {{"job", job.meta.Key()}, {"jobid", t.id.value}});
+  }
+}
+
+void Controller::ApplyPreemptions(const core::CycleResult& result, const Snapshot& snap,
+                                  ClusterObjects* objects, std::vector<json>* raw) {
+  struct Victim {
+    InstanceRef ref;
+    PreemptMark mark;
+    std::string preemptor_key;
+  };
+  std::map<size_t, std::vector<Victim>> by_job;
+  for (const core::PreemptDecision& d : result.preemptions) {
+    const std::string preemptor_key = objects->jobs[snap.pending_refs[d.pending_index].job].meta.Key();
+    for (const core::PreemptVictim& v : d.victims) {
+      const InstanceRef& ref = snap.running_refs[v.running_index];
+      const api::JobObject& job = objects->jobs[ref.job];
+      PreemptMark m;
+      m.victim = v.id.value;
+      m.restarts = InstanceRestarts(job, ref.array_index);
+      m.preemptor = d.preemptor.value;
+      m.mode = v.mode == core::PreemptMode::kRequeue && job.spec.requeue ? core::PreemptMode::kRequeue
+                                                                         : core::PreemptMode::kCancel;
+      m.grace_seconds = std::max<int64_t>(0, v.grace_period.count());
+      by_job[ref.job].push_back({ref, m, preemptor_key});
+    }
+  }
+  for (auto& [ji, victims] : by_job) {
+    api::JobObject& job = objects->jobs[ji];
+    json& obj = (*raw)[ji];
+    // Record the choice first; marks of runs that no longer run are dropped.
+    std::vector<PreemptMark> marks;
+    for (const PreemptMark& m : PreemptMarksOf(job)) {
+      bool live = false;
+      for (size_t i = 0; i < snap.running_refs.size(); ++i) {
+        if (snap.running_refs[i].job == ji && snap.cluster.running[i].id.value == m.victim) live = true;
+      }
+      if (live) marks.push_back(m);
+    }
+    for (const Victim& v : victims) {
+      if (!FindPreemptMark(marks, v.mark.victim, v.mark.restarts)) marks.push_back(v.mark);
+    }
+    Status s = WritePreemptMarks(&obj, &job, marks);
+    if (!s.ok()) {
+      FAIRWAY_LOG(log_, kWarn, "preemption not recorded", {{"job", job.meta.Key()}, {"error", s.ToString()}});
+      continue;
+    }
+    for (const Victim& v : victims) {
+      std::vector<const json*> live;
+      for (const json* p : InstancePods(objects->pods, job, v.ref.array_index, v.mark.restarts)) {
+        if (!PodIsTerminal(*p)) live.push_back(p);
+      }
+      DeletePods(live, v.mark.grace_seconds);
+      std::string what = v.ref.array_index ? "task " + std::to_string(*v.ref.array_index) + " " : "";
+      std::string msg = what + "preempted by job " + std::to_string(v.mark.preemptor) + " (" +
+                        v.preemptor_key + "); " +
+                        (v.mark.mode == core::PreemptMode::kRequeue ? "requeue" : "cancel") +
+                        " after a grace period of " + std::to_string(v.mark.grace_seconds) + "s";
+      Event(obj, "Job", true, "Preempting", msg);
+      FAIRWAY_LOG(log_, kInfo, "preempting",
+                  {{"job", job.meta.Key()}, {"jobid", v.mark.victim},
+                   {"preemptor", v.mark.preemptor}, {"grace_s", v.mark.grace_seconds}});
+    }
+  }
 }
 
 // ---- 5. Usage ---------------------------------------------------------------------------------

@@ -9,11 +9,22 @@
 //   RunOnce():
 //     1. jobs:     assign jobIDs (ConfigMap counter, see below); user actions (cancel, requeue,
 //                  hold via spec.hold, see names.h); running instances -> COMPLETED / FAILED
-//                  (exitCode) / TIMEOUT (pods deleted) / NODE_FAIL (requeued when spec.requeue)
-//                  from their pods and nodes; bad specs -> FAILED with the message.
+//                  (exitCode) / NODE_FAIL (requeued when spec.requeue) from their pods and
+//                  nodes; preemption victims (marked, see below) whose pods are gone ->
+//                  PREEMPTED or back to PENDING; bad specs -> FAILED with the message.
 //     2. snapshot: BuildSnapshot (snapshot.h) over the caches + our own not-yet-observed writes.
 //     3. cycle:    core::RunCycle.
-//     4. apply:    for each start, in order: write status RUNNING (the decision is recorded in
+//     4. apply:    timeouts (CycleResult::timed_out, the one place time limits are enforced;
+//                  the pods' activeDeadlineSeconds is only a backstop) -> TIMEOUT, pods deleted.
+//                  Preemptions: each victim instance is marked in its Job's annotation
+//                  fairway.dev/preempted-by (job_status.h, PreemptMark) first, then its pods
+//                  are deleted with the QoS grace period (DeleteOptions.gracePeriodSeconds).
+//                  The mark becomes core::Job::preempted_by in later snapshots, so the core
+//                  keeps the victim's room for the preemptor (and picks no further victims)
+//                  until the pods are gone; step 1 then ends the victim (CANCEL: PREEMPTED;
+//                  REQUEUE: PENDING, restarts+1) and the preemptor starts on the freed room in
+//                  that cycle. A victim's room is never handed out while a pod of it lives.
+//                  Starts, in order: write status RUNNING (the decision is recorded in
 //                  the API server first), create the pods (pod_builder.h), bind each through
 //                  pods/binding; all or none: on any failure the created pods are deleted and
 //                  the status reverted. Pending jobs get reason, priority, factors, expected
@@ -52,11 +63,13 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/status.h"
+#include "controllers/job_status.h"
 #include "controllers/metrics.h"
 #include "controllers/pod_builder.h"
 #include "controllers/snapshot.h"
 #include "core/account_context.h"
 #include "core/config.h"
+#include "core/cycle.h"
 #include "core/usage_ledger.h"
 #include "kube/api_client.h"
 #include "kube/event_recorder.h"
@@ -101,7 +114,14 @@ class Controller {
   ClusterObjects LoadObjects(std::vector<nlohmann::json>* raw_jobs);
   StatusOr<uint64_t> AllocateJobIds(uint64_t count, const ClusterObjects& objects);
   Status WriteJobStatus(nlohmann::json* raw, api::JobObject* job, const api::JobStatus& status);
-  void DeletePods(const std::vector<const nlohmann::json*>& pods);
+  void DeletePods(const std::vector<const nlohmann::json*>& pods, int64_t grace_seconds = 0);
+  // Replaces the preemption marks of a Job (annotation; removed when `marks` is empty).
+  Status WritePreemptMarks(nlohmann::json* raw, api::JobObject* job,
+                           const std::vector<PreemptMark>& marks);
+  void ApplyTimeouts(const core::CycleResult& result, const Snapshot& snap, ClusterObjects* objects,
+                     std::vector<nlohmann::json>* raw, core::Timestamp now);
+  void ApplyPreemptions(const core::CycleResult& result, const Snapshot& snap,
+                        ClusterObjects* objects, std::vector<nlohmann::json>* raw);
   // Creates and binds the pods of one started instance; all or none.
   Status CreateAndBind(const api::JobObject& job, const PodPlan& plan);
   void ReconcileJobs(ClusterObjects* objects, std::vector<nlohmann::json>* raw, core::Timestamp now);

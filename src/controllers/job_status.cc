@@ -4,6 +4,7 @@
 #include <set>
 
 #include "controllers/kube_objects.h"
+#include "controllers/names.h"
 #include "core/partition_rules.h"
 
 namespace fairway::controllers {
@@ -29,6 +30,7 @@ core::JobState StateOf(const InstanceOutcome& o) {
     case InstanceOutcome::kFailed: return core::JobState::kFailed;
     case InstanceOutcome::kTimeout: return core::JobState::kTimeout;
     case InstanceOutcome::kNodeFail: return core::JobState::kNodeFail;
+    case InstanceOutcome::kPreempted: return core::JobState::kPreempted;
     default: return core::JobState::kRunning;
   }
 }
@@ -38,6 +40,7 @@ int32_t ExitOf(const InstanceOutcome& o) {
     case InstanceOutcome::kCompleted: return 0;
     case InstanceOutcome::kFailed: return o.exit_code;
     case InstanceOutcome::kTimeout: return 0;
+    case InstanceOutcome::kPreempted: return 0;
     default: return 1;
   }
 }
@@ -78,9 +81,7 @@ std::vector<std::string> SplitComma(const std::string& text) {
 
 InstanceOutcome EvaluateInstance(const std::vector<const json*>& pods,
                                  const std::map<std::string, core::Node>& nodes,
-                                 int32_t node_count, std::optional<core::Timestamp> start,
-                                 std::optional<core::Seconds> limit, core::Timestamp now,
-                                 bool in_flight) {
+                                 int32_t node_count, bool in_flight) {
   InstanceOutcome out;
   int32_t succeeded = 0;
   for (const json* p : pods) {
@@ -93,10 +94,6 @@ InstanceOutcome EvaluateInstance(const std::vector<const json*>& pods,
   }
   if (succeeded >= node_count && node_count > 0) {
     out.kind = InstanceOutcome::kCompleted;
-    return out;
-  }
-  if (start.has_value() && limit.has_value() && limit->count() > 0 && now >= *start + *limit) {
-    out.kind = InstanceOutcome::kTimeout;
     return out;
   }
   for (const json* p : pods) {
@@ -124,12 +121,29 @@ InstanceOutcome EvaluateInstance(const std::vector<const json*>& pods,
   return out;
 }
 
+InstanceOutcome EvaluatePreempted(const std::vector<const json*>& pods, int32_t node_count) {
+  InstanceOutcome out;
+  int32_t succeeded = 0;
+  bool alive = false;
+  for (const json* p : pods) {
+    if (PodPhase(*p) == "Succeeded") ++succeeded;
+    if (!PodIsTerminal(*p)) alive = true;
+  }
+  if (node_count > 0 && succeeded >= node_count) {
+    out.kind = InstanceOutcome::kCompleted;
+  } else if (!alive) {
+    out.kind = InstanceOutcome::kPreempted;
+  }
+  return out;
+}
+
 std::string OutcomeReason(const InstanceOutcome& o) {
   switch (o.kind) {
     case InstanceOutcome::kCompleted: return "Completed";
     case InstanceOutcome::kFailed: return "Failed";
     case InstanceOutcome::kTimeout: return "TimeLimit";
     case InstanceOutcome::kNodeFail: return "NodeFail";
+    case InstanceOutcome::kPreempted: return "Preempted";
     default: return "Running";
   }
 }
@@ -142,6 +156,7 @@ std::string OutcomeMessage(const InstanceOutcome& o) {
              (o.detail.empty() ? "" : " (" + o.detail + ")");
     case InstanceOutcome::kTimeout: return "time limit reached; pods deleted";
     case InstanceOutcome::kNodeFail: return "node " + o.detail + " failed";
+    case InstanceOutcome::kPreempted: return "preempted" + (o.detail.empty() ? "" : " by " + o.detail);
     default: return "";
   }
 }
@@ -153,6 +168,14 @@ void ApplyOutcome(api::JobStatus* st, const InstanceOutcome& o, bool requeue_all
     st->reason = "None";
     SetCondition(st, "NodeFailure", "NodeFail", OutcomeMessage(o), now);
     return;
+  }
+  if (o.kind == InstanceOutcome::kPreempted) {
+    SetCondition(st, "Preempted", requeue_allowed ? "Requeued" : "Cancelled", OutcomeMessage(o), now);
+    if (requeue_allowed) {
+      RequeueJob(st, now, "");
+      st->reason = "None";
+      return;
+    }
   }
   st->state = StateOf(o);
   st->exit_code = ExitOf(o);
@@ -220,7 +243,8 @@ void ApplyTaskOutcome(api::JobStatus* st, const api::ArraySpec& spec, uint32_t i
   std::vector<api::ArrayTaskRecord>& tasks = st->array->tasks;
   for (auto it = tasks.begin(); it != tasks.end(); ++it) {
     if (it->index != index) continue;
-    if (o.kind == InstanceOutcome::kNodeFail && requeue_allowed) {
+    if ((o.kind == InstanceOutcome::kNodeFail || o.kind == InstanceOutcome::kPreempted) &&
+        requeue_allowed) {
       tasks.erase(it);  // back to pending
       break;
     }
@@ -376,6 +400,74 @@ bool RequeueTokenSeen(const api::JobStatus& st, const std::string& token) {
     if (c.type == "Requeued" && c.message == token) return true;
   }
   return false;
+}
+
+std::vector<PreemptMark> ParsePreemptMarks(const std::string& text) {
+  std::vector<PreemptMark> out;
+  for (const std::string& entry : SplitComma(text)) {
+    // <victim>.<restarts>=<preemptor>:<mode>:<grace>
+    size_t dot = entry.find('.');
+    size_t eq = entry.find('=');
+    size_t c1 = entry.find(':', eq == std::string::npos ? 0 : eq);
+    size_t c2 = c1 == std::string::npos ? std::string::npos : entry.find(':', c1 + 1);
+    if (dot == std::string::npos || eq == std::string::npos || c2 == std::string::npos ||
+        !(dot < eq && eq < c1)) {
+      continue;
+    }
+    auto num = [&](size_t from, size_t to, int64_t* v) {
+      if (from >= to) return false;
+      int64_t x = 0;
+      for (size_t i = from; i < to; ++i) {
+        if (entry[i] < '0' || entry[i] > '9') return false;
+        x = x * 10 + (entry[i] - '0');
+        if (x > (int64_t{1} << 53)) return false;
+      }
+      *v = x;
+      return true;
+    };
+    int64_t victim = 0, restarts = 0, preemptor = 0, grace = 0;
+    if (!num(0, dot, &victim) || !num(dot + 1, eq, &restarts) || !num(eq + 1, c1, &preemptor) ||
+        !num(c2 + 1, entry.size(), &grace)) {
+      continue;
+    }
+    std::string mode = entry.substr(c1 + 1, c2 - c1 - 1);
+    PreemptMark m;
+    m.victim = static_cast<uint64_t>(victim);
+    m.restarts = static_cast<int32_t>(restarts);
+    m.preemptor = static_cast<uint64_t>(preemptor);
+    if (mode == "requeue") m.mode = core::PreemptMode::kRequeue;
+    else if (mode == "cancel") m.mode = core::PreemptMode::kCancel;
+    else continue;
+    m.grace_seconds = grace;
+    out.push_back(m);
+  }
+  return out;
+}
+
+std::string FormatPreemptMarks(const std::vector<PreemptMark>& marks) {
+  std::string out;
+  for (const PreemptMark& m : marks) {
+    if (!out.empty()) out += ",";
+    out += std::to_string(m.victim) + "." + std::to_string(m.restarts) + "=" +
+           std::to_string(m.preemptor) + ":" +
+           (m.mode == core::PreemptMode::kRequeue ? "requeue" : "cancel") + ":" +
+           std::to_string(m.grace_seconds);
+  }
+  return out;
+}
+
+const PreemptMark* FindPreemptMark(const std::vector<PreemptMark>& marks, uint64_t victim,
+                                   int32_t restarts) {
+  for (const PreemptMark& m : marks) {
+    if (m.victim == victim && m.restarts == restarts) return &m;
+  }
+  return nullptr;
+}
+
+std::vector<PreemptMark> PreemptMarksOf(const api::JobObject& job) {
+  auto it = job.meta.annotations.find(std::string(kAnnotationPreemptedBy));
+  if (it == job.meta.annotations.end()) return {};
+  return ParsePreemptMarks(it->second);
 }
 
 core::UsageLedger RestoreLedger(const std::vector<api::AccountObject>& accounts,

@@ -42,29 +42,35 @@ std::vector<std::string> SplitComma(const std::string& text);
 // ---- Running instances -----------------------------------------------------------------------
 
 struct InstanceOutcome {
-  enum Kind { kRunning, kCompleted, kFailed, kTimeout, kNodeFail, kMissingPods };
+  enum Kind { kRunning, kCompleted, kFailed, kTimeout, kNodeFail, kMissingPods, kPreempted };
   Kind kind = kRunning;
   int32_t exit_code = 0;
   std::string detail;  // node name, pod reason, ...
+  bool requeue = false;  // kPreempted: the mark's mode is REQUEUE and the job may be requeued
 };
 
 // What the pods of one running instance say. `pods`: the instance's pods of its current run.
-// `in_flight`: the driver is still creating its pods (no kMissingPods then).
-//   - limit passed (now >= start + limit), or a pod Failed with reason DeadlineExceeded: kTimeout
+// `in_flight`: the driver is still creating its pods (no kMissingPods then). The time limit is
+// the core's business (CycleResult::timed_out); pods only report the backstop:
+//   - a pod Failed with reason DeadlineExceeded (activeDeadlineSeconds): kTimeout
 //   - a pod on a node that is NotReady or gone: kNodeFail
 //   - a pod Failed: kFailed with its exit code (1 when unknown)
 //   - all `node_count` pods Succeeded: kCompleted
 //   - fewer pods than node_count and none terminal: kMissingPods
 InstanceOutcome EvaluateInstance(const std::vector<const nlohmann::json*>& pods,
                                  const std::map<std::string, core::Node>& nodes,
-                                 int32_t node_count, std::optional<core::Timestamp> start,
-                                 std::optional<core::Seconds> limit, core::Timestamp now,
-                                 bool in_flight);
+                                 int32_t node_count, bool in_flight);
+
+// A preempted instance (marked, see PreemptMark): kCompleted if its pods all succeeded first,
+// kPreempted once none of its pods is left alive (gone or terminal), else kRunning (stopping).
+InstanceOutcome EvaluatePreempted(const std::vector<const nlohmann::json*>& pods,
+                                  int32_t node_count);
 
 std::string OutcomeReason(const InstanceOutcome& outcome);   // "Completed", "Failed", ...
 std::string OutcomeMessage(const InstanceOutcome& outcome);
 
-// Ends (or requeues, for a node failure of a requeue-able job) a non-array job.
+// Ends (or requeues, for a node failure or a preemption of a requeue-able job) a non-array job.
+// kPreempted: `requeue_allowed` is the preemption mode (REQUEUE and spec.requeue).
 void ApplyOutcome(api::JobStatus* status, const InstanceOutcome& outcome, bool requeue_allowed,
                   core::Timestamp now);
 // The same for one array task; recounts the array and sets the array's state.
@@ -93,6 +99,30 @@ void CancelJob(api::JobStatus* status, const api::ArraySpec* array, core::Timest
 // RUNNING -> PENDING, restarts+1, allocation cleared; records `token` in condition "Requeued".
 void RequeueJob(api::JobStatus* status, core::Timestamp now, const std::string& token);
 bool RequeueTokenSeen(const api::JobStatus& status, const std::string& token);
+
+// ---- Preemption marks -----------------------------------------------------------------------------
+//
+// A running instance chosen as a preemption victim is marked in annotation
+// fairway.dev/preempted-by of its Job before its pods are deleted, so the choice survives a
+// restart (the snapshot maps it to core::Job::preempted_by and the core keeps the victim's room
+// for its preemptor). The value is a comma list of
+//   <victim instance jobID>.<restarts>=<preemptor jobID>:<cancel|requeue>:<grace seconds>
+// one entry per victim instance (an array may have several tasks marked). The run (restarts)
+// qualifies an entry, so a mark never applies to a later run.
+struct PreemptMark {
+  uint64_t victim = 0;  // the instance's own jobID (a task's id for array tasks)
+  int32_t restarts = 0;
+  uint64_t preemptor = 0;
+  core::PreemptMode mode = core::PreemptMode::kCancel;
+  int64_t grace_seconds = 0;
+  bool operator==(const PreemptMark&) const = default;
+};
+std::vector<PreemptMark> ParsePreemptMarks(const std::string& text);  // bad entries are skipped
+std::string FormatPreemptMarks(const std::vector<PreemptMark>& marks);
+const PreemptMark* FindPreemptMark(const std::vector<PreemptMark>& marks, uint64_t victim,
+                                   int32_t restarts);
+// The marks of a Job (its annotation).
+std::vector<PreemptMark> PreemptMarksOf(const api::JobObject& job);
 
 // ---- Accounts, partitions, metrics -------------------------------------------------------------
 

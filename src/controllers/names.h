@@ -43,6 +43,9 @@ inline constexpr std::string_view kGpuResource = "nvidia.com/gpu";
 inline constexpr std::string_view kAnnotationCancel = "fairway.dev/cancel";
 inline constexpr std::string_view kAnnotationRequeue = "fairway.dev/requeue";
 inline constexpr std::string_view kAnnotationRequeueHold = "fairway.dev/requeue-hold";
+// Written by the operator on a Job whose running instances were chosen as preemption victims
+// (job_status.h, PreemptMark).
+inline constexpr std::string_view kAnnotationPreemptedBy = "fairway.dev/preempted-by";
 // Copied from the Job to its pods (the sandbox's kubelet simulator reads them).
 inline constexpr std::string_view kAnnotationSimDuration = "fairway.dev/sim-duration";
 inline constexpr std::string_view kAnnotationSimExitCode = "fairway.dev/sim-exit-code";

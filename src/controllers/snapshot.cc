@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "api/dependency.h"
+#include "controllers/job_status.h"
 #include "controllers/kube_objects.h"
 #include "controllers/names.h"
 
@@ -211,9 +212,20 @@ DependencyState EvaluateDependency(const api::JobObject& job,
   return all_satisfied ? DependencyState::kSatisfied : DependencyState::kWaiting;
 }
 
+std::set<uint64_t> PendingJobIds(const ClusterObjects& objects) {
+  std::set<uint64_t> out;
+  for (const api::JobObject& j : objects.jobs) {
+    if (j.status.job_id != 0 && j.status.state.value_or(core::JobState::kPending) == core::JobState::kPending) {
+      out.insert(j.status.job_id);
+    }
+  }
+  return out;
+}
+
 Snapshot BuildSnapshot(const ClusterObjects& objects, const std::vector<AssumedStart>& assumed,
                        const SnapshotOptions& options) {
   Snapshot snap;
+  const std::set<uint64_t> pending_ids = PendingJobIds(objects);
   core::ClusterState& cluster = snap.cluster;
   std::unordered_map<std::string, size_t> node_index;
   for (const nlohmann::json& n : objects.nodes) {
@@ -240,11 +252,13 @@ Snapshot BuildSnapshot(const ClusterObjects& objects, const std::vector<AssumedS
 
   std::map<std::string, const AssumedStart*> assumed_by_key;
   for (const AssumedStart& a : assumed) assumed_by_key[InstanceKey(a.job_key, a.array_index)] = &a;
-  std::set<std::string> running_keys;  // instance keys whose pods are the job's allocation
+  // Instance keys whose pods (of the current run: the restarts label) are the job's allocation.
+  std::map<std::string, int32_t> running_keys;
 
   api::JobConversionOptions conv;
   conv.now = options.now;
-  auto add_running = [&](core::Job job, InstanceRef ref, const std::string& key) {
+  std::vector<PreemptMark> marks;  // of the job being converted
+  auto add_running = [&](core::Job job, InstanceRef ref, const std::string& key, int32_t restarts) {
     job.state = core::JobState::kRunning;
     if (auto it = assumed_by_key.find(key); it != assumed_by_key.end()) {
       const AssumedStart& a = *it->second;
@@ -255,7 +269,10 @@ Snapshot BuildSnapshot(const ClusterObjects& objects, const std::vector<AssumedS
       if (a.time_limit.has_value()) job.time_limit = a.time_limit;
     }
     if (!job.start_time.has_value()) job.start_time = options.now;
-    running_keys.insert(key);
+    if (const PreemptMark* m = FindPreemptMark(marks, job.id.value, restarts)) {
+      job.preempted_by = core::JobId{m->preemptor};
+    }
+    running_keys[key] = restarts;
     snap.running_refs.push_back(ref);
     cluster.running.push_back(std::move(job));
   };
@@ -275,14 +292,22 @@ Snapshot BuildSnapshot(const ClusterObjects& objects, const std::vector<AssumedS
     job.gpu_type = Lower(job.gpu_type);
     job.requeue = obj.spec.requeue;
     if (obj.status.job_id == 0) continue;  // the driver assigns ids first
+    marks = PreemptMarksOf(obj);
 
     if (obj.spec.array.empty()) {
       bool running = IsRunning(state) || assumed_by_key.count(job_key) > 0;
       if (running) {
-        add_running(std::move(job), {ji, std::nullopt}, job_key);
+        add_running(std::move(job), {ji, std::nullopt}, job_key, obj.status.restarts);
         continue;
       }
       SetDependency(obj, objects.jobs, options.now, &job);
+      for (const PreemptMark& m : marks) {
+        if (m.victim == obj.status.job_id && m.restarts < obj.status.restarts &&
+            pending_ids.count(m.preemptor) > 0) {
+          core::Timestamp after = options.now + core::Seconds(1);
+          job.begin_time = std::max(job.begin_time.value_or(after), after);
+        }
+      }
       job.state = core::JobState::kPending;
       job.start_time.reset();
       job.allocated_nodes.clear();
@@ -309,7 +334,7 @@ Snapshot BuildSnapshot(const ClusterObjects& objects, const std::vector<AssumedS
         t.running_partition = core::PartitionName(obj.status.partition);
         for (const std::string& n : SplitNodeList(r.node_list)) t.allocated_nodes.emplace_back(n);
         ++running;
-        add_running(std::move(t), {ji, r.index}, InstanceKey(job_key, r.index));
+        add_running(std::move(t), {ji, r.index}, InstanceKey(job_key, r.index), r.restarts);
       }
     }
     // Assumed task starts not yet in the status.
@@ -319,7 +344,7 @@ Snapshot BuildSnapshot(const ClusterObjects& objects, const std::vector<AssumedS
       states[*a.array_index] = core::JobState::kRunning;
       ++running;
       add_running(ArrayTaskJob(job, *spec, *a.array_index), {ji, a.array_index},
-                  InstanceKey(job_key, a.array_index));
+                  InstanceKey(job_key, a.array_index), 0);
     }
     // The pending part of the array: one record; the core splits tasks off as they start.
     core::ArrayTasks tasks;
@@ -346,21 +371,29 @@ Snapshot BuildSnapshot(const ClusterObjects& objects, const std::vector<AssumedS
     snap.pending_refs.push_back({ji, std::nullopt});
   }
 
-  // Pods: every bound, non-terminal pod holds its request on its node.
+  // Pods: every bound, non-terminal pod holds its request on its node. The pods of a running
+  // instance's current run are its allocation (counted once, through cluster.running), also
+  // while they terminate (a preempted victim keeps its room until its pods are gone); pods of
+  // an earlier run, or of an instance that no longer runs, count as other pods until they end.
   for (const nlohmann::json& pod : objects.pods) {
     std::string node = JsonString(pod, {"spec", "nodeName"});
     if (node.empty() || PodIsTerminal(pod)) continue;
     auto it = node_index.find(node);
     if (it == node_index.end()) continue;
     std::string job_name = PodLabel(pod, kLabelJob);
-    if (!job_name.empty() && !PodIsDeleting(pod)) {
+    if (!job_name.empty()) {
       std::string ns = JsonString(pod, {"metadata", "namespace"});
       std::string index_label = PodLabel(pod, kLabelArrayIndex);
       std::optional<uint32_t> index;
       if (!index_label.empty()) {
         index = static_cast<uint32_t>(std::strtoul(index_label.c_str(), nullptr, 10));
       }
-      if (running_keys.count(InstanceKey(ns + "/" + job_name, index)) > 0) continue;
+      auto rk = running_keys.find(InstanceKey(ns + "/" + job_name, index));
+      std::string restarts = PodLabel(pod, kLabelRestarts);
+      if (rk != running_keys.end() &&
+          (restarts.empty() || restarts == std::to_string(rk->second))) {
+        continue;
+      }
     }
     cluster.nodes[it->second].used_by_other_pods += PodRequest(pod);
   }

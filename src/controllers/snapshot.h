@@ -13,6 +13,10 @@
 //                 are evaluated here (core::Job::dependency); a lone "singleton" is left to the
 //                 core. Jobs without a jobID yet are skipped; jobs whose spec does not convert
 //                 are listed in `held_back` (the driver marks them FAILED with the message).
+//   marks      -> preemption marks (job_status.h): a marked running instance gets
+//                 core::Job::preempted_by; a job requeued by a preemption whose preemptor still
+//                 waits is not eligible yet (BeginTime, one second ahead), so it cannot take the
+//                 room back before its preemptor starts (Slurm's requeue delay plays this part).
 //   assumed    -> placements decided by earlier cycles whose status write the informer has not
 //                 delivered yet: treated as running, so no GPU is handed out twice.
 //
@@ -27,6 +31,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -98,6 +103,9 @@ uint64_t ArrayTaskJobId(const api::ArraySpec& spec, uint64_t array_job_id, uint3
 std::map<uint32_t, core::JobState> ArrayTaskStates(const api::ArrayStatus& status);
 // The core view of one array task (id, key "ns/name_<index>", name).
 core::Job ArrayTaskJob(const core::Job& array_job, const api::ArraySpec& spec, uint32_t index);
+
+// The jobIDs of jobs still waiting to start (state PENDING, a jobID assigned).
+std::set<uint64_t> PendingJobIds(const ClusterObjects& objects);
 
 enum class DependencyState { kSatisfied, kWaiting, kNever };
 // Evaluates job.spec.dependency against the other jobs (slurm-semantics.md §6).

@@ -159,21 +159,57 @@ TEST(JobStatusTest, PodsDecideTheOutcome) {
                  {"status", {{"phase", "Failed"}, {"containerStatuses", json::array({{{"state", {{"terminated", {{"exitCode", 3}}}}}}})}}}};
   json lost = {{"spec", {{"nodeName", "n2"}}}, {"status", {{"phase", "Running"}}}};
   core::Timestamp t0{};
-  EXPECT_EQ(EvaluateInstance({&ok}, nodes, 1, t0, std::nullopt, t0, false).kind, InstanceOutcome::kCompleted);
-  InstanceOutcome f = EvaluateInstance({&failed}, nodes, 1, t0, std::nullopt, t0, false);
+  EXPECT_EQ(EvaluateInstance({&ok}, nodes, 1, false).kind, InstanceOutcome::kCompleted);
+  InstanceOutcome f = EvaluateInstance({&failed}, nodes, 1, false);
   EXPECT_EQ(f.kind, InstanceOutcome::kFailed);
   EXPECT_EQ(f.exit_code, 3);
-  EXPECT_EQ(EvaluateInstance({&lost}, nodes, 1, t0, std::nullopt, t0, false).kind, InstanceOutcome::kNodeFail);
+  EXPECT_EQ(EvaluateInstance({&lost}, nodes, 1, false).kind, InstanceOutcome::kNodeFail);
   json running = {{"spec", {{"nodeName", "n1"}}}, {"status", {{"phase", "Running"}}}};
-  EXPECT_EQ(EvaluateInstance({&running}, nodes, 1, t0, core::Seconds(60), t0 + core::Seconds(60), false).kind,
-            InstanceOutcome::kTimeout);
-  EXPECT_EQ(EvaluateInstance({}, nodes, 1, t0, std::nullopt, t0, false).kind, InstanceOutcome::kMissingPods);
+  // Time limits are the core's (CycleResult::timed_out); pods only report the backstop.
+  EXPECT_EQ(EvaluateInstance({&running}, nodes, 1, false).kind, InstanceOutcome::kRunning);
+  json deadline = {{"spec", {{"nodeName", "n1"}}},
+                   {"status", {{"phase", "Failed"}, {"reason", "DeadlineExceeded"}}}};
+  EXPECT_EQ(EvaluateInstance({&deadline}, nodes, 1, false).kind, InstanceOutcome::kTimeout);
+  EXPECT_EQ(EvaluateInstance({}, nodes, 1, false).kind, InstanceOutcome::kMissingPods);
 
   api::JobStatus st;
   st.state = core::JobState::kRunning;
   ApplyOutcome(&st, InstanceOutcome{InstanceOutcome::kNodeFail, 0, "n2"}, true, t0);
   EXPECT_EQ(st.state, core::JobState::kPending);
   EXPECT_EQ(st.restarts, 1);
+}
+
+TEST(PreemptMarkTest, RoundTripsAndSkipsBadEntries) {
+  std::vector<PreemptMark> marks = {{12, 0, 30, core::PreemptMode::kRequeue, 5},
+                                    {13, 2, 30, core::PreemptMode::kCancel, 0}};
+  std::string text = FormatPreemptMarks(marks);
+  EXPECT_EQ(text, "12.0=30:requeue:5,13.2=30:cancel:0");
+  EXPECT_EQ(ParsePreemptMarks(text), marks);
+  EXPECT_EQ(ParsePreemptMarks("x,12=3:cancel:0,12.0=30:off:1,12.0=30:cancel:").size(), 0u);
+  EXPECT_NE(FindPreemptMark(marks, 13, 2), nullptr);
+  EXPECT_EQ(FindPreemptMark(marks, 13, 1), nullptr);  // another run
+}
+
+TEST(JobStatusTest, PreemptedVictimEndsWhenItsPodsAreGone) {
+  json running = {{"spec", {{"nodeName", "n1"}}}, {"status", {{"phase", "Running"}}}};
+  json done = {{"spec", {{"nodeName", "n1"}}}, {"status", {{"phase", "Succeeded"}}}};
+  EXPECT_EQ(EvaluatePreempted({&running}, 1).kind, InstanceOutcome::kRunning);
+  EXPECT_EQ(EvaluatePreempted({}, 1).kind, InstanceOutcome::kPreempted);
+  EXPECT_EQ(EvaluatePreempted({&done}, 1).kind, InstanceOutcome::kCompleted);
+
+  core::Timestamp t0{};
+  InstanceOutcome out{InstanceOutcome::kPreempted, 0, "job 7"};
+  api::JobStatus requeued;
+  requeued.state = core::JobState::kRunning;
+  ApplyOutcome(&requeued, out, /*requeue_allowed=*/true, t0);
+  EXPECT_EQ(requeued.state, core::JobState::kPending);
+  EXPECT_EQ(requeued.restarts, 1);
+  api::JobStatus cancelled;
+  cancelled.state = core::JobState::kRunning;
+  ApplyOutcome(&cancelled, out, /*requeue_allowed=*/false, t0);
+  EXPECT_EQ(cancelled.state, core::JobState::kPreempted);
+  EXPECT_EQ(cancelled.restarts, 0);
+  EXPECT_EQ(cancelled.reason, "Preempted");
 }
 
 TEST(DependencyTest, AfterOkWaitsThenNeverOnFailure) {
