@@ -24,6 +24,19 @@ CycleState::CycleState(const CycleInput& input,
       limits(tree, input.cluster->qos, input.cluster->running),
       work(input.pending->size()) {}
 
+namespace {
+
+// Moves the cursor past exhausted ranges so it points at the next task (or past the end).
+TaskCursor Normalized(TaskCursor cursor, const std::vector<IndexRange>& ranges) {
+  while (cursor.range < ranges.size() && cursor.offset >= ranges[cursor.range].size()) {
+    ++cursor.range;
+    cursor.offset = 0;
+  }
+  return cursor;
+}
+
+}  // namespace
+
 std::optional<uint32_t> CycleState::NextTask(size_t job) const {
   const Job& j = jobs[job];
   const JobWork& w = work[job];
@@ -32,14 +45,10 @@ std::optional<uint32_t> CycleState::NextTask(size_t job) const {
     return 0;
   }
   const std::vector<IndexRange>& ranges = j.array->pending;
-  size_t range = w.cursor.range;
-  uint64_t offset = w.cursor.offset;
-  while (range < ranges.size() && offset >= ranges[range].size()) {
-    ++range;
-    offset = 0;
-  }
-  if (range >= ranges.size()) return std::nullopt;
-  return static_cast<uint32_t>(ranges[range].first + offset * ranges[range].step);
+  TaskCursor at = Normalized(w.cursor, ranges);
+  if (at.range >= ranges.size()) return std::nullopt;
+  const IndexRange& r = ranges[at.range];
+  return static_cast<uint32_t>(r.first + at.offset * r.step);
 }
 
 std::optional<PendingReason> CycleState::TaskBlocker(size_t job) const {
@@ -72,6 +81,7 @@ void CycleState::Start(const QueuedPair& pair, const std::vector<int32_t>& nodes
   start.backfilled = backfilled;
   if (job.array.has_value()) {
     start.array_task = task;
+    w.cursor = Normalized(w.cursor, job.array->pending);
     ++w.cursor.offset;
     ++w.tasks_started;
     w.started = !NextTask(pair.job).has_value();

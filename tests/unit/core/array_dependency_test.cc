@@ -221,3 +221,40 @@ TEST(EvaluateDependencyTest, AfterWithDelayAndCombinators) {
 
 }  // namespace
 }  // namespace fairway::core
+
+namespace fairway::core {
+namespace {
+
+using testing::AccountBuilder;
+using testing::JobBuilder;
+using testing::NodeBuilder;
+using testing::PartitionBuilder;
+using testing::T;
+
+// Regression (found with per-task cancel/hold in the operator): with several pending ranges the
+// cursor must move from range to range, not restart at the next range's first index.
+TEST(ArrayCursorTest, StartsEveryTaskOfGappedRangesOnce) {
+  ClusterState cluster;
+  cluster.nodes = {NodeBuilder("n0").Build(), NodeBuilder("n1").Build()};
+  cluster.partitions = {PartitionBuilder("gpu").Default().Build()};
+  cluster.accounts = {AccountBuilder("research").Build()};
+  Job j = JobBuilder("arr").Id(50).Gpus(2).TimeLimit(600).Build();
+  ArrayTasks tasks;
+  tasks.pending = {{0, 1, 1}, {3, 3, 1}, {5, 9, 2}};  // 0,1,3,5,7,9
+  j.array = tasks;
+  std::vector<Job> pending = {j};
+  SchedulerConfig config;
+  CycleInput in;
+  in.now = T(1000);
+  in.cluster = &cluster;
+  in.pending = &pending;
+  in.config = &config;
+  CycleResult r = RunCycle(in);
+  std::vector<uint32_t> started;
+  for (const auto& s : r.started) started.push_back(*s.array_task);
+  EXPECT_EQ(started, (std::vector<uint32_t>{0, 1, 3, 5, 7, 9}));
+  EXPECT_TRUE(r.pending.empty());
+}
+
+}  // namespace
+}  // namespace fairway::core
