@@ -16,6 +16,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include "api/account_types.h"
+#include "api/array_spec.h"
+#include "api/array_task_list.h"
 #include "api/common_types.h"
 #include "api/job_types.h"
 #include "api/partition_types.h"
@@ -576,8 +578,41 @@ enum class Action { kCancel, kHold, kRelease, kRequeue, kRequeueHold };
 
 struct Target {
   const api::JobObject* job = nullptr;
-  std::optional<uint32_t> task;  // a single array task was named
+  std::optional<std::set<uint32_t>> tasks;  // array tasks were named ("123_4", "123_[1-3]")
+  std::string ref;                          // as the user wrote it
 };
+
+// Splits a job list at commas outside brackets: "12,20_[1,3]" -> "12", "20_[1,3]".
+std::vector<std::string> SplitJobRefs(const std::string& text) {
+  std::vector<std::string> out;
+  std::string cur;
+  int depth = 0;
+  for (char c : text) {
+    if (c == '[') ++depth;
+    if (c == ']' && depth > 0) --depth;
+    if (c == ',' && depth == 0) {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+      continue;
+    }
+    cur += c;
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
+}
+
+// The task part of "123_4" / "123_[1-3,7]"; nullopt if it is not a valid index list.
+std::optional<std::set<uint32_t>> ParseTaskPart(const std::string& part) {
+  std::string list = part;
+  if (list.size() >= 2 && list.front() == '[' && list.back() == ']') {
+    list = list.substr(1, list.size() - 2);
+  } else if (list.empty() || !std::all_of(list.begin(), list.end(), ::isdigit)) {
+    return std::nullopt;
+  }
+  auto v = api::ParseTaskIndexList(list);
+  if (!v.ok() || v->empty()) return std::nullopt;
+  return *v;
+}
 
 // Resolves "123", "123_4", a task's own id, or a Job name.
 std::vector<Target> Resolve(const std::vector<api::JobObject>& jobs, const std::string& ref) {
@@ -589,22 +624,23 @@ std::vector<Target> Resolve(const std::vector<api::JobObject>& jobs, const std::
     if (numeric) {
       uint64_t n = std::strtoull(id.c_str(), nullptr, 10);
       if (j.status.job_id == n && n != 0) {
-        Target t{&j, std::nullopt};
+        Target t{&j, std::nullopt, ref};
         if (us != std::string::npos) {
-          std::string idx = ref.substr(us + 1);
-          if (idx.empty() || !std::all_of(idx.begin(), idx.end(), ::isdigit)) continue;
-          t.task = static_cast<uint32_t>(std::strtoul(idx.c_str(), nullptr, 10));
+          t.tasks = ParseTaskPart(ref.substr(us + 1));
+          if (!t.tasks.has_value()) continue;
         }
         out.push_back(t);
         continue;
       }
       if (us == std::string::npos && j.status.array.has_value()) {
         for (const api::ArrayTaskRecord& r : j.status.array->tasks) {
-          if (r.job_id == n && n != 0 && r.job_id != j.status.job_id) out.push_back({&j, r.index});
+          if (r.job_id == n && n != 0 && r.job_id != j.status.job_id) {
+            out.push_back({&j, std::set<uint32_t>{r.index}, ref});
+          }
         }
       }
     } else if (j.meta.name == ref) {
-      out.push_back({&j, std::nullopt});
+      out.push_back({&j, std::nullopt, ref});
     }
   }
   return out;
@@ -619,6 +655,102 @@ std::string ActionVerb(Action a) {
     case Action::kRequeueHold: return "requeuehold";
   }
   return "";
+}
+
+// Per-task actions on an array (controllers/names.h): the listed indices are merged into the
+// Job's fairway.dev/<action>-tasks annotation.
+Status ApplyTasks(kube::ApiClient& client, const Target& t, Action action) {
+  const api::JobObject& job = *t.job;
+  const std::string label = t.ref;
+  core::JobState state = job.status.state.value_or(core::JobState::kPending);
+  auto spec = api::ParseArraySpec(job.spec.array, api::kMaxMaxArraySize);
+  if (!spec.ok()) return FailedPreconditionError("Invalid job id specified: " + label);
+  for (uint32_t i : *t.tasks) {
+    if (!spec->Contains(i)) return NotFoundError("Invalid job id specified: " + label);
+  }
+  auto list = [&](const char* name) -> std::set<uint32_t> {
+    auto it = job.meta.annotations.find(name);
+    if (it == job.meta.annotations.end()) return {};
+    auto v = api::ParseTaskIndexList(it->second);
+    return v.ok() ? *v : std::set<uint32_t>{};
+  };
+  auto value = [](const std::set<uint32_t>& v) {
+    return v.empty() ? json(nullptr) : json(api::FormatTaskIndexList(v));
+  };
+  // Task states as the status records them (absent = PENDING).
+  std::map<uint32_t, core::JobState> states;
+  if (job.status.array.has_value()) {
+    for (const auto& [st, text] : job.status.array->indices) {
+      if (st == core::JobState::kPending) continue;
+      auto v = api::ParseTaskIndexList(text);
+      if (v.ok()) for (uint32_t i : *v) states[i] = st;
+    }
+    for (const api::ArrayTaskRecord& r : job.status.array->tasks) states[r.index] = r.state;
+  }
+  auto state_of = [&](uint32_t i) {
+    auto it = states.find(i);
+    return it == states.end() ? core::JobState::kPending : it->second;
+  };
+  json ann = json::object();
+  switch (action) {
+    case Action::kCancel: {
+      if (core::IsTerminal(state)) {
+        return FailedPreconditionError("Kill job error on job id " + label +
+                                       ": Job/step already completing or completed");
+      }
+      std::set<uint32_t> live;
+      for (uint32_t i : *t.tasks) {
+        if (!core::IsTerminal(state_of(i))) live.insert(i);
+      }
+      if (live.empty()) {
+        return FailedPreconditionError("Kill job error on job id " + label +
+                                       ": Job/step already completing or completed");
+      }
+      ann["fairway.dev/cancel-tasks"] = value(api::UnionIndices(list("fairway.dev/cancel-tasks"), live));
+      break;
+    }
+    case Action::kHold: {
+      if (core::IsTerminal(state)) return FailedPreconditionError("Job " + label + " is already finished");
+      ann["fairway.dev/hold-tasks"] = value(api::UnionIndices(list("fairway.dev/hold-tasks"), *t.tasks));
+      std::set<uint32_t> release = list("fairway.dev/release-tasks");
+      if (job.meta.annotations.count("fairway.dev/release-tasks") > 0) {
+        ann["fairway.dev/release-tasks"] = value(api::MinusIndices(release, *t.tasks));
+      }
+      break;
+    }
+    case Action::kRelease: {
+      std::set<uint32_t> held =
+          api::MinusIndices(list("fairway.dev/hold-tasks"), list("fairway.dev/release-tasks"));
+      if (!std::includes(held.begin(), held.end(), t.tasks->begin(), t.tasks->end())) {
+        return FailedPreconditionError("Job " + label + " is not held");
+      }
+      ann["fairway.dev/release-tasks"] =
+          value(api::UnionIndices(list("fairway.dev/release-tasks"), *t.tasks));
+      break;
+    }
+    case Action::kRequeue: {
+      for (uint32_t i : *t.tasks) {
+        if (state_of(i) != core::JobState::kRunning) {
+          return FailedPreconditionError(
+              "Job " + std::to_string(job.status.job_id) + "_" + std::to_string(i) + " is " +
+              std::string(core::JobStateName(state_of(i))) + "; only running jobs can be requeued");
+        }
+      }
+      ann["fairway.dev/requeue-tasks"] =
+          value(api::UnionIndices(list("fairway.dev/requeue-tasks"), *t.tasks));
+      break;
+    }
+    case Action::kRequeueHold:
+      return FailedPreconditionError("Job " + label +
+                                     ": requeuehold applies to whole jobs only; use requeue and "
+                                     "hold on the task");
+  }
+  json patch = {{"metadata", {{"annotations", ann},
+                              {"resourceVersion", job.meta.resource_version}}}};
+  return client
+      .Patch(kube::ResourceRef::FairwayJobs(), job.meta.namespace_name, job.meta.name,
+             kube::PatchType::kMerge, patch)
+      .status();
 }
 
 Status Apply(kube::ApiClient& client, const api::JobObject& job, Action action,
@@ -684,7 +816,7 @@ int Control(Action action, const std::vector<std::string>& argv, const CliEnviro
   int rc = 0;
   std::vector<std::string> refs;
   for (const std::string& p : args->positional) {
-    for (const std::string& r : SplitList(p)) refs.push_back(r);
+    for (const std::string& r : SplitJobRefs(p)) refs.push_back(r);
   }
   if (refs.empty()) {
     bool any_filter = false;
@@ -700,7 +832,7 @@ int Control(Action action, const std::vector<std::string>& argv, const CliEnviro
       for (const api::JobObject& j : *jobs) {
         if (j.meta.name == r.name && j.meta.namespace_name == r.namespace_name &&
             seen.insert(j.meta.Key()).second) {
-          targets.push_back({&j, std::nullopt});
+          targets.push_back({&j, std::nullopt, std::to_string(j.status.job_id)});
         }
       }
     }
@@ -719,25 +851,31 @@ int Control(Action action, const std::vector<std::string>& argv, const CliEnviro
       continue;
     }
     const Target& t = found.front();
-    if (t.task.has_value()) {
-      // Fairway's controller acts on arrays as a whole.
-      auto spec_ok = !t.job->spec.array.empty();
-      std::string aid = std::to_string(t.job->status.job_id);
-      if (!spec_ok) {
-        *env.err << cmd << ": error: Invalid job id specified: " << ref << "\n";
-      } else {
-        *env.err << cmd << ": error: " << ref
-                 << ": Fairway applies this to whole job arrays only; use " << aid
-                 << " to address all tasks of the array\n";
-      }
+    if (t.tasks.has_value() && t.job->spec.array.empty()) {
+      *env.err << cmd << ": error: Invalid job id specified: " << ref << "\n";
       rc = 1;
       continue;
     }
     targets.push_back(t);
   }
+  // Task lists naming the same array go into one patch (one read-modify-write per Job).
+  std::vector<Target> merged;
+  for (const Target& t : targets) {
+    auto same = std::find_if(merged.begin(), merged.end(), [&](const Target& m) {
+      return m.job == t.job && m.tasks.has_value() && t.tasks.has_value();
+    });
+    if (same == merged.end()) {
+      merged.push_back(t);
+    } else {
+      same->tasks->insert(t.tasks->begin(), t.tasks->end());
+      same->ref += "," + t.ref;
+    }
+  }
+  targets = std::move(merged);
   std::string token = api::FormatRfc3339(s->now) + "-" + RandomSuffix();
   for (const Target& t : targets) {
-    Status st = Apply(*s->client, *t.job, action, s->now, token);
+    Status st = t.tasks.has_value() ? ApplyTasks(*s->client, t, action)
+                                    : Apply(*s->client, *t.job, action, s->now, token);
     if (!st.ok()) {
       *env.err << cmd << ": error: " << st.message() << "\n";
       rc = 1;
@@ -865,7 +1003,7 @@ std::string Usage() {
          "  sinfo     partitions and node states (-N, -l, -p PART, -t STATES, -o FORMAT|json|yaml)\n"
          "  sbatch    submit a batch script: sbatch [options] script.sh [args]  (#SBATCH directives,\n"
          "            --image IMAGE (default busybox), --parsable)\n"
-         "  scancel   cancel jobs by id (123, 123_4 for arrays: whole array), name, or filters\n"
+         "  scancel   cancel jobs by id (123; array tasks 123_4, 123_[1-3]), name, or filters\n"
          "  hold      hold pending jobs;   release   release held jobs\n"
          "  requeue   requeue running jobs; requeuehold  requeue and hold\n"
          "  sprio     priority factors of pending jobs\n"

@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "api/array_spec.h"
+#include "api/array_task_list.h"
 #include "api/gres.h"
 #include "api/time_limit.h"
 #include "cli/format.h"
@@ -141,6 +142,40 @@ std::vector<JobRow> BuildJobRows(const std::vector<api::JobObject>& jobs, core::
           }
         }
       }
+    }
+    // Tasks held one by one (fairway.dev/hold-tasks minus release-tasks): their own row,
+    // reason JobHeldUser, out of the pending compact string.
+    std::set<uint32_t> held;
+    {
+      auto list = [&](const char* name) -> std::set<uint32_t> {
+        auto it = j.meta.annotations.find(name);
+        if (it == j.meta.annotations.end()) return {};
+        auto v = api::ParseTaskIndexList(it->second);
+        return v.ok() ? *v : std::set<uint32_t>{};
+      };
+      std::set<uint32_t> marked =
+          api::MinusIndices(list("fairway.dev/hold-tasks"), list("fairway.dev/release-tasks"));
+      std::vector<uint32_t> rest;
+      for (uint32_t i : pending) {
+        if (marked.count(i) > 0) held.insert(i);
+        else rest.push_back(i);
+      }
+      pending = std::move(rest);
+    }
+    if (!held.empty()) {
+      JobRow r = base;
+      std::vector<uint32_t> list(held.begin(), held.end());
+      r.array_pending = FormatArrayIndices(list);
+      r.id = aid + "_[" + r.array_pending + "]";
+      if (list.size() == 1) {
+        r.id = aid + "_" + std::to_string(list.front());
+        r.task_index = list.front();
+      }
+      r.state = core::JobState::kPending;
+      r.reason = std::string(core::PendingReasonName(core::PendingReason::kJobHeldUser));
+      r.priority = 0;
+      r.expected_start.reset();
+      rows.push_back(std::move(r));
     }
     if (!pending.empty()) {
       JobRow r = base;

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "api/array_spec.h"
+#include "api/array_task_list.h"
 #include "core/account_context.h"
 #include "core/cycle.h"
 #include "core/fair_share.h"
@@ -214,6 +215,14 @@ ClusterObjects Controller::LoadObjects(std::vector<json>* raw_jobs) {
   return o;
 }
 
+// IDs a job takes: one, or one per task of an array (the last task runs under the array's own
+// id, as in Slurm).
+static uint64_t JobIdsNeeded(const api::JobObject& job) {
+  if (job.spec.array.empty()) return 1;
+  auto a = api::ParseArraySpec(job.spec.array, api::kMaxMaxArraySize);
+  return a.ok() ? std::max<uint64_t>(1, a->size()) : 1;
+}
+
 StatusOr<uint64_t> Controller::AllocateJobIds(uint64_t count, const ClusterObjects& objects) {
   uint64_t floor = 1;
   for (const api::JobObject& j : objects.jobs) {
@@ -290,6 +299,22 @@ Status Controller::WritePreemptMarks(json* raw, api::JobObject* job,
   *raw = *w;
   if (marks.empty()) job->meta.annotations.erase(key);
   else job->meta.annotations[key] = value.get<std::string>();
+  job->meta.resource_version = JsonString(*w, {"metadata", "resourceVersion"});
+  return OkStatus();
+}
+
+Status Controller::PatchJobAnnotations(json* raw, api::JobObject* job, const json& annotations) {
+  json patch = {{"metadata", {{"annotations", annotations},
+                              {"resourceVersion", job->meta.resource_version}}}};
+  StatusOr<json> w = client_->Patch(kube::ResourceRef::FairwayJobs(), job->meta.namespace_name,
+                                    job->meta.name, kube::PatchType::kMerge, patch);
+  if (!w.ok()) return w.status().WithContext("annotations of Job " + job->meta.Key());
+  overlay_[job->meta.Key()] = *w;
+  *raw = *w;
+  for (const auto& [k, v] : annotations.items()) {
+    if (v.is_string()) job->meta.annotations[k] = v.get<std::string>();
+    else job->meta.annotations.erase(k);
+  }
   job->meta.resource_version = JsonString(*w, {"metadata", "resourceVersion"});
   return OkStatus();
 }
@@ -372,6 +397,24 @@ void Controller::ReconcileJobs(ClusterObjects* objects, std::vector<json>* raw,
     assumed_keys.insert(a.job_key + (a.array_index ? "_" + std::to_string(*a.array_index) : ""));
   }
 
+  // jobIDs for every new job of this pass come from one counter update: a read and a write of
+  // the counter per job would cap the operator at a few hundred new jobs per second.
+  uint64_t ids_needed = 0;
+  for (const api::JobObject& job : objects->jobs) {
+    if (job.status.job_id == 0 && !job.meta.deletion_timestamp.has_value()) {
+      ids_needed += JobIdsNeeded(job);
+    }
+  }
+  uint64_t next_job_id = 0;  // 0: none allocated (allocation failed or nothing new)
+  if (ids_needed > 0) {
+    StatusOr<uint64_t> first = AllocateJobIds(ids_needed, *objects);
+    if (first.ok()) {
+      next_job_id = *first;
+    } else {
+      FAIRWAY_LOG(log_, kWarn, "jobID allocation failed", {{"error", first.status().ToString()}});
+    }
+  }
+
   for (size_t ji = 0; ji < objects->jobs.size(); ++ji) {
     api::JobObject& job = objects->jobs[ji];
     json& obj = (*raw)[ji];
@@ -405,19 +448,16 @@ void Controller::ReconcileJobs(ClusterObjects* objects, std::vector<json>* raw,
     }
 
     if (st.job_id == 0) {
-      uint64_t count = array.has_value() ? std::max<uint64_t>(1, array->size()) : 1;
-      StatusOr<uint64_t> id = AllocateJobIds(count, *objects);
-      if (!id.ok()) {
-        FAIRWAY_LOG(log_, kWarn, "jobID allocation failed", {{"error", id.status().ToString()}});
-        continue;
-      }
-      st.job_id = *id;
+      if (next_job_id == 0) continue;  // retried next cycle
+      uint64_t id = next_job_id;
+      next_job_id += JobIdsNeeded(job);
+      st.job_id = id;
       st.state = core::JobState::kPending;
       st.submit_time = job.meta.creation_timestamp.value_or(now);
       st.reason = std::string(core::PendingReasonName(core::PendingReason::kNone));
       if (array.has_value()) InitArrayStatus(&st, *array);
       changed = true;
-      Event(obj, "Job", false, "Submitted", "assigned jobID " + std::to_string(*id));
+      Event(obj, "Job", false, "Submitted", "assigned jobID " + std::to_string(id));
     }
 
     bool cancel = job.meta.annotations.count(std::string(kAnnotationCancel)) > 0;
@@ -430,6 +470,86 @@ void Controller::ReconcileJobs(ClusterObjects* objects, std::vector<json>* raw,
     } else if (auto it2 = job.meta.annotations.find(std::string(kAnnotationRequeue));
                it2 != job.meta.annotations.end()) {
       requeue_token = it2->second;
+    }
+
+    // Per-task user actions on an array (names.h). Annotation clean-up comes after the status
+    // write below, so a restart in between acts again at most on what the status still allows.
+    json annotation_patch = json::object();
+    if (!cancel && array.has_value() && st.array.has_value()) {
+      TaskActions acts = TaskActionsOf(job);
+      if (SetTaskActionCondition(&st, acts.errors, now)) {
+        std::string msg;
+        for (const std::string& e : acts.errors) msg += (msg.empty() ? "" : "; ") + e;
+        Event(obj, "Job", true, "InvalidTaskList", msg);
+      }
+      auto task_pods = [&](uint32_t index, bool include_terminal) {
+        std::vector<const json*> out;
+        for (const json* p : pods) {
+          if (PodLabel(*p, kLabelArrayIndex) != std::to_string(index)) continue;
+          if (!include_terminal && PodIsTerminal(*p)) continue;
+          out.push_back(p);
+        }
+        return out;
+      };
+      auto forget_assumed = [&](uint32_t index) {
+        assumed_.erase(std::remove_if(assumed_.begin(), assumed_.end(),
+                                      [&](const AssumedStart& a) {
+                                        return a.job_key == key && a.array_index == index;
+                                      }),
+                       assumed_.end());
+      };
+      if (!acts.cancel.empty()) {
+        std::set<uint32_t> pending_before = PendingTasks(st, *array);
+        std::vector<uint32_t> stopped = CancelTasks(&st, *array, acts.cancel, now);
+        std::set<uint32_t> pending_after = PendingTasks(st, *array);
+        for (uint32_t i : stopped) forget_assumed(i);
+        // Pods of every cancelled task go (again after a restart between the status write and
+        // the deletes; DeletePods skips pods already terminating).
+        for (const api::ArrayTaskRecord& r : st.array->tasks) {
+          if (r.state == core::JobState::kCancelled && acts.cancel.count(r.index) > 0) {
+            DeletePods(task_pods(r.index, false));
+          }
+        }
+        std::set<uint32_t> dropped = api::MinusIndices(pending_before, pending_after);
+        if (!stopped.empty() || !dropped.empty()) {
+          std::set<uint32_t> all(stopped.begin(), stopped.end());
+          all.insert(dropped.begin(), dropped.end());
+          Event(obj, "Job", false, "Cancelled",
+                "tasks " + api::FormatTaskIndexList(all) + " cancelled by user request");
+        }
+      }
+      if (acts.has_requeue) {
+        std::vector<uint32_t> requeued = RequeueTasks(&st, *array, acts.requeue);
+        for (uint32_t i : requeued) {
+          DeletePods(task_pods(i, true));  // the task's pods come back under the same names
+          forget_assumed(i);
+        }
+        if (!requeued.empty()) {
+          Event(obj, "Job", false, "Requeued",
+                "tasks " + api::FormatTaskIndexList({requeued.begin(), requeued.end()}) +
+                    " requeued by user request");
+        }
+        annotation_patch[std::string(kAnnotationRequeueTasks)] = nullptr;
+      }
+      if (acts.has_release) {
+        std::set<uint32_t> hold = api::MinusIndices(acts.hold, acts.release);
+        bool hold_ok = true;
+        for (const std::string& e : acts.errors) {
+          if (e.rfind(std::string(kAnnotationHoldTasks) + ":", 0) == 0) hold_ok = false;
+        }
+        if (hold_ok) {
+          annotation_patch[std::string(kAnnotationHoldTasks)] =
+              hold.empty() ? json(nullptr) : json(api::FormatTaskIndexList(hold));
+          annotation_patch[std::string(kAnnotationReleaseTasks)] = nullptr;
+        }
+      }
+      // Every task still waiting is held: nothing is offered to the core, so say why here.
+      std::set<uint32_t> waiting = PendingTasks(st, *array);
+      std::set<uint32_t> held = api::MinusIndices(acts.hold, acts.release);
+      if (!waiting.empty() && api::MinusIndices(waiting, held).empty()) {
+        st.reason = std::string(core::PendingReasonName(core::PendingReason::kJobHeldUser));
+      }
+      if (StatusDiffers(st, job.status)) changed = true;
     }
 
     if (cancel) {
@@ -584,7 +704,14 @@ void Controller::ReconcileJobs(ClusterObjects* objects, std::vector<json>* raw,
     }
     if (changed) {
       Status s = WriteJobStatus(&obj, &job, st);
-      if (!s.ok()) FAIRWAY_LOG(log_, kWarn, "job status write failed", {{"error", s.ToString()}});
+      if (!s.ok()) {
+        FAIRWAY_LOG(log_, kWarn, "job status write failed", {{"error", s.ToString()}});
+        continue;
+      }
+    }
+    if (!annotation_patch.empty()) {
+      Status s = PatchJobAnnotations(&obj, &job, annotation_patch);
+      if (!s.ok()) FAIRWAY_LOG(log_, kDebug, "task action clean-up failed", {{"error", s.ToString()}});
     }
   }
 }

@@ -118,6 +118,9 @@ class Controller {
   // Replaces the preemption marks of a Job (annotation; removed when `marks` is empty).
   Status WritePreemptMarks(nlohmann::json* raw, api::JobObject* job,
                            const std::vector<PreemptMark>& marks);
+  // Merge-patches annotations of a Job (null values remove), guarded by its resourceVersion.
+  Status PatchJobAnnotations(nlohmann::json* raw, api::JobObject* job,
+                             const nlohmann::json& annotations);
   void ApplyTimeouts(const core::CycleResult& result, const Snapshot& snap, ClusterObjects* objects,
                      std::vector<nlohmann::json>* raw, core::Timestamp now);
   void ApplyPreemptions(const core::CycleResult& result, const Snapshot& snap,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "api/array_task_list.h"
 #include "controllers/kube_objects.h"
 #include "controllers/names.h"
 #include "core/partition_rules.h"
@@ -231,6 +232,12 @@ void RecountArray(api::JobStatus* st, const api::ArraySpec& spec) {
         exit = std::max(exit, r.exit_code.value_or(0));
       }
     }
+    if (final_state == core::JobState::kCompleted) {
+      // Outcomes kept only as index lists (pending tasks cancelled one by one).
+      for (const auto& [state, n] : a.counts) {
+        if (state != core::JobState::kCompleted && n > 0) final_state = state;
+      }
+    }
     st->state = final_state;
     st->exit_code = exit;
     st->reason = "";
@@ -400,6 +407,112 @@ bool RequeueTokenSeen(const api::JobStatus& st, const std::string& token) {
     if (c.type == "Requeued" && c.message == token) return true;
   }
   return false;
+}
+
+TaskActions TaskActionsOf(const api::JobObject& job) {
+  TaskActions out;
+  auto read = [&](std::string_view name, std::set<uint32_t>* dst, bool* present) {
+    auto it = job.meta.annotations.find(std::string(name));
+    if (it == job.meta.annotations.end()) return;
+    StatusOr<std::set<uint32_t>> v = api::ParseTaskIndexList(it->second);
+    if (!v.ok()) {
+      out.errors.push_back(std::string(name) + ": " + v.status().message());
+      return;
+    }
+    *dst = std::move(*v);
+    if (present != nullptr) *present = true;
+  };
+  read(kAnnotationCancelTasks, &out.cancel, nullptr);
+  read(kAnnotationHoldTasks, &out.hold, nullptr);
+  read(kAnnotationReleaseTasks, &out.release, &out.has_release);
+  read(kAnnotationRequeueTasks, &out.requeue, &out.has_requeue);
+  return out;
+}
+
+std::set<uint32_t> HeldTasks(const api::JobObject& job) {
+  if (job.spec.array.empty()) return {};
+  TaskActions a = TaskActionsOf(job);
+  return api::MinusIndices(a.hold, a.release);
+}
+
+std::set<uint32_t> PendingTasks(const api::JobStatus& st, const api::ArraySpec& spec) {
+  std::map<uint32_t, core::JobState> states;
+  if (st.array.has_value()) states = ArrayTaskStates(*st.array);
+  std::set<uint32_t> out;
+  spec.ForEach([&](uint32_t i) {
+    if (states.count(i) == 0) out.insert(i);
+  });
+  return out;
+}
+
+std::vector<uint32_t> CancelTasks(api::JobStatus* st, const api::ArraySpec& spec,
+                                  const std::set<uint32_t>& indices, core::Timestamp now) {
+  std::vector<uint32_t> running;
+  if (!st->array.has_value() || indices.empty()) return running;
+  std::map<uint32_t, core::JobState> states = ArrayTaskStates(*st->array);
+  std::set<uint32_t> pending;
+  for (uint32_t i : indices) {
+    if (!spec.Contains(i)) continue;
+    auto it = states.find(i);
+    if (it == states.end()) pending.insert(i);
+  }
+  for (api::ArrayTaskRecord& r : st->array->tasks) {
+    if (indices.count(r.index) == 0 || r.state != core::JobState::kRunning) continue;
+    r.state = core::JobState::kCancelled;
+    r.end_time = now;
+    running.push_back(r.index);
+  }
+  if (pending.empty() && running.empty()) return running;
+  if (!pending.empty()) {
+    std::string& idx = st->array->indices[core::JobState::kCancelled];
+    std::set<uint32_t> all = pending;
+    if (!idx.empty()) {
+      auto parsed = api::ParseTaskIndexList(idx);
+      if (parsed.ok()) all.insert(parsed->begin(), parsed->end());
+    }
+    idx = api::FormatTaskIndexList(all);
+  }
+  RecountArray(st, spec);
+  if (st->state.has_value() && core::IsTerminal(*st->state)) {
+    st->end_time = now;
+    st->expected_start_time.reset();
+  }
+  return running;
+}
+
+std::vector<uint32_t> RequeueTasks(api::JobStatus* st, const api::ArraySpec& spec,
+                                   const std::set<uint32_t>& indices) {
+  std::vector<uint32_t> out;
+  if (!st->array.has_value()) return out;
+  auto& tasks = st->array->tasks;
+  for (auto it = tasks.begin(); it != tasks.end();) {
+    if (indices.count(it->index) > 0 && it->state == core::JobState::kRunning) {
+      out.push_back(it->index);
+      it = tasks.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (!out.empty()) RecountArray(st, spec);
+  return out;
+}
+
+bool SetTaskActionCondition(api::JobStatus* st, const std::vector<std::string>& errors,
+                            core::Timestamp now) {
+  const std::string type = "InvalidTaskAction";
+  if (errors.empty()) {
+    st->conditions.erase(std::remove_if(st->conditions.begin(), st->conditions.end(),
+                                        [&](const api::Condition& c) { return c.type == type; }),
+                         st->conditions.end());
+    return false;
+  }
+  std::string msg;
+  for (const std::string& e : errors) msg += (msg.empty() ? "" : "; ") + e;
+  for (const api::Condition& c : st->conditions) {
+    if (c.type == type && c.message == msg) return false;
+  }
+  SetCondition(st, type, "InvalidTaskList", msg, now);
+  return true;
 }
 
 std::vector<PreemptMark> ParsePreemptMarks(const std::string& text) {

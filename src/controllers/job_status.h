@@ -22,6 +22,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -99,6 +100,35 @@ void CancelJob(api::JobStatus* status, const api::ArraySpec* array, core::Timest
 // RUNNING -> PENDING, restarts+1, allocation cleared; records `token` in condition "Requeued".
 void RequeueJob(api::JobStatus* status, core::Timestamp now, const std::string& token);
 bool RequeueTokenSeen(const api::JobStatus& status, const std::string& token);
+
+// ---- Per-task user actions (names.h: fairway.dev/cancel-tasks, hold-, release-, requeue-tasks) ---
+
+struct TaskActions {
+  std::set<uint32_t> cancel, hold, release, requeue;
+  bool has_release = false;  // the annotation is present (and parses)
+  bool has_requeue = false;
+  // One "<annotation>: <error>" per list that does not parse (that list is then empty).
+  std::vector<std::string> errors;
+};
+TaskActions TaskActionsOf(const api::JobObject& job);
+// Tasks held by the user: hold-tasks minus release-tasks (lists that do not parse count empty).
+std::set<uint32_t> HeldTasks(const api::JobObject& job);
+// Indices of the array with no state yet (PENDING), held or not.
+std::set<uint32_t> PendingTasks(const api::JobStatus& status, const api::ArraySpec& spec);
+
+// Cancels the listed tasks of `spec`: pending ones are recorded CANCELLED in
+// status.array.taskIndices, running ones get their record set to CANCELLED (end time now).
+// Ended tasks are left alone. Returns the running tasks it cancelled (the caller deletes their
+// pods). Recounts the array.
+std::vector<uint32_t> CancelTasks(api::JobStatus* status, const api::ArraySpec& spec,
+                                  const std::set<uint32_t>& indices, core::Timestamp now);
+// Requeues the listed running tasks: their records go, so they are PENDING again. Returns them.
+std::vector<uint32_t> RequeueTasks(api::JobStatus* status, const api::ArraySpec& spec,
+                                   const std::set<uint32_t>& indices);
+// Sets (errors non-empty) or removes condition "InvalidTaskAction". True if it was newly set or
+// its message changed (the caller then records a Warning event).
+bool SetTaskActionCondition(api::JobStatus* status, const std::vector<std::string>& errors,
+                            core::Timestamp now);
 
 // ---- Preemption marks -----------------------------------------------------------------------------
 //

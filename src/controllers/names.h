@@ -13,6 +13,24 @@
 // A token already acted upon is remembered in status (condition "Requeued", its message holds the
 // token) so a restarted operator does not requeue twice.
 //
+// Per-task actions on an array Job (slurm-semantics.md §4, §6: `scancel 20_[1-3]`, `hold 20_4`).
+// Each value is an index list in array-spec syntax ("4,7-9"; api/array_task_list.h); the plugin
+// merges new indices into an existing list. Indices that are not tasks of the array are ignored.
+//   fairway.dev/cancel-tasks    cancel these tasks: pending ones leave the pending set and are
+//                               recorded CANCELLED (status.array.taskIndices); running ones have
+//                               their pods deleted and end CANCELLED. Kept: acting again is a no-op.
+//   fairway.dev/hold-tasks      held tasks: pending ones are not offered to the scheduler
+//                               (JobHeldUser); a running task is not affected until it pends again.
+//   fairway.dev/release-tasks   released tasks: removed from hold-tasks. Held = hold - release at
+//                               all times; the operator then folds the release into hold-tasks and
+//                               removes release-tasks.
+//   fairway.dev/requeue-tasks   requeue these running tasks: pods deleted, the task goes back to
+//                               PENDING. Consumed: the operator removes the annotation once it
+//                               has acted (the status write comes first; a listed task that is not
+//                               running is dropped, so a restart never requeues twice).
+// A list that does not parse gives a Warning event (InvalidTaskList) and the condition
+// "InvalidTaskAction" (its message names the annotation); the other lists still apply.
+//
 // Thread-safety: constants only.
 #pragma once
 
@@ -43,6 +61,10 @@ inline constexpr std::string_view kGpuResource = "nvidia.com/gpu";
 inline constexpr std::string_view kAnnotationCancel = "fairway.dev/cancel";
 inline constexpr std::string_view kAnnotationRequeue = "fairway.dev/requeue";
 inline constexpr std::string_view kAnnotationRequeueHold = "fairway.dev/requeue-hold";
+inline constexpr std::string_view kAnnotationCancelTasks = "fairway.dev/cancel-tasks";
+inline constexpr std::string_view kAnnotationHoldTasks = "fairway.dev/hold-tasks";
+inline constexpr std::string_view kAnnotationReleaseTasks = "fairway.dev/release-tasks";
+inline constexpr std::string_view kAnnotationRequeueTasks = "fairway.dev/requeue-tasks";
 // Written by the operator on a Job whose running instances were chosen as preemption victims
 // (job_status.h, PreemptMark).
 inline constexpr std::string_view kAnnotationPreemptedBy = "fairway.dev/preempted-by";

@@ -351,13 +351,24 @@ Snapshot BuildSnapshot(const ClusterObjects& objects, const std::vector<AssumedS
     tasks.max_running = spec->max_running.value_or(0);
     tasks.running = running;
     std::optional<core::IndexRange> cur;
+    // Tasks held one by one (fairway.dev/hold-tasks) are not offered to the core.
+    const std::set<uint32_t> held = HeldTasks(obj);
+    // Consecutive pending indices with a common stride form one range (a strided spec such as
+    // 0-998:2 stays a single range), so a large array stays one small record.
     spec->ForEach([&](uint32_t i) {
-      if (states.count(i) > 0) return;
-      if (cur.has_value() && cur->step == 1 && i == cur->last + 1) {
-        cur->last = i;
-        return;
+      if (states.count(i) > 0 || held.count(i) > 0) return;
+      if (cur.has_value()) {
+        if (cur->first == cur->last) {  // the second index fixes the range's stride
+          cur->step = i - cur->first;
+          cur->last = i;
+          return;
+        }
+        if (i == cur->last + cur->step) {
+          cur->last = i;
+          return;
+        }
+        tasks.pending.push_back(*cur);
       }
-      if (cur.has_value()) tasks.pending.push_back(*cur);
       cur = core::IndexRange{i, i, 1};
     });
     if (cur.has_value()) tasks.pending.push_back(*cur);

@@ -329,11 +329,11 @@ TEST_F(KubectlFairwayTest, JobControlWritesWhatTheControllerReads) {
   r = Run({"requeuehold", "102"});
   EXPECT_EQ(r.rc, 1);
   EXPECT_NE(r.err.find("only running jobs can be requeued"), std::string::npos) << r.err;
-  r = Run({"scancel", "104_4"});
-  EXPECT_EQ(r.rc, 1);
-  EXPECT_NE(r.err.find("use 104 to address all tasks"), std::string::npos) << r.err;
-  r = Run({"scancel", "106"});  // a task's own job id
-  EXPECT_EQ(r.rc, 1);
+  r = Run({"scancel", "104_4"});  // one task (ArrayTaskActions covers the details)
+  EXPECT_EQ(r.rc, 0) << r.err;
+  r = Run({"scancel", "106"});  // a task's own job id: task 2
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(get("sweep")["metadata"]["annotations"]["fairway.dev/cancel-tasks"], "2,4");
   r = Run({"scancel", "104"});
   EXPECT_EQ(r.rc, 0) << r.err;
   EXPECT_TRUE(get("sweep")["metadata"]["annotations"].contains("fairway.dev/cancel"));
@@ -348,6 +348,64 @@ TEST_F(KubectlFairwayTest, JobControlWritesWhatTheControllerReads) {
   EXPECT_TRUE(get("train-large")["metadata"]["annotations"].contains("fairway.dev/cancel"));
   EXPECT_FALSE(get("finetune")["metadata"].contains("annotations") &&
                get("finetune")["metadata"]["annotations"].contains("fairway.dev/cancel"));
+}
+
+TEST_F(KubectlFairwayTest, ArrayTaskActionsWriteMergedTaskLists) {
+  Populate();
+  auto annotations = [&]() {
+    auto j = client_->Get(kube::ResourceRef::FairwayJobs(), "default", "sweep");
+    EXPECT_TRUE(j.ok());
+    return j.ok() && (*j)["metadata"].contains("annotations") ? (*j)["metadata"]["annotations"]
+                                                              : json::object();
+  };
+  // sweep is 104: 0 COMPLETED, 1 FAILED, 2-3 RUNNING, 4-9 PENDING.
+  Result r = Run({"scancel", "104_4"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(annotations()["fairway.dev/cancel-tasks"], "4");
+  r = Run({"scancel", "104_[5-6]", "104_3"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(annotations()["fairway.dev/cancel-tasks"], "3-6");
+  r = Run({"scancel", "104_[0,1]"});  // both ended
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.err.find("already completing or completed"), std::string::npos) << r.err;
+  r = Run({"scancel", "104_42"});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.err.find("Invalid job id specified: 104_42"), std::string::npos) << r.err;
+  r = Run({"scancel", "100_1"});  // not an array
+  EXPECT_EQ(r.rc, 1);
+  r = Run({"scancel", "104_[x]"});
+  EXPECT_EQ(r.rc, 1);
+
+  r = Run({"hold", "104_8"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  r = Run({"hold", "104_[7,9]"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(annotations()["fairway.dev/hold-tasks"], "7-9");
+  r = Run({"release", "104_8"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(annotations()["fairway.dev/release-tasks"], "8");
+  r = Run({"release", "104_8"});  // already released
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.err.find("is not held"), std::string::npos) << r.err;
+
+  // squeue: held tasks on their own row (JobHeldUser), out of the pending compact string.
+  r = Run({"squeue", "-j", "104", "-h", "-o", "%i %t %r"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(r.out.find("104_[7,9] PD JobHeldUser\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("104_[4-6,8%2] PD JobArrayTaskLimit\n"), std::string::npos) << r.out;
+  r = Run({"hold", "104_8"});  // hold again: the pending release of 8 is withdrawn
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_FALSE(annotations().contains("fairway.dev/release-tasks"));
+  EXPECT_EQ(annotations()["fairway.dev/hold-tasks"], "7-9");
+
+  r = Run({"requeue", "104_2"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(annotations()["fairway.dev/requeue-tasks"], "2");
+  r = Run({"requeue", "104_5"});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.err.find("only running jobs can be requeued"), std::string::npos) << r.err;
+  r = Run({"requeuehold", "104_2"});
+  EXPECT_EQ(r.rc, 1);
 }
 
 TEST_F(KubectlFairwayTest, SbatchCreatesConfigMapAndJob) {

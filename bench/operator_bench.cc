@@ -1,0 +1,341 @@
+// The operator end to end against the sandbox over real HTTP on 127.0.0.1: an in-process
+// sandbox (API server + kubelet simulator, src/sandbox) and one Controller (src/controllers)
+// talking to it through the REST client, as `fairway operator` does.
+//
+// BM_OperatorThroughput/<nodes>/<jobs>: <nodes> simulated nodes x 8 GPUs; first the sandbox's raw
+// write rate (sequential ConfigMap creates through the same client), then <jobs> single-pod
+// 1-GPU Jobs with a long simulated run time are created (the Job create rate is reported too),
+// then the controller starts and the time until min(jobs, GPUs) pods are bound is measured:
+//   pods_per_s                 bound pods per second, controller start (incl. informer sync) to
+//                              the last bind
+//   raw_creates_per_s          the sandbox's sequential write rate through the same client
+//   pod_writes_vs_raw          2 * pods_per_s / raw_creates_per_s (each pod is a create and a
+//                              bind); the target is >= 0.5
+//   api_<verb>_<res>_{n,s}     the controller's API calls and their total seconds (where the time
+//                              goes), cycle_s_total / cycles for the scheduling cycles
+// The client's rate limiter (RestConfig.qps, 20 by default) is disabled: this measures capacity.
+//
+// BM_SchedulingLatency/<nodes>/<jobs>: an idle cluster with the controller running; <jobs> Jobs
+// are created one at a time, each waiting until its pod is bound: create -> bound p50/p99/max.
+//
+// Run:  build/bench/operator_bench
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/clock.h"
+#include "config/scheduler_settings.h"
+#include "controllers/controller.h"
+#include "controllers/instrumented_client.h"
+#include "controllers/metrics.h"
+#include "kube/api_client.h"
+#include "kube/event_recorder.h"
+#include "kube/kube_config.h"
+#include "sandbox/sandbox.h"
+
+#ifndef FAIRWAY_SOURCE_DIR
+#define FAIRWAY_SOURCE_DIR "."
+#endif
+
+namespace fairway {
+namespace {
+
+using nlohmann::json;
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr int64_t kGpusPerNode = 8;
+constexpr int kRawWrites = 5000;
+
+double Seconds(SteadyClock::time_point a, SteadyClock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+// Records the controller's cycle times and API calls (per verb and resource).
+class BenchMetrics : public controllers::NullOperatorMetrics {
+ public:
+  void ObserveCycle(double seconds, int64_t, int64_t) override {
+    std::lock_guard<std::mutex> l(mu_);
+    cycle_s_ += seconds;
+    cycle_max_s_ = std::max(cycle_max_s_, seconds);
+    ++cycles_;
+  }
+  void ObserveApiRequest(const std::string& verb, const std::string& resource, double seconds,
+                         bool) override {
+    std::lock_guard<std::mutex> l(mu_);
+    auto& [n, s] = api_[verb + "_" + resource.substr(0, resource.find('.'))];
+    ++n;
+    s += seconds;
+  }
+  void Report(benchmark::State& state) {
+    std::lock_guard<std::mutex> l(mu_);
+    state.counters["cycles"] = static_cast<double>(cycles_);
+    state.counters["cycle_s_total"] = cycle_s_;
+    state.counters["cycle_s_max"] = cycle_max_s_;
+    for (const auto& [key, v] : api_) {
+      if (v.first < 10) continue;
+      state.counters["api_" + key + "_n"] = static_cast<double>(v.first);
+      state.counters["api_" + key + "_s"] = v.second;
+    }
+  }
+
+ private:
+  std::mutex mu_;
+  double cycle_s_ = 0, cycle_max_s_ = 0;
+  int64_t cycles_ = 0;
+  std::map<std::string, std::pair<int64_t, double>> api_;
+};
+
+struct Env {
+  RealClock clock;
+  std::unique_ptr<sandbox::Sandbox> sb;
+  std::unique_ptr<kube::RestApiClient> client;      // the benchmark's own writes
+  std::unique_ptr<kube::RestApiClient> ctl_rest;    // the controller's
+  std::unique_ptr<controllers::InstrumentedApiClient> ctl_client;
+  BenchMetrics metrics;
+  kube::FakeEventRecorder events;
+  std::unique_ptr<controllers::Controller> ctl;
+
+  ~Env() {
+    if (ctl) ctl->Stop();
+    ctl.reset();
+    if (sb) sb->Stop();
+  }
+
+  std::unique_ptr<kube::RestApiClient> NewClient() {
+    kube::KubeconfigOptions ko;
+    ko.clock = &clock;
+    auto rest = kube::LoadKubeconfigFromString(sb->Kubeconfig(), "/tmp", ko);
+    if (!rest.ok()) return nullptr;
+    rest->qps = 0;  // no client-side rate limit: measure capacity
+    auto c = kube::RestApiClient::Create(*rest, &clock);
+    if (!c.ok()) return nullptr;
+    return std::move(*c);
+  }
+
+  bool Start(int nodes, std::string* error) {
+    sandbox::SandboxOptions so;
+    so.nodes = sandbox::UniformSimNodes(nodes, kGpusPerNode, "A100", "gpu-node-");
+    so.manifests.push_back(FAIRWAY_SOURCE_DIR "/crds");
+    auto s = sandbox::Sandbox::Start(so, &clock);
+    if (!s.ok()) {
+      *error = s.status().ToString();
+      return false;
+    }
+    sb = std::move(*s);
+    client = NewClient();
+    if (client == nullptr) {
+      *error = "client";
+      return false;
+    }
+    json part = {{"apiVersion", "fairway.dev/v1alpha1"}, {"kind", "Partition"},
+                 {"metadata", {{"name", "gpu"}}}, {"spec", {{"default", true}}}};
+    json acct = {{"apiVersion", "fairway.dev/v1alpha1"}, {"kind", "Account"},
+                 {"metadata", {{"name", "physics"}}}, {"spec", {{"users", {"alice"}}}}};
+    if (!client->Create(kube::ResourceRef::FairwayPartitions(), "", part).ok() ||
+        !client->Create(kube::ResourceRef::FairwayAccounts(), "", acct).ok()) {
+      *error = "partition/account";
+      return false;
+    }
+    return true;
+  }
+
+  bool StartController(std::string* error) {
+    controllers::ControllerOptions co;
+    auto cfg = config::LoadSchedulerSettingsFile(FAIRWAY_SOURCE_DIR "/sim/settings/fairway.yaml");
+    if (!cfg.ok()) {
+      *error = cfg.status().ToString();
+      return false;
+    }
+    co.config = *cfg;
+    co.cycle_interval = std::chrono::seconds(1);
+    co.informer_sync_timeout = std::chrono::seconds(120);
+    ctl_rest = NewClient();
+    ctl_client = std::make_unique<controllers::InstrumentedApiClient>(ctl_rest.get(), &clock, &metrics);
+    ctl = std::make_unique<controllers::Controller>(ctl_client.get(), &clock, &metrics, &events, co);
+    Status s = ctl->Start();
+    if (!s.ok()) *error = s.ToString();
+    return s.ok();
+  }
+
+  // Pods with spec.nodeName set, straight from the sandbox's store.
+  int64_t BoundPods() {
+    auto snap = sb->api().store().List("/pods", "default");
+    int64_t n = 0;
+    for (const auto& p : snap.items) {
+      auto spec = p->find("spec");
+      if (spec == p->end()) continue;
+      auto node = spec->find("nodeName");
+      if (node != spec->end() && node->is_string() && !node->get_ref<const std::string&>().empty()) ++n;
+    }
+    return n;
+  }
+};
+
+json JobJson(const std::string& name, double seconds) {
+  return {{"apiVersion", "fairway.dev/v1alpha1"},
+          {"kind", "Job"},
+          {"metadata",
+           {{"name", name},
+            {"namespace", "default"},
+            {"annotations", {{"fairway.dev/sim-duration", std::to_string(seconds)}}}}},
+          {"spec",
+           {{"nodes", 1},
+            {"resources", {{"gpus", 1}}},
+            {"user", "alice"},
+            {"account", "physics"},
+            {"timeLimit", "1-00:00:00"}}}};
+}
+
+std::string JobName(int64_t i) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "job-%06lld", static_cast<long long>(i));
+  return buf;
+}
+
+void BM_OperatorThroughput(benchmark::State& state) {
+  const int nodes = static_cast<int>(state.range(0));
+  const int64_t jobs = state.range(1);
+  const int64_t target = std::min<int64_t>(jobs, nodes * kGpusPerNode);
+  for (auto _ : state) {
+    Env env;
+    std::string error;
+    if (!env.Start(nodes, &error)) {
+      state.SkipWithError(error.c_str());
+      return;
+    }
+    // The sandbox's raw sequential write rate through the same client.
+    auto t0 = SteadyClock::now();
+    for (int i = 0; i < kRawWrites; ++i) {
+      json cm = {{"apiVersion", "v1"}, {"kind", "ConfigMap"},
+                 {"metadata", {{"name", "raw-" + std::to_string(i)}, {"namespace", "default"}}},
+                 {"data", {{"key", "value"}}}};
+      if (!env.client->Create({"", "v1", "configmaps", true}, "default", cm).ok()) {
+        state.SkipWithError("raw create failed");
+        return;
+      }
+    }
+    const double raw_rate = kRawWrites / Seconds(t0, SteadyClock::now());
+
+    // The queue: every Job before the controller starts.
+    t0 = SteadyClock::now();
+    for (int64_t i = 0; i < jobs; ++i) {
+      auto r = env.client->Create(kube::ResourceRef::FairwayJobs(), "default",
+                                  JobJson(JobName(i), 1e6));
+      if (!r.ok()) {
+        state.SkipWithError(("job create: " + r.status().ToString()).c_str());
+        return;
+      }
+    }
+    const double job_create_rate = static_cast<double>(jobs) / Seconds(t0, SteadyClock::now());
+
+    // The controller, until `target` pods are bound.
+    t0 = SteadyClock::now();
+    if (!env.StartController(&error)) {
+      state.SkipWithError(error.c_str());
+      return;
+    }
+    const double sync_s = Seconds(t0, SteadyClock::now());
+    double first_bind_s = -1;
+    int64_t bound = 0;
+    const auto deadline = t0 + std::chrono::minutes(15);
+    while (SteadyClock::now() < deadline) {
+      bound = env.BoundPods();
+      if (bound > 0 && first_bind_s < 0) first_bind_s = Seconds(t0, SteadyClock::now());
+      if (bound >= target) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    const double total_s = Seconds(t0, SteadyClock::now());
+    state.SetIterationTime(total_s);
+    const double pods_per_s = static_cast<double>(bound) / total_s;
+    state.counters["raw_creates_per_s"] = raw_rate;
+    state.counters["job_creates_per_s"] = job_create_rate;
+    state.counters["pods_bound"] = static_cast<double>(bound);
+    state.counters["pods_target"] = static_cast<double>(target);
+    state.counters["informer_sync_s"] = sync_s;
+    state.counters["first_bind_s"] = first_bind_s;
+    state.counters["bind_all_s"] = total_s;
+    state.counters["pods_per_s"] = pods_per_s;
+    state.counters["pods_per_s_after_first"] =
+        first_bind_s >= 0 && bound > 1 ? static_cast<double>(bound - 1) / (total_s - first_bind_s) : 0;
+    state.counters["pod_writes_vs_raw"] = 2 * pods_per_s / raw_rate;
+    env.metrics.Report(state);
+    if (bound < target) state.SkipWithError("not every pod was bound within 15 minutes");
+  }
+}
+BENCHMARK(BM_OperatorThroughput)
+    ->Args({1000, 20000})
+    ->Iterations(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kSecond);
+
+void BM_SchedulingLatency(benchmark::State& state) {
+  const int nodes = static_cast<int>(state.range(0));
+  const int64_t jobs = state.range(1);
+  for (auto _ : state) {
+    Env env;
+    std::string error;
+    if (!env.Start(nodes, &error) || !env.StartController(&error)) {
+      state.SkipWithError(error.c_str());
+      return;
+    }
+    std::vector<double> latency_ms;
+    auto start = SteadyClock::now();
+    for (int64_t i = 0; i < jobs; ++i) {
+      const std::string name = "lat-" + std::to_string(i);
+      auto t0 = SteadyClock::now();
+      if (!env.client->Create(kube::ResourceRef::FairwayJobs(), "default", JobJson(name, 1e6)).ok()) {
+        state.SkipWithError("job create failed");
+        return;
+      }
+      const sandbox::ResourceRef pods{"", "pods", "/pods"};
+      const auto deadline = t0 + std::chrono::seconds(30);
+      bool bound = false;
+      while (!bound && SteadyClock::now() < deadline) {
+        auto pod = env.sb->api().store().Get(pods, "default", name + "-0");
+        if (pod.ok()) {
+          const json& p = **pod;
+          auto spec = p.find("spec");
+          bound = spec != p.end() && spec->contains("nodeName") && (*spec)["nodeName"].is_string() &&
+                  !(*spec)["nodeName"].get<std::string>().empty();
+        }
+        if (!bound) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      if (!bound) {
+        state.SkipWithError(("job " + name + " not bound within 30 s").c_str());
+        return;
+      }
+      latency_ms.push_back(Seconds(t0, SteadyClock::now()) * 1000);
+    }
+    state.SetIterationTime(Seconds(start, SteadyClock::now()));
+    std::sort(latency_ms.begin(), latency_ms.end());
+    auto pct = [&](double q) {
+      size_t idx = static_cast<size_t>(q * static_cast<double>(latency_ms.size() - 1) + 0.5);
+      return latency_ms[std::min(idx, latency_ms.size() - 1)];
+    };
+    state.counters["jobs"] = static_cast<double>(jobs);
+    state.counters["p50_ms"] = pct(0.50);
+    state.counters["p99_ms"] = pct(0.99);
+    state.counters["max_ms"] = latency_ms.back();
+    state.counters["min_ms"] = latency_ms.front();
+    env.metrics.Report(state);
+  }
+}
+BENCHMARK(BM_SchedulingLatency)
+    ->Args({1000, 200})
+    ->Iterations(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kSecond);
+
+}  // namespace
+}  // namespace fairway
+
+BENCHMARK_MAIN();
