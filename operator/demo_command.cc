@@ -15,7 +15,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "config/scheduler_settings.h"
-#include "controllers/hostlist.h"
+#include "api/hostlist.h"
 #include "controllers/job_status.h"
 #include "controllers/operator.h"
 #include "kube/api_client.h"
@@ -109,7 +109,7 @@ std::string Squeue(const std::vector<api::JobObject>& jobs, core::Timestamp now)
     api::JobStatus st = j.status;
     api::FillJobDisplayFields(&st, now);
     std::string nodelist = st.node_list.empty() ? st.node_list_or_reason
-                                                : controllers::CompressHostList(controllers::SplitComma(st.node_list));
+                                                : api::CompressHostList(controllers::SplitComma(st.node_list));
     if (st.array.has_value()) {
       std::string counts;
       for (const auto& [state, n] : st.array->counts) {

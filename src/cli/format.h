@@ -9,6 +9,8 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include "api/hostlist.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -46,8 +48,8 @@ std::string FormatLimit(std::optional<core::Seconds> limit, std::string_view unl
 // "2025-03-01T10:00:00" in local time (Slurm's default time format); "N/A" for nullopt.
 std::string FormatTimestamp(std::optional<core::Timestamp> t);
 
-// Slurm host list compression ("gpu[01-04,07]"); same rules as controllers/hostlist.h.
-std::string CompressHostList(const std::vector<std::string>& names);
+// Slurm host list compression ("gpu[01-04,07]") is api::CompressHostList (api/hostlist.h).
+using api::CompressHostList;
 std::vector<std::string> SplitList(std::string_view text, char sep = ',');
 
 // Slurm's array index string: ranges "1,3,5-9"; an evenly strided run with span > 10 and more

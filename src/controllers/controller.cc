@@ -8,7 +8,7 @@
 #include "core/account_context.h"
 #include "core/cycle.h"
 #include "core/fair_share.h"
-#include "controllers/hostlist.h"
+#include "api/hostlist.h"
 #include "controllers/job_status.h"
 #include "controllers/kube_objects.h"
 #include "controllers/names.h"
@@ -835,9 +835,9 @@ Status Controller::RunOnce() {
     started_records.insert(d.pending_index);
     FAIRWAY_LOG(log_, kInfo, "job started",
                 {{"cycle", cycles_.load()}, {"job", job.meta.Key()}, {"jobid", plan.job_id},
-                 {"nodes", CompressHostList(plan.nodes)}, {"backfill", d.backfilled}});
+                 {"nodes", api::CompressHostList(plan.nodes)}, {"backfill", d.backfilled}});
     Event(obj, "Job", false, "Started",
-          "started on " + CompressHostList(plan.nodes) + " in partition " + plan.partition +
+          "started on " + api::CompressHostList(plan.nodes) + " in partition " + plan.partition +
               (d.backfilled ? " (backfill)" : ""));
   }
 

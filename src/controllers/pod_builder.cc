@@ -4,7 +4,7 @@
 
 #include "api/array_spec.h"
 #include "api/quantity.h"
-#include "controllers/hostlist.h"
+#include "api/hostlist.h"
 #include "controllers/names.h"
 
 namespace fairway::controllers {
@@ -69,7 +69,7 @@ JobPods BuildJobPods(const api::JobObject& job, const PodPlan& plan) {
   const std::string instance = InstanceName(job.meta.name, plan.array_index, plan.restarts);
   const std::string service = ServiceName(instance);
   const size_t nnodes = plan.nodes.size();
-  const std::string nodelist = CompressHostList(plan.nodes);
+  const std::string nodelist = api::CompressHostList(plan.nodes);
   const bool multi = nnodes > 1;
 
   std::map<std::string, std::string> labels = {

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "api/job_types.h"
-#include "controllers/hostlist.h"
+#include "api/hostlist.h"
 #include "controllers/job_status.h"
 #include "controllers/kube_objects.h"
 #include "controllers/pod_builder.h"
@@ -13,10 +13,10 @@ namespace {
 using nlohmann::json;
 
 TEST(HostListTest, CompressesRangesKeepingZeroPadding) {
-  EXPECT_EQ(CompressHostList({"gpu01", "gpu02", "gpu03", "gpu04", "gpu07"}), "gpu[01-04,07]");
-  EXPECT_EQ(CompressHostList({"gpu-node-3"}), "gpu-node-3");
-  EXPECT_EQ(CompressHostList({"n10", "n9"}), "n[9-10]");
-  EXPECT_EQ(CompressHostList({"a1", "b2", "b3", "login"}), "a1,b[2-3],login");
+  EXPECT_EQ(api::CompressHostList({"gpu01", "gpu02", "gpu03", "gpu04", "gpu07"}), "gpu[01-04,07]");
+  EXPECT_EQ(api::CompressHostList({"gpu-node-3"}), "gpu-node-3");
+  EXPECT_EQ(api::CompressHostList({"n10", "n9"}), "n[9-10]");
+  EXPECT_EQ(api::CompressHostList({"a1", "b2", "b3", "login"}), "a1,b[2-3],login");
 }
 
 json Node(const std::string& name, int gpus, bool ready = true) {

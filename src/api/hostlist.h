@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-namespace fairway::controllers {
+namespace fairway::api {
 
 std::string CompressHostList(const std::vector<std::string>& names);
 
-}  // namespace fairway::controllers
+}  // namespace fairway::api

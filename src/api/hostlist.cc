@@ -1,10 +1,10 @@
-#include "controllers/hostlist.h"
+#include "api/hostlist.h"
 
 #include <algorithm>
 #include <cstdint>
 #include <tuple>
 
-namespace fairway::controllers {
+namespace fairway::api {
 namespace {
 
 struct HostName {
@@ -86,4 +86,4 @@ std::string CompressHostList(const std::vector<std::string>& names) {
   return out;
 }
 
-}  // namespace fairway::controllers
+}  // namespace fairway::api
