@@ -3,6 +3,8 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -105,16 +107,34 @@ int RunOperatorCommand(const std::vector<std::string>& args) {
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   // Settings reload: poll the file's content (a ConfigMap volume updates by symlink swap).
+  // The file as loaded at start-up; the loop re-parses it only when its content changes.
   std::string last_settings;
+  if (!config_path.empty()) {
+    std::ifstream in(config_path);
+    std::stringstream text;
+    text << in.rdbuf();
+    last_settings = text.str();
+  }
   std::thread waiter([&] {
     Status w = op.Wait();
     if (!w.ok()) g_signal = -1;
   });
   while (g_signal == 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    if (!config_path.empty() && op.controller() != nullptr) {
-      StatusOr<core::SchedulerConfig> cfg = config::LoadSchedulerSettingsFile(config_path);
-      if (cfg.ok()) op.controller()->SetConfig(*cfg);
+    if (config_path.empty()) continue;
+    std::ifstream in(config_path);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (!in || text.str() == last_settings) continue;
+    last_settings = text.str();
+    StatusOr<core::SchedulerConfig> cfg = config::ParseSchedulerSettings(last_settings);
+    if (cfg.ok()) {
+      op.SetConfig(*cfg);
+      FAIRWAY_LOG(log, kInfo, "settings reloaded", {{"path", config_path}});
+    } else {
+      // Bad settings are rejected; the operator keeps the settings it has.
+      FAIRWAY_LOG(log, kError, "settings rejected",
+                  {{"path", config_path}, {"error", cfg.status().ToString()}});
     }
   }
   int rc = g_signal == -1 ? 1 : 0;

@@ -31,9 +31,14 @@ void Operator::StartLeading() {
   eo.qps = 10;
   eo.burst = 100;
   events_ = std::make_unique<kube::ApiEventRecorder>(&client_, clock_, eo);
-  controller_ = std::make_unique<Controller>(&client_, clock_, metrics_, events_.get(),
-                                             options_.controller);
-  Status s = controller_->Start();
+  Controller* controller = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    controller_ = std::make_unique<Controller>(&client_, clock_, metrics_, events_.get(),
+                                               options_.controller);
+    controller = controller_.get();
+  }
+  Status s = controller->Start();
   if (!s.ok()) {
     FAIRWAY_LOG(log_, kError, "controllers failed to start", {{"error", s.ToString()}});
     std::lock_guard<std::mutex> lock(mu_);
@@ -41,6 +46,12 @@ void Operator::StartLeading() {
     done_ = true;
     cv_.notify_all();
   }
+}
+
+void Operator::SetConfig(const core::SchedulerConfig& config) {
+  std::lock_guard<std::mutex> lock(mu_);
+  options_.controller.config = config;
+  if (controller_ != nullptr) controller_->SetConfig(config);
 }
 
 Status Operator::Start() {

@@ -47,6 +47,10 @@ class Operator {
   // Blocks until Stop() or lost leadership. kAborted when leadership was lost.
   Status Wait();
   bool leading() const { return leading_.load(); }
+  // New scheduler settings: applied to the running controller, and to the one a later
+  // leadership starts. Safe to call from any thread.
+  void SetConfig(const core::SchedulerConfig& config);
+  // REQUIRES: no concurrent leadership change (tests); prefer SetConfig for settings.
   Controller* controller() { return controller_.get(); }
 
  private:
@@ -58,7 +62,7 @@ class Operator {
   OperatorOptions options_;
   Logger log_{"operator"};
   std::unique_ptr<kube::ApiEventRecorder> events_;
-  std::unique_ptr<Controller> controller_;
+  std::unique_ptr<Controller> controller_;  // set under mu_ (SetConfig reads it)
   std::unique_ptr<kube::LeaderElector> elector_;
   std::atomic<bool> leading_{false};
   std::mutex mu_;
