@@ -567,7 +567,7 @@ void Controller::ReconcileJobs(ClusterObjects* objects, std::vector<json>* raw,
       std::vector<const json*> live;
       for (const json* p : pods) if (!PodIsTerminal(*p)) live.push_back(p);
       DeletePods(live);
-      RequeueJob(&st, now, requeue_token);
+      RequeueJob(&st, now, requeue_token, options_.requeue_delay);
       if (requeue_hold && !job.spec.hold) {
         json patch = {{"spec", {{"hold", true}}}};
         StatusOr<json> w = client_->Patch(kube::ResourceRef::FairwayJobs(), job.meta.namespace_name,
@@ -663,7 +663,8 @@ void Controller::ReconcileJobs(ClusterObjects* objects, std::vector<json>* raw,
                                        static_cast<int32_t>(job.spec.nodes));
         if (out.kind != InstanceOutcome::kRunning) {
           ApplyOutcome(&st, out,
-                       out.kind == InstanceOutcome::kPreempted ? out.requeue : job.spec.requeue, now);
+                       out.kind == InstanceOutcome::kPreempted ? out.requeue : job.spec.requeue, now,
+                       options_.requeue_delay);
           changed = true;
           Event(obj, "Job", out.kind != InstanceOutcome::kCompleted, OutcomeReason(out),
                 OutcomeMessage(out));
@@ -896,7 +897,7 @@ void Controller::ApplyTimeouts(const core::CycleResult& result, const Snapshot& 
     out.kind = InstanceOutcome::kTimeout;
     api::JobStatus st = job.status;
     if (!ref.array_index.has_value()) {
-      ApplyOutcome(&st, out, job.spec.requeue, now);
+      ApplyOutcome(&st, out, job.spec.requeue, now, options_.requeue_delay);
     } else {
       StatusOr<api::ArraySpec> spec = api::ParseArraySpec(job.spec.array, api::kMaxMaxArraySize);
       if (!spec.ok()) continue;

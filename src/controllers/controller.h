@@ -85,6 +85,9 @@ struct ControllerOptions {
   Duration debounce = std::chrono::milliseconds(100);  // events within this merge into one cycle
   Duration usage_persist_interval = std::chrono::seconds(10);
   Duration informer_sync_timeout = std::chrono::seconds(30);
+  // Slurm's requeue_delay: a requeued job waits this long (reason BeginTime) before it may
+  // start again.
+  core::Seconds requeue_delay = core::Seconds(120);
 };
 
 class Controller {

@@ -163,9 +163,9 @@ std::string OutcomeMessage(const InstanceOutcome& o) {
 }
 
 void ApplyOutcome(api::JobStatus* st, const InstanceOutcome& o, bool requeue_allowed,
-                  core::Timestamp now) {
+                  core::Timestamp now, core::Seconds requeue_delay) {
   if (o.kind == InstanceOutcome::kNodeFail && requeue_allowed) {
-    RequeueJob(st, now, "");
+    RequeueJob(st, now, "", requeue_delay);
     st->reason = "None";
     SetCondition(st, "NodeFailure", "NodeFail", OutcomeMessage(o), now);
     return;
@@ -173,7 +173,7 @@ void ApplyOutcome(api::JobStatus* st, const InstanceOutcome& o, bool requeue_all
   if (o.kind == InstanceOutcome::kPreempted) {
     SetCondition(st, "Preempted", requeue_allowed ? "Requeued" : "Cancelled", OutcomeMessage(o), now);
     if (requeue_allowed) {
-      RequeueJob(st, now, "");
+      RequeueJob(st, now, "", requeue_delay);
       st->reason = "None";
       return;
     }
@@ -391,9 +391,11 @@ void CancelJob(api::JobStatus* st, const api::ArraySpec* array, core::Timestamp 
   st->expected_start_time.reset();
 }
 
-void RequeueJob(api::JobStatus* st, core::Timestamp now, const std::string& token) {
+void RequeueJob(api::JobStatus* st, core::Timestamp now, const std::string& token,
+                core::Seconds requeue_delay) {
   st->state = core::JobState::kPending;
   st->restarts += 1;
+  st->eligible_time = now + requeue_delay;
   st->start_time.reset();
   st->end_time.reset();
   st->node_list.clear();

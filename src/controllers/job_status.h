@@ -72,8 +72,9 @@ std::string OutcomeMessage(const InstanceOutcome& outcome);
 
 // Ends (or requeues, for a node failure or a preemption of a requeue-able job) a non-array job.
 // kPreempted: `requeue_allowed` is the preemption mode (REQUEUE and spec.requeue).
+// A requeued job becomes eligible again `requeue_delay` after `now` (Slurm's requeue_delay).
 void ApplyOutcome(api::JobStatus* status, const InstanceOutcome& outcome, bool requeue_allowed,
-                  core::Timestamp now);
+                  core::Timestamp now, core::Seconds requeue_delay = core::Seconds(0));
 // The same for one array task; recounts the array and sets the array's state.
 void ApplyTaskOutcome(api::JobStatus* status, const api::ArraySpec& spec, uint32_t index,
                       const InstanceOutcome& outcome, bool requeue_allowed, core::Timestamp now);
@@ -98,7 +99,10 @@ bool StatusDiffers(const api::JobStatus& a, const api::JobStatus& b);
 
 void CancelJob(api::JobStatus* status, const api::ArraySpec* array, core::Timestamp now);
 // RUNNING -> PENDING, restarts+1, allocation cleared; records `token` in condition "Requeued".
-void RequeueJob(api::JobStatus* status, core::Timestamp now, const std::string& token);
+// As in Slurm, the job is eligible again only after `requeue_delay` (status.eligibleTime; it
+// waits with reason BeginTime, and its age accrues from then).
+void RequeueJob(api::JobStatus* status, core::Timestamp now, const std::string& token,
+                core::Seconds requeue_delay = core::Seconds(0));
 bool RequeueTokenSeen(const api::JobStatus& status, const std::string& token);
 
 // ---- Per-task user actions (names.h: fairway.dev/cancel-tasks, hold-, release-, requeue-tasks) ---

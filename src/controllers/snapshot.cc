@@ -301,6 +301,11 @@ Snapshot BuildSnapshot(const ClusterObjects& objects, const std::vector<AssumedS
         continue;
       }
       SetDependency(obj, objects.jobs, options.now, &job);
+      // A requeued job is eligible again only after the requeue delay (status.eligibleTime).
+      if (obj.status.eligible_time.has_value() && *obj.status.eligible_time > options.now) {
+        job.begin_time = std::max(job.begin_time.value_or(*obj.status.eligible_time),
+                                  *obj.status.eligible_time);
+      }
       for (const PreemptMark& m : marks) {
         if (m.victim == obj.status.job_id && m.restarts < obj.status.restarts &&
             pending_ids.count(m.preemptor) > 0) {

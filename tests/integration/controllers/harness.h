@@ -158,6 +158,8 @@ class Harness {
     co.config = options_.config;
     co.cycle_interval = std::chrono::milliseconds(150);
     co.debounce = std::chrono::milliseconds(20);
+    // Requeued jobs restart at once here; the 120 s default is covered by the unit tests.
+    co.requeue_delay = core::Seconds(0);
     co.usage_persist_interval = std::chrono::milliseconds(300);
     ctl_client_ = NewClient();
     ASSERT_NE(ctl_client_, nullptr);

@@ -226,3 +226,43 @@ TEST(DependencyTest, AfterOkWaitsThenNeverOnFailure) {
 
 }  // namespace
 }  // namespace fairway::controllers
+
+namespace fairway::controllers {
+namespace {
+
+TEST(RequeueDelayTest, RequeuedJobIsEligibleOnlyAfterTheDelay) {
+  api::JobStatus st;
+  st.state = core::JobState::kRunning;
+  st.job_id = 7;
+  core::Timestamp t0{core::Seconds(1000)};
+  RequeueJob(&st, t0, "tok", core::Seconds(120));
+  EXPECT_EQ(st.state, core::JobState::kPending);
+  EXPECT_EQ(st.restarts, 1);
+  ASSERT_TRUE(st.eligible_time.has_value());
+  EXPECT_EQ(*st.eligible_time, t0 + core::Seconds(120));
+  api::JobStatus nf;
+  nf.state = core::JobState::kRunning;
+  ApplyOutcome(&nf, InstanceOutcome{InstanceOutcome::kNodeFail, 0, "n2"}, true, t0,
+               core::Seconds(120));
+  EXPECT_EQ(*nf.eligible_time, t0 + core::Seconds(120));
+
+  // The snapshot turns a future eligibleTime into the begin time the core waits for.
+  ClusterObjects o;
+  api::JobObject j = MakeJob("requeued", 1, 1, 100);
+  j.status.state = core::JobState::kPending;
+  j.status.restarts = 1;
+  j.status.eligible_time = t0 + core::Seconds(120);
+  o.jobs = {j};
+  SnapshotOptions early;
+  early.now = t0 + core::Seconds(60);
+  Snapshot s = BuildSnapshot(o, {}, early);
+  ASSERT_EQ(s.pending.size(), 1u);
+  EXPECT_EQ(s.pending[0].begin_time, t0 + core::Seconds(120));
+  SnapshotOptions late;
+  late.now = t0 + core::Seconds(180);
+  EXPECT_FALSE(BuildSnapshot(o, {}, late).pending[0].begin_time.has_value() &&
+               *BuildSnapshot(o, {}, late).pending[0].begin_time > late.now);
+}
+
+}  // namespace
+}  // namespace fairway::controllers
