@@ -198,22 +198,11 @@ json ToJson(const AccountStatus& s) {
   j["runningJobs"] = s.running_jobs;
   j["runningGPUs"] = s.running_gpus;
   j["pendingJobs"] = s.pending_jobs;
-  if (!s.conditions.empty()) {
-    j["conditions"] = ToJson(s.conditions);
-  }
-  if (s.observed_generation != 0) {
-    j["observedGeneration"] = s.observed_generation;
-  }
+  PutConditionsAndGeneration(s.conditions, s.observed_generation, &j);
   return j;
 }
 
-json ToJson(const AccountObject& a) {
-  return json{{"apiVersion", std::string(kApiVersion)},
-              {"kind", std::string(kAccountKind)},
-              {"metadata", ToJson(a.meta)},
-              {"spec", ToJson(a.spec)},
-              {"status", ToJson(a.status)}};
-}
+json ToJson(const AccountObject& a) { return EncodeObject(a, kAccountKind); }
 
 StatusOr<core::Account> ToCoreAccount(const AccountObject& a) {
   if (a.meta.name.empty()) {

@@ -26,6 +26,12 @@ std::string FormatNumber(double d) {
 
 }  // namespace
 
+void PutConditionsAndGeneration(const std::vector<Condition>& conditions,
+                                int64_t observed_generation, json* status) {
+  if (!conditions.empty()) (*status)["conditions"] = ToJson(conditions);
+  if (observed_generation != 0) (*status)["observedGeneration"] = observed_generation;
+}
+
 namespace json_fields {
 
 std::string Join(std::string_view path, std::string_view key) {
@@ -136,16 +142,13 @@ Status GetInt64(const json& obj, std::string_view key, const std::string& path, 
 
 Status GetOptionalInt64(const json& obj, std::string_view key, const std::string& path, int64_t min,
                         int64_t max, std::optional<int64_t>* out) {
-  const json* v = Find(obj, key);
-  if (v == nullptr) {
+  if (Find(obj, key) == nullptr) {
     return OkStatus();
   }
-  StatusOr<int64_t> value = AsInt64(*v, Join(path, key), min, max);
-  if (!value.ok()) {
-    return value.status();
-  }
-  *out = *value;
-  return OkStatus();
+  int64_t value = 0;
+  Status s = GetInt64(obj, key, path, min, max, &value);
+  if (s.ok()) *out = value;
+  return s;
 }
 
 StatusOr<double> AsDouble(const json& v, const std::string& path, double min, double max) {

@@ -67,6 +67,9 @@ nlohmann::json ToJson(const Condition& c);
 [[nodiscard]] Status ConditionsFromJson(const nlohmann::json& obj, const std::string& path,
                                         std::vector<Condition>* out);
 nlohmann::json ToJson(const std::vector<Condition>& conditions);
+// Writes the fields every status shares: conditions and observedGeneration (each only when set).
+void PutConditionsAndGeneration(const std::vector<Condition>& conditions,
+                                int64_t observed_generation, nlohmann::json* status);
 
 // ---- metav1.LabelSelector -> core::LabelSelector ---------------------------------------------
 
@@ -187,6 +190,17 @@ StatusOr<Object> DecodeObject(const nlohmann::json& j, std::string_view kind,
     object.status = std::move(status).value();
   }
   return object;
+}
+
+// Encodes an object with members meta, spec and status as {apiVersion, kind, metadata, spec,
+// status}: the inverse of DecodeObject.
+template <typename Object>
+nlohmann::json EncodeObject(const Object& object, std::string_view kind) {
+  return nlohmann::json{{"apiVersion", std::string(kApiVersion)},
+                        {"kind", std::string(kind)},
+                        {"metadata", ToJson(object.meta)},
+                        {"spec", ToJson(object.spec)},
+                        {"status", ToJson(object.status)}};
 }
 
 }  // namespace fairway::api

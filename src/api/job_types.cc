@@ -629,12 +629,7 @@ json ToJson(const JobStatus& s) {
   if (s.array) {
     j["array"] = ToJson(*s.array);
   }
-  if (!s.conditions.empty()) {
-    j["conditions"] = ToJson(s.conditions);
-  }
-  if (s.observed_generation != 0) {
-    j["observedGeneration"] = s.observed_generation;
-  }
+  PutConditionsAndGeneration(s.conditions, s.observed_generation, &j);
   put("elapsed", s.elapsed);
   put("nodeListOrReason", s.node_list_or_reason);
   return j;

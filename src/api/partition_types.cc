@@ -213,22 +213,11 @@ json ToJson(const PartitionStatus& s) {
   j["allocatedGPUs"] = s.allocated_gpus;
   j["pendingJobs"] = s.pending_jobs;
   j["runningJobs"] = s.running_jobs;
-  if (!s.conditions.empty()) {
-    j["conditions"] = ToJson(s.conditions);
-  }
-  if (s.observed_generation != 0) {
-    j["observedGeneration"] = s.observed_generation;
-  }
+  PutConditionsAndGeneration(s.conditions, s.observed_generation, &j);
   return j;
 }
 
-json ToJson(const PartitionObject& p) {
-  return json{{"apiVersion", std::string(kApiVersion)},
-              {"kind", std::string(kPartitionKind)},
-              {"metadata", ToJson(p.meta)},
-              {"spec", ToJson(p.spec)},
-              {"status", ToJson(p.status)}};
-}
+json ToJson(const PartitionObject& p) { return EncodeObject(p, kPartitionKind); }
 
 StatusOr<core::Partition> ToCorePartition(const PartitionObject& p) {
   if (p.meta.name.empty()) {

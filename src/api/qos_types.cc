@@ -97,22 +97,11 @@ json ToJson(const QosStatus& s) {
   j["runningJobs"] = s.running_jobs;
   j["runningGPUs"] = s.running_gpus;
   j["pendingJobs"] = s.pending_jobs;
-  if (!s.conditions.empty()) {
-    j["conditions"] = ToJson(s.conditions);
-  }
-  if (s.observed_generation != 0) {
-    j["observedGeneration"] = s.observed_generation;
-  }
+  PutConditionsAndGeneration(s.conditions, s.observed_generation, &j);
   return j;
 }
 
-json ToJson(const QosObject& q) {
-  return json{{"apiVersion", std::string(kApiVersion)},
-              {"kind", std::string(kQosKind)},
-              {"metadata", ToJson(q.meta)},
-              {"spec", ToJson(q.spec)},
-              {"status", ToJson(q.status)}};
-}
+json ToJson(const QosObject& q) { return EncodeObject(q, kQosKind); }
 
 StatusOr<core::Qos> ToCoreQos(const QosObject& q) {
   if (q.meta.name.empty()) {
