@@ -3,6 +3,9 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -32,7 +35,18 @@ constexpr const char* kUsage =
     "                        instead of --nodes/--gpus-per-node\n"
     "  --kubeconfig-out PATH write a kubeconfig for the server (default ./sandbox.kubeconfig)\n"
     "  --crds DIR            apply the CRD manifests (YAML/JSON) in DIR or file at start\n"
-    "  --start-delay-ms N    simulated pod start latency (default 1000)\n";
+    "  --start-delay-ms N    simulated pod start latency (default 1000)\n"
+    "  --token-auth-file F   authenticate bearer tokens from F (kube-apiserver's CSV:\n"
+    "                        token,user,uid[,\"group1,group2\"]) and authorize with RBAC;\n"
+    "                        requests without credentials are system:anonymous. The kubeconfig\n"
+    "                        gets one context per user (the first is current) and, with --tls,\n"
+    "                        a fairway-sandbox-admin context using a client certificate.\n"
+    "                        Without it every request is the admin and everything is allowed.\n"
+    "  --client-ca-file F    with --tls: accept client certificates signed by the CA(s) in F\n"
+    "                        (default: a generated CA)\n"
+    "  --webhook-service-address NS/NAME=HOST:PORT\n"
+    "                        dial HOST:PORT for admission webhooks configured with Service\n"
+    "                        NS/NAME (repeatable, or a comma-separated list)\n";
 
 std::atomic<int> g_signal{0};
 
@@ -62,14 +76,94 @@ StatusOr<std::vector<sandbox::SimNodeSpec>> NodesFromFlags(const Flags& flags) {
                                   flags.Get("gpu-type").value_or("A100"));
 }
 
+constexpr char kWebhookFlag[] = "webhook-service-address";
+
+// Takes every --webhook-service-address out of `args` (the flag may repeat; Flags keeps one
+// value per name) and parses NS/NAME=HOST:PORT entries, comma-separated lists included.
+StatusOr<std::map<std::string, std::string>> TakeWebhookAddresses(std::vector<std::string>* args) {
+  const std::string flag = std::string("--") + kWebhookFlag;
+  std::vector<std::string> values;
+  std::vector<std::string> rest;
+  for (size_t i = 0; i < args->size(); ++i) {
+    const std::string& a = (*args)[i];
+    if (a == flag) {
+      if (i + 1 >= args->size()) return InvalidArgumentError(flag + " needs a value");
+      values.push_back((*args)[++i]);
+    } else if (a.rfind(flag + "=", 0) == 0) {
+      values.push_back(a.substr(flag.size() + 1));
+    } else {
+      rest.push_back(a);
+    }
+  }
+  *args = std::move(rest);
+  std::map<std::string, std::string> out;
+  for (const std::string& v : values) {
+    std::stringstream list(v);
+    std::string entry;
+    while (std::getline(list, entry, ',')) {
+      size_t eq = entry.find('=');
+      size_t slash = entry.find('/');
+      if (eq == std::string::npos || slash == std::string::npos || slash == 0 || slash + 1 >= eq ||
+          eq + 1 >= entry.size() || entry.find(':', eq) == std::string::npos) {
+        return InvalidArgumentError(flag + " wants NAMESPACE/NAME=HOST:PORT, got \"" + entry +
+                                    "\"");
+      }
+      out[entry.substr(0, eq)] = entry.substr(eq + 1);
+    }
+  }
+  return out;
+}
+
+// The kubeconfig users for an authenticated sandbox: one per token-file line (context names made
+// unique), then the admin by client certificate when the sandbox issues them.
+std::vector<sandbox::KubeconfigUser> KubeconfigUsers(sandbox::Sandbox& sb) {
+  std::vector<sandbox::KubeconfigUser> users;
+  std::map<std::string, int> seen;
+  if (const std::optional<sandbox::TokenTable>& tokens = sb.api().options().tokens) {
+    for (const sandbox::TokenTable::Entry& e : tokens->entries()) {
+      int n = ++seen[e.user.username];
+      std::string name = n == 1 ? e.user.username : e.user.username + "-" + std::to_string(n);
+      users.push_back({name, e.token, "", "", "default"});
+    }
+  }
+  StatusOr<kube::IssuedCertificate> admin =
+      sb.IssueClientCertificate(sandbox::kSandboxAdminUser, {sandbox::kSystemMasters});
+  if (admin.ok() && seen.count(sandbox::kSandboxAdminUser) == 0) {
+    users.push_back({sandbox::kSandboxAdminUser, "", admin->cert_pem, admin->key_pem, "default"});
+  }
+  return users;
+}
+
+StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFoundError("cannot read " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// --token-auth-file and --client-ca-file into `opts` (after --tls).
+Status AuthFromFlags(const Flags& flags, sandbox::SandboxOptions* opts) {
+  opts->token_auth_file = flags.Get("token-auth-file").value_or("");
+  std::optional<std::string> ca = flags.Get("client-ca-file");
+  if (!ca) return OkStatus();
+  if (!opts->tls) return InvalidArgumentError("--client-ca-file needs --tls");
+  FAIRWAY_ASSIGN_OR_RETURN(opts->client_ca_pem, ReadFile(*ca));
+  return OkStatus();
+}
+
 }  // namespace
 
 int RunSandboxCommand(const std::vector<std::string>& args) {
-  StatusOr<Flags> parsed = Flags::Parse(
-      args,
-      {"port", "address", "nodes", "gpus-per-node", "gpu-type", "node-list", "kubeconfig-out",
-       "crds", "start-delay-ms"},
-      {"tls", "help"});
+  std::vector<std::string> rest = args;
+  StatusOr<std::map<std::string, std::string>> webhooks = TakeWebhookAddresses(&rest);
+  StatusOr<Flags> parsed =
+      webhooks.ok() ? Flags::Parse(rest,
+                                   {"port", "address", "nodes", "gpus-per-node", "gpu-type",
+                                    "node-list", "kubeconfig-out", "crds", "start-delay-ms",
+                                    "token-auth-file", "client-ca-file"},
+                                   {"tls", "help"})
+                    : StatusOr<Flags>(webhooks.status());
   if (!parsed.ok()) {
     std::fprintf(stderr, "fairway sandbox: %s\n\n%s", parsed.status().message().c_str(), kUsage);
     return 2;
@@ -82,8 +176,10 @@ int RunSandboxCommand(const std::vector<std::string>& args) {
   sandbox::SandboxOptions opts;
   opts.address = flags.Get("address").value_or("127.0.0.1");
   if (!sandbox::IsLoopbackAddress(opts.address)) {
-    std::fprintf(stderr, "fairway sandbox: --address must be a loopback address (the sandbox "
-                         "accepts any token), got \"%s\"\n", opts.address.c_str());
+    std::fprintf(stderr,
+                 "fairway sandbox: --address must be a loopback address (the sandbox "
+                 "serves unauthenticated admin endpoints), got \"%s\"\n",
+                 opts.address.c_str());
     return 2;
   }
   StatusOr<int64_t> port = flags.GetInt("port", 0);
@@ -102,6 +198,11 @@ int RunSandboxCommand(const std::vector<std::string>& args) {
   }
   opts.nodes = std::move(nodes).value();
   if (std::optional<std::string> crds = flags.Get("crds")) opts.manifests.push_back(*crds);
+  opts.webhook_service_addresses = std::move(webhooks).value();
+  if (Status auth = AuthFromFlags(flags, &opts); !auth.ok()) {
+    std::fprintf(stderr, "fairway sandbox: %s\n", auth.ToString().c_str());
+    return 2;
+  }
 
   RealClock clock;
   StatusOr<std::unique_ptr<sandbox::Sandbox>> sb = sandbox::Sandbox::Start(opts, &clock);
@@ -110,7 +211,11 @@ int RunSandboxCommand(const std::vector<std::string>& args) {
     return 1;
   }
   std::string kubeconfig = flags.Get("kubeconfig-out").value_or("sandbox.kubeconfig");
-  Status written = (*sb)->WriteKubeconfig(kubeconfig);
+  std::vector<sandbox::KubeconfigUser> users;
+  if (!opts.token_auth_file.empty()) users = KubeconfigUsers(**sb);
+  // Without a token file any token works: keep the single-context kubeconfig of old.
+  Status written = users.empty() ? (*sb)->WriteKubeconfig(kubeconfig)
+                                 : (*sb)->WriteKubeconfig(kubeconfig, users, users.front().name);
   if (!written.ok()) {
     std::fprintf(stderr, "fairway sandbox: %s\n", written.ToString().c_str());
     return 1;

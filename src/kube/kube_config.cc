@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include "common/base64.h"
 #include "common/status_macros.h"
 #include "kube/internal/util.h"
 
@@ -21,7 +22,6 @@
 
 namespace fairway::kube {
 
-using internal::Base64Decode;
 using internal::ReadFile;
 using internal::ResolvePath;
 

@@ -18,6 +18,51 @@ std::string GuessPlural(const std::string& kind) {
   return l + "s";
 }
 
+// Authorization attributes of a resource request (upstream RequestInfo rules).
+AuthorizationAttributes ResourceAttributes(const UserInfo& user, const std::string& verb,
+                                           const internal::ResourcePath& rp, const Query& query) {
+  AuthorizationAttributes a;
+  a.user = user;
+  a.verb = verb;
+  a.api_group = rp.group;
+  a.api_version = rp.version;
+  a.resource = rp.resource;
+  a.subresource = rp.subresource;
+  a.name = rp.name;
+  a.ns = rp.ns;
+  // A namespace is in itself: a RoleBinding in "team-a" may grant `get namespaces/team-a`.
+  if (rp.group.empty() && rp.resource == "namespaces" && !rp.name.empty()) a.ns = rp.name;
+  // list/watch narrowed to one name by field selector authorize as that name (kubectl get -w X).
+  if ((verb == "list" || verb == "watch") && a.name.empty()) {
+    auto it = query.find("fieldSelector");
+    std::string selector = it == query.end() ? "" : it->second;
+    size_t start = 0;
+    while (start <= selector.size()) {
+      size_t comma = selector.find(',', start);
+      std::string part =
+          selector.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      for (const char* prefix : {"metadata.name==", "metadata.name="}) {
+        if (a.name.empty() && internal::StartsWith(part, prefix)) {
+          a.name = part.substr(std::string(prefix).size());
+        }
+      }
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+  return a;
+}
+
+AuthorizationAttributes NonResourceAttributes(const UserInfo& user, const std::string& verb,
+                                              const std::string& path) {
+  AuthorizationAttributes a;
+  a.user = user;
+  a.verb = verb;
+  a.resource_request = false;
+  a.path = path;
+  return a;
+}
+
 }  // namespace
 
 HttpResponse ErrorResponse(const ApiError& error) {
@@ -42,17 +87,28 @@ ApiServer::ApiServer(Clock* clock, Options options)
       options_(options),
       store_(std::make_unique<ObjectStore>(ObjectStore::Options{options.history_limit, 100000})),
       registry_(std::make_unique<ResourceRegistry>()),
-      faults_(std::make_unique<FaultInjector>()) {
+      faults_(std::make_unique<FaultInjector>()),
+      authenticator_(std::make_unique<Authenticator>(options.tokens)),
+      authorizer_(std::make_unique<Authorizer>(store_.get(), options.tokens.has_value())),
+      admission_(std::make_unique<AdmissionWebhooks>(
+          store_.get(), AdmissionWebhooks::Options{options.webhook_service_addresses})) {
   RegisterBuiltins(registry_.get());
-  resources_ = std::make_unique<internal::ResourceHandler>(store_.get(), registry_.get(), clock_, options_);
+  resources_ = std::make_unique<internal::ResourceHandler>(
+      store_.get(), registry_.get(), clock_, options_, authorizer_.get(), admission_.get());
   for (const char* ns : {"default", "kube-system", "kube-public", "kube-node-lease"}) {
-    Result<nlohmann::json> r = Call("POST", "/api/v1/namespaces",
-                                    {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}});
+    Result<nlohmann::json> r =
+        Call("POST", "/api/v1/namespaces",
+             {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}});
     (void)r;
   }
   Result<nlohmann::json> sa = Call("POST", "/api/v1/namespaces/default/serviceaccounts",
                                    {{"metadata", {{"name", "default"}}}});
   (void)sa;
+  // kube-apiserver's bootstrap RBAC policy, so kubectl meets the roles it knows.
+  for (const nlohmann::json& object : DefaultRbacObjects()) {
+    Result<nlohmann::json> r = Apply(object);
+    (void)r;
+  }
 }
 
 ApiServer::~ApiServer() { store_->CloseAllWatchers(); }
@@ -63,17 +119,18 @@ void ApiServer::AddAdminRoute(const std::string& prefix, AdminHandler handler) {
 
 HandlerReply ApiServer::Handle(const HttpRequest& request) {
   try {
-    return HandleUnchecked(request);
+    return HandleUnchecked(request, nullptr);
   } catch (const std::exception& e) {
     // Library edge: nlohmann/json and std throw; a bug must not take the server down.
     return {ErrorResponse(InternalError(std::string("internal error: ") + e.what())), nullptr};
   }
 }
 
-std::optional<HttpResponse> ApiServer::HandleAdmin(const HttpRequest& req, const std::string& path) {
+std::optional<HttpResponse> ApiServer::HandleAdmin(const HttpRequest& req,
+                                                   const std::string& path) {
   const std::string rest = path.substr(std::string("/sandbox/").size());
-  nlohmann::json body = req.body.empty() ? nlohmann::json::object()
-                                         : nlohmann::json::parse(req.body, nullptr, false);
+  nlohmann::json body =
+      req.body.empty() ? nlohmann::json::object() : nlohmann::json::parse(req.body, nullptr, false);
   if (body.is_discarded()) return ErrorResponse(BadRequest("invalid JSON body"));
   if (rest == "faults") {
     if (req.method == "GET") return JsonResponse(200, faults_->ToJson());
@@ -114,7 +171,7 @@ std::optional<HttpResponse> ApiServer::HandleAdmin(const HttpRequest& req, const
   return std::nullopt;
 }
 
-HandlerReply ApiServer::HandleUnchecked(const HttpRequest& req) {
+HandlerReply ApiServer::HandleUnchecked(const HttpRequest& req, const UserInfo* trusted) {
   std::string path;
   Query query;
   internal::SplitTarget(req.target, &path, &query);
@@ -132,48 +189,85 @@ HandlerReply ApiServer::HandleUnchecked(const HttpRequest& req) {
   }
   if (faults_->ConsumeAuthFailure()) return {ErrorResponse(Unauthorized()), nullptr};
 
-  std::vector<std::string> segs = internal::SplitPath(path);
-  if (req.method == "GET") {
-    if (path == "/version") return {JsonResponse(200, VersionDoc(options_.version_minor)), nullptr};
-    if (path == "/api") {
-      std::string host = req.Header("host");
-      return {JsonResponse(200, ApiVersionsDoc(host.empty() ? "127.0.0.1:6443" : host)), nullptr};
-    }
-    if (path == "/apis") return {JsonResponse(200, ApiGroupListDoc(*registry_)), nullptr};
-    if (segs.size() == 2 && segs[0] == "apis") {
-      auto doc = ApiGroupDoc(*registry_, segs[1]);
-      return {doc ? JsonResponse(200, *doc) : ErrorResponse(PathNotFound()), nullptr};
-    }
-    if ((segs.size() == 2 && segs[0] == "api") || (segs.size() == 3 && segs[0] == "apis")) {
-      auto doc = segs[0] == "api" ? ApiResourceListDoc(*registry_, "", segs[1])
-                                  : ApiResourceListDoc(*registry_, segs[1], segs[2]);
-      return {doc ? JsonResponse(200, *doc) : ErrorResponse(PathNotFound()), nullptr};
-    }
-    if (path == "/openapi/v3") return {JsonResponse(200, OpenApiV3Index(*registry_)), nullptr};
-    if (internal::StartsWith(path, "/openapi/v3/")) {
-      auto doc = OpenApiV3GroupVersion(*registry_, path.substr(std::string("/openapi/v3/").size()));
-      return {doc ? JsonResponse(200, *doc) : ErrorResponse(PathNotFound()), nullptr};
-    }
+  HttpRequest authed = req;
+  if (trusted != nullptr) {
+    authed.user = *trusted;
+  } else {
+    Result<UserInfo> user = Identify(req);
+    if (!user.ok()) return {ErrorResponse(user.error()), nullptr};
+    authed.user = std::move(user).value();  // never what the client claimed
   }
+  return Serve(authed, path, query);
+}
 
+Result<UserInfo> ApiServer::Identify(const HttpRequest& req) const {
+  SANDBOX_ASSIGN_OR_RETURN(UserInfo actor, authenticator_->Authenticate(req));
+  return Impersonate(
+      req, actor, [this](const AuthorizationAttributes& a) { return authorizer_->Authorize(a); });
+}
+
+HandlerReply ApiServer::Serve(const HttpRequest& req, const std::string& path, const Query& query) {
+  std::vector<std::string> segs = internal::SplitPath(path);
   internal::ResourcePath rp;
-  if (!internal::ParseResourcePath(segs, &rp)) return {ErrorResponse(PathNotFound()), nullptr};
-  std::string verb = internal::ResourceHandler::Verb(req.method, rp, query);
+  const bool resource_request = internal::ParseResourcePath(segs, &rp);
+  const std::string verb = resource_request ? internal::ResourceHandler::Verb(req.method, rp, query)
+                                            : internal::ToLower(req.method);
+  AuthorizationAttributes attrs = resource_request ? ResourceAttributes(*req.user, verb, rp, query)
+                                                   : NonResourceAttributes(*req.user, verb, path);
+  AuthorizationDecision decision = authorizer_->Authorize(attrs);
+  if (!decision.allowed) return {ErrorResponse(ForbiddenError(attrs, decision.reason)), nullptr};
+
+  if (req.method == "GET") {
+    if (std::optional<HttpResponse> doc = Discovery(req, path, segs)) return {*doc, nullptr};
+  }
+  if (!resource_request) return {ErrorResponse(PathNotFound()), nullptr};
   if (std::optional<ApiError> fault = faults_->Check(verb, rp.resource, rp.subresource)) {
     return {ErrorResponse(*fault), nullptr};
   }
   return resources_->Handle(req, rp, query);
 }
 
+std::optional<HttpResponse> ApiServer::Discovery(const HttpRequest& req, const std::string& path,
+                                                 const std::vector<std::string>& segs) const {
+  if (path == "/version") return JsonResponse(200, VersionDoc(options_.version_minor));
+  if (path == "/api") {
+    std::string host = req.Header("host");
+    return JsonResponse(200, ApiVersionsDoc(host.empty() ? "127.0.0.1:6443" : host));
+  }
+  if (path == "/apis") return JsonResponse(200, ApiGroupListDoc(*registry_));
+  if (segs.size() == 2 && segs[0] == "apis") {
+    auto doc = ApiGroupDoc(*registry_, segs[1]);
+    return doc ? JsonResponse(200, *doc) : ErrorResponse(PathNotFound());
+  }
+  if ((segs.size() == 2 && segs[0] == "api") || (segs.size() == 3 && segs[0] == "apis")) {
+    auto doc = segs[0] == "api" ? ApiResourceListDoc(*registry_, "", segs[1])
+                                : ApiResourceListDoc(*registry_, segs[1], segs[2]);
+    return doc ? JsonResponse(200, *doc) : ErrorResponse(PathNotFound());
+  }
+  if (path == "/openapi/v3") return JsonResponse(200, OpenApiV3Index(*registry_));
+  if (internal::StartsWith(path, "/openapi/v3/")) {
+    auto doc = OpenApiV3GroupVersion(*registry_, path.substr(std::string("/openapi/v3/").size()));
+    return doc ? JsonResponse(200, *doc) : ErrorResponse(PathNotFound());
+  }
+  return std::nullopt;
+}
+
 Result<nlohmann::json> ApiServer::Call(const std::string& method, const std::string& target,
-                                       const nlohmann::json& body, const std::string& content_type) {
+                                       const nlohmann::json& body,
+                                       const std::string& content_type) {
   HttpRequest req;
   req.method = method;
   req.target = target;
   req.headers["content-type"] = content_type;
   req.headers["accept"] = "application/json";
   if (!body.is_null()) req.body = body.dump();
-  HandlerReply reply = Handle(req);
+  static const UserInfo* const kLoopback = new UserInfo(LoopbackUser());
+  HandlerReply reply;
+  try {
+    reply = HandleUnchecked(req, kLoopback);
+  } catch (const std::exception& e) {
+    return InternalError(std::string("internal error: ") + e.what());
+  }
   if (reply.watch) {
     reply.watch->Close();
     return BadRequest("Call does not support watch requests");
@@ -191,7 +285,8 @@ Result<nlohmann::json> ApiServer::Call(const std::string& method, const std::str
   return parsed;
 }
 
-Result<std::string> ApiServer::CollectionPath(const std::string& api_version, const std::string& kind,
+Result<std::string> ApiServer::CollectionPath(const std::string& api_version,
+                                              const std::string& kind,
                                               const std::string& ns) const {
   std::string group;
   std::string version = api_version;
@@ -207,7 +302,7 @@ Result<std::string> ApiServer::CollectionPath(const std::string& api_version, co
     }
   }
   if (!info) {
-    return NotFound({group, GuessPlural(kind), ""}, "") ;
+    return NotFound({group, GuessPlural(kind), ""}, "");
   }
   std::string prefix = group.empty() ? "/api/" + version : "/apis/" + group + "/" + version;
   if (info->namespaced) prefix += "/namespaces/" + (ns.empty() ? std::string("default") : ns);

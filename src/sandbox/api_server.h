@@ -12,22 +12,31 @@
 //   POST /sandbox/compact                 forget watch history (older resourceVersions -> 410)
 // plus any admin routes added with AddAdminRoute (the kubelet simulator's node failures).
 //
+// Every other request is authenticated (authn.h), may impersonate another identity, is
+// authorized with RBAC (rbac.h; everything is allowed when no token file is configured) and, when
+// it writes, goes through admission webhooks (admission.h). The /sandbox/ admin routes and the
+// health endpoints stay unauthenticated: they are for the loopback-bound test harness.
+//
 // Thread-safety: Handle and the C++ helpers are thread-safe; call AddAdminRoute before serving.
 #pragma once
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
+#include <vector>
 
 #include "common/clock.h"
+#include "sandbox/admission.h"
 #include "sandbox/api_error.h"
+#include "sandbox/authn.h"
 #include "sandbox/faults.h"
 #include "sandbox/http_types.h"
 #include "sandbox/object_store.h"
+#include "sandbox/rbac.h"
 #include "sandbox/resource_registry.h"
 
 namespace fairway::sandbox {
@@ -47,6 +56,13 @@ class ApiServer {
     size_t history_limit = 10000;
     // Reported by /version.
     std::string version_minor = "32";
+    // Static bearer tokens (kube-apiserver's --token-auth-file). Set: requests are authenticated
+    // (client certificate, bearer token, else system:anonymous) and authorized with RBAC. Unset:
+    // every request without a client certificate is the sandbox admin and everything is allowed.
+    std::optional<TokenTable> tokens;
+    // Admission webhooks configured with a Service: "namespace/name" -> "host:port" to dial (the
+    // sandbox has no cluster DNS or Service network).
+    std::map<std::string, std::string> webhook_service_addresses;
   };
 
   // `clock` must outlive the server.
@@ -59,6 +75,7 @@ class ApiServer {
   HandlerReply Handle(const HttpRequest& request);
 
   // In-process call with REST semantics: returns the parsed 2xx body or the Status as ApiError.
+  // Runs as the loopback user (system:apiserver in system:masters), through admission.
   Result<nlohmann::json> Call(const std::string& method, const std::string& target,
                               const nlohmann::json& body = nullptr,
                               const std::string& content_type = "application/json");
@@ -74,20 +91,33 @@ class ApiServer {
   void AddAdminRoute(const std::string& prefix, AdminHandler handler);
 
   ObjectStore& store() { return *store_; }
+  const Authorizer& authorizer() const { return *authorizer_; }
   ResourceRegistry& registry() { return *registry_; }
   FaultInjector& faults() { return *faults_; }
   Clock* clock() const { return clock_; }
   const Options& options() const { return options_; }
 
  private:
-  HandlerReply HandleUnchecked(const HttpRequest& request);
+  // `trusted`: the identity of an in-process call (no authentication or impersonation).
+  HandlerReply HandleUnchecked(const HttpRequest& request, const UserInfo* trusted);
   std::optional<HttpResponse> HandleAdmin(const HttpRequest& request, const std::string& path);
+  // Authentication, then impersonation.
+  Result<UserInfo> Identify(const HttpRequest& request) const;
+  // Authorization and dispatch of a request whose `user` is set.
+  HandlerReply Serve(const HttpRequest& request, const std::string& path,
+                     const std::map<std::string, std::string>& query);
+  // Discovery and OpenAPI documents; nullopt for other paths.
+  std::optional<HttpResponse> Discovery(const HttpRequest& request, const std::string& path,
+                                        const std::vector<std::string>& segs) const;
 
   Clock* clock_;
   Options options_;
   std::unique_ptr<ObjectStore> store_;
   std::unique_ptr<ResourceRegistry> registry_;
   std::unique_ptr<FaultInjector> faults_;
+  std::unique_ptr<Authenticator> authenticator_;
+  std::unique_ptr<Authorizer> authorizer_;
+  std::unique_ptr<AdmissionWebhooks> admission_;
   std::unique_ptr<internal::ResourceHandler> resources_;
   std::vector<std::pair<std::string, AdminHandler>> admin_routes_;
 };

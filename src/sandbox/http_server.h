@@ -1,17 +1,25 @@
 // HTTP/1.1 (plain or TLS) front end of the sandbox API server, on Boost.Beast/Asio. Beast stays
 // inside http_server.cc (pimpl) so other translation units compile fast.
 //
-// Each connection is a keep-alive session on its own strand. Ordinary requests are answered from
-// ApiServer::Handle; watch replies switch the connection to a chunked stream that is flushed per
-// event batch, ends cleanly (terminating chunk) on timeoutSeconds or when the stream ends, and is
-// torn down as soon as the client closes its side (a pending read notices EOF). Fault-injected
-// latency delays requests on a timer without blocking I/O threads.
+// Each connection is a keep-alive session on its own strand. Requests are answered by the handler
+// (ApiServer::Handle, or any function for test servers) on a separate pool of handler threads,
+// because a handler may block (admission webhook calls) and the I/O threads must keep pumping
+// other connections and watch streams. Watch replies switch the connection to a chunked stream that
+// is flushed per event batch, ends cleanly (terminating chunk) on timeoutSeconds or when the stream
+// ends, and is torn down as soon as the client closes its side (a pending read notices EOF).
+// Fault-injected latency delays requests on a timer without blocking I/O threads.
+//
+// TLS client certificates: with a client CA the server asks for (but does not require) a client
+// certificate; one that chains to the CA fills HttpRequest::peer_certificate (CN, O entries), one
+// that does not fails the handshake (Go's VerifyClientCertIfGiven). A repeated request header
+// reaches the handler once, its values joined with ", " (RFC 9110); response headers may repeat.
 //
 // Thread-safety: Start/Stop from one thread; the server runs on its own I/O threads.
-// REQUIRES: the ApiServer outlives the HttpServer.
+// REQUIRES: the ApiServer (or what the handler uses) outlives the HttpServer.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -28,11 +36,18 @@ class HttpServer {
     bool tls = false;
     std::string cert_pem;  // serving certificate chain (TLS only)
     std::string key_pem;   // its private key (TLS only)
-    int threads = 2;
+    // TLS only: PEM CA certificates client certificates must chain to; empty: none are asked for.
+    std::string client_ca_pem;
+    int threads = 2;          // I/O threads
+    int handler_threads = 8;  // threads running the handler (it may block)
     size_t body_limit = 16 * 1024 * 1024;
   };
+  using Handler = std::function<HandlerReply(const HttpRequest&)>;
 
+  // Serves `api` (with its fault-injected latency).
   static StatusOr<std::unique_ptr<HttpServer>> Start(ApiServer* api, Options options);
+  // Serves any handler (thread-safe; it may return watch streams too).
+  static StatusOr<std::unique_ptr<HttpServer>> Start(Handler handler, Options options);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

@@ -10,17 +10,38 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace fairway::sandbox {
 
+// Who made a request, as the API server authenticated it (kube-apiserver's user.Info). This is
+// the only identity admission and authorization trust; request headers and bodies are claims.
+struct UserInfo {
+  std::string username;
+  std::string uid;
+  std::vector<std::string> groups;
+  std::map<std::string, std::vector<std::string>> extra;
+};
+
+// A verified TLS client certificate: CN is the user name, O entries are groups.
+struct PeerCertificate {
+  std::string common_name;
+  std::vector<std::string> organizations;
+};
+
 struct HttpRequest {
-  std::string method;                         // "GET", "POST", ...
-  std::string target;                         // path plus query, as sent
+  std::string method;                          // "GET", "POST", ...
+  std::string target;                          // path plus query, as sent
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
+  // Set by the transport when the client presented a certificate that chains to the client CA;
+  // never from a header.
+  std::optional<PeerCertificate> peer_certificate;
+  // Set by ApiServer::Handle after authentication (and impersonation); absent before.
+  std::optional<UserInfo> user;
 
   std::string Header(const std::string& lower_name) const {
     auto it = headers.find(lower_name);
@@ -51,8 +72,8 @@ class WatchStream {
 };
 
 struct HandlerReply {
-  HttpResponse response;                 // for watches: status and headers only
-  std::shared_ptr<WatchStream> watch;    // non-null: stream this after the headers
+  HttpResponse response;               // for watches: status and headers only
+  std::shared_ptr<WatchStream> watch;  // non-null: stream this after the headers
 };
 
 }  // namespace fairway::sandbox

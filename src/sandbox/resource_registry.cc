@@ -68,7 +68,8 @@ std::vector<std::pair<std::string, std::vector<std::string>>> ResourceRegistry::
   std::vector<std::pair<std::string, std::vector<std::string>>> out;
   std::lock_guard<std::mutex> lock(mu_);
   for (const auto& e : entries_) {
-    auto it = std::find_if(out.begin(), out.end(), [&](const auto& g) { return g.first == e->group; });
+    auto it =
+        std::find_if(out.begin(), out.end(), [&](const auto& g) { return g.first == e->group; });
     if (it == out.end()) {
       out.push_back({e->group, {e->version}});
     } else if (std::find(it->second.begin(), it->second.end(), e->version) == it->second.end()) {
@@ -79,6 +80,8 @@ std::vector<std::pair<std::string, std::vector<std::string>>> ResourceRegistry::
 }
 
 void RegisterBuiltins(ResourceRegistry* registry) {
+  // One resource per line reads as a table.
+  // clang-format off
   const std::vector<Builtin> builtins = {
       {"", "v1", "namespaces", "namespace", "Namespace", false, {"ns"}, {}, true, false, nullptr},
       {"", "v1", "nodes", "node", "Node", false, {"no"}, {}, true, false, nullptr},
@@ -99,6 +102,7 @@ void RegisterBuiltins(ResourceRegistry* registry) {
       {"batch", "v1", "jobs", "job", "Job", true, {}, {"all"}, true, false, nullptr},
       {"batch", "v1", "cronjobs", "cronjob", "CronJob", true, {"cj"}, {"all"}, true, false, nullptr},
       {"coordination.k8s.io", "v1", "leases", "lease", "Lease", true, {}, {}, false, false, nullptr},
+      {"discovery.k8s.io", "v1", "endpointslices", "endpointslice", "EndpointSlice", true, {}, {}, false, false, nullptr},
       {"events.k8s.io", "v1", "events", "event", "Event", true, {"ev"}, {}, false, false, ""},
       {"rbac.authorization.k8s.io", "v1", "roles", "role", "Role", true, {}, {}, false, false, nullptr},
       {"rbac.authorization.k8s.io", "v1", "rolebindings", "rolebinding", "RoleBinding", true, {}, {}, false, false, nullptr},
@@ -111,7 +115,12 @@ void RegisterBuiltins(ResourceRegistry* registry) {
       {"scheduling.k8s.io", "v1", "priorityclasses", "priorityclass", "PriorityClass", false, {"pc"}, {}, false, false, nullptr},
       {"authorization.k8s.io", "v1", "selfsubjectaccessreviews", "selfsubjectaccessreview", "SelfSubjectAccessReview", false, {}, {}, false, false, nullptr},
       {"authorization.k8s.io", "v1", "subjectaccessreviews", "subjectaccessreview", "SubjectAccessReview", false, {}, {}, false, false, nullptr},
+      {"authorization.k8s.io", "v1", "selfsubjectrulesreviews", "selfsubjectrulesreview", "SelfSubjectRulesReview", false, {}, {}, false, false, nullptr},
+      {"authentication.k8s.io", "v1", "selfsubjectreviews", "selfsubjectreview", "SelfSubjectReview", false, {}, {}, false, false, nullptr},
+      {"authentication.k8s.io", "v1beta1", "selfsubjectreviews", "selfsubjectreview", "SelfSubjectReview", false, {}, {}, false, false, nullptr},
+      {"authentication.k8s.io", "v1alpha1", "selfsubjectreviews", "selfsubjectreview", "SelfSubjectReview", false, {}, {}, false, false, nullptr},
   };
+  // clang-format on
   for (const Builtin& b : builtins) {
     ResourceInfo info;
     info.group = b.group;
@@ -123,10 +132,14 @@ void RegisterBuiltins(ResourceRegistry* registry) {
     info.short_names = b.short_names;
     info.categories = b.categories;
     info.status_subresource = b.status;
-    if (b.scale) info.scale = ScaleSubresource{".spec.replicas", ".status.replicas", ".status.selector"};
-    info.bucket = std::string(b.bucket_group != nullptr ? b.bucket_group : b.group) + "/" + b.plural;
+    if (b.scale)
+      info.scale = ScaleSubresource{".spec.replicas", ".status.replicas", ".status.selector"};
+    info.bucket =
+        std::string(b.bucket_group != nullptr ? b.bucket_group : b.group) + "/" + b.plural;
     if (info.plural == "pods") info.extra_subresources = {"binding", "eviction"};
-    if (info.group == "authorization.k8s.io") info.verbs = {"create"};
+    if (info.group == "authorization.k8s.io" || info.group == "authentication.k8s.io") {
+      info.verbs = {"create"};
+    }
     registry->Add(std::move(info));
   }
 }
@@ -150,14 +163,16 @@ Result<std::vector<ResourceInfo>> ResourceInfosFromCrd(const nlohmann::json& crd
     causes.push_back(NotSupportedCause("spec.scope", scope, {"Cluster", "Namespaced"}));
   }
   if (!group.empty() && !plural.empty() && name != plural + "." + group) {
-    causes.push_back(InvalidCause("metadata.name", name,
-                                  "must be spec.names.plural+\".\"+spec.group"));
+    causes.push_back(
+        InvalidCause("metadata.name", name, "must be spec.names.plural+\".\"+spec.group"));
   }
   const nlohmann::json* versions = internal::GetPath(*spec, {"versions"});
   if (versions == nullptr || !versions->is_array() || versions->empty()) {
-    causes.push_back(RequiredCause("spec.versions", "must have exactly one version marked as storage version"));
+    causes.push_back(
+        RequiredCause("spec.versions", "must have exactly one version marked as storage version"));
   }
-  if (!causes.empty()) return Invalid("CustomResourceDefinition", "apiextensions.k8s.io", name, causes);
+  if (!causes.empty())
+    return Invalid("CustomResourceDefinition", "apiextensions.k8s.io", name, causes);
 
   std::vector<ResourceInfo> out;
   int storage = 0;
@@ -191,10 +206,12 @@ Result<std::vector<ResourceInfo>> ResourceInfosFromCrd(const nlohmann::json& crd
       info.status_subresource = true;
     }
     if (const auto* sc = internal::GetPath(v, {"subresources", "scale"}); sc && sc->is_object()) {
-      info.scale = ScaleSubresource{sc->value("specReplicasPath", ""), sc->value("statusReplicasPath", ""),
-                                    sc->value("labelSelectorPath", "")};
+      info.scale =
+          ScaleSubresource{sc->value("specReplicasPath", ""), sc->value("statusReplicasPath", ""),
+                           sc->value("labelSelectorPath", "")};
     }
-    if (const auto* cols = internal::GetPath(v, {"additionalPrinterColumns"}); cols && cols->is_array()) {
+    if (const auto* cols = internal::GetPath(v, {"additionalPrinterColumns"});
+        cols && cols->is_array()) {
       for (const auto& c : *cols) {
         if (!c.is_object()) continue;
         PrinterColumn pc;

@@ -7,18 +7,27 @@
 //   auto sb = Sandbox::Start(opts, &clock);
 //   (*sb)->WriteKubeconfig("/tmp/kubeconfig");   // for kubectl
 //
+// With a token file (SandboxOptions::token_auth_file) requests are authenticated and RBAC is
+// enforced; a kubeconfig with one context per identity comes from
+//   (*sb)->WriteKubeconfig(path, {{"alice", "alice-token"}, {"bob", "bob-token"}}, "alice");
+// and, with TLS, (*sb)->IssueClientCertificate("admin", {"system:masters"}) gives a certificate
+// for a KubeconfigUser instead of a token.
+//
 // Thread-safety: Start/Stop from one thread; the accessors' objects are thread-safe.
 // REQUIRES: the clock outlives the Sandbox.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/clock.h"
 #include "common/status.h"
 #include "sandbox/api_server.h"
+#include "kube/tls_material.h"
 #include "sandbox/http_server.h"
 #include "sandbox/kubelet_sim.h"
 
@@ -34,6 +43,26 @@ struct SandboxOptions {
   std::vector<SimNodeSpec> nodes;
   // Manifests (files or directories, e.g. CRDs) applied before serving.
   std::vector<std::string> manifests;
+  // kube-apiserver --token-auth-file CSV (see authn.h), loaded into api.tokens at Start. Empty
+  // (and api.tokens unset): no authentication, every request is the sandbox admin and RBAC is not
+  // enforced, as before.
+  std::string token_auth_file;
+  // Admission webhook Services: "namespace/name" -> "host:port" to dial (merged into
+  // api.webhook_service_addresses).
+  std::map<std::string, std::string> webhook_service_addresses;
+  // TLS client certificates: PEM of the CA(s) they must chain to. Empty with `tls`: the sandbox
+  // generates its own client CA and issues certificates with IssueClientCertificate.
+  std::string client_ca_pem;
+};
+
+// One user of a multi-user kubeconfig: a context and user entry named `name`, authenticating with
+// a bearer token or (TLS only) a client certificate.
+struct KubeconfigUser {
+  std::string name;
+  std::string token;
+  std::string client_cert_pem;
+  std::string client_key_pem;
+  std::string ns = "default";  // the context's namespace
 };
 
 class Sandbox {
@@ -53,9 +82,22 @@ class Sandbox {
   // PEM of the CA that signed the serving certificate (empty without TLS).
   const std::string& ca_pem() const { return ca_pem_; }
 
-  // A kubeconfig for this server with a dummy bearer token (the sandbox accepts any).
+  // A kubeconfig for this server with one bearer token (without a token file the sandbox accepts
+  // any, so the default is a dummy).
   std::string Kubeconfig(const std::string& token = "fairway-sandbox-token") const;
+  // A kubeconfig with one context per user (see KubeconfigUser), `current_context` selected.
+  std::string Kubeconfig(const std::vector<KubeconfigUser>& users,
+                         const std::string& current_context) const;
   Status WriteKubeconfig(const std::string& path) const;
+  Status WriteKubeconfig(const std::string& path, const std::vector<KubeconfigUser>& users,
+                         const std::string& current_context) const;
+
+  // PEM of the CA client certificates must chain to (empty without TLS).
+  const std::string& client_ca_pem() const { return client_ca_pem_; }
+  // A client certificate for `user` in `groups` (CN and O) signed by the sandbox's generated client
+  // CA. FailedPrecondition without TLS or when SandboxOptions::client_ca_pem supplied the CA.
+  StatusOr<kube::IssuedCertificate> IssueClientCertificate(const std::string& user,
+                                                     const std::vector<std::string>& groups) const;
   // Applies every manifest in a file or directory; returns how many objects.
   StatusOr<int> ApplyManifests(const std::string& path);
 
@@ -66,6 +108,8 @@ class Sandbox {
   std::unique_ptr<KubeletSimulator> kubelet_;
   std::unique_ptr<HttpServer> http_;
   std::string ca_pem_;
+  std::string client_ca_pem_;
+  std::optional<kube::CertificateAuthority> client_ca_;  // when the sandbox generated it
 };
 
 // True for 127.0.0.0/8, ::1 and "localhost".

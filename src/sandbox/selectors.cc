@@ -1,6 +1,7 @@
 #include "sandbox/selectors.h"
 
 #include <cctype>
+#include <map>
 
 #include "sandbox/internal/util.h"
 
@@ -97,7 +98,8 @@ Result<LabelSelector> LabelSelector::Parse(std::string_view text) {
       std::string_view inner = part.substr(open + 1, part.size() - open - 2);
       for (std::string_view v : SplitTopLevel(inner)) {
         std::string_view tv = Trim(v);
-        if (!ValidLabelValue(tv)) return BadSelector(text, "invalid label value '" + std::string(tv) + "'");
+        if (!ValidLabelValue(tv))
+          return BadSelector(text, "invalid label value '" + std::string(tv) + "'");
         req.values.insert(std::string(tv));
       }
     } else {
@@ -108,6 +110,53 @@ Result<LabelSelector> LabelSelector::Parse(std::string_view text) {
     for (const std::string& v : req.values) {
       if (!ValidLabelValue(v)) return BadSelector(text, "invalid label value '" + v + "'");
     }
+    sel.reqs_.push_back(std::move(req));
+  }
+  return sel;
+}
+
+Result<LabelSelector> LabelSelector::FromJson(const nlohmann::json& selector) {
+  LabelSelector sel;
+  if (selector.is_null()) return sel;
+  if (!selector.is_object()) return BadRequest("a label selector must be an object");
+  if (auto ml = selector.find("matchLabels"); ml != selector.end() && !ml->is_null()) {
+    if (!ml->is_object()) return BadRequest("matchLabels must be an object");
+    for (auto it = ml->begin(); it != ml->end(); ++it) {
+      if (!it->is_string()) return BadRequest("matchLabels values must be strings: " + it.key());
+      sel.reqs_.push_back({it.key(), Op::kEquals, {it->get<std::string>()}});
+    }
+  }
+  auto exprs = selector.find("matchExpressions");
+  if (exprs == selector.end() || exprs->is_null()) return sel;
+  if (!exprs->is_array()) return BadRequest("matchExpressions must be a list");
+  static const std::map<std::string, Op> kOps = {{"In", Op::kIn},
+                                                 {"NotIn", Op::kNotIn},
+                                                 {"Exists", Op::kExists},
+                                                 {"DoesNotExist", Op::kNotExists}};
+  for (const nlohmann::json& e : *exprs) {
+    Requirement req;
+    req.key = e.is_object() ? e.value("key", "") : "";
+    std::string op = e.is_object() ? e.value("operator", "") : "";
+    auto found = kOps.find(op);
+    if (found == kOps.end())
+      return BadRequest("\"" + op + "\" is not a valid label selector operator");
+    req.op = found->second;
+    if (const nlohmann::json* values = internal::GetPath(e, {"values"});
+        values && values->is_array()) {
+      for (const nlohmann::json& v : *values) {
+        if (!v.is_string()) return BadRequest("matchExpressions values must be strings");
+        req.values.insert(v.get<std::string>());
+      }
+    }
+    bool set_op = req.op == Op::kIn || req.op == Op::kNotIn;
+    if (set_op == req.values.empty()) {
+      return BadRequest(
+          set_op
+              ? "values: Invalid value: []: for 'in', 'notin' operators, values set can't be empty"
+              : "values: Invalid value: for 'exists', 'doesnotexist' operators, values set must be "
+                "empty");
+    }
+    if (!ValidLabelKey(req.key)) return BadRequest("invalid label key \"" + req.key + "\"");
     sel.reqs_.push_back(std::move(req));
   }
   return sel;
@@ -145,24 +194,36 @@ bool FieldSelector::Supported(const std::string& group, const std::string& resou
   if (key == "metadata.name" || key == "metadata.namespace") return true;
   if (custom) return false;
   if (group.empty() && resource == "pods") {
-    static const std::set<std::string> kPod = {
-        "spec.nodeName",          "spec.schedulerName",   "status.phase",
-        "status.nominatedNodeName", "spec.restartPolicy", "spec.serviceAccountName",
-        "spec.hostNetwork",       "status.podIP",         "status.podIPs"};
+    static const std::set<std::string> kPod = {"spec.nodeName",      "spec.schedulerName",
+                                               "status.phase",       "status.nominatedNodeName",
+                                               "spec.restartPolicy", "spec.serviceAccountName",
+                                               "spec.hostNetwork",   "status.podIP",
+                                               "status.podIPs"};
     return kPod.count(key) > 0;
   }
   if (group.empty() && resource == "nodes") return key == "spec.unschedulable";
   if (group.empty() && resource == "namespaces") return key == "status.phase";
   if (group.empty() && resource == "secrets") return key == "type";
   if ((group.empty() || group == "events.k8s.io") && resource == "events") {
-    static const std::set<std::string> kEvent = {
-        "involvedObject.kind",       "involvedObject.namespace", "involvedObject.name",
-        "involvedObject.uid",        "involvedObject.apiVersion",
-        "involvedObject.resourceVersion", "involvedObject.fieldPath",
-        "reason", "reportingComponent", "source", "type",
-        "regarding.kind", "regarding.namespace", "regarding.name", "regarding.uid",
-        "regarding.apiVersion", "regarding.resourceVersion", "regarding.fieldPath",
-        "reportingController"};
+    static const std::set<std::string> kEvent = {"involvedObject.kind",
+                                                 "involvedObject.namespace",
+                                                 "involvedObject.name",
+                                                 "involvedObject.uid",
+                                                 "involvedObject.apiVersion",
+                                                 "involvedObject.resourceVersion",
+                                                 "involvedObject.fieldPath",
+                                                 "reason",
+                                                 "reportingComponent",
+                                                 "source",
+                                                 "type",
+                                                 "regarding.kind",
+                                                 "regarding.namespace",
+                                                 "regarding.name",
+                                                 "regarding.uid",
+                                                 "regarding.apiVersion",
+                                                 "regarding.resourceVersion",
+                                                 "regarding.fieldPath",
+                                                 "reportingController"};
     return kEvent.count(key) > 0;
   }
   return false;

@@ -7,12 +7,11 @@
 // Thread-safety: immutable after Parse; Matches is const and safe to call concurrently.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "sandbox/api_error.h"
 
@@ -29,6 +28,10 @@ class LabelSelector {
 
   // 400 BadRequest with upstream-like text for malformed selectors. Empty text matches all.
   static Result<LabelSelector> Parse(std::string_view text);
+  // A metav1.LabelSelector object ({matchLabels, matchExpressions}); `{}` matches everything.
+  // 400 BadRequest for an unknown operator, values where none are allowed (or none where some
+  // are required) and non-string labels, as upstream's LabelSelectorAsSelector.
+  static Result<LabelSelector> FromJson(const nlohmann::json& selector);
 
   bool Matches(const nlohmann::json& labels) const;  // labels: object of strings, or null
   bool empty() const { return reqs_.empty(); }

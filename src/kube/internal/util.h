@@ -1,4 +1,4 @@
-// Small helpers shared inside the kube module: base64, files, RFC 3339 times, URL encoding.
+// Small helpers shared inside the kube module: files, RFC 3339 times, URL encoding.
 #pragma once
 
 #include <string>
@@ -9,7 +9,6 @@
 
 namespace fairway::kube::internal {
 
-StatusOr<std::string> Base64Decode(std::string_view in);
 StatusOr<std::string> ReadFile(const std::string& path);
 // Joins `path` to `base_dir` unless it is absolute (or base_dir is empty).
 std::string ResolvePath(const std::string& base_dir, const std::string& path);

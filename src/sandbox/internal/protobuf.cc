@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "common/base64.h"
 #include "sandbox/internal/util.h"
 
 namespace fairway::sandbox::internal::protobuf {
@@ -75,8 +76,8 @@ bool Reader::Next(Field* field, std::string* error) {
       return true;
     }
     default:
-      *error = "unsupported wire type " + std::to_string(static_cast<int>(tag & 7)) +
-               " in field " + std::to_string(number);
+      *error = "unsupported wire type " + std::to_string(static_cast<int>(tag & 7)) + " in field " +
+               std::to_string(number);
       return false;
   }
 }
@@ -152,8 +153,8 @@ ApiError DecodeError(const std::string& where, const std::string& what) {
 
 enum class Type {
   kString,
-  kBytes,        // base64 in JSON
-  kInt,          // int32/int64 varint
+  kBytes,  // base64 in JSON
+  kInt,    // int32/int64 varint
   kBool,
   kMessage,
   kInline,       // embedded struct whose fields appear in the parent's JSON object
@@ -189,8 +190,12 @@ FieldSpec Int(uint32_t n, const char* j) { return {n, j, Type::kInt}; }
 FieldSpec PtrInt(uint32_t n, const char* j) { return {n, j, Type::kInt, false, true}; }
 FieldSpec Bool(uint32_t n, const char* j) { return {n, j, Type::kBool}; }
 FieldSpec PtrBool(uint32_t n, const char* j) { return {n, j, Type::kBool, false, true}; }
-FieldSpec Msg(uint32_t n, const char* j, SpecFn m) { return {n, j, Type::kMessage, false, false, m}; }
-FieldSpec RepMsg(uint32_t n, const char* j, SpecFn m) { return {n, j, Type::kMessage, true, false, m}; }
+FieldSpec Msg(uint32_t n, const char* j, SpecFn m) {
+  return {n, j, Type::kMessage, false, false, m};
+}
+FieldSpec RepMsg(uint32_t n, const char* j, SpecFn m) {
+  return {n, j, Type::kMessage, true, false, m};
+}
 FieldSpec Inline(uint32_t n, SpecFn m) { return {n, "", Type::kInline, false, false, m}; }
 FieldSpec StrMap(uint32_t n, const char* j) { return {n, j, Type::kStringMap}; }
 FieldSpec BytesMap(uint32_t n, const char* j) { return {n, j, Type::kBytesMap}; }
@@ -200,10 +205,10 @@ FieldSpec IntOrStr(uint32_t n, const char* j) { return {n, j, Type::kIntOrString
 FieldSpec Qty(uint32_t n, const char* j) { return {n, j, Type::kQuantity}; }
 FieldSpec Fields(uint32_t n, const char* j) { return {n, j, Type::kFieldsV1}; }
 
-#define SANDBOX_PB_SPEC(name, ...)            \
-  const MessageSpec& name() {                 \
+#define SANDBOX_PB_SPEC(name, ...)                \
+  const MessageSpec& name() {                     \
     static const MessageSpec spec{{__VA_ARGS__}}; \
-    return spec;                              \
+    return spec;                                  \
   }
 
 // k8s.io/apimachinery/pkg/apis/meta/v1/generated.proto
@@ -221,14 +226,15 @@ SANDBOX_PB_SPEC(LabelSelectorRequirement, Str(1, "key"), Str(2, "operator"), Rep
 SANDBOX_PB_SPEC(LabelSelector, StrMap(1, "matchLabels"),
                 RepMsg(2, "matchExpressions", &LabelSelectorRequirement))
 SANDBOX_PB_SPEC(Preconditions, PtrStr(1, "uid"), PtrStr(2, "resourceVersion"))
-SANDBOX_PB_SPEC(DeleteOptions, PtrInt(1, "gracePeriodSeconds"), Msg(2, "preconditions", &Preconditions),
-                PtrBool(3, "orphanDependents"), PtrStr(4, "propagationPolicy"), RepStr(5, "dryRun"))
+SANDBOX_PB_SPEC(DeleteOptions, PtrInt(1, "gracePeriodSeconds"),
+                Msg(2, "preconditions", &Preconditions), PtrBool(3, "orphanDependents"),
+                PtrStr(4, "propagationPolicy"), RepStr(5, "dryRun"))
 
 // k8s.io/api/core/v1/generated.proto
 SANDBOX_PB_SPEC(NamespaceSpec, RepStr(1, "finalizers"))
 SANDBOX_PB_SPEC(Namespace, Msg(1, "metadata", &ObjectMeta), Msg(2, "spec", &NamespaceSpec))
-SANDBOX_PB_SPEC(ConfigMap, Msg(1, "metadata", &ObjectMeta), StrMap(2, "data"), BytesMap(3, "binaryData"),
-                PtrBool(4, "immutable"))
+SANDBOX_PB_SPEC(ConfigMap, Msg(1, "metadata", &ObjectMeta), StrMap(2, "data"),
+                BytesMap(3, "binaryData"), PtrBool(4, "immutable"))
 SANDBOX_PB_SPEC(Secret, Msg(1, "metadata", &ObjectMeta), BytesMap(2, "data"), Str(3, "type"),
                 StrMap(4, "stringData"), PtrBool(5, "immutable"))
 SANDBOX_PB_SPEC(ObjectReference, Str(1, "kind"), Str(2, "namespace"), Str(3, "name"), Str(4, "uid"),
@@ -241,8 +247,10 @@ SANDBOX_PB_SPEC(ServiceAccount, Msg(1, "metadata", &ObjectMeta),
 SANDBOX_PB_SPEC(ContainerPort, Str(1, "name"), Int(2, "hostPort"), Int(3, "containerPort"),
                 Str(4, "protocol"), Str(5, "hostIP"))
 SANDBOX_PB_SPEC(ObjectFieldSelector, Str(1, "apiVersion"), Str(2, "fieldPath"))
-SANDBOX_PB_SPEC(ResourceFieldSelector, Str(1, "containerName"), Str(2, "resource"), Qty(3, "divisor"))
-SANDBOX_PB_SPEC(KeySelector, Inline(1, &LocalObjectReference), Str(2, "key"), PtrBool(3, "optional"))
+SANDBOX_PB_SPEC(ResourceFieldSelector, Str(1, "containerName"), Str(2, "resource"),
+                Qty(3, "divisor"))
+SANDBOX_PB_SPEC(KeySelector, Inline(1, &LocalObjectReference), Str(2, "key"),
+                PtrBool(3, "optional"))
 SANDBOX_PB_SPEC(EnvVarSource, Msg(1, "fieldRef", &ObjectFieldSelector),
                 Msg(2, "resourceFieldRef", &ResourceFieldSelector),
                 Msg(3, "configMapKeyRef", &KeySelector), Msg(4, "secretKeyRef", &KeySelector))
@@ -251,7 +259,8 @@ SANDBOX_PB_SPEC(EnvSource, Inline(1, &LocalObjectReference), PtrBool(2, "optiona
 SANDBOX_PB_SPEC(EnvFromSource, Str(1, "prefix"), Msg(2, "configMapRef", &EnvSource),
                 Msg(3, "secretRef", &EnvSource))
 SANDBOX_PB_SPEC(ResourceRequirements, QtyMap(1, "limits"), QtyMap(2, "requests"))
-SANDBOX_PB_SPEC(VolumeMount, Str(1, "name"), Bool(2, "readOnly"), Str(3, "mountPath"), Str(4, "subPath"))
+SANDBOX_PB_SPEC(VolumeMount, Str(1, "name"), Bool(2, "readOnly"), Str(3, "mountPath"),
+                Str(4, "subPath"))
 SANDBOX_PB_SPEC(Container, Str(1, "name"), Str(2, "image"), RepStr(3, "command"), RepStr(4, "args"),
                 Str(5, "workingDir"), RepMsg(6, "ports", &ContainerPort), RepMsg(7, "env", &EnvVar),
                 Msg(8, "resources", &ResourceRequirements), RepMsg(9, "volumeMounts", &VolumeMount),
@@ -275,13 +284,14 @@ SANDBOX_PB_SPEC(ServicePort, Str(1, "name"), Str(2, "protocol"), Int(3, "port"),
                 IntOrStr(4, "targetPort"), Int(5, "nodePort"), PtrStr(6, "appProtocol"))
 SANDBOX_PB_SPEC(ServiceSpec, RepMsg(1, "ports", &ServicePort), StrMap(2, "selector"),
                 Str(3, "clusterIP"), Str(4, "type"), RepStr(5, "externalIPs"),
-                Str(7, "sessionAffinity"), Str(10, "externalName"),
-                PtrStr(17, "ipFamilyPolicy"), RepStr(18, "clusterIPs"), RepStr(19, "ipFamilies"))
+                Str(7, "sessionAffinity"), Str(10, "externalName"), PtrStr(17, "ipFamilyPolicy"),
+                RepStr(18, "clusterIPs"), RepStr(19, "ipFamilies"))
 SANDBOX_PB_SPEC(Service, Msg(1, "metadata", &ObjectMeta), Msg(2, "spec", &ServiceSpec))
 
 // k8s.io/api/apps/v1/generated.proto
 SANDBOX_PB_SPEC(RollingUpdateDeployment, IntOrStr(1, "maxUnavailable"), IntOrStr(2, "maxSurge"))
-SANDBOX_PB_SPEC(DeploymentStrategy, Str(1, "type"), Msg(2, "rollingUpdate", &RollingUpdateDeployment))
+SANDBOX_PB_SPEC(DeploymentStrategy, Str(1, "type"),
+                Msg(2, "rollingUpdate", &RollingUpdateDeployment))
 SANDBOX_PB_SPEC(DeploymentSpec, PtrInt(1, "replicas"), Msg(2, "selector", &LabelSelector),
                 Msg(3, "template", &PodTemplateSpec), Msg(4, "strategy", &DeploymentStrategy),
                 Int(5, "minReadySeconds"), PtrInt(6, "revisionHistoryLimit"), Bool(7, "paused"),
@@ -331,10 +341,18 @@ SANDBOX_PB_SPEC(SubjectAccessReviewSpec, Msg(1, "resourceAttributes", &ResourceA
                 RepStr(4, "groups"), Str(6, "uid"))
 SANDBOX_PB_SPEC(SubjectAccessReview, Msg(1, "metadata", &ObjectMeta),
                 Msg(2, "spec", &SubjectAccessReviewSpec))
+SANDBOX_PB_SPEC(SelfSubjectRulesReviewSpec, Str(1, "namespace"))
+SANDBOX_PB_SPEC(SelfSubjectRulesReview, Msg(1, "metadata", &ObjectMeta),
+                Msg(2, "spec", &SelfSubjectRulesReviewSpec))
+
+// k8s.io/api/authentication/v1/generated.proto (v1beta1 and v1alpha1 are the same message); the
+// request carries no spec.
+SANDBOX_PB_SPEC(SelfSubjectReview, Msg(1, "metadata", &ObjectMeta))
 
 // k8s.io/api/policy/v1/generated.proto
-SANDBOX_PB_SPEC(PodDisruptionBudgetSpec, IntOrStr(1, "minAvailable"), Msg(2, "selector", &LabelSelector),
-                IntOrStr(3, "maxUnavailable"), PtrStr(4, "unhealthyPodEvictionPolicy"))
+SANDBOX_PB_SPEC(PodDisruptionBudgetSpec, IntOrStr(1, "minAvailable"),
+                Msg(2, "selector", &LabelSelector), IntOrStr(3, "maxUnavailable"),
+                PtrStr(4, "unhealthyPodEvictionPolicy"))
 SANDBOX_PB_SPEC(PodDisruptionBudget, Msg(1, "metadata", &ObjectMeta),
                 Msg(2, "spec", &PodDisruptionBudgetSpec))
 SANDBOX_PB_SPEC(Eviction, Msg(1, "metadata", &ObjectMeta), Msg(2, "deleteOptions", &DeleteOptions))
@@ -366,6 +384,10 @@ const std::vector<KindSpec>& Kinds() {
       {"policy/v1", "PodDisruptionBudget", &PodDisruptionBudget},
       {"authorization.k8s.io/v1", "SelfSubjectAccessReview", &SelfSubjectAccessReview},
       {"authorization.k8s.io/v1", "SubjectAccessReview", &SubjectAccessReview},
+      {"authorization.k8s.io/v1", "SelfSubjectRulesReview", &SelfSubjectRulesReview},
+      {"authentication.k8s.io/v1", "SelfSubjectReview", &SelfSubjectReview},
+      {"authentication.k8s.io/v1beta1", "SelfSubjectReview", &SelfSubjectReview},
+      {"authentication.k8s.io/v1alpha1", "SelfSubjectReview", &SelfSubjectReview},
       {"policy/v1", "Eviction", &Eviction},
   };
   return kinds;
@@ -477,7 +499,7 @@ MaybeError DecodeMapEntry(Type type, std::string_view data, nlohmann::json* out,
   Reader r(data);
   std::string key;
   nlohmann::json value = type == Type::kStringMap || type == Type::kBytesMap ? nlohmann::json("")
-                                                                              : nlohmann::json("0");
+                                                                             : nlohmann::json("0");
   std::string err;
   while (!r.done()) {
     Field f;
@@ -638,7 +660,8 @@ Result<Envelope> DecodeEnvelope(std::string_view body) {
           if (t.wire != WireType::kLen) {
             return DecodeError("runtime.Unknown.typeMeta", "unexpected wire type");
           }
-          SANDBOX_ASSIGN_OR_RETURN(std::string s, DecodeString(t.bytes, "runtime.Unknown.typeMeta"));
+          SANDBOX_ASSIGN_OR_RETURN(std::string s,
+                                   DecodeString(t.bytes, "runtime.Unknown.typeMeta"));
           (t.number == 1 ? env.api_version : env.kind) = std::move(s);
         }
         break;
@@ -689,10 +712,10 @@ Result<nlohmann::json> DecodeRaw(std::string_view raw, const std::string& api_ve
                                  const std::string& kind) {
   const MessageSpec* spec = FindKind(api_version, kind);
   if (spec == nullptr) {
-    return UnsupportedMediaType(
-        "the fairway sandbox cannot decode " + kind + " (" + api_version +
-        ") from application/vnd.kubernetes.protobuf; it decodes " + SupportedKinds() +
-        ". Send JSON instead (kubectl apply/create -f with a manifest).");
+    return UnsupportedMediaType("the fairway sandbox cannot decode " + kind + " (" + api_version +
+                                ") from application/vnd.kubernetes.protobuf; it decodes " +
+                                SupportedKinds() +
+                                ". Send JSON instead (kubectl apply/create -f with a manifest).");
   }
   nlohmann::json out = {{"apiVersion", api_version}, {"kind", kind}};
   SANDBOX_RETURN_IF_ERROR(DecodeMessage(*spec, raw, &out, 0, ""));
@@ -703,7 +726,8 @@ Result<nlohmann::json> DecodeObject(std::string_view body, const std::string& de
                                     const std::string& default_kind) {
   SANDBOX_ASSIGN_OR_RETURN(Envelope env, DecodeEnvelope(body));
   if (!env.content_encoding.empty()) {
-    return UnsupportedMediaType("unsupported protobuf contentEncoding \"" + env.content_encoding + "\"");
+    return UnsupportedMediaType("unsupported protobuf contentEncoding \"" + env.content_encoding +
+                                "\"");
   }
   std::string api_version = env.api_version.empty() ? default_api_version : env.api_version;
   std::string kind = env.kind.empty() ? default_kind : env.kind;

@@ -2,8 +2,8 @@
 // into the JSON shape the sandbox stores. Typed client-go clients, and so kubectl's imperative
 // commands, send protobuf: `kubectl create namespace|configmap|secret|serviceaccount|deployment|
 // job|cronjob|role|rolebinding|clusterrole|clusterrolebinding|quota|priorityclass|service|pdb`,
-// `kubectl auth can-i` and `kubectl drain` (Eviction). Everything else is JSON or YAML. Responses
-// stay JSON: client-go accepts them since it asks for "protobuf, application/json".
+// `kubectl auth can-i|whoami` and `kubectl drain` (Eviction). Everything else is JSON or YAML.
+// Responses stay JSON: client-go accepts them since it asks for "protobuf, application/json".
 //
 // Layers:
 //  - the protobuf wire format (varints, length-delimited fields, fixed32/64 skipping): Reader;
@@ -22,11 +22,10 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "sandbox/api_error.h"
 

@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "common/base64.h"
+#include "sandbox/internal/handler_helpers.h"
 #include "sandbox/internal/protobuf.h"
 #include "sandbox/internal/util.h"
 #include "sandbox/internal/views.h"
@@ -14,88 +16,22 @@
 namespace fairway::sandbox::internal {
 namespace {
 
-Result<nlohmann::json> ParseBody(const std::string& body, const std::string& content_type) {
-  if (body.empty()) return BadRequest("the request body is empty");
-  nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() && ToLower(content_type).find("yaml") != std::string::npos) {
-    StatusOr<std::vector<nlohmann::json>> docs = ParseManifests(body);
-    if (docs.ok() && docs->size() == 1) j = docs->front();
-  }
-  if (j.is_discarded()) {
-    return BadRequest("the body of the request could not be decoded: invalid JSON");
-  }
-  if (j.is_object() && j.contains("metadata") && !j["metadata"].is_object() && !j["metadata"].is_null()) {
-    return BadRequest("json: cannot unmarshal " + std::string(j["metadata"].type_name()) +
-                      " into Go struct field .metadata of type v1.ObjectMeta");
-  }
-  return j;
-}
+constexpr char kMethodNotAllowed[] =
+    "the server does not allow this method on the requested resource";
 
-// The request body as JSON: JSON, YAML, or (for the kinds typed clients send that way) Kubernetes
-// protobuf. `api_version`/`kind` name the expected object when the protobuf envelope does not.
-Result<nlohmann::json> ParseRequestBody(const HttpRequest& req, const std::string& api_version,
-                                        const std::string& kind) {
-  std::string ct = req.Header("content-type");
-  if (protobuf::IsProtobufContentType(ct)) {
-    if (req.body.empty()) return BadRequest("the request body is empty");
-    return protobuf::DecodeObject(req.body, api_version, kind);
-  }
-  return ParseBody(req.body, ct);
-}
-
-std::string QueryValue(const Query& q, const std::string& key) {
-  auto it = q.find(key);
-  return it == q.end() ? std::string() : it->second;
-}
-
-bool QueryBool(const Query& q, const std::string& key) {
-  std::string v = QueryValue(q, key);
-  return v == "true" || v == "1";
-}
-
-IncludeObject ParseInclude(const Query& q) {
-  std::string v = QueryValue(q, "includeObject");
-  if (v == "Object") return IncludeObject::kObject;
-  if (v == "None") return IncludeObject::kNone;
-  return IncludeObject::kMetadata;
-}
-
-Result<ObjectFilter> ParseFilter(const ResourceInfo& info, const Query& q) {
-  ObjectFilter f;
-  SANDBOX_ASSIGN_OR_RETURN(f.labels, LabelSelector::Parse(QueryValue(q, "labelSelector")));
-  SANDBOX_ASSIGN_OR_RETURN(f.fields, FieldSelector::Parse(QueryValue(q, "fieldSelector"), info.group,
-                                                         info.plural, info.custom));
-  return f;
-}
-
-Result<DeleteOptions> ParseDeleteOptions(const Query& q, const std::string& body) {
-  DeleteOptions o;
-  if (!body.empty()) {
-    nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) return BadRequest("invalid DeleteOptions body");
-    if (j.contains("gracePeriodSeconds") && j["gracePeriodSeconds"].is_number_integer()) {
-      o.grace_period_s = j["gracePeriodSeconds"].get<int64_t>();
+// Admission webhook warnings as `Warning: 299 - "text"` headers (duplicates once, as upstream's
+// warning recorder).
+void AddWarningHeaders(const std::vector<std::string>& warnings, HttpResponse* response) {
+  std::set<std::string> seen;
+  for (const std::string& w : warnings) {
+    if (!seen.insert(w).second) continue;
+    std::string escaped;
+    for (char c : w) {
+      if (c == '"' || c == '\\') escaped.push_back('\\');
+      escaped.push_back(c == '\n' || c == '\r' ? ' ' : c);
     }
-    o.precondition_uid = GetString(j, {"preconditions", "uid"});
-    o.precondition_rv = GetString(j, {"preconditions", "resourceVersion"});
+    response->headers.emplace_back("Warning", "299 - \"" + escaped + "\"");
   }
-  std::string g = QueryValue(q, "gracePeriodSeconds");
-  if (!g.empty()) {
-    try {
-      o.grace_period_s = std::stoll(g);
-    } catch (...) {
-      return BadRequest("invalid gracePeriodSeconds: " + g);
-    }
-  }
-  return o;
-}
-
-nlohmann::json SuccessStatus(int code, nlohmann::json details = nullptr) {
-  nlohmann::json s = {{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", nlohmann::json::object()},
-                      {"status", "Success"}};
-  if (!details.is_null()) s["details"] = details;
-  if (code != 0) s["code"] = code;
-  return s;
 }
 
 // Resolves a scale path like ".spec.replicas" to JSON pointer segments.
@@ -120,11 +56,55 @@ const nlohmann::json* Lookup(const nlohmann::json& obj, const std::vector<std::s
   return cur;
 }
 
+// The autoscaling/v1 Scale view of an object with a scale subresource.
+nlohmann::json ScaleOf(const ResourceInfo& info, const nlohmann::json& obj) {
+  const ScaleSubresource& sc = *info.scale;
+  nlohmann::json s = {{"kind", "Scale"}, {"apiVersion", "autoscaling/v1"}};
+  s["metadata"] = {{"name", NameOf(obj)},
+                   {"resourceVersion", GetString(obj, {"metadata", "resourceVersion"})},
+                   {"uid", GetString(obj, {"metadata", "uid"})},
+                   {"creationTimestamp", GetString(obj, {"metadata", "creationTimestamp"})}};
+  if (info.namespaced) s["metadata"]["namespace"] = NamespaceOf(obj);
+  const nlohmann::json* spec = Lookup(obj, DotPath(sc.spec_replicas_path));
+  const nlohmann::json* status = Lookup(obj, DotPath(sc.status_replicas_path));
+  s["spec"] = {{"replicas", spec && spec->is_number() ? spec->get<int64_t>() : 0}};
+  s["status"] = {{"replicas", status && status->is_number() ? status->get<int64_t>() : 0}};
+  if (!sc.label_selector_path.empty()) {
+    const nlohmann::json* sel = Lookup(obj, DotPath(sc.label_selector_path));
+    if (sel && sel->is_string()) s["status"]["selector"] = *sel;
+  }
+  return s;
+}
+
+// The update of `cur` that sets its replicas from a new Scale.
+Result<Mutation> ApplyScale(const ResourceInfo& info, const std::string& name,
+                            const nlohmann::json& cur, const nlohmann::json& next_scale,
+                            WallTime now) {
+  const nlohmann::json* replicas = GetPath(next_scale, {"spec", "replicas"});
+  if (replicas == nullptr || !replicas->is_number_integer() || replicas->get<int64_t>() < 0) {
+    return Invalid("Scale", "autoscaling", name,
+                   {InvalidCause("spec.replicas", replicas ? *replicas : nlohmann::json(),
+                                 "must be greater than or equal to 0")});
+  }
+  nlohmann::json next = cur;
+  nlohmann::json* target = &next;
+  std::vector<std::string> path = DotPath(info.scale->spec_replicas_path);
+  for (size_t i = 0; i + 1 < path.size(); ++i) target = &EnsureObject(*target, path[i]);
+  (*target)[path.back()] = *replicas;
+  return PrepareUpdate(info, "", cur, next, true, now);
+}
+
 }  // namespace
 
 ResourceHandler::ResourceHandler(ObjectStore* store, ResourceRegistry* registry, Clock* clock,
-                                 const ApiServer::Options& options)
-    : store_(store), registry_(registry), clock_(clock), options_(options) {}
+                                 const ApiServer::Options& options, const Authorizer* authorizer,
+                                 AdmissionWebhooks* admission)
+    : store_(store),
+      registry_(registry),
+      clock_(clock),
+      options_(options),
+      authorizer_(authorizer),
+      admission_(admission) {}
 
 std::string ResourceHandler::Verb(const std::string& method, const ResourcePath& p,
                                   const Query& q) {
@@ -152,7 +132,8 @@ HttpResponse ResourceHandler::ObjectResponse(int status, const ResourceInfo& inf
   return JsonResponse(status, view);
 }
 
-HandlerReply ResourceHandler::Handle(const HttpRequest& req, const ResourcePath& p, const Query& q) {
+HandlerReply ResourceHandler::Handle(const HttpRequest& req, const ResourcePath& p,
+                                     const Query& q) {
   ResourceInfoPtr info = registry_->Find(p.group, p.version, p.resource);
   if (!info) return {ErrorResponse(PathNotFound()), nullptr};
   if (info->namespaced && p.ns.empty() && !p.name.empty()) {
@@ -174,55 +155,82 @@ HandlerReply ResourceHandler::Handle(const HttpRequest& req, const ResourcePath&
               nullptr};
     }
   }
-  auto finish = [](Result<HttpResponse> r) -> HandlerReply {
-    if (!r.ok()) return {ErrorResponse(r.error()), nullptr};
-    return {std::move(r).value(), nullptr};
-  };
+  WriteContext ctx;
+  ctx.req = &req;
+  ctx.dry_run = QueryValue(q, "dryRun") == "All";
+  ctx.admission = AdmissionMayApply(*info, p, verb);
+  Result<HttpResponse> r = Route(*info, p, q, verb, &ctx);
+  HttpResponse response = r.ok() ? std::move(r).value() : ErrorResponse(r.error());
+  AddWarningHeaders(ctx.warnings, &response);
+  return {std::move(response), nullptr};
+}
+
+bool ResourceHandler::AdmissionMayApply(const ResourceInfo& info, const ResourcePath& p,
+                                        const std::string& verb) const {
+  std::vector<std::string> operations;
+  if (verb == "create") {
+    operations = {"CREATE"};
+  } else if (verb == "update") {
+    operations = {"UPDATE"};
+  } else if (verb == "patch") {
+    operations = {"UPDATE", "CREATE"};  // server-side apply may create
+  } else if (verb == "delete" || verb == "deletecollection") {
+    operations = {"DELETE"};
+  }
+  AdmissionAttributes a;
+  a.resource = {info.group, info.version, info.plural};
+  a.subresource = p.subresource;
+  for (const std::string& op : operations) {
+    a.operation = op;
+    if (admission_->MayMatch(a)) return true;
+  }
+  return false;
+}
+
+Result<HttpResponse> ResourceHandler::Route(const ResourceInfo& info, const ResourcePath& p,
+                                            const Query& q, const std::string& verb,
+                                            WriteContext* ctx) {
+  const HttpRequest& req = *ctx->req;
   const std::string& sub = p.subresource;
   if (!sub.empty()) {
-    bool known = (sub == "status" && info->status_subresource) || (sub == "scale" && info->scale) ||
-                 std::find(info->extra_subresources.begin(), info->extra_subresources.end(), sub) !=
-                     info->extra_subresources.end();
-    if (!known) return {ErrorResponse(PathNotFound()), nullptr};
+    bool known = (sub == "status" && info.status_subresource) || (sub == "scale" && info.scale) ||
+                 std::find(info.extra_subresources.begin(), info.extra_subresources.end(), sub) !=
+                     info.extra_subresources.end();
+    if (!known) return PathNotFound();
     if (sub == "binding" || sub == "eviction") {
-      if (req.method != "POST") return {ErrorResponse(MethodNotAllowed("the server does not allow this method on the requested resource")), nullptr};
-      Result<nlohmann::json> body = sub == "binding"
-                                        ? ParseRequestBody(req, "v1", "Binding")
-                                        : ParseRequestBody(req, "policy/v1", "Eviction");
-      if (!body.ok()) return {ErrorResponse(body.error()), nullptr};
-      return finish(sub == "binding" ? Binding(*info, p, *body) : Eviction(*info, p, *body));
+      if (req.method != "POST") return MethodNotAllowed(kMethodNotAllowed);
+      SANDBOX_ASSIGN_OR_RETURN(nlohmann::json body,
+                               sub == "binding" ? ParseRequestBody(req, "v1", "Binding")
+                                                : ParseRequestBody(req, "policy/v1", "Eviction"));
+      return sub == "binding" ? Binding(info, p, body, ctx) : Eviction(info, p, body, ctx);
     }
-    if (sub == "scale") return finish(Scale(*info, p, req));
+    if (sub == "scale") return Scale(info, p, req, ctx);
   }
-
-  if (verb == "get") return finish(Get(*info, p, q, req));
+  if (verb == "get") return Get(info, p, q, req);
   if (verb == "list") {
-    if (!sub.empty()) return {ErrorResponse(PathNotFound()), nullptr};
-    return finish(List(*info, p, q, req));
+    if (!sub.empty()) return PathNotFound();
+    return List(info, p, q, req);
   }
   if (verb == "create") {
-    if (!p.name.empty()) {
-      return {ErrorResponse(MethodNotAllowed("the server does not allow this method on the requested resource")), nullptr};
+    if (!p.name.empty() || (info.namespaced && p.ns.empty())) {
+      return MethodNotAllowed(kMethodNotAllowed);
     }
-    if (info->namespaced && p.ns.empty()) {
-      return {ErrorResponse(MethodNotAllowed("the server does not allow this method on the requested resource")), nullptr};
-    }
-    Result<nlohmann::json> body = ParseRequestBody(req, info->GroupVersion(), info->kind);
-    if (!body.ok()) return {ErrorResponse(body.error()), nullptr};
-    return finish(Create(*info, p, q, *body));
+    SANDBOX_ASSIGN_OR_RETURN(nlohmann::json body,
+                             ParseRequestBody(req, info.GroupVersion(), info.kind));
+    return Create(info, p, body, ctx);
   }
   if (verb == "update") {
-    Result<nlohmann::json> body = ParseRequestBody(req, info->GroupVersion(), info->kind);
-    if (!body.ok()) return {ErrorResponse(body.error()), nullptr};
-    return finish(Update(*info, p, q, *body));
+    SANDBOX_ASSIGN_OR_RETURN(nlohmann::json body,
+                             ParseRequestBody(req, info.GroupVersion(), info.kind));
+    return Update(info, p, body, ctx);
   }
-  if (verb == "patch") return finish(Patch(*info, p, q, req));
+  if (verb == "patch") return Patch(info, p, q, ctx);
   if (verb == "delete") {
-    if (!sub.empty()) return {ErrorResponse(MethodNotAllowed("the server does not allow this method on the requested resource")), nullptr};
-    return finish(Delete(*info, p, q, req.body));
+    if (!sub.empty()) return MethodNotAllowed(kMethodNotAllowed);
+    return Delete(info, p, q, ctx);
   }
-  if (verb == "deletecollection") return finish(DeleteCollection(*info, p, q, req.body));
-  return {ErrorResponse(MethodNotAllowed("the server does not allow this method on the requested resource")), nullptr};
+  if (verb == "deletecollection") return DeleteCollection(info, p, q, ctx);
+  return MethodNotAllowed(kMethodNotAllowed);
 }
 
 Result<HttpResponse> ResourceHandler::Get(const ResourceInfo& info, const ResourcePath& p,
@@ -254,14 +262,16 @@ Result<HttpResponse> ResourceHandler::List(const ResourceInfo& info, const Resou
       return BadRequest("resourceVersionMatch: Unsupported value: \"" + match + "\"");
     }
     if (rv_param.empty()) {
-      return Invalid("ListOptions", "meta.k8s.io", "",
-                     {ForbiddenCause("resourceVersionMatch",
-                                     "resourceVersionMatch is forbidden unless resourceVersion is provided")});
+      return Invalid(
+          "ListOptions", "meta.k8s.io", "",
+          {ForbiddenCause("resourceVersionMatch",
+                          "resourceVersionMatch is forbidden unless resourceVersion is provided")});
     }
     if (!cont.empty()) {
-      return Invalid("ListOptions", "meta.k8s.io", "",
-                     {ForbiddenCause("resourceVersionMatch",
-                                     "resourceVersionMatch is forbidden when continue is provided")});
+      return Invalid(
+          "ListOptions", "meta.k8s.io", "",
+          {ForbiddenCause("resourceVersionMatch",
+                          "resourceVersionMatch is forbidden when continue is provided")});
     }
   }
   if (!rv_param.empty() && !ParseRv(rv_param)) {
@@ -344,7 +354,8 @@ HandlerReply ResourceHandler::Watch(const ResourceInfoPtr& info, const ResourceP
   Result<ObjectFilter> filter = ParseFilter(*info, q);
   if (!filter.ok()) return {ErrorResponse(filter.error()), nullptr};
   if (QueryBool(q, "sendInitialEvents")) {
-    return {ErrorResponse(BadRequest("sendInitialEvents is not supported by the fairway sandbox; use list+watch")),
+    return {ErrorResponse(BadRequest(
+                "sendInitialEvents is not supported by the fairway sandbox; use list+watch")),
             nullptr};
   }
   ApiWatchStream::Config cfg;
@@ -352,8 +363,8 @@ HandlerReply ResourceHandler::Watch(const ResourceInfoPtr& info, const ResourceP
   cfg.filter = std::move(filter).value();
   if (!p.name.empty()) {
     // /watch/.../NAME: watch one object.
-    Result<FieldSelector> by_name = FieldSelector::Parse("metadata.name=" + p.name, info->group,
-                                                         info->plural, info->custom);
+    Result<FieldSelector> by_name =
+        FieldSelector::Parse("metadata.name=" + p.name, info->group, info->plural, info->custom);
     if (by_name.ok()) cfg.filter.fields = std::move(by_name).value();
   }
   cfg.allow_bookmarks = QueryBool(q, "allowWatchBookmarks");
@@ -382,227 +393,8 @@ HandlerReply ResourceHandler::Watch(const ResourceInfoPtr& info, const ResourceP
     return {headers, std::make_shared<ApiWatchStream>(store_, nullptr, std::move(cfg), clock_,
                                                       ev.dump() + "\n")};
   }
-  return {headers, std::make_shared<ApiWatchStream>(store_, std::move(w).value(), std::move(cfg), clock_)};
-}
-
-Result<ObjectPtr> ResourceHandler::CreateObject(const ResourceInfo& info, nlohmann::json obj,
-                                                bool dry_run) {
-  nlohmann::json& meta = EnsureObject(obj, "metadata");
-  std::string ns = GetString(obj, {"metadata", "namespace"});
-  if (info.namespaced) {
-    Result<ObjectPtr> nsobj = store_->Get({"", "namespaces", "/namespaces"}, "", ns);
-    if (!nsobj.ok()) return NotFound({"", "namespaces", "/namespaces"}, ns);
-    if (!GetString(**nsobj, {"metadata", "deletionTimestamp"}).empty() ||
-        GetString(**nsobj, {"status", "phase"}) == "Terminating") {
-      return Forbidden(info.Ref().Qualified() + " \"" + NameOf(obj) +
-                           "\" is forbidden: unable to create new content in namespace " + ns +
-                           " because it is being terminated",
-                       {{"name", NameOf(obj)}, {"kind", info.plural},
-                        {"causes", {{{"reason", "NamespaceTerminating"},
-                                     {"message", "namespace " + ns + " is being terminated"},
-                                     {"field", "metadata.namespace"}}}}});
-    }
-  }
-  std::string generate = GetString(obj, {"metadata", "generateName"});
-  bool generated = NameOf(obj).empty();
-  if (generated && generate.empty()) {
-    return Invalid(info.kind, info.group, "",
-                   {RequiredCause("metadata.name", "name or generateName is required")});
-  }
-  for (int attempt = 0;; ++attempt) {
-    nlohmann::json candidate = obj;
-    if (generated) candidate["metadata"]["name"] = generate + RandomSuffix(5);
-    SANDBOX_RETURN_IF_ERROR(ValidateName(info, NameOf(candidate)));
-    SANDBOX_RETURN_IF_ERROR(PrepareCreate(info, &candidate, clock_->Now()));
-    if (dry_run) return std::make_shared<const nlohmann::json>(std::move(candidate));
-    Result<ObjectPtr> stored = store_->Create(info.Ref(), std::move(candidate));
-    if (!stored.ok()) {
-      if (generated && stored.error().reason() == "AlreadyExists" && attempt < 8) continue;
-      return stored.error();
-    }
-    ObjectStore::WriteResult wr;
-    wr.object = *stored;
-    wr.changed = true;
-    AfterWrite(info, wr);
-    return stored;
-  }
-  (void)meta;
-}
-
-Result<HttpResponse> ResourceHandler::Create(const ResourceInfo& info, const ResourcePath& p,
-                                             const Query& q, const nlohmann::json& body) {
-  if (!body.is_object()) return BadRequest("the object must be a JSON object");
-  if (body.contains("kind") && body["kind"].is_string() && body["kind"] != info.kind &&
-      !(IsEventsV1(info) && body["kind"] == "Event")) {
-    return BadRequest("the kind of the object (" + body["kind"].get<std::string>() +
-                      ") does not match the resource (" + info.kind + ")");
-  }
-  nlohmann::json obj = FromView(info, body);
-  nlohmann::json& meta = EnsureObject(obj, "metadata");
-  std::string body_ns = GetString(obj, {"metadata", "namespace"});
-  if (info.namespaced) {
-    if (body_ns.empty()) {
-      meta["namespace"] = p.ns;
-    } else if (body_ns != p.ns) {
-      return BadRequest("the namespace of the provided object does not match the namespace sent on the request");
-    }
-  } else {
-    meta.erase("namespace");
-  }
-  if (!GetString(obj, {"metadata", "resourceVersion"}).empty()) {
-    return InternalError("resourceVersion should not be set on objects to be created");
-  }
-  if (info.group == "authorization.k8s.io") {
-    // Access reviews are not stored: the sandbox authorizes every request.
-    nlohmann::json review = body;
-    review["status"] = {{"allowed", true}, {"reason", "the fairway sandbox allows every request"}};
-    return JsonResponse(201, review);
-  }
-  bool dry_run = QueryValue(q, "dryRun") == "All";
-  SANDBOX_ASSIGN_OR_RETURN(ObjectPtr stored, CreateObject(info, std::move(obj), dry_run));
-  return ObjectResponse(201, info, *stored, nullptr);
-}
-
-Result<ObjectStore::WriteResult> ResourceHandler::MutateObject(const ResourceInfo& info,
-                                                               const std::string& ns,
-                                                               const std::string& name,
-                                                               const ObjectStore::MutateFn& fn) {
-  SANDBOX_ASSIGN_OR_RETURN(ObjectStore::WriteResult r, store_->Mutate(info.Ref(), ns, name, fn));
-  AfterWrite(info, r);
-  return r;
-}
-
-Result<HttpResponse> ResourceHandler::Update(const ResourceInfo& info, const ResourcePath& p,
-                                             const Query& q, const nlohmann::json& body) {
-  if (!body.is_object()) return BadRequest("the object must be a JSON object");
-  nlohmann::json obj = FromView(info, body);
-  nlohmann::json& meta = EnsureObject(obj, "metadata");
-  std::string body_name = GetString(obj, {"metadata", "name"});
-  if (!body_name.empty() && body_name != p.name) {
-    return BadRequest("the name of the object (" + body_name +
-                      ") does not match the name on the URL (" + p.name + ")");
-  }
-  meta["name"] = p.name;
-  std::string body_ns = GetString(obj, {"metadata", "namespace"});
-  if (info.namespaced) {
-    if (!body_ns.empty() && body_ns != p.ns) {
-      return BadRequest("the namespace of the provided object does not match the namespace sent on the request");
-    }
-    meta["namespace"] = p.ns;
-  } else {
-    meta.erase("namespace");
-  }
-  bool dry_run = QueryValue(q, "dryRun") == "All";
-  WallTime now = clock_->Now();
-  ObjectStore::MutateFn fn = [&](const nlohmann::json& cur) -> Result<Mutation> {
-    Result<Mutation> m = PrepareUpdate(info, p.subresource, cur, obj, false, now);
-    if (m.ok() && dry_run) {
-      Mutation noop;
-      noop.kind = Mutation::kNoop;
-      return noop;
-    }
-    return m;
-  };
-  SANDBOX_ASSIGN_OR_RETURN(ObjectStore::WriteResult r, MutateObject(info, p.ns, p.name, fn));
-  return ObjectResponse(200, info, *r.object, nullptr);
-}
-
-Result<HttpResponse> ResourceHandler::Patch(const ResourceInfo& info, const ResourcePath& p,
-                                            const Query& q, const HttpRequest& req) {
-  SANDBOX_ASSIGN_OR_RETURN(PatchType type, ParsePatchType(req.Header("content-type")));
-  if (type == PatchType::kStrategic && info.custom) {
-    return UnsupportedMediaType(
-        "the body of the request was in an unknown format - accepted media types include: "
-        "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml");
-  }
-  nlohmann::json patch = nlohmann::json::parse(req.body, nullptr, false);
-  if (patch.is_discarded()) return BadRequest("the body of the request could not be decoded: invalid JSON");
-  if (type == PatchType::kApply && QueryValue(q, "fieldManager").empty()) {
-    return BadRequest("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: "
-                      "is required for apply patch");
-  }
-  WallTime now = clock_->Now();
-  ObjectStore::MutateFn fn = [&](const nlohmann::json& cur) -> Result<Mutation> {
-    nlohmann::json view = ToView(info, cur);
-    Result<nlohmann::json> patched = nlohmann::json();
-    switch (type) {
-      case PatchType::kMerge:
-      case PatchType::kApply:
-        patched = ApplyMergePatch(view, patch);
-        break;
-      case PatchType::kJson:
-        patched = ApplyJsonPatch(view, patch);
-        break;
-      case PatchType::kStrategic:
-        patched = ApplyStrategicMergePatch(view, patch);
-        break;
-    }
-    if (!patched.ok()) return patched.error();
-    nlohmann::json incoming = FromView(info, *patched);
-    if (type == PatchType::kApply) {
-      // Apply is not conditional on a resourceVersion the client did not send.
-      if (!patch.contains("metadata") || !patch["metadata"].contains("resourceVersion")) {
-        EnsureObject(incoming, "metadata")["resourceVersion"] = cur["metadata"]["resourceVersion"];
-      }
-    }
-    return PrepareUpdate(info, p.subresource, cur, std::move(incoming), true, now);
-  };
-  Result<ObjectStore::WriteResult> r = MutateObject(info, p.ns, p.name, fn);
-  if (!r.ok() && type == PatchType::kApply && r.error().code() == 404 && p.subresource.empty()) {
-    // Server-side apply creates.
-    nlohmann::json obj = FromView(info, patch);
-    nlohmann::json& meta = EnsureObject(obj, "metadata");
-    meta["name"] = p.name;
-    if (info.namespaced) meta["namespace"] = p.ns;
-    SANDBOX_ASSIGN_OR_RETURN(ObjectPtr stored, CreateObject(info, std::move(obj), false));
-    return ObjectResponse(201, info, *stored, nullptr);
-  }
-  if (!r.ok()) return r.error();
-  return ObjectResponse(200, info, *r->object, nullptr);
-}
-
-Result<ObjectStore::WriteResult> ResourceHandler::DeleteObject(const ResourceInfo& info,
-                                                               const std::string& ns,
-                                                               const std::string& name,
-                                                               const DeleteOptions& options) {
-  WallTime now = clock_->Now();
-  return MutateObject(info, ns, name, [&](const nlohmann::json& cur) {
-    return PrepareDelete(info, cur, options, now);
-  });
-}
-
-Result<HttpResponse> ResourceHandler::Delete(const ResourceInfo& info, const ResourcePath& p,
-                                             const Query& q, const std::string& body) {
-  SANDBOX_ASSIGN_OR_RETURN(DeleteOptions options, ParseDeleteOptions(q, body));
-  if (QueryValue(q, "dryRun") == "All") {
-    SANDBOX_ASSIGN_OR_RETURN(ObjectPtr obj, store_->Get(info.Ref(), p.ns, p.name));
-    return ObjectResponse(200, info, *obj, nullptr);
-  }
-  SANDBOX_ASSIGN_OR_RETURN(ObjectStore::WriteResult r, DeleteObject(info, p.ns, p.name, options));
-  if (r.removed && info.custom) {
-    nlohmann::json details = {{"name", p.name}, {"group", info.group}, {"kind", info.plural},
-                              {"uid", GetString(*r.object, {"metadata", "uid"})}};
-    return JsonResponse(200, SuccessStatus(0, details));
-  }
-  return ObjectResponse(200, info, *r.object, nullptr);
-}
-
-Result<HttpResponse> ResourceHandler::DeleteCollection(const ResourceInfo& info,
-                                                       const ResourcePath& p, const Query& q,
-                                                       const std::string& body) {
-  SANDBOX_ASSIGN_OR_RETURN(ObjectFilter filter, ParseFilter(info, q));
-  SANDBOX_ASSIGN_OR_RETURN(DeleteOptions options, ParseDeleteOptions(q, body));
-  ObjectStore::Snapshot snap = store_->List(info.bucket, p.ns);
-  nlohmann::json items = nlohmann::json::array();
-  for (const ObjectPtr& o : snap.items) {
-    if (!filter.Matches(*o)) continue;
-    Result<ObjectStore::WriteResult> r = DeleteObject(info, NamespaceOf(*o), NameOf(*o), options);
-    if (r.ok()) items.push_back(ToView(info, *r->object));
-  }
-  return JsonResponse(200, {{"kind", info.list_kind},
-                            {"apiVersion", info.GroupVersion()},
-                            {"metadata", {{"resourceVersion", std::to_string(store_->CurrentRv())}}},
-                            {"items", items}});
+  return {headers,
+          std::make_shared<ApiWatchStream>(store_, std::move(w).value(), std::move(cfg), clock_)};
 }
 
 void ResourceHandler::AfterWrite(const ResourceInfo& info, const ObjectStore::WriteResult& result) {
@@ -613,6 +405,9 @@ void ResourceHandler::AfterWrite(const ResourceInfo& info, const ObjectStore::Wr
     owner_refs_seen_ = true;
   }
   bool is_crd = info.group == "apiextensions.k8s.io" && info.plural == "customresourcedefinitions";
+  if (info.group == "rbac.authorization.k8s.io" && info.plural == "clusterroles") {
+    AggregateClusterRoles(info);
+  }
   if (result.removed) {
     AfterRemove(info, obj);
     return;
@@ -623,6 +418,24 @@ void ResourceHandler::AfterWrite(const ResourceInfo& info, const ObjectStore::Wr
       registry_->Remove(infos->front().group, infos->front().plural);
       for (ResourceInfo& ri : infos.value()) registry_->Add(std::move(ri));
     }
+  }
+}
+
+void ResourceHandler::AggregateClusterRoles(const ResourceInfo& info) {
+  std::vector<ObjectPtr> roles = store_->List(info.bucket, "").items;
+  for (const ObjectPtr& role : roles) {
+    std::optional<nlohmann::json> rules = AggregatedRules(roles, NameOf(*role));
+    if (!rules || role->value("rules", nlohmann::json()) == *rules) continue;
+    const std::string rv = GetString(*role, {"metadata", "resourceVersion"});
+    // Straight to the store: this write needs no cascades, and must not re-enter AfterWrite.
+    (void)store_->Mutate(info.Ref(), "", NameOf(*role), [&](const nlohmann::json& cur) {
+      Mutation m;
+      if (GetString(cur, {"metadata", "resourceVersion"}) != rv) return Result<Mutation>(m);
+      m.kind = Mutation::kReplace;
+      m.object = cur;
+      m.object["rules"] = *rules;
+      return Result<Mutation>(m);
+    });
   }
 }
 
@@ -688,7 +501,11 @@ void ResourceHandler::CollectGarbage(const std::string& owner_uid) {
 }
 
 Result<HttpResponse> ResourceHandler::Binding(const ResourceInfo& info, const ResourcePath& p,
-                                              const nlohmann::json& body) {
+                                              const nlohmann::json& request_body,
+                                              WriteContext* ctx) {
+  SANDBOX_ASSIGN_OR_RETURN(
+      const nlohmann::json body,
+      SubresourceCreateAdmission(info, p, {"", "v1", "Binding"}, request_body, ctx));
   ResourceRef ref{"", "pods/binding", info.bucket};
   std::string body_name = GetString(body, {"metadata", "name"});
   if (!body_name.empty() && body_name != p.name) {
@@ -698,7 +515,8 @@ Result<HttpResponse> ResourceHandler::Binding(const ResourceInfo& info, const Re
   std::string target_kind = GetString(body, {"target", "kind"});
   std::string node = GetString(body, {"target", "name"});
   if (!target_kind.empty() && target_kind != "Node") {
-    return Invalid("Binding", "", p.name, {NotSupportedCause("target.kind", target_kind, {"Node"})});
+    return Invalid("Binding", "", p.name,
+                   {NotSupportedCause("target.kind", target_kind, {"Node"})});
   }
   if (node.empty()) return Invalid("Binding", "", p.name, {RequiredCause("target.name")});
   std::string uid = GetString(body, {"metadata", "uid"});
@@ -710,20 +528,24 @@ Result<HttpResponse> ResourceHandler::Binding(const ResourceInfo& info, const Re
       MutateObject(info, p.ns, p.name, [&](const nlohmann::json& cur) -> Result<Mutation> {
         std::string cur_uid = GetString(cur, {"metadata", "uid"});
         if (!uid.empty() && uid != cur_uid) {
-          return Conflict(ref, p.name, "Precondition failed: UID in precondition: " + uid +
-                                           ", UID in object meta: " + cur_uid);
+          return Conflict(ref, p.name,
+                          "Precondition failed: UID in precondition: " + uid +
+                              ", UID in object meta: " + cur_uid);
         }
         if (!rv.empty() && rv != GetString(cur, {"metadata", "resourceVersion"})) {
           return StaleConflict(ref, p.name);
         }
         if (!GetString(cur, {"metadata", "deletionTimestamp"}).empty()) {
-          return Conflict(ref, p.name, "pod " + p.name + " is being deleted, cannot be assigned to a host");
+          return Conflict(ref, p.name,
+                          "pod " + p.name + " is being deleted, cannot be assigned to a host");
         }
         std::string bound = GetString(cur, {"spec", "nodeName"});
         if (!bound.empty()) {
-          return Conflict(ref, p.name, "pod " + p.name + " is already assigned to node \"" + bound + "\"");
+          return Conflict(ref, p.name,
+                          "pod " + p.name + " is already assigned to node \"" + bound + "\"");
         }
-        if (const nlohmann::json* g = GetPath(cur, {"spec", "schedulingGates"}); g && g->is_array() && !g->empty()) {
+        if (const nlohmann::json* g = GetPath(cur, {"spec", "schedulingGates"});
+            g && g->is_array() && !g->empty()) {
           return Conflict(ref, p.name, "pod " + p.name + " has non-empty .spec.schedulingGates");
         }
         Mutation m;
@@ -736,7 +558,9 @@ Result<HttpResponse> ResourceHandler::Binding(const ResourceInfo& info, const Re
         }
         nlohmann::json& status = EnsureObject(m.object, "status");
         status.erase("nominatedNodeName");
-        nlohmann::json cond = {{"type", "PodScheduled"}, {"status", "True"}, {"lastProbeTime", nullptr},
+        nlohmann::json cond = {{"type", "PodScheduled"},
+                               {"status", "True"},
+                               {"lastProbeTime", nullptr},
                                {"lastTransitionTime", FormatTime(now)}};
         nlohmann::json conds = nlohmann::json::array();
         if (status.contains("conditions") && status["conditions"].is_array()) {
@@ -753,8 +577,12 @@ Result<HttpResponse> ResourceHandler::Binding(const ResourceInfo& info, const Re
 }
 
 Result<HttpResponse> ResourceHandler::Eviction(const ResourceInfo& info, const ResourcePath& p,
-                                               const nlohmann::json& body) {
+                                               const nlohmann::json& request_body,
+                                               WriteContext* ctx) {
   SANDBOX_ASSIGN_OR_RETURN(ObjectPtr pod, store_->Get(info.Ref(), p.ns, p.name));
+  SANDBOX_ASSIGN_OR_RETURN(
+      const nlohmann::json body,
+      SubresourceCreateAdmission(info, p, {"policy", "v1", "Eviction"}, request_body, ctx));
   std::string phase = GetString(*pod, {"status", "phase"});
   if (phase != "Succeeded" && phase != "Failed") {
     int matching = 0;
@@ -771,20 +599,27 @@ Result<HttpResponse> ResourceHandler::Eviction(const ResourceInfo& info, const R
       if (!match) continue;
       ++matching;
       const nlohmann::json* allowed = GetPath(*pdb, {"status", "disruptionsAllowed"});
-      if (allowed != nullptr && allowed->is_number() && allowed->get<int64_t>() <= 0) blocked = true;
+      if (allowed != nullptr && allowed->is_number() && allowed->get<int64_t>() <= 0)
+        blocked = true;
     }
     if (matching > 1) {
-      return InternalError("This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.");
+      return InternalError(
+          "This pod has more than one PodDisruptionBudget, which the eviction subresource does not "
+          "support.");
     }
     if (blocked) {
-      ApiError e(429, "TooManyRequests", "Cannot evict pod as it would violate the pod's disruption budget.",
-                 {{"causes", {{{"reason", "DisruptionBudget"},
-                               {"message", "The disruption budget needs more healthy pods to be available."}}}}});
+      ApiError e(
+          429, "TooManyRequests",
+          "Cannot evict pod as it would violate the pod's disruption budget.",
+          {{"causes",
+            {{{"reason", "DisruptionBudget"},
+              {"message", "The disruption budget needs more healthy pods to be available."}}}}});
       return e;
     }
   }
   DeleteOptions options;
-  if (const nlohmann::json* g = GetPath(body, {"deleteOptions", "gracePeriodSeconds"}); g && g->is_number_integer()) {
+  if (const nlohmann::json* g = GetPath(body, {"deleteOptions", "gracePeriodSeconds"});
+      g && g->is_number_integer()) {
     options.grace_period_s = g->get<int64_t>();
   }
   SANDBOX_ASSIGN_OR_RETURN(ObjectStore::WriteResult r, DeleteObject(info, p.ns, p.name, options));
@@ -793,70 +628,53 @@ Result<HttpResponse> ResourceHandler::Eviction(const ResourceInfo& info, const R
 }
 
 Result<HttpResponse> ResourceHandler::Scale(const ResourceInfo& info, const ResourcePath& p,
-                                            const HttpRequest& req) {
-  const ScaleSubresource& sc = *info.scale;
-  auto to_scale = [&](const nlohmann::json& obj) {
-    nlohmann::json s = {{"kind", "Scale"}, {"apiVersion", "autoscaling/v1"}};
-    s["metadata"] = {{"name", NameOf(obj)}, {"resourceVersion", GetString(obj, {"metadata", "resourceVersion"})},
-                     {"uid", GetString(obj, {"metadata", "uid"})},
-                     {"creationTimestamp", GetString(obj, {"metadata", "creationTimestamp"})}};
-    if (info.namespaced) s["metadata"]["namespace"] = NamespaceOf(obj);
-    const nlohmann::json* spec = Lookup(obj, DotPath(sc.spec_replicas_path));
-    const nlohmann::json* status = Lookup(obj, DotPath(sc.status_replicas_path));
-    s["spec"] = {{"replicas", spec && spec->is_number() ? spec->get<int64_t>() : 0}};
-    s["status"] = {{"replicas", status && status->is_number() ? status->get<int64_t>() : 0}};
-    if (!sc.label_selector_path.empty()) {
-      const nlohmann::json* sel = Lookup(obj, DotPath(sc.label_selector_path));
-      if (sel && sel->is_string()) s["status"]["selector"] = *sel;
-    }
-    return s;
-  };
+                                            const HttpRequest& req, WriteContext* ctx) {
   if (req.method == "GET") {
     SANDBOX_ASSIGN_OR_RETURN(ObjectPtr obj, store_->Get(info.Ref(), p.ns, p.name));
-    return JsonResponse(200, to_scale(*obj));
+    return JsonResponse(200, ScaleOf(info, *obj));
   }
-  if (req.method != "PUT" && req.method != "PATCH") {
-    return MethodNotAllowed("the server does not allow this method on the requested resource");
-  }
+  if (req.method != "PUT" && req.method != "PATCH") return MethodNotAllowed(kMethodNotAllowed);
   nlohmann::json body = nlohmann::json::parse(req.body, nullptr, false);
-  if (body.is_discarded()) return BadRequest("the body of the request could not be decoded: invalid JSON");
+  if (body.is_discarded())
+    return BadRequest("the body of the request could not be decoded: invalid JSON");
   Result<PatchType> ptype = PatchType::kMerge;
   if (req.method == "PATCH") {
     ptype = ParsePatchType(req.Header("content-type"));
     if (!ptype.ok()) return ptype.error();
   }
+  const bool is_put = req.method == "PUT";
   WallTime now = clock_->Now();
-  SANDBOX_ASSIGN_OR_RETURN(
-      ObjectStore::WriteResult r,
-      MutateObject(info, p.ns, p.name, [&](const nlohmann::json& cur) -> Result<Mutation> {
-        nlohmann::json scale = to_scale(cur);
-        nlohmann::json next_scale;
-        if (req.method == "PUT") {
-          next_scale = body;
-          std::string rv = GetString(body, {"metadata", "resourceVersion"});
-          if (!rv.empty() && rv != GetString(cur, {"metadata", "resourceVersion"})) {
-            return StaleConflict(info.Ref(), p.name);
-          }
-        } else {
-          Result<nlohmann::json> patched = *ptype == PatchType::kJson ? ApplyJsonPatch(scale, body)
-                                                                      : ApplyMergePatch(scale, body);
-          if (!patched.ok()) return patched.error();
-          next_scale = *patched;
-        }
-        const nlohmann::json* replicas = GetPath(next_scale, {"spec", "replicas"});
-        if (replicas == nullptr || !replicas->is_number_integer() || replicas->get<int64_t>() < 0) {
-          return Invalid("Scale", "autoscaling", p.name,
-                         {InvalidCause("spec.replicas", replicas ? *replicas : nlohmann::json(),
-                                       "must be greater than or equal to 0")});
-        }
-        nlohmann::json next = cur;
-        nlohmann::json* target = &next;
-        std::vector<std::string> path = DotPath(sc.spec_replicas_path);
-        for (size_t i = 0; i + 1 < path.size(); ++i) target = &EnsureObject(*target, path[i]);
-        (*target)[path.back()] = *replicas;
-        return PrepareUpdate(info, "", cur, next, true, now);
-      }));
-  return JsonResponse(200, to_scale(*r.object));
+  AdmissionAttributes attrs =
+      AdmissionFor(info, p, "UPDATE",
+                   WriteOptions(is_put ? "UpdateOptions" : "PatchOptions", ctx->dry_run), *ctx);
+  attrs.kind = {"autoscaling", "v1", "Scale"};
+  UpdateFn compute = [&](const nlohmann::json& cur) -> Result<Mutation> {
+    nlohmann::json scale = ScaleOf(info, cur);
+    nlohmann::json next_scale;
+    if (is_put) {
+      next_scale = body;
+      std::string rv = GetString(body, {"metadata", "resourceVersion"});
+      if (!rv.empty() && rv != GetString(cur, {"metadata", "resourceVersion"})) {
+        return StaleConflict(info.Ref(), p.name);
+      }
+    } else {
+      SANDBOX_ASSIGN_OR_RETURN(next_scale, *ptype == PatchType::kJson
+                                               ? ApplyJsonPatch(scale, body)
+                                               : ApplyMergePatch(scale, body));
+    }
+    if (!ctx->admission) return ApplyScale(info, p.name, cur, next_scale, now);
+    AdmissionAttributes a = attrs;
+    a.object = std::move(next_scale);
+    a.old_object = scale;
+    SANDBOX_ASSIGN_OR_RETURN(next_scale, admission_->Mutate(a, &ctx->warnings));
+    SANDBOX_ASSIGN_OR_RETURN(Mutation m, ApplyScale(info, p.name, cur, next_scale, now));
+    a.object = ScaleOf(info, m.kind == Mutation::kNoop ? cur : m.object);
+    SANDBOX_RETURN_IF_ERROR(admission_->Validate(a, &ctx->warnings));
+    return m;
+  };
+  SANDBOX_ASSIGN_OR_RETURN(ObjectStore::WriteResult r,
+                           GuaranteedUpdate(info, p.ns, p.name, *ctx, compute));
+  return JsonResponse(200, ScaleOf(info, *r.object));
 }
 
 }  // namespace fairway::sandbox::internal

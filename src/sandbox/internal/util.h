@@ -4,11 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
+#include <vector>
 
 #include "common/clock.h"
 
@@ -30,11 +30,16 @@ std::string RandomSuffix(size_t n);
 
 // Null-safe accessors: return "" / nullptr when a path segment is missing or of another type.
 std::string GetString(const nlohmann::json& obj, std::initializer_list<std::string_view> path);
-const nlohmann::json* GetPath(const nlohmann::json& obj, std::initializer_list<std::string_view> path);
+const nlohmann::json* GetPath(const nlohmann::json& obj,
+                              std::initializer_list<std::string_view> path);
+// The string items of obj[key] when it is an array (other items skipped); empty otherwise.
+std::vector<std::string> GetStrings(const nlohmann::json& obj, std::string_view key);
 // Ensures obj[key] is an object (creating it) and returns it.
 nlohmann::json& EnsureObject(nlohmann::json& obj, const std::string& key);
 
-inline std::string NameOf(const nlohmann::json& obj) { return GetString(obj, {"metadata", "name"}); }
+inline std::string NameOf(const nlohmann::json& obj) {
+  return GetString(obj, {"metadata", "name"});
+}
 inline std::string NamespaceOf(const nlohmann::json& obj) {
   return GetString(obj, {"metadata", "namespace"});
 }
@@ -47,7 +52,5 @@ bool EndsWith(std::string_view s, std::string_view suffix);
 std::string ToLower(std::string_view s);
 
 // Standard base64 (for certificate-authority-data and continue tokens).
-std::string Base64Encode(std::string_view data);
-std::optional<std::string> Base64Decode(std::string_view text);
 
 }  // namespace fairway::sandbox::internal

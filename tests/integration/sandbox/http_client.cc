@@ -37,9 +37,18 @@ struct HttpClient::Conn {
 struct HttpClient::Watch::Conn : HttpClient::Conn {};
 
 HttpClient::HttpClient(std::string host, uint16_t port, std::string ca_pem, std::string tls_name)
-    : host_(std::move(host)), port_(port), ca_pem_(std::move(ca_pem)), tls_name_(std::move(tls_name)) {}
+    : host_(std::move(host)),
+      port_(port),
+      ca_pem_(std::move(ca_pem)),
+      tls_name_(std::move(tls_name)) {}
 
 HttpClient::~HttpClient() = default;
+
+void HttpClient::set_client_certificate(std::string cert_pem, std::string key_pem) {
+  client_cert_pem_ = std::move(cert_pem);
+  client_key_pem_ = std::move(key_pem);
+  conn_.reset();
+}
 
 std::unique_ptr<HttpClient::Conn> HttpClient::Connect() {
   auto c = std::make_unique<Conn>();
@@ -58,6 +67,11 @@ std::unique_ptr<HttpClient::Conn> HttpClient::Connect() {
   c->ctx->add_certificate_authority(net::buffer(ca_pem_), ec);
   if (ec) return nullptr;
   c->ctx->set_verify_mode(ssl::verify_peer);
+  if (!client_cert_pem_.empty()) {
+    c->ctx->use_certificate_chain(net::buffer(client_cert_pem_), ec);
+    if (!ec) c->ctx->use_private_key(net::buffer(client_key_pem_), ssl::context::pem, ec);
+    if (ec) return nullptr;
+  }
   c->tls.emplace(c->ioc, *c->ctx);
   c->tls->set_verify_callback(ssl::host_name_verification(tls_name_));
   net::connect(c->tls->next_layer(), results, ec);
@@ -67,15 +81,17 @@ std::unique_ptr<HttpClient::Conn> HttpClient::Connect() {
   return c;
 }
 
-HttpReply HttpClient::Request(const std::string& method, const std::string& target, const std::string& body,
-                              const std::string& content_type, const std::string& accept) {
+HttpReply HttpClient::Request(const std::string& method, const std::string& target,
+                              const std::string& body, const std::string& content_type,
+                              const std::string& accept) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (!conn_) conn_ = Connect();
     if (!conn_) return {};
     http::request<http::string_body> req(http::string_to_verb(method), target, 11);
     req.set(http::field::host, host_);
     req.set(http::field::accept, accept);
-    req.set(http::field::authorization, "Bearer test-token");
+    if (!token_.empty()) req.set(http::field::authorization, "Bearer " + token_);
+    for (const auto& [k, v] : headers_) req.insert(k, v);
     req.keep_alive(true);
     if (!body.empty()) {
       req.set(http::field::content_type, content_type);
@@ -98,7 +114,9 @@ HttpReply HttpClient::Request(const std::string& method, const std::string& targ
     for (const auto& f : res) {
       std::string name(f.name_string());
       for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      reply.headers[name] = std::string(f.value());
+      // Repeated headers (Warning) are joined, as RFC 9110 allows.
+      std::string& slot = reply.headers[name];
+      slot += (slot.empty() ? "" : ", ") + std::string(f.value());
     }
     reply.body = std::move(res.body());
     if (!res.keep_alive()) conn_.reset();
@@ -107,7 +125,8 @@ HttpReply HttpClient::Request(const std::string& method, const std::string& targ
   return {};
 }
 
-std::unique_ptr<HttpClient::Watch> HttpClient::OpenWatch(const std::string& target, const std::string& accept) {
+std::unique_ptr<HttpClient::Watch> HttpClient::OpenWatch(const std::string& target,
+                                                         const std::string& accept) {
   auto w = std::unique_ptr<Watch>(new Watch());
   std::unique_ptr<Conn> c = Connect();
   if (!c) return w;

@@ -10,16 +10,17 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <thread>
-
-#include <nlohmann/json.hpp>
+#include <utility>
+#include <vector>
 
 namespace fairway::sandbox::testing {
 
 struct HttpReply {
-  int status = 0;  // 0: transport failure
+  int status = 0;                              // 0: transport failure
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
   nlohmann::json Json() const { return nlohmann::json::parse(body, nullptr, false); }
@@ -28,11 +29,22 @@ struct HttpReply {
 class HttpClient {
  public:
   // TLS when `ca_pem` is set; the server certificate must chain to it and name `tls_name`.
-  HttpClient(std::string host, uint16_t port, std::string ca_pem = {}, std::string tls_name = "localhost");
+  HttpClient(std::string host, uint16_t port, std::string ca_pem = {},
+             std::string tls_name = "localhost");
   ~HttpClient();
 
+  // The bearer token sent with every request ("test-token" by default; empty: none).
+  void set_token(std::string token) { token_ = std::move(token); }
+  // Extra headers for every request (a repeated name is sent as repeated headers).
+  void add_header(std::string name, std::string value) {
+    headers_.emplace_back(std::move(name), std::move(value));
+  }
+  // A TLS client certificate for the next connections.
+  void set_client_certificate(std::string cert_pem, std::string key_pem);
+
   // One request on a kept-alive connection (reconnects when needed).
-  HttpReply Request(const std::string& method, const std::string& target, const std::string& body = {},
+  HttpReply Request(const std::string& method, const std::string& target,
+                    const std::string& body = {},
                     const std::string& content_type = "application/json",
                     const std::string& accept = "application/json");
   HttpReply Get(const std::string& target) { return Request("GET", target); }
@@ -63,7 +75,8 @@ class HttpClient {
     std::deque<std::string> lines_;
     bool ended_ = false;
   };
-  std::unique_ptr<Watch> OpenWatch(const std::string& target, const std::string& accept = "application/json");
+  std::unique_ptr<Watch> OpenWatch(const std::string& target,
+                                   const std::string& accept = "application/json");
 
  private:
   struct Conn;
@@ -72,6 +85,10 @@ class HttpClient {
   uint16_t port_;
   std::string ca_pem_;
   std::string tls_name_;
+  std::string token_ = "test-token";
+  std::vector<std::pair<std::string, std::string>> headers_;
+  std::string client_cert_pem_;
+  std::string client_key_pem_;
   std::unique_ptr<Conn> conn_;
 };
 

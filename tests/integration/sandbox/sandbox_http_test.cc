@@ -3,6 +3,7 @@
 
 #include <thread>
 
+#include "common/base64.h"
 #include "common/clock.h"
 #include "http_client.h"
 #include "sandbox/internal/util.h"
@@ -209,7 +210,7 @@ TEST_P(SandboxHttpTest, KubeconfigPointsAtTheServer) {
   EXPECT_NE(kc.find("server: " + sb_->url()), std::string::npos);
   EXPECT_NE(kc.find("token: "), std::string::npos);
   if (GetParam()) {
-    EXPECT_NE(kc.find("certificate-authority-data: " + internal::Base64Encode(sb_->ca_pem())), std::string::npos);
+    EXPECT_NE(kc.find("certificate-authority-data: " + Base64Encode(sb_->ca_pem())), std::string::npos);
     EXPECT_EQ(sb_->url().rfind("https://", 0), 0u);
   }
 }

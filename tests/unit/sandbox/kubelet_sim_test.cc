@@ -19,7 +19,8 @@ class KubeletSimTest : public testing::ApiServerTest {
   }
   void TearDown() override { sim_->Stop(); }
 
-  void RunPod(const std::string& name, json annotations, int gpus = 1, const std::string& node = "gpu-node-0") {
+  void RunPod(const std::string& name, json annotations, int gpus = 1,
+              const std::string& node = "gpu-node-0") {
     json p = PodBody(name);
     p["metadata"]["annotations"] = annotations;
     p["spec"]["containers"][0]["resources"]["limits"] = {{"nvidia.com/gpu", std::to_string(gpus)}};
@@ -47,7 +48,8 @@ TEST_F(KubeletSimTest, NodesHaveGpusAndReadyCondition) {
   EXPECT_EQ(n["status"]["capacity"]["nvidia.com/gpu"], "4");
   EXPECT_EQ(n["metadata"]["labels"]["nvidia.com/gpu.product"], "H100");
   bool ready = false;
-  for (const auto& c : n["status"]["conditions"]) ready = ready || (c["type"] == "Ready" && c["status"] == "True");
+  for (const auto& c : n["status"]["conditions"])
+    ready = ready || (c["type"] == "Ready" && c["status"] == "True");
   EXPECT_TRUE(ready);
 }
 
@@ -74,7 +76,9 @@ TEST_F(KubeletSimTest, ExitCodeAndSleepCommand) {
   Do("POST", kPods + "/s/binding", {{"target", {{"name", "gpu-node-1"}}}});
   Step(2);
   EXPECT_EQ(Phase("f"), "Failed");
-  EXPECT_EQ(Do("GET", kPods + "/f").body["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"], 3);
+  EXPECT_EQ(Do("GET", kPods + "/f")
+                .body["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"],
+            3);
   EXPECT_EQ(Phase("s"), "Running");
   Step(2);
   EXPECT_EQ(Phase("s"), "Succeeded");
@@ -106,11 +110,15 @@ TEST_F(KubeletSimTest, NodeFailureFailsPods) {
   ASSERT_EQ(Phase("p"), "Running");
   auto r = Do("POST", "/sandbox/nodes/gpu-node-1/fail");
   // Admin routes are registered by the Sandbox facade; the C++ API works directly.
-  if (r.status == 404) ASSERT_TRUE(sim_->FailNode("gpu-node-1").ok());
+  if (r.status == 404) {
+    ASSERT_TRUE(sim_->FailNode("gpu-node-1").ok());
+  }
   EXPECT_EQ(Phase("p"), "Failed");
   auto node = Do("GET", "/api/v1/nodes/gpu-node-1").body;
   for (const auto& c : node["status"]["conditions"]) {
-    if (c["type"] == "Ready") EXPECT_EQ(c["status"], "Unknown");
+    if (c["type"] == "Ready") {
+      EXPECT_EQ(c["status"], "Unknown");
+    }
   }
   EXPECT_EQ(node["spec"]["taints"].size(), 2u);
   ASSERT_TRUE(sim_->RecoverNode("gpu-node-1").ok());

@@ -82,3 +82,51 @@ TEST(FieldSelectorTest, UnsupportedLabelIsBadRequest) {
 
 }  // namespace
 }  // namespace fairway::sandbox
+
+namespace fairway::sandbox {
+namespace {
+
+bool JsonSelectorMatches(const nlohmann::json& selector, const nlohmann::json& labels) {
+  auto s = LabelSelector::FromJson(selector);
+  EXPECT_TRUE(s.ok()) << selector.dump();
+  return s.ok() && s->Matches(labels);
+}
+
+TEST(LabelSelectorFromJsonTest, MatchLabelsAndExpressions) {
+  nlohmann::json l = {{"app", "web"}, {"tier", "gpu"}};
+  EXPECT_TRUE(JsonSelectorMatches(nlohmann::json::object(), l));
+  EXPECT_TRUE(JsonSelectorMatches(nullptr, l));
+  EXPECT_TRUE(JsonSelectorMatches({{"matchLabels", {{"app", "web"}}}}, l));
+  EXPECT_FALSE(JsonSelectorMatches({{"matchLabels", {{"app", "db"}}}}, l));
+  auto expr = [](const char* key, const char* op, std::vector<std::string> values) {
+    nlohmann::json e = {{"key", key}, {"operator", op}};
+    if (!values.empty()) e["values"] = values;
+    return nlohmann::json{{"matchExpressions", {e}}};
+  };
+  EXPECT_TRUE(JsonSelectorMatches(expr("tier", "In", {"gpu", "cpu"}), l));
+  EXPECT_FALSE(JsonSelectorMatches(expr("tier", "NotIn", {"gpu"}), l));
+  EXPECT_TRUE(JsonSelectorMatches(expr("app", "Exists", {}), l));
+  EXPECT_TRUE(JsonSelectorMatches(expr("zone", "DoesNotExist", {}), l));
+  EXPECT_FALSE(JsonSelectorMatches(expr("zone", "Exists", {}), nullptr));
+}
+
+TEST(LabelSelectorFromJsonTest, RejectsMalformedSelectors) {
+  const nlohmann::json bad[] = {
+      "text",
+      {{"matchLabels", {{"a", 1}}}},
+      {{"matchLabels", nlohmann::json::array()}},
+      {{"matchExpressions", {{{"key", "a"}, {"operator", "Near"}}}}},
+      {{"matchExpressions", {{{"key", "a"}, {"operator", "In"}}}}},
+      {{"matchExpressions", {{{"key", "a"}, {"operator", "Exists"}, {"values", {"x"}}}}}},
+      {{"matchExpressions", {{{"key", ""}, {"operator", "Exists"}}}}},
+      {{"matchExpressions", {7}}},
+  };
+  for (const nlohmann::json& b : bad) {
+    auto s = LabelSelector::FromJson(b);
+    ASSERT_FALSE(s.ok()) << b.dump();
+    EXPECT_EQ(s.error().code(), 400);
+  }
+}
+
+}  // namespace
+}  // namespace fairway::sandbox
