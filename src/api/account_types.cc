@@ -100,6 +100,9 @@ StatusOr<AccountSpec> AccountSpecFromJson(const json& j, const std::string& path
   FAIRWAY_RETURN_IF_ERROR(json_fields::GetStringList(j, "groups", path, &s.groups));
   FAIRWAY_RETURN_IF_ERROR(
       CheckNameList(s.groups, Join(path, "groups"), &json_fields::IsValidSubjectName));
+  FAIRWAY_RETURN_IF_ERROR(json_fields::GetStringList(j, "defaultFor", path, &s.default_for));
+  FAIRWAY_RETURN_IF_ERROR(
+      CheckNameList(s.default_for, Join(path, "defaultFor"), &json_fields::IsValidSubjectName));
   if (const json* l = Find(j, "limits")) {
     FAIRWAY_ASSIGN_OR_RETURN(s.limits, LimitsFromJson(*l, Join(path, "limits")));
   }
@@ -169,6 +172,9 @@ json ToJson(const AccountSpec& s) {
   }
   if (!s.groups.empty()) {
     j["groups"] = s.groups;
+  }
+  if (!s.default_for.empty()) {
+    j["defaultFor"] = s.default_for;
   }
   j["limits"] = ToJson(s.limits);
   if (!s.default_qos.empty()) {

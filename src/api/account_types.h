@@ -43,6 +43,10 @@ struct AccountSpec {
   std::vector<std::string> users;
   std::map<std::string, UserShares> user_shares;  // keys must be in `users`
   std::vector<std::string> groups;
+  // Users whose default account this is (Slurm's per-user DefaultAccount): admission fills an
+  // empty spec.account with it. A user may be named by at most one Account (checked at
+  // admission).
+  std::vector<std::string> default_for;
   LimitsSpec limits;
   std::string default_qos;
   std::vector<std::string> allowed_qos;  // empty = any

@@ -28,6 +28,7 @@
 #include "cli/squeue.h"
 #include "common/status_macros.h"
 #include "kube/kube_config.h"
+#include "kube/whoami.h"
 
 namespace fairway::cli {
 namespace {
@@ -121,53 +122,8 @@ struct Session {
   std::unique_ptr<kube::ApiClient> client;
   std::string namespace_name;  // "" with --all-namespaces
   std::string default_namespace;
-  std::string user;  // --me
   core::Timestamp now;
 };
-
-std::string EnvOr(const CliEnvironment& env, const std::string& name) {
-  if (env.getenv) return env.getenv(name);
-  const char* v = std::getenv(name.c_str());
-  return v == nullptr ? "" : v;
-}
-
-// The user name of the kubeconfig context in use, else $USER.
-std::string KubeconfigUser(const CliEnvironment& env, const Args& args) {
-  std::vector<std::string> files;
-  if (args.Has("kubeconfig")) {
-    files.push_back(args.Get("kubeconfig"));
-  } else if (std::string kc = EnvOr(env, "KUBECONFIG"); !kc.empty()) {
-    files = SplitList(kc, ':');
-  } else if (std::string home = EnvOr(env, "HOME"); !home.empty()) {
-    files.push_back(home + "/.kube/config");
-  }
-  std::string context = args.Get("context");
-  std::vector<YAML::Node> docs;
-  for (const std::string& f : files) {
-    try {
-      docs.push_back(YAML::LoadFile(f));
-    } catch (const std::exception&) {
-    }
-  }
-  try {
-    for (const YAML::Node& d : docs) {
-      if (context.empty() && d["current-context"] && d["current-context"].IsScalar()) {
-        context = d["current-context"].as<std::string>();
-      }
-    }
-    for (const YAML::Node& d : docs) {
-      if (!d["contexts"] || !d["contexts"].IsSequence()) continue;
-      for (const YAML::Node& c : d["contexts"]) {
-        if (c["name"] && c["name"].as<std::string>() == context && c["context"] &&
-            c["context"]["user"]) {
-          return c["context"]["user"].as<std::string>();
-        }
-      }
-    }
-  } catch (const std::exception&) {
-  }
-  return EnvOr(env, "USER");
-}
 
 StatusOr<Session> Connect(const CliEnvironment& env, const Args& args) {
   Session s;
@@ -186,7 +142,6 @@ StatusOr<Session> Connect(const CliEnvironment& env, const Args& args) {
   options.retry_backoff = {std::chrono::milliseconds(100), std::chrono::seconds(1), 2.0, 0.2};
   FAIRWAY_ASSIGN_OR_RETURN(auto client, kube::RestApiClient::Create(config, env.clock, options));
   s.client = std::move(client);
-  s.user = KubeconfigUser(env, args);
   s.now = std::chrono::time_point_cast<core::Seconds>(env.clock->Now());
   return s;
 }
@@ -262,7 +217,10 @@ std::vector<api::JobObject> FilterJobs(const std::vector<api::JobObject>& jobs,
 StatusOr<JobFilter> FilterFromArgs(const Args& a, const Session& s) {
   JobFilter f;
   for (const std::string& u : a.List("user")) f.users.insert(u);
-  if (a.Has("me")) f.users.insert(s.user);
+  if (a.Has("me")) {
+    FAIRWAY_ASSIGN_OR_RETURN(kube::AuthenticatedUser me, kube::WhoAmI(*s.client));
+    f.users.insert(me.username);
+  }
   for (const std::string& v : a.List("account")) f.accounts.insert(v);
   for (const std::string& v : a.List("partition")) f.partitions.insert(v);
   for (const std::string& v : a.List("name")) f.names.insert(v);
@@ -289,6 +247,19 @@ std::vector<FlagDef> With(std::vector<FlagDef> a, const std::vector<FlagDef>& b)
 int Fail(const CliEnvironment& env, const std::string& cmd, const std::string& msg) {
   *env.err << cmd << ": error: " << msg << "\n";
   return 1;
+}
+
+// What Slurm would print for a refused write. The admission webhook words its denials as Slurm
+// does and the API server wraps them ("admission webhook \"validate.jobs.fairway.dev\" denied the
+// request: Access/permission denied"), so the Slurm text is what follows the wrapper; an RBAC
+// refusal (403) is Slurm's "Access/permission denied", with the API server's words kept for the
+// administrator.
+std::string SlurmErrorText(const Status& st) {
+  constexpr std::string_view kDenied = "denied the request: ";
+  const std::string& m = st.message();
+  if (size_t at = m.find(kDenied); at != std::string::npos) return m.substr(at + kDenied.size());
+  if (st.code() == StatusCode::kPermissionDenied) return "Access/permission denied (" + m + ")";
+  return st.ToString();
 }
 
 StatusOr<std::vector<api::JobObject>> ListJobs(Session& s, std::vector<json>* raw = nullptr) {
@@ -489,7 +460,6 @@ int Sbatch(const std::vector<std::string>& argv, const CliEnvironment& env) {
   JobManifestInput in;
   in.namespace_name = ns;
   in.interpreter = first_line.size() > 2 ? first_line.substr(2) : "/bin/sh";
-  in.user = s->user;
   in.script_args.assign(merged.positional.begin() + (merged.positional.empty() ? 0 : 1),
                         merged.positional.end());
   bool named = !merged.job_name.empty();
@@ -530,7 +500,7 @@ int Sbatch(const std::vector<std::string>& argv, const CliEnvironment& env) {
     if (created.status().code() == StatusCode::kAlreadyExists) {
       return Fail(env, "sbatch", "a Job named " + in.name + " already exists in namespace " + ns);
     }
-    return Fail(env, "sbatch", "Batch job submission failed: " + created.status().ToString());
+    return Fail(env, "sbatch", "Batch job submission failed: " + SlurmErrorText(created.status()));
   }
   // The ConfigMap goes away with the Job.
   json owner = {{"metadata",
@@ -876,9 +846,15 @@ int Control(Action action, const std::vector<std::string>& argv, const CliEnviro
   for (const Target& t : targets) {
     Status st = t.tasks.has_value() ? ApplyTasks(*s->client, t, action)
                                     : Apply(*s->client, *t.job, action, s->now, token);
-    if (!st.ok()) {
-      *env.err << cmd << ": error: " << st.message() << "\n";
-      rc = 1;
+    if (st.ok()) continue;
+    rc = 1;
+    if (st.code() == StatusCode::kFailedPrecondition || st.code() == StatusCode::kNotFound) {
+      *env.err << cmd << ": error: " << st.message() << "\n";  // already in Slurm's words
+    } else if (action == Action::kCancel) {
+      *env.err << cmd << ": error: Kill job error on job id " << t.ref << ": "
+               << SlurmErrorText(st) << "\n";
+    } else {
+      *env.err << cmd << ": error: Job " << t.ref << ": " << SlurmErrorText(st) << "\n";
     }
   }
   return rc;
@@ -949,7 +925,11 @@ int Sacct(const std::vector<std::string>& argv, const CliEnvironment& env) {
   if (!s.ok()) return Fail(env, "sacct", s.status().ToString());
   JobFilter filter;
   for (const std::string& u : args->List("user")) filter.users.insert(u);
-  if (args->Has("me")) filter.users.insert(s->user);
+  if (args->Has("me")) {
+    StatusOr<kube::AuthenticatedUser> me = kube::WhoAmI(*s->client);
+    if (!me.ok()) return Fail(env, "sacct", "--me: " + me.status().message());
+    filter.users.insert(me->username);
+  }
   for (const std::string& v : args->List("account")) filter.accounts.insert(v);
   for (const std::string& v : args->List("partition")) filter.partitions.insert(v);
   for (const std::string& v : args->List("jobs")) filter.job_ids.insert(v);
@@ -1014,7 +994,33 @@ std::string Usage() {
          "(-A is Slurm's --account; use --name for Slurm's job-name filter).\n";
 }
 
-int RunKubectlFairway(const std::vector<std::string>& args, const CliEnvironment& env) {
+// kubectl's connection flags may come before the command (`kubectl fairway --context bob hold
+// 12`, as one writes them for kubectl itself); they are moved right behind the command name,
+// where every command parses them (and before sbatch's script, after which arguments are the
+// script's own).
+std::vector<std::string> CommandFirst(const std::vector<std::string>& args) {
+  static const std::set<std::string> kWithValue = {"--kubeconfig", "--context", "--namespace",
+                                                   "-n", "--request-timeout"};
+  std::vector<std::string> leading;
+  size_t i = 0;
+  while (i < args.size() && args[i].size() > 1 && args[i][0] == '-') {
+    const std::string& a = args[i];
+    const std::string name = a.substr(0, a.find('='));
+    const bool takes_value = kWithValue.count(name) > 0 && a.find('=') == std::string::npos;
+    if (kWithValue.count(name) == 0 && a != "--all-namespaces") break;
+    leading.push_back(a);
+    if (takes_value && i + 1 < args.size()) leading.push_back(args[++i]);
+    ++i;
+  }
+  if (leading.empty() || i == args.size()) return args;
+  std::vector<std::string> out = {args[i]};
+  out.insert(out.end(), leading.begin(), leading.end());
+  out.insert(out.end(), args.begin() + static_cast<long>(i) + 1, args.end());
+  return out;
+}
+
+int RunKubectlFairway(const std::vector<std::string>& raw_args, const CliEnvironment& env) {
+  const std::vector<std::string> args = CommandFirst(raw_args);
   if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
     *(args.empty() ? env.err : env.out) << Usage();
     return args.empty() ? 1 : 0;

@@ -28,8 +28,6 @@ struct CliEnvironment {
   std::ostream* err = nullptr;
   std::istream* in = nullptr;  // sbatch reads a script from here when no file is given
   Clock* clock = nullptr;      // REQUIRED
-  // Environment lookup (tests replace it); default std::getenv.
-  std::function<std::string(const std::string&)> getenv;
   // How long sbatch waits for the operator to assign a jobID.
   Duration sbatch_wait = std::chrono::seconds(5);
 };

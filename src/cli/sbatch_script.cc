@@ -432,7 +432,6 @@ StatusOr<json> BuildJobManifest(const SbatchOptions& o, const JobManifestInput& 
   if (o.requeue.has_value()) spec["requeue"] = *o.requeue;
   if (o.exclusive) spec["exclusive"] = true;
   if (!o.constraint.empty()) spec["constraint"] = o.constraint;
-  if (!in.user.empty()) spec["user"] = in.user;
 
   json command = json::array();
   std::vector<std::string> interp = TokenizeDirective(in.interpreter);

@@ -84,12 +84,12 @@ struct JobManifestInput {
   std::string namespace_name;  // metadata.namespace
   std::string config_map;      // ConfigMap holding the script (key "script")
   std::string interpreter;     // from the "#!" line, e.g. "/bin/bash"
-  std::string user;            // spec.user (the webhook overwrites it when installed)
   std::vector<std::string> script_args;
 };
 
 // The Job object for validated options. The pod runs the script from the ConfigMap mounted at
-// /fairway/script.
+// /fairway/script. It never carries spec.user or spec.groups: the submitter is whoever the API
+// server authenticates, and the admission webhook stamps it.
 [[nodiscard]] StatusOr<nlohmann::json> BuildJobManifest(const SbatchOptions& opts,
                                                         const JobManifestInput& input);
 

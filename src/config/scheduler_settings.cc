@@ -9,29 +9,13 @@
 
 #include "api/time_limit.h"
 #include "common/status_macros.h"
+#include "config/internal/yaml_keys.h"
 
 namespace fairway::config {
 namespace {
 
-// A mapping node under `path`: checks its keys against `allowed`.
-Status CheckKeys(const YAML::Node& node, const std::string& path,
-                 const std::set<std::string>& allowed) {
-  if (!node.IsMap()) return InvalidArgumentError("must be a mapping", path);
-  for (const auto& entry : node) {
-    std::string key = entry.first.as<std::string>();
-    if (allowed.count(key) == 0) {
-      std::string list;
-      for (const std::string& a : allowed) list += (list.empty() ? "" : ", ") + a;
-      return InvalidArgumentError("unknown key \"" + key + "\" (accepted: " + list + ")",
-                                  path.empty() ? key : path + "." + key);
-    }
-  }
-  return OkStatus();
-}
-
-std::string Join(const std::string& path, const std::string& key) {
-  return path.empty() ? key : path + "." + key;
-}
+using internal::CheckKeys;
+using internal::Join;
 
 Status ReadUint32(const YAML::Node& parent, const std::string& path, const std::string& key,
                   uint32_t* out) {
@@ -197,8 +181,10 @@ Status ParseBackfill(const YAML::Node& node, core::BackfillConfig* b) {
 StatusOr<core::SchedulerConfig> ParseDocument(const YAML::Node& root) {
   core::SchedulerConfig config;
   if (!root || root.IsNull()) return config;
-  FAIRWAY_RETURN_IF_ERROR(
-      CheckKeys(root, "", {"priority", "fairShare", "backfill", "preemption", "scheduler"}));
+  // `admission` and `limits` are read by ParseAdmissionSettings (admission_settings.h).
+  FAIRWAY_RETURN_IF_ERROR(CheckKeys(
+      root, "",
+      {"priority", "fairShare", "backfill", "preemption", "scheduler", "admission", "limits"}));
   if (YAML::Node p = root["priority"]) FAIRWAY_RETURN_IF_ERROR(ParsePriority(p, &config.priority));
   if (YAML::Node f = root["fairShare"]) {
     FAIRWAY_RETURN_IF_ERROR(ParseFairShare(f, &config.fair_share));

@@ -31,6 +31,8 @@
 //     partitionPriority: true     # preempt/partition_prio: higher PriorityTier preempts
 //   scheduler:
 //     mainQueueDepth: 0           # default_queue_depth; 0 = unlimited
+//   admission: {...}              # read by ParseAdmissionSettings (admission_settings.h)
+//   limits: {...}                 # read by ParseAdmissionSettings (admission_settings.h)
 //
 // Thread-safety: pure functions.
 #pragma once

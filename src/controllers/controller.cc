@@ -152,6 +152,58 @@ void Controller::Loop() {
   }
 }
 
+namespace {
+
+// Pending reasons that no amount of waiting resolves (the partition, account or QoS the job
+// names is gone or refuses it; a dependency can never be satisfied): the job keeps its state
+// and reason as Slurm does, and the change also gets a Warning event so it is not silent.
+bool NeedsAttention(core::PendingReason reason) {
+  switch (reason) {
+    case core::PendingReason::kPartitionConfig:
+    case core::PendingReason::kAccountNotAllowed:
+    case core::PendingReason::kQosNotAllowed:
+    case core::PendingReason::kInvalidAccount:
+    case core::PendingReason::kInvalidQos:
+    case core::PendingReason::kBadConstraints:
+    case core::PendingReason::kDependencyNeverSatisfied:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+// A Job the API server stored but Fairway cannot read (written before the admission webhook was
+// installed, or with the webhook's failurePolicy Ignore while it was down) must not vanish from
+// the queue silently: it ends FAILED with reason InvalidSpec, the decoder's message (naming the
+// field) and a Warning event. Written once: an object already marked with the same message is
+// left alone, so this costs nothing per cycle.
+void Controller::MarkUndecodableJob(const json& obj, const Status& error) {
+  const std::string message = error.ToString();
+  const json* st = obj.contains("status") ? &obj["status"] : nullptr;
+  if (st != nullptr && st->is_object() && st->value("reason", "") == "InvalidSpec" &&
+      st->value("message", "") == message) {
+    return;
+  }
+  const std::string ns = JsonString(obj, {"metadata", "namespace"});
+  const std::string name = JsonString(obj, {"metadata", "name"});
+  json status = {{"state", "FAILED"},
+                 {"reason", "InvalidSpec"},
+                 {"message", message},
+                 {"endTime", api::FormatRfc3339(std::chrono::time_point_cast<core::Seconds>(
+                                 clock_->Now()))}};
+  StatusOr<json> written = client_->Patch(kube::ResourceRef::FairwayJobs(), ns, name,
+                                          kube::PatchType::kMerge, {{"status", status}}, "status");
+  if (!written.ok()) {
+    FAIRWAY_LOG(log_, kWarn, "invalid job: status write failed",
+                {{"job", ns + "/" + name}, {"error", written.status().ToString()}});
+    return;
+  }
+  FAIRWAY_LOG(log_, kInfo, "invalid job failed", {{"job", ns + "/" + name}, {"error", message}});
+  Event(obj, "Job", true, "InvalidSpec", message);
+}
+
 ClusterObjects Controller::LoadObjects(std::vector<json>* raw_jobs) {
   ClusterObjects o;
   for (const kube::ObjectPtr& p : nodes_->cache().List()) o.nodes.push_back(*p);
@@ -174,7 +226,7 @@ ClusterObjects Controller::LoadObjects(std::vector<json>* raw_jobs) {
     }
     StatusOr<api::JobObject> job = api::JobFromJson(obj);
     if (!job.ok()) {
-      FAIRWAY_LOG(log_, kDebug, "job does not decode", {{"job", key}, {"error", job.status().ToString()}});
+      MarkUndecodableJob(obj, job.status());
       continue;
     }
     o.jobs.push_back(std::move(*job));
@@ -851,8 +903,14 @@ Status Controller::RunOnce() {
     for (const core::PartitionName& p : result.PartitionsOf(d)) parts += (parts.empty() ? "" : ",") + p.str();
     MarkPending(&st, d, parts);
     if (StatusDiffers(st, job.status)) {
+      const std::string previous_reason = job.status.reason;
       Status s = WriteJobStatus(&raw[ref.job], &job, st);
       if (!s.ok()) FAIRWAY_LOG(log_, kDebug, "pending status write failed", {{"error", s.ToString()}});
+      if (s.ok() && st.reason != previous_reason && NeedsAttention(d.reason)) {
+        Event(raw[ref.job], "Job", true, st.reason,
+              "the job cannot start until its spec or the cluster's configuration changes: " +
+                  st.reason);
+      }
     }
   }
 

@@ -115,6 +115,8 @@ class Controller {
   struct Instance;
   void Loop();
   ClusterObjects LoadObjects(std::vector<nlohmann::json>* raw_jobs);
+  // Ends a Job that does not decode FAILED (reason InvalidSpec) with a Warning event, once.
+  void MarkUndecodableJob(const nlohmann::json& obj, const Status& error);
   StatusOr<uint64_t> AllocateJobIds(uint64_t count, const ClusterObjects& objects);
   Status WriteJobStatus(nlohmann::json* raw, api::JobObject* job, const api::JobStatus& status);
   void DeletePods(const std::vector<const nlohmann::json*>& pods, int64_t grace_seconds = 0);

@@ -20,13 +20,39 @@ std::string InstanceName(const std::string& job_name, std::optional<uint32_t> ar
   return name;
 }
 
-// Service names are DNS-1035 labels: at most 63 characters, starting with a letter.
-std::string ServiceName(const std::string& instance) {
-  std::string name = instance;
-  if (name.empty() || !(name[0] >= 'a' && name[0] <= 'z')) name = "j-" + name;
-  if (name.size() > 63) name.resize(63);
-  while (!name.empty() && name.back() == '-') name.pop_back();
-  return name;
+// A DNS-1035 label for `name` (Service names, pod hostnames): lower case, '.' -> '-', starting
+// with a letter, at most 63 characters. A longer name keeps its first 54 characters and ends
+// with "-" + 8 hex digits of its FNV-1a hash, so two long names that share a prefix (array
+// tasks, restarts) still get distinct labels; a short one is kept as it is.
+std::string DnsLabel(const std::string& name) {
+  std::string label;
+  for (char c : name) label += c == '.' ? '-' : static_cast<char>(std::tolower(c));
+  if (label.empty() || !(label[0] >= 'a' && label[0] <= 'z')) label = "j-" + label;
+  if (label.size() > 63) {
+    uint32_t hash = 2166136261u;  // FNV-1a, 32 bits
+    for (char c : name) hash = (hash ^ static_cast<uint8_t>(c)) * 16777619u;
+    char suffix[10];
+    std::snprintf(suffix, sizeof(suffix), "-%08x", hash);
+    label = label.substr(0, 54) + suffix;
+  }
+  return label;
+}
+
+// True when some container of the pod spec asks for nvidia.com/gpu itself.
+bool TemplateNamesGpus(const json& pod_spec) {
+  for (const char* list : {"containers", "initContainers"}) {
+    if (!pod_spec.contains(list) || !pod_spec[list].is_array()) continue;
+    for (const json& c : pod_spec[list]) {
+      if (!c.is_object() || !c.contains("resources") || !c["resources"].is_object()) continue;
+      for (const char* kind : {"limits", "requests"}) {
+        const json& r = c["resources"];
+        if (r.contains(kind) && r[kind].is_object() && r[kind].contains(std::string(kGpuResource))) {
+          return true;
+        }
+      }
+    }
+  }
+  return false;
 }
 
 void SetEnv(json* container, const std::vector<std::pair<std::string, std::string>>& vars) {
@@ -67,7 +93,7 @@ JobPods BuildJobPods(const api::JobObject& job, const PodPlan& plan) {
   const api::JobSpec& spec = job.spec;
   const std::string& ns = job.meta.namespace_name;
   const std::string instance = InstanceName(job.meta.name, plan.array_index, plan.restarts);
-  const std::string service = ServiceName(instance);
+  const std::string service = DnsLabel(instance);
   const size_t nnodes = plan.nodes.size();
   const std::string nodelist = api::CompressHostList(plan.nodes);
   const bool multi = nnodes > 1;
@@ -125,8 +151,9 @@ JobPods BuildJobPods(const api::JobObject& job, const PodPlan& plan) {
     }
   }
   if (multi) {
-    common.emplace_back("MASTER_ADDR", PodName(job.meta.name, plan.array_index, plan.restarts, 0) +
-                                           "." + service + "." + ns + ".svc");
+    common.emplace_back("MASTER_ADDR",
+                        DnsLabel(PodName(job.meta.name, plan.array_index, plan.restarts, 0)) + "." +
+                            service + "." + ns + ".svc");
     common.emplace_back("MASTER_PORT", std::to_string(kMasterPort));
     common.emplace_back("WORLD_SIZE", std::to_string(nnodes));
   }
@@ -164,7 +191,8 @@ JobPods BuildJobPods(const api::JobObject& job, const PodPlan& plan) {
       pspec["activeDeadlineSeconds"] = plan.time_limit->count();
     }
     if (multi) {
-      pspec["hostname"] = pod["metadata"]["name"];
+      // A hostname is one DNS label; a pod name may be longer or hold dots.
+      pspec["hostname"] = DnsLabel(pod["metadata"]["name"].get<std::string>());
       pspec["subdomain"] = service;
     }
     if (!pspec.contains("containers") || !pspec["containers"].is_array() ||
@@ -172,11 +200,13 @@ JobPods BuildJobPods(const api::JobObject& job, const PodPlan& plan) {
       pspec["containers"] = json::array(
           {{{"name", "main"}, {"image", "busybox:stable"}, {"command", {"sleep", "infinity"}}}});
     }
-    // The job's request goes on the first container.
+    // The job's request goes on the first container, unless the template already spreads the
+    // job's GPUs over its containers (admission checked that they add up to spec.resources).
+    const bool template_names_gpus = TemplateNamesGpus(pspec);
     json& first = pspec["containers"][0];
     json& res = first["resources"];
     if (!res.is_object()) res = json::object();
-    if (gpus > 0) {
+    if (gpus > 0 && !template_names_gpus) {
       res["requests"][std::string(kGpuResource)] = std::to_string(gpus);
       res["limits"][std::string(kGpuResource)] = std::to_string(gpus);
     }

@@ -10,25 +10,16 @@ set -euo pipefail
 FAIRWAY=${1:?fairway binary}
 ROOT=${2:?source root}
 
-if ! command -v kubectl >/dev/null 2>&1; then
-  echo "SKIP: kubectl not found on PATH; this test needs the real kubectl"
-  exit 77
-fi
+# shellcheck source=lib.sh
+. "$ROOT/tests/e2e/lib.sh"
+require_kubectl
 
 TMP=$(mktemp -d)
 SB_PID=""
 OP_PID=""
-stop() {  # stop PID: SIGTERM, then SIGKILL if it does not exit within 5 s
-  local pid=$1
-  [ -n "$pid" ] || return 0
-  kill "$pid" 2>/dev/null || return 0
-  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 cleanup() {
-  stop "$OP_PID"
-  stop "$SB_PID"
+  stop_process "$OP_PID"
+  stop_process "$SB_PID"
   rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -54,12 +45,7 @@ CSV
 "$FAIRWAY" sandbox --port 0 --node-list "$TMP/nodes.csv" --crds "$ROOT/crds" --start-delay-ms 100 \
   --kubeconfig-out "$TMP/kubeconfig" >"$TMP/sandbox.out" 2>"$TMP/sandbox.err" &
 SB_PID=$!
-for _ in $(seq 1 100); do
-  grep -q "kubeconfig written" "$TMP/sandbox.out" 2>/dev/null && break
-  kill -0 "$SB_PID" 2>/dev/null || break
-  sleep 0.1
-done
-grep -q "kubeconfig written" "$TMP/sandbox.out" || fail "sandbox did not start"
+wait_for_sandbox "$TMP/sandbox.out" "$SB_PID"
 
 export KUBECONFIG="$TMP/kubeconfig"
 K=(kubectl --kubeconfig "$TMP/kubeconfig" --cache-dir "$TMP/cache" --request-timeout=10s)
@@ -70,7 +56,7 @@ step "label the simulated nodes"
 "${K[@]}" label nodes --all fairway.dev/pool=gpu fairway.dev/fabric=infiniband >/dev/null
 
 "$FAIRWAY" operator --kubeconfig "$TMP/kubeconfig" --config "$ROOT/sim/settings/fairway.yaml" \
-  --no-leader-elect --metrics-address "" --cycle-interval-ms 200 \
+  --no-leader-elect --metrics-address "" --cycle-interval-ms 200 --webhook-port 0 \
   >"$TMP/operator.out" 2>"$TMP/operator.err" &
 OP_PID=$!
 

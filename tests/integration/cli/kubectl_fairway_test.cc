@@ -74,7 +74,6 @@ class KubectlFairwayTest : public ::testing::Test {
     env.in = &in;
     env.clock = &clock_;
     env.sbatch_wait = std::chrono::milliseconds(1500);
-    env.getenv = [](const std::string& name) { return name == "USER" ? "tester" : ""; };
     int rc = RunKubectlFairway(args, env);
     return {rc, out.str(), err.str()};
   }

@@ -105,7 +105,7 @@ TEST(SbatchScriptTest, ParsesValues) {
   EXPECT_NE(o.notes[0].find("ignoring --output=out.log"), std::string::npos);
   EXPECT_TRUE(ValidateSbatchOptions(o, Now()).ok());
 
-  auto job = BuildJobManifest(o, {"train", "default", "train-script", "/bin/bash", "alice", {"x"}});
+  auto job = BuildJobManifest(o, {"train", "default", "train-script", "/bin/bash", {"x"}});
   ASSERT_TRUE(job.ok()) << job.status();
   const auto& spec = (*job)["spec"];
   EXPECT_EQ(spec["partition"], "gpu");
@@ -116,7 +116,9 @@ TEST(SbatchScriptTest, ParsesValues) {
   EXPECT_EQ(spec["resources"]["memory"], "64Gi");
   EXPECT_EQ(spec["hold"], true);
   EXPECT_EQ(spec["requeue"], false);
-  EXPECT_EQ(spec["user"], "alice");
+  // The submitter is never written by the client: the admission webhook stamps it.
+  EXPECT_FALSE(spec.contains("user"));
+  EXPECT_FALSE(spec.contains("groups"));
   const auto& c = spec["template"]["spec"]["containers"][0];
   EXPECT_EQ(c["image"], "busybox");
   EXPECT_EQ(c["command"], nlohmann::json({"/bin/bash", "/fairway/script/script", "x"}));
@@ -139,7 +141,7 @@ TEST(SbatchScriptTest, GpusPerJobSplitOverNodes) {
   SbatchOptions o;
   ASSERT_TRUE(ApplySbatchArgs({"-N", "2", "-G", "h100:8"}, "", false, &o).ok());
   ASSERT_TRUE(ValidateSbatchOptions(o, Now()).ok());
-  auto job = BuildJobManifest(o, {"j", "ns", "j-script", "/bin/sh", "", {}});
+  auto job = BuildJobManifest(o, {"j", "ns", "j-script", "/bin/sh", {}});
   ASSERT_TRUE(job.ok());
   EXPECT_EQ((*job)["spec"]["resources"]["gpus"], 4);
   EXPECT_EQ((*job)["spec"]["resources"]["gpuType"], "h100");

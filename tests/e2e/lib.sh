@@ -1,0 +1,31 @@
+# Shared helpers of the e2e scripts (sourced, not run). Each script sets TMP, defines fail(), and
+# then uses:
+#   require_kubectl                  exit 77 (ctest SKIP_RETURN_CODE) without the real kubectl
+#   stop_process PID                 SIGTERM, then SIGKILL if it has not exited within 5 s
+#   wait_for_sandbox OUT PID         until `fairway sandbox` (stdout in OUT) wrote its kubeconfig
+
+require_kubectl() {
+  if ! command -v kubectl >/dev/null 2>&1; then
+    echo "SKIP: kubectl not found on PATH; this test needs the real kubectl"
+    exit 77
+  fi
+}
+
+stop_process() {
+  local pid=$1
+  [ -n "$pid" ] || return 0
+  kill "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+wait_for_sandbox() {
+  local out=$1 pid=$2
+  for _ in $(seq 1 100); do
+    grep -q "kubeconfig written" "$out" 2>/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  fail "sandbox did not start"
+}
