@@ -3,6 +3,7 @@
 #include <map>
 
 #include "api/array_spec.h"
+#include "api/pod_template_gpus.h"
 #include "api/quantity.h"
 #include "api/hostlist.h"
 #include "controllers/names.h"
@@ -36,23 +37,6 @@ std::string DnsLabel(const std::string& name) {
     label = label.substr(0, 54) + suffix;
   }
   return label;
-}
-
-// True when some container of the pod spec asks for nvidia.com/gpu itself.
-bool TemplateNamesGpus(const json& pod_spec) {
-  for (const char* list : {"containers", "initContainers"}) {
-    if (!pod_spec.contains(list) || !pod_spec[list].is_array()) continue;
-    for (const json& c : pod_spec[list]) {
-      if (!c.is_object() || !c.contains("resources") || !c["resources"].is_object()) continue;
-      for (const char* kind : {"limits", "requests"}) {
-        const json& r = c["resources"];
-        if (r.contains(kind) && r[kind].is_object() && r[kind].contains(std::string(kGpuResource))) {
-          return true;
-        }
-      }
-    }
-  }
-  return false;
 }
 
 void SetEnv(json* container, const std::vector<std::pair<std::string, std::string>>& vars) {
@@ -159,6 +143,11 @@ JobPods BuildJobPods(const api::JobObject& job, const PodPlan& plan) {
   }
 
   const json& tmpl = spec.pod_template.is_object() ? spec.pod_template : json::object();
+  // The job's request goes on the first container, unless the template already spreads the
+  // job's GPUs over its containers (admission and the snapshot check that they add up to
+  // spec.resources).
+  StatusOr<api::TemplateGpus> template_gpus = api::CountTemplateGpus(tmpl);
+  const bool template_names_gpus = template_gpus.ok() && template_gpus->any;
   for (size_t rank = 0; rank < nnodes; ++rank) {
     json pod = json::object();
     pod["apiVersion"] = "v1";
@@ -200,9 +189,6 @@ JobPods BuildJobPods(const api::JobObject& job, const PodPlan& plan) {
       pspec["containers"] = json::array(
           {{{"name", "main"}, {"image", "busybox:stable"}, {"command", {"sleep", "infinity"}}}});
     }
-    // The job's request goes on the first container, unless the template already spreads the
-    // job's GPUs over its containers (admission checked that they add up to spec.resources).
-    const bool template_names_gpus = TemplateNamesGpus(pspec);
     json& first = pspec["containers"][0];
     json& res = first["resources"];
     if (!res.is_object()) res = json::object();

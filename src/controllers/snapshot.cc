@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "api/dependency.h"
+#include "api/pod_template_gpus.h"
 #include "controllers/job_status.h"
 #include "controllers/kube_objects.h"
 #include "controllers/names.h"
@@ -36,6 +37,14 @@ std::vector<std::string> SplitNodeList(const std::string& text) {
 }
 
 bool IsRunning(std::optional<core::JobState> s) { return s == core::JobState::kRunning; }
+
+// What admission refuses in a Job's pod template, refused again for a Job stored without the
+// webhook (or let through by its failurePolicy Ignore): a template that does not read, or whose
+// GPUs differ from spec.resources', would run on GPUs the scheduler never accounted.
+Status CheckTemplateGpus(const api::JobSpec& spec) {
+  if (Status shape = api::CheckPodTemplateShape(spec.pod_template); !shape.ok()) return shape;
+  return api::CheckTemplateGpusMatch(spec);
+}
 
 // Whether a dependency target has reached a state: started / ended / ended OK.
 struct TargetState {
@@ -286,6 +295,10 @@ Snapshot BuildSnapshot(const ClusterObjects& objects, const std::vector<AssumedS
     StatusOr<core::Job> converted = api::ToCoreJob(obj, conv);
     if (!converted.ok()) {
       snap.held_back.push_back({ji, core::PendingReason::kNone, converted.status().ToString(), true});
+      continue;
+    }
+    if (Status t = CheckTemplateGpus(obj.spec); !t.ok()) {
+      snap.held_back.push_back({ji, core::PendingReason::kNone, t.ToString(), true});
       continue;
     }
     core::Job job = std::move(*converted);

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "api/pod_template_gpus.h"
 #include "webhook/identity.h"
 #include "webhook/internal/job_decode.h"
 #include "webhook/job_defaults.h"
@@ -96,11 +97,12 @@ void FillDefaults(const ClusterView& view, api::JobSpec* spec, Mutation* m) {
 }
 
 void FillTemplateGpus(const api::JobSpec& spec, Mutation* m) {
-  int64_t gpus = PerNodeGpus(spec);
+  int64_t gpus = api::PerNodeGpus(spec);
   if (gpus <= 0) return;
-  TemplateGpus t;
-  if (ReadTemplateGpus(spec.pod_template, &t).has_value()) return;  // validation denies it
-  if (t.any || !t.first_container) return;
+  // A template that does not read is left alone: validation denies it.
+  if (!api::CheckPodTemplateShape(spec.pod_template).ok()) return;
+  StatusOr<api::TemplateGpus> t = api::CountTemplateGpus(spec.pod_template);
+  if (!t.ok() || t->any || !t->first_container) return;
   for (json& op : FillFirstContainerGpus(spec.pod_template, gpus)) m->patch.push_back(op);
 }
 

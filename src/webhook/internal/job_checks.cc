@@ -3,9 +3,9 @@
 #include <algorithm>
 
 #include "api/array_task_list.h"
+#include "api/pod_template_gpus.h"
 #include "webhook/identity.h"
 #include "webhook/job_defaults.h"
-#include "webhook/pod_template_gpus.h"
 
 namespace fairway::webhook::internal {
 
@@ -44,15 +44,13 @@ MaybeViolation CheckSubmitNice(bool admin, const api::JobSpec& spec) {
 }
 
 MaybeViolation CheckTemplateGpus(const api::JobSpec& spec) {
-  TemplateGpus t;
-  if (MaybeViolation v = ReadTemplateGpus(spec.pod_template, &t)) return v;
-  int64_t want = PerNodeGpus(spec);
-  if (!t.any || t.per_pod == want) return std::nullopt;
-  return Invalid("spec.template", kInvalidGres,
-                 "the pod template asks for " + std::to_string(t.per_pod) +
-                     " nvidia.com/gpu per pod but spec.resources asks for " + std::to_string(want) +
-                     " GPUs per node; ask for GPUs in spec.resources only (admission copies "
-                     "them into the template)");
+  if (Status shape = api::CheckPodTemplateShape(spec.pod_template); !shape.ok()) {
+    return Plain(shape.field(), shape.message());
+  }
+  if (Status gpus = api::CheckTemplateGpusMatch(spec); !gpus.ok()) {
+    return Invalid(gpus.field(), kInvalidGres, gpus.message());
+  }
+  return std::nullopt;
 }
 
 MaybeViolation CheckTaskListAnnotations(const api::ObjectMeta& meta) {
