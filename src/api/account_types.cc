@@ -62,6 +62,29 @@ Status GetNumberMap(const json& obj, std::string_view key, const std::string& pa
   return OkStatus();
 }
 
+// A map of name -> RFC 3339 timestamp (status.charged).
+Status GetTimestampMap(const json& obj, std::string_view key, const std::string& path,
+                       std::map<std::string, core::Timestamp>* out) {
+  const json* v = Find(obj, key);
+  if (v == nullptr) {
+    return OkStatus();
+  }
+  std::string field = Join(path, key);
+  if (!v->is_object()) {
+    return InvalidArgumentError("must be a map of run to RFC 3339 timestamp", field);
+  }
+  std::map<std::string, core::Timestamp> values;
+  for (const auto& [name, value] : v->items()) {
+    std::optional<core::Timestamp> t;
+    FAIRWAY_RETURN_IF_ERROR(json_fields::GetTimestamp(*v, name, field, &t));
+    if (t.has_value()) {
+      values.emplace(name, *t);
+    }
+  }
+  *out = std::move(values);
+  return OkStatus();
+}
+
 }  // namespace
 
 StatusOr<AccountSpec> AccountSpecFromJson(const json& j, const std::string& path) {
@@ -136,6 +159,8 @@ StatusOr<AccountStatus> AccountStatusFromJson(const json& j, const std::string& 
       json_fields::GetDouble(j, "fairShareFactor", path, 0, 1, &s.fair_share_factor));
   FAIRWAY_RETURN_IF_ERROR(GetNumberMap(j, "userFairShare", path, 1, &s.user_fair_share));
   FAIRWAY_RETURN_IF_ERROR(json_fields::GetTimestamp(j, "lastDecayTime", path, &s.last_decay_time));
+  FAIRWAY_RETURN_IF_ERROR(GetTimestampMap(j, "charged", path, &s.charged));
+  FAIRWAY_RETURN_IF_ERROR(json_fields::GetTimestamp(j, "chargedHorizon", path, &s.charged_horizon));
   FAIRWAY_RETURN_IF_ERROR(
       json_fields::GetInt64(j, "runningJobs", path, 0, kInt64Max, &s.running_jobs));
   FAIRWAY_RETURN_IF_ERROR(
@@ -200,6 +225,16 @@ json ToJson(const AccountStatus& s) {
   }
   if (s.last_decay_time) {
     j["lastDecayTime"] = FormatRfc3339(*s.last_decay_time);
+  }
+  if (!s.charged.empty()) {
+    json charged = json::object();
+    for (const auto& [run, t] : s.charged) {
+      charged[run] = FormatRfc3339(t);
+    }
+    j["charged"] = std::move(charged);
+  }
+  if (s.charged_horizon) {
+    j["chargedHorizon"] = FormatRfc3339(*s.charged_horizon);
   }
   j["runningJobs"] = s.running_jobs;
   j["runningGPUs"] = s.running_gpus;

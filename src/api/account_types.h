@@ -55,14 +55,21 @@ struct AccountSpec {
 };
 
 // Fair-share state the operator persists (sshare). Usage is decayed GPU-billing seconds.
+//
+// The usage checkpoint (controllers/accounting.h has the invariant): userUsage as of
+// lastDecayTime, with `charged` (run "<jobID>.<restarts>" -> the time its pods are charged
+// through) and `chargedHorizon` (runs without an entry are charged from then on). userUsage is
+// the account's own usage, per user; rawUsage (its subtree) is derived from every account's.
 struct AccountStatus {
   double raw_usage = 0;                           // the account's subtree
-  std::map<std::string, double> user_usage;       // per member user
+  std::map<std::string, double> user_usage;       // per user association of this account
   double effective_usage = 0;                     // EffectvUsage
   double normalized_shares = 0;                   // NormShares
   double fair_share_factor = 0;                   // FairShare (of the account node)
   std::map<std::string, double> user_fair_share;  // per member user: the factor jobs get
   std::optional<core::Timestamp> last_decay_time;
+  std::map<std::string, core::Timestamp> charged;  // run key -> charged through
+  std::optional<core::Timestamp> charged_horizon;
   int64_t running_jobs = 0;
   int64_t running_gpus = 0;
   int64_t pending_jobs = 0;

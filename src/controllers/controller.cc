@@ -12,6 +12,7 @@
 #include "controllers/job_status.h"
 #include "controllers/kube_objects.h"
 #include "controllers/names.h"
+#include "controllers/parallel.h"
 #include "controllers/pod_builder.h"
 
 namespace fairway::controllers {
@@ -318,7 +319,10 @@ Status Controller::WriteJobStatus(json* raw, api::JobObject* job, const api::Job
   StatusOr<json> w = client_->UpdateStatus(kube::ResourceRef::FairwayJobs(),
                                            job->meta.namespace_name, obj);
   if (!w.ok()) return w.status().WithContext("status of Job " + job->meta.Key());
-  overlay_[job->meta.Key()] = *w;
+  {
+    std::lock_guard<std::mutex> lock(starts_mu_);  // starts write statuses concurrently
+    overlay_[job->meta.Key()] = *w;
+  }
   *raw = *w;
   job->status = st;
   job->meta.resource_version = JsonString(*w, {"metadata", "resourceVersion"});
@@ -832,87 +836,9 @@ Status Controller::RunOnce() {
   ApplyTimeouts(result, snap, &objects, &raw, now);
   ApplyPreemptions(result, snap, &objects, &raw);
 
-  // Apply the starts, in order.
-  std::set<size_t> started_records;
-  for (const core::StartDecision& d : result.started) {
-    const InstanceRef& ref = snap.pending_refs[d.pending_index];
-    api::JobObject& job = objects.jobs[ref.job];
-    json& obj = raw[ref.job];
-    std::optional<api::ArraySpec> array;
-    if (!job.spec.array.empty()) {
-      auto a = api::ParseArraySpec(job.spec.array, api::kMaxMaxArraySize);
-      if (!a.ok()) continue;
-      array = std::move(*a);
-    }
-    PodPlan plan;
-    plan.array_job_id = job.status.job_id;
-    plan.array_index = d.array_task;
-    plan.job_id = d.array_task.has_value() && array.has_value()
-                      ? ArrayTaskJobId(*array, job.status.job_id, *d.array_task)
-                      : job.status.job_id;
-    plan.partition = d.partition.str();
-    plan.nodes = NodeStrings(d.nodes);
-    plan.time_limit = d.time_limit;
-    plan.restarts = job.status.restarts;
+  ApplyStarts(result, snap, &objects, &raw, now);
 
-    api::JobStatus before = job.status;
-    api::JobStatus st = job.status;
-    MarkStarted(&st, d, plan.job_id, now);
-    if (st.array.has_value()) plan.restarts = 0;
-    AssumedStart assumed{job.meta.Key(), d.array_task, core::JobId{plan.job_id}, d.partition,
-                         d.nodes, now, d.time_limit};
-    assumed_.push_back(assumed);
-    Status w = WriteJobStatus(&obj, &job, st);
-    if (!w.ok()) {
-      assumed_.pop_back();
-      FAIRWAY_LOG(log_, kWarn, "start not recorded", {{"job", job.meta.Key()}, {"error", w.ToString()}});
-      continue;
-    }
-    Status b = CreateAndBind(job, plan);
-    if (!b.ok()) {
-      FAIRWAY_LOG(log_, kWarn, "binding failed, start rolled back",
-                  {{"job", job.meta.Key()}, {"error", b.ToString()}});
-      Event(obj, "Job", true, "FailedBinding", b.ToString());
-      assumed_.erase(std::remove_if(assumed_.begin(), assumed_.end(),
-                                    [&](const AssumedStart& a) {
-                                      return a.job_key == assumed.job_key &&
-                                             a.array_index == assumed.array_index;
-                                    }),
-                     assumed_.end());
-      api::JobStatus reverted = job.status;
-      UndoStart(&reverted, before, d.array_task);
-      Status r = WriteJobStatus(&obj, &job, reverted);
-      if (!r.ok()) FAIRWAY_LOG(log_, kWarn, "rollback status write failed", {{"error", r.ToString()}});
-      continue;
-    }
-    started_records.insert(d.pending_index);
-    FAIRWAY_LOG(log_, kInfo, "job started",
-                {{"cycle", cycles_.load()}, {"job", job.meta.Key()}, {"jobid", plan.job_id},
-                 {"nodes", api::CompressHostList(plan.nodes)}, {"backfill", d.backfilled}});
-    Event(obj, "Job", false, "Started",
-          "started on " + api::CompressHostList(plan.nodes) + " in partition " + plan.partition +
-              (d.backfilled ? " (backfill)" : ""));
-  }
-
-  // Pending jobs: reason, priority, expected start, partitions.
-  for (const core::PendingDecision& d : result.pending) {
-    const InstanceRef& ref = snap.pending_refs[d.pending_index];
-    api::JobObject& job = objects.jobs[ref.job];
-    api::JobStatus st = job.status;
-    std::string parts;
-    for (const core::PartitionName& p : result.PartitionsOf(d)) parts += (parts.empty() ? "" : ",") + p.str();
-    MarkPending(&st, d, parts);
-    if (StatusDiffers(st, job.status)) {
-      const std::string previous_reason = job.status.reason;
-      Status s = WriteJobStatus(&raw[ref.job], &job, st);
-      if (!s.ok()) FAIRWAY_LOG(log_, kDebug, "pending status write failed", {{"error", s.ToString()}});
-      if (s.ok() && st.reason != previous_reason && NeedsAttention(d.reason)) {
-        Event(raw[ref.job], "Job", true, st.reason,
-              "the job cannot start until its spec or the cluster's configuration changes: " +
-                  st.reason);
-      }
-    }
-  }
+  WritePendingStatuses(result, snap, &objects, &raw);
 
   auto accounts = result.accounts;
   const auto t1 = clock_->Monotonic();
@@ -936,6 +862,133 @@ Status Controller::RunOnce() {
 }
 
 // ---- 4. Timeouts and preemptions ---------------------------------------------------------------
+
+// Starts run concurrently, one group per Job: a Job's starts (array tasks) share its status
+// object, so they stay in order within their group, while different Jobs are independent
+// objects. The cycle is bound by API round trips (a status write, then a pod create and a bind
+// per pod, each about a millisecond), not by CPU, so up to options_.bind_parallelism groups are
+// in flight at once. Decisions do not depend on the order: the core placed every start on the
+// snapshot already, and each start is recorded as assumed before its first write.
+void Controller::ApplyStarts(const core::CycleResult& result, const Snapshot& snap,
+                             ClusterObjects* objects, std::vector<json>* raw, core::Timestamp now) {
+  std::map<size_t, std::vector<const core::StartDecision*>> by_job;  // by job index: stable
+  for (const core::StartDecision& d : result.started) {
+    by_job[snap.pending_refs[d.pending_index].job].push_back(&d);
+  }
+  std::vector<std::pair<size_t, std::vector<const core::StartDecision*>>> groups(by_job.begin(),
+                                                                                 by_job.end());
+  ParallelFor(groups.size(), options_.bind_parallelism, [&](size_t g) {
+    const size_t job = groups[g].first;
+    for (const core::StartDecision* d : groups[g].second) {
+      StartInstance(*d, &objects->jobs[job], &(*raw)[job], now);
+    }
+  });
+}
+
+// One start: the decision is recorded in the API server first (status RUNNING, and the start
+// assumed so no later cycle hands out the same GPUs), then the pods are created and bound, all
+// or none; a failed binding reverts the status and forgets the assumption.
+void Controller::StartInstance(const core::StartDecision& d, api::JobObject* job, json* obj,
+                               core::Timestamp now) {
+  std::optional<api::ArraySpec> array;
+  if (!job->spec.array.empty()) {
+    auto a = api::ParseArraySpec(job->spec.array, api::kMaxMaxArraySize);
+    if (!a.ok()) return;
+    array = std::move(*a);
+  }
+  PodPlan plan;
+  plan.array_job_id = job->status.job_id;
+  plan.array_index = d.array_task;
+  plan.job_id = d.array_task.has_value() && array.has_value()
+                    ? ArrayTaskJobId(*array, job->status.job_id, *d.array_task)
+                    : job->status.job_id;
+  plan.partition = d.partition.str();
+  plan.nodes = NodeStrings(d.nodes);
+  plan.time_limit = d.time_limit;
+  plan.restarts = job->status.restarts;
+
+  api::JobStatus before = job->status;
+  api::JobStatus st = job->status;
+  MarkStarted(&st, d, plan.job_id, now);
+  if (st.array.has_value()) plan.restarts = 0;
+  AssumedStart assumed{job->meta.Key(), d.array_task, core::JobId{plan.job_id}, d.partition,
+                       d.nodes, now, d.time_limit};
+  {
+    std::lock_guard<std::mutex> lock(starts_mu_);
+    assumed_.push_back(assumed);
+  }
+  Status w = WriteJobStatus(obj, job, st);
+  if (!w.ok()) {
+    ForgetAssumed(assumed);
+    FAIRWAY_LOG(log_, kWarn, "start not recorded",
+                {{"cycle", cycles_.load()}, {"job", job->meta.Key()}, {"error", w.ToString()}});
+    return;
+  }
+  Status b = CreateAndBind(*job, plan);
+  if (!b.ok()) {
+    FAIRWAY_LOG(log_, kWarn, "binding failed, start rolled back",
+                {{"cycle", cycles_.load()}, {"job", job->meta.Key()}, {"error", b.ToString()}});
+    Event(*obj, "Job", true, "FailedBinding", b.ToString());
+    ForgetAssumed(assumed);
+    api::JobStatus reverted = job->status;
+    UndoStart(&reverted, before, d.array_task);
+    Status r = WriteJobStatus(obj, job, reverted);
+    if (!r.ok()) FAIRWAY_LOG(log_, kWarn, "rollback status write failed", {{"error", r.ToString()}});
+    return;
+  }
+  FAIRWAY_LOG(log_, kInfo, "job started",
+              {{"cycle", cycles_.load()}, {"job", job->meta.Key()}, {"jobid", plan.job_id},
+               {"nodes", api::CompressHostList(plan.nodes)}, {"backfill", d.backfilled}});
+  Event(*obj, "Job", false, "Started",
+        "started on " + api::CompressHostList(plan.nodes) + " in partition " + plan.partition +
+            (d.backfilled ? " (backfill)" : ""));
+}
+
+// Pending jobs: reason, priority, expected start, partitions. Only changed statuses are
+// written; different Jobs in parallel (as ApplyStarts), a Job's own decisions in order.
+void Controller::WritePendingStatuses(const core::CycleResult& result, const Snapshot& snap,
+                                      ClusterObjects* objects, std::vector<json>* raw) {
+  std::map<size_t, std::vector<const core::PendingDecision*>> by_job;
+  for (const core::PendingDecision& d : result.pending) {
+    by_job[snap.pending_refs[d.pending_index].job].push_back(&d);
+  }
+  std::vector<std::pair<size_t, std::vector<const core::PendingDecision*>>> groups(by_job.begin(),
+                                                                                   by_job.end());
+  ParallelFor(groups.size(), options_.bind_parallelism, [&](size_t g) {
+    const size_t ji = groups[g].first;
+    api::JobObject& job = objects->jobs[ji];
+    for (const core::PendingDecision* d : groups[g].second) {
+      api::JobStatus st = job.status;
+      std::string parts;
+      for (const core::PartitionName& p : result.PartitionsOf(*d)) {
+        parts += (parts.empty() ? "" : ",") + p.str();
+      }
+      MarkPending(&st, *d, parts);
+      if (!StatusDiffers(st, job.status)) continue;
+      const std::string previous_reason = job.status.reason;
+      Status s = WriteJobStatus(&(*raw)[ji], &job, st);
+      if (!s.ok()) {
+        FAIRWAY_LOG(log_, kDebug, "pending status write failed",
+                    {{"cycle", cycles_.load()}, {"error", s.ToString()}});
+      }
+      if (s.ok() && st.reason != previous_reason && NeedsAttention(d->reason)) {
+        Event((*raw)[ji], "Job", true, st.reason,
+              "the job cannot start until its spec or the cluster's configuration changes: " +
+                  st.reason);
+      }
+    }
+  });
+}
+
+void Controller::ForgetAssumed(const AssumedStart& assumed) {
+  std::lock_guard<std::mutex> lock(starts_mu_);
+  assumed_.erase(std::remove_if(assumed_.begin(), assumed_.end(),
+                                [&](const AssumedStart& a) {
+                                  return a.job_key == assumed.job_key &&
+                                         a.array_index == assumed.array_index;
+                                }),
+                 assumed_.end());
+}
 
 void Controller::ApplyTimeouts(const core::CycleResult& result, const Snapshot& snap,
                                ClusterObjects* objects, std::vector<json>* raw,
@@ -1036,47 +1089,94 @@ void Controller::ApplyPreemptions(const core::CycleResult& result, const Snapsho
 
 // ---- 5. Usage ---------------------------------------------------------------------------------
 
+// Charges every run from its cursor (accounting.h) and derives the ledger the scheduler reads.
+// An Account seen for the first time (a new controller, or the object was created again) starts
+// from the checkpoint in its status.
 void Controller::UpdateUsage(const Snapshot& snap, const ClusterObjects& objects,
                              core::Timestamp now) {
-  if (!ledger_restored_) {
-    ledger_ = RestoreLedger(objects.accounts, now);
-    ledger_restored_ = true;
-  }
-  std::shared_ptr<const core::AccountTree> tree =
-      core::BuildAccountTree(snap.cluster, snap.pending, &ledger_);
-  std::vector<core::UsageCharge> charges;
-  core::Timestamp last = ledger_.last_update();
-  for (const core::Job& j : snap.cluster.running) {
-    core::Timestamp from = std::max(last, j.start_time.value_or(now));
-    if (now <= from) continue;
-    double usage_factor = 1.0;
-    for (const core::Qos& q : snap.cluster.qos) {
-      if (q.name == j.qos) usage_factor = q.usage_factor;
+  for (const api::AccountObject& a : objects.accounts) {
+    if (!accounting_.Knows(a.meta.name, a.meta.uid)) {
+      accounting_.Restore(a.meta.name, a.meta.uid, a.status);
     }
-    charges.push_back({j.account, j.user,
-                       core::BillingOf(j.per_node, j.node_count, options_.config.fair_share.billing),
-                       usage_factor, std::chrono::duration_cast<core::Seconds>(now - from)});
   }
-  ledger_.Advance(now, options_.config.fair_share.decay_half_life, *tree, charges);
+  AccountingOptions o;
+  o.half_life = options_.config.fair_share.decay_half_life;
+  o.settle = options_.usage_settle;
+  o.retention = options_.usage_cursor_retention;
+  accounting_.Charge(RunsOf(objects, snap.cluster, options_.config.fair_share.billing),
+                     LiveInstanceIds(objects), now, o);
+  core::UsageLedger own = accounting_.OwnUsage();
+  std::shared_ptr<const core::AccountTree> tree =
+      core::BuildAccountTree(snap.cluster, snap.pending, &own);
+  ledger_ = accounting_.Ledger(*tree, now);
 }
 
+// Writes the Accounts whose status changed: all of them every usage_persist_interval, and at
+// once those a run of which ended (its facts may go soon, with its Job) and their ancestors
+// (AccountsToFlush). Each write carries the account's whole checkpoint; the base object is the
+// newer of the informer's and our last write, so our own writes do not conflict.
 void Controller::PersistUsage(const Snapshot& snap, const ClusterObjects& objects,
                               const std::shared_ptr<const core::AccountContext>& accounts,
                               core::Timestamp now) {
-  MonotonicTime mono = clock_->Monotonic();
-  if (mono - last_persist_ < options_.usage_persist_interval) return;
-  last_persist_ = mono;
+  const MonotonicTime mono = clock_->Monotonic();
+  const bool due = mono - last_persist_ >= options_.usage_persist_interval;
+  if (due) last_persist_ = mono;
+  const std::set<std::string> flush = AccountsToFlush(accounting_, objects.accounts);
+  std::set<std::string> present;
   for (const api::AccountObject& a : objects.accounts) {
-    api::AccountStatus st = AccountStatusFor(a, ledger_, accounts.get(), snap);
-    if (st == a.status) continue;
-    kube::ObjectPtr p = accounts_->cache().Get(a.meta.name);
-    if (!p) continue;
-    json obj = *p;
-    obj["status"] = api::ToJson(st);
-    StatusOr<json> w = client_->UpdateStatus(kube::ResourceRef::FairwayAccounts(), "", obj);
-    if (!w.ok()) {
-      FAIRWAY_LOG(log_, kDebug, "account status write failed", {{"error", w.status().ToString()}});
+    present.insert(a.meta.name);
+    auto ours = account_written_.find(a.meta.name);
+    if (!due && flush.count(a.meta.name) == 0) continue;
+    kube::ObjectPtr cached = accounts_->cache().Get(a.meta.name);
+    if (!cached) continue;
+    json base = *cached;
+    if (ours != account_written_.end() &&
+        JsonString(ours->second, {"metadata", "uid"}) == a.meta.uid &&
+        kube::ResourceVersionNewer(JsonString(ours->second, {"metadata", "resourceVersion"}),
+                                   JsonString(base, {"metadata", "resourceVersion"}))) {
+      base = ours->second;
     }
+    StatusOr<api::AccountObject> current = api::AccountFromJson(base);
+    if (!current.ok()) continue;
+    const UsageCheckpoint checkpoint = accounting_.Checkpoint(a.meta.name);
+    api::AccountStatus st = AccountStatusFor(*current, checkpoint, ledger_, accounts.get(), snap);
+    if (st != current->status) {
+      Status s = WriteAccountStatus(a.meta.name, std::move(base), st);
+      if (!s.ok()) {
+        FAIRWAY_LOG(log_, kDebug, "account status write failed",
+                    {{"account", a.meta.name}, {"error", s.ToString()}});
+        continue;
+      }
+    }
+    accounting_.MarkPersisted(a.meta.name, checkpoint);
+  }
+  std::erase_if(account_written_, [&](const auto& e) { return present.count(e.first) == 0; });
+}
+
+Status Controller::WriteAccountStatus(const std::string& name, json base,
+                                      const api::AccountStatus& status) {
+  for (int attempt = 0;; ++attempt) {
+    base["status"] = api::ToJson(status);
+    StatusOr<json> w = client_->UpdateStatus(kube::ResourceRef::FairwayAccounts(), "", base);
+    if (w.ok()) {
+      account_written_[name] = *w;
+      return OkStatus();
+    }
+    if (w.status().code() != StatusCode::kAborted || attempt > 0) {
+      return w.status().WithContext("status of Account " + name);
+    }
+    StatusOr<json> fresh = client_->Get(kube::ResourceRef::FairwayAccounts(), "", name);
+    if (!fresh.ok()) return fresh.status().WithContext("re-reading Account " + name);
+    StatusOr<api::AccountObject> stored = api::AccountFromJson(*fresh);
+    if (!stored.ok()) return stored.status().WithContext("re-reading Account " + name);
+    const UsageCheckpoint* persisted = accounting_.Persisted(name);
+    if (persisted == nullptr || CheckpointFromStatus(stored->status) != *persisted) {
+      accounting_.Restore(name, stored->meta.uid, stored->status);
+      FAIRWAY_LOG(log_, kWarn, "account usage written by another writer; adopting it",
+                  {{"account", name}});
+      return AbortedError("usage checkpoint of Account " + name + " changed underneath");
+    }
+    base = std::move(*fresh);
   }
 }
 

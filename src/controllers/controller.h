@@ -29,9 +29,10 @@
 //                  pods/binding; all or none: on any failure the created pods are deleted and
 //                  the status reverted. Pending jobs get reason, priority, factors, expected
 //                  start and partition list.
-//     5. usage:    decayed GPU-seconds per account and user (core::UsageLedger) advanced every
-//                  cycle, persisted in Account.status every usage_persist_interval; restored
-//                  from Account.status when this replica becomes leader.
+//     5. usage:    decayed GPU-seconds charged from the runs' pods and records, idempotently,
+//                  with a checkpoint per Account (accounting.h has the invariant); restored from
+//                  Account.status by a new controller (this replica became leader); the
+//                  scheduler reads the subtree sums (core::UsageLedger) derived from it.
 //     6. status of Partitions, metrics, stray pods.
 //
 // Assume, then confirm: our own writes (status of Jobs) are kept in an overlay until the
@@ -63,6 +64,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/status.h"
+#include "controllers/accounting.h"
 #include "controllers/job_status.h"
 #include "controllers/metrics.h"
 #include "controllers/pod_builder.h"
@@ -83,11 +85,18 @@ struct ControllerOptions {
   std::string id_configmap = "fairway-job-ids";
   Duration cycle_interval = std::chrono::seconds(5);  // cycle at least this often
   Duration debounce = std::chrono::milliseconds(100);  // events within this merge into one cycle
+  // A changed usage checkpoint is written at least this often, and in the cycle a run ends.
   Duration usage_persist_interval = std::chrono::seconds(10);
+  // Running pods are charged up to now - usage_settle (the kubelet reports ends late).
+  core::Seconds usage_settle = core::Seconds(5);
+  // Usage cursors of runs that stopped this long ago are dropped (accounting.h).
+  core::Seconds usage_cursor_retention = core::Seconds(3600);
   Duration informer_sync_timeout = std::chrono::seconds(30);
   // Slurm's requeue_delay: a requeued job waits this long (reason BeginTime) before it may
   // start again.
   core::Seconds requeue_delay = core::Seconds(120);
+  // Jobs whose starts (status write, pod creates, binds) are in flight at once in a cycle.
+  size_t bind_parallelism = 16;
 };
 
 class Controller {
@@ -132,11 +141,26 @@ class Controller {
                         ClusterObjects* objects, std::vector<nlohmann::json>* raw);
   // Creates and binds the pods of one started instance; all or none.
   Status CreateAndBind(const api::JobObject& job, const PodPlan& plan);
+  // Applies the cycle's starts, Jobs in parallel (see the definition).
+  void ApplyStarts(const core::CycleResult& result, const Snapshot& snap, ClusterObjects* objects,
+                   std::vector<nlohmann::json>* raw, core::Timestamp now);
+  // One start: status RUNNING, assumed, pods created and bound; rolled back on failure.
+  void StartInstance(const core::StartDecision& d, api::JobObject* job, nlohmann::json* obj,
+                     core::Timestamp now);
+  void ForgetAssumed(const AssumedStart& assumed);
+  // Writes the changed statuses of pending jobs, Jobs in parallel.
+  void WritePendingStatuses(const core::CycleResult& result, const Snapshot& snap,
+                            ClusterObjects* objects, std::vector<nlohmann::json>* raw);
   void ReconcileJobs(ClusterObjects* objects, std::vector<nlohmann::json>* raw, core::Timestamp now);
   void UpdateUsage(const Snapshot& snap, const ClusterObjects& objects, core::Timestamp now);
   void PersistUsage(const Snapshot& snap, const ClusterObjects& objects,
                     const std::shared_ptr<const core::AccountContext>& accounts,
                     core::Timestamp now);
+  // Writes an Account's status with the resourceVersion of `base`. On a conflict re-reads it:
+  // if its checkpoint is still the one last persisted the write is retried once, else the
+  // stored checkpoint (another writer's) is adopted and charged from in the next cycle.
+  Status WriteAccountStatus(const std::string& name, nlohmann::json base,
+                            const api::AccountStatus& status);
   void UpdatePartitions(const Snapshot& snap, const ClusterObjects& objects);
   void ReportMetrics(const Snapshot& snap, const ClusterObjects& objects,
                      const std::shared_ptr<const core::AccountContext>& accounts);
@@ -169,11 +193,15 @@ class Controller {
   std::thread thread_;
   std::atomic<int64_t> cycles_{0};
 
-  // Owned by the loop thread (RunOnce).
+  // Owned by the loop thread (RunOnce). While ApplyStarts runs starts in parallel, overlay_ and
+  // assumed_ are written from its worker threads under starts_mu_; outside that phase only the
+  // loop thread touches them.
+  std::mutex starts_mu_;
   std::map<std::string, nlohmann::json> overlay_;  // job key -> our last written object
   std::vector<AssumedStart> assumed_;
-  core::UsageLedger ledger_;
-  bool ledger_restored_ = false;
+  UsageAccounting accounting_;
+  core::UsageLedger ledger_;                               // derived from accounting_ every cycle
+  std::map<std::string, nlohmann::json> account_written_;  // account -> our last written object
   MonotonicTime last_persist_{};
   std::map<std::string, nlohmann::json> partition_status_written_;
 };

@@ -585,41 +585,14 @@ std::vector<PreemptMark> PreemptMarksOf(const api::JobObject& job) {
   return ParsePreemptMarks(it->second);
 }
 
-core::UsageLedger RestoreLedger(const std::vector<api::AccountObject>& accounts,
-                                core::Timestamp now) {
-  core::UsageLedger ledger;
-  std::optional<core::Timestamp> last;
-  double root = 0;
-  std::set<std::string> names;
-  for (const api::AccountObject& a : accounts) names.insert(a.meta.name);
-  for (const api::AccountObject& a : accounts) {
-    if (a.status.last_decay_time.has_value()) {
-      last = last.has_value() ? std::min(*last, *a.status.last_decay_time) : *a.status.last_decay_time;
-    }
-    ledger.Set({core::AccountName(a.meta.name), core::UserName()}, a.status.raw_usage);
-    for (const auto& [user, usage] : a.status.user_usage) {
-      ledger.Set({core::AccountName(a.meta.name), core::UserName(user)}, usage);
-    }
-    if (a.spec.parent.empty() || a.spec.parent == "root" || names.count(a.spec.parent) == 0) {
-      root += a.status.raw_usage;
-    }
-  }
-  ledger.Set({core::AccountName("root"), core::UserName()}, root);
-  ledger.set_last_update(last.value_or(now));
-  return ledger;
-}
-
 api::AccountStatus AccountStatusFor(const api::AccountObject& account,
+                                    const UsageCheckpoint& checkpoint,
                                     const core::UsageLedger& ledger,
                                     const core::AccountContext* context, const Snapshot& snap) {
   api::AccountStatus st = account.status;
   const core::AccountName name(account.meta.name);
+  PutCheckpoint(checkpoint, &st);
   st.raw_usage = ledger.Usage({name, core::UserName()});
-  st.user_usage.clear();
-  for (const auto& [key, usage] : ledger.entries()) {
-    if (key.account == name && !key.user.empty()) st.user_usage[key.user.str()] = usage;
-  }
-  st.last_decay_time = ledger.last_update();
   if (context != nullptr) {
     st.user_fair_share.clear();
     for (const core::FairShareRow& row : context->fair_share.rows()) {

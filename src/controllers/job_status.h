@@ -30,6 +30,7 @@
 #include "api/array_spec.h"
 #include "api/job_types.h"
 #include "api/partition_types.h"
+#include "controllers/accounting.h"
 #include "controllers/metrics.h"
 #include "controllers/snapshot.h"
 #include "core/account_context.h"
@@ -160,10 +161,11 @@ std::vector<PreemptMark> PreemptMarksOf(const api::JobObject& job);
 
 // ---- Accounts, partitions, metrics -------------------------------------------------------------
 
-// The ledger as persisted in Account.status (raw usage per account and user, lastDecayTime).
-core::UsageLedger RestoreLedger(const std::vector<api::AccountObject>& accounts,
-                                core::Timestamp now);
+// The status of an Account: its usage checkpoint (accounting.h), its subtree's usage from
+// `ledger` (rawUsage), fair-share rows from `context` (kept as they are when null), and its
+// running and pending jobs in `snap`.
 api::AccountStatus AccountStatusFor(const api::AccountObject& account,
+                                    const UsageCheckpoint& checkpoint,
                                     const core::UsageLedger& ledger,
                                     const core::AccountContext* context, const Snapshot& snap);
 // Node counts by sinfo state (GPU-based mix/alloc), GPUs total/allocated, jobs.

@@ -36,10 +36,11 @@ std::string UsageLedger::Key(const AccountName& account, const UserName& user) {
 
 void UsageLedger::Charge(const AccountTree& tree, const AccountName& account,
                          const UserName& user, double billing_seconds) {
-  int32_t index = tree.FindUser(account, user);
+  int32_t index = user.empty() ? AccountTree::kNone : tree.FindUser(account, user);
   if (index == AccountTree::kNone) {
-    // The user is not (yet) in the tree: charge the user key directly, then the account path.
-    usage_[Key(account, user)] += billing_seconds;
+    // The user is not (yet) in the tree: charge the user key directly, then the account path
+    // (no user: the account path only; its key is the account's own).
+    if (!user.empty()) usage_[Key(account, user)] += billing_seconds;
     index = tree.FindAccount(account);
     if (index == AccountTree::kNone) {
       usage_[Key(account, UserName())] += billing_seconds;

@@ -53,7 +53,8 @@ class UsageLedger {
   void Advance(Timestamp now, Seconds half_life, const AccountTree& tree,
                const std::vector<UsageCharge>& charges);
 
-  // Adds raw billing-seconds to the association and its ancestors without decay.
+  // Adds raw billing-seconds to the association and its ancestors without decay (an empty
+  // user: to the account and its ancestors).
   void Charge(const AccountTree& tree, const AccountName& account, const UserName& user,
               double billing_seconds);
 
