@@ -116,9 +116,13 @@ InstanceOutcome EvaluateInstance(const std::vector<const json*>& pods,
     out.detail = JsonString(*p, {"status", "reason"});
     return out;
   }
-  if (!in_flight && static_cast<int32_t>(pods.size()) < node_count) {
-    out.kind = InstanceOutcome::kMissingPods;
+  // A pod created but never bound (the operator died between the create and the bind) counts
+  // as missing too: CreateAndBind finds it (AlreadyExists) and binds it to the recorded node.
+  int32_t placed = 0;
+  for (const json* p : pods) {
+    if (!JsonString(*p, {"spec", "nodeName"}).empty() || PodIsTerminal(*p)) ++placed;
   }
+  if (!in_flight && placed < node_count) out.kind = InstanceOutcome::kMissingPods;
   return out;
 }
 

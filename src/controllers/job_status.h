@@ -58,7 +58,9 @@ struct InstanceOutcome {
 //   - a pod on a node that is NotReady or gone: kNodeFail
 //   - a pod Failed: kFailed with its exit code (1 when unknown)
 //   - all `node_count` pods Succeeded: kCompleted
-//   - fewer pods than node_count and none terminal: kMissingPods
+//   - fewer bound (or ended) pods than node_count and none terminal: kMissingPods (a pod
+//     created but never bound, as after a crash between the create and the bind, counts as
+//     missing)
 InstanceOutcome EvaluateInstance(const std::vector<const nlohmann::json*>& pods,
                                  const std::map<std::string, core::Node>& nodes,
                                  int32_t node_count, bool in_flight);

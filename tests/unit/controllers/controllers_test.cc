@@ -171,6 +171,13 @@ TEST(JobStatusTest, PodsDecideTheOutcome) {
                    {"status", {{"phase", "Failed"}, {"reason", "DeadlineExceeded"}}}};
   EXPECT_EQ(EvaluateInstance({&deadline}, nodes, 1, false).kind, InstanceOutcome::kTimeout);
   EXPECT_EQ(EvaluateInstance({}, nodes, 1, false).kind, InstanceOutcome::kMissingPods);
+  // Created but never bound (the operator died between the create and the bind): missing, so
+  // the restarted operator binds it; while its own start is in flight it waits.
+  json unbound = {{"spec", json::object()}, {"status", {{"phase", "Pending"}}}};
+  EXPECT_EQ(EvaluateInstance({&unbound}, nodes, 1, false).kind, InstanceOutcome::kMissingPods);
+  EXPECT_EQ(EvaluateInstance({&unbound}, nodes, 1, true).kind, InstanceOutcome::kRunning);
+  EXPECT_EQ(EvaluateInstance({&running, &unbound}, nodes, 2, false).kind,
+            InstanceOutcome::kMissingPods);
 
   api::JobStatus st;
   st.state = core::JobState::kRunning;
