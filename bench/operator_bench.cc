@@ -13,7 +13,12 @@
 //                              bind); the target is >= 0.5
 //   api_<verb>_<res>_{n,s}     the controller's API calls and their total seconds (where the time
 //                              goes), cycle_s_total / cycles for the scheduling cycles
-// The client's rate limiter (RestConfig.qps, 20 by default) is disabled: this measures capacity.
+//   client_qps, client_burst   the controller client's rate limit: the shipped defaults
+//                              (kube::kDefaultClientQps/Burst, what `fairway operator` runs
+//                              with unless --kube-api-qps/--kube-api-burst say otherwise)
+// The controller's client runs with the shipped rate limit, so the figure describes what users
+// run. Only the benchmark's own load generator (Job creates, raw writes) is unthrottled, as
+// kube-scheduler's scheduler_perf does for its clients.
 //
 // BM_SchedulingLatency/<nodes>/<jobs>: an idle cluster with the controller running; <jobs> Jobs
 // are created one at a time, each waiting until its pod is bound: create -> bound p50/p99/max.
@@ -97,12 +102,14 @@ class BenchMetrics : public controllers::NullOperatorMetrics {
 struct Env {
   RealClock clock;
   std::unique_ptr<sandbox::Sandbox> sb;
-  std::unique_ptr<kube::RestApiClient> client;      // the benchmark's own writes
-  std::unique_ptr<kube::RestApiClient> ctl_rest;    // the controller's
+  std::unique_ptr<kube::RestApiClient> client;    // the benchmark's own writes
+  std::unique_ptr<kube::RestApiClient> ctl_rest;  // the controller's
   std::unique_ptr<controllers::InstrumentedApiClient> ctl_client;
   BenchMetrics metrics;
   kube::FakeEventRecorder events;
   std::unique_ptr<controllers::Controller> ctl;
+  double ctl_qps = 0;  // the controller client's limit, as loaded
+  int ctl_burst = 0;
 
   ~Env() {
     if (ctl) ctl->Stop();
@@ -110,12 +117,19 @@ struct Env {
     if (sb) sb->Stop();
   }
 
-  std::unique_ptr<kube::RestApiClient> NewClient() {
+  // `shipped_limits`: the RestConfig defaults the operator ships with; otherwise no client-side
+  // limit (the benchmark's own load generator).
+  std::unique_ptr<kube::RestApiClient> NewClient(bool shipped_limits) {
     kube::KubeconfigOptions ko;
     ko.clock = &clock;
     auto rest = kube::LoadKubeconfigFromString(sb->Kubeconfig(), "/tmp", ko);
     if (!rest.ok()) return nullptr;
-    rest->qps = 0;  // no client-side rate limit: measure capacity
+    if (shipped_limits) {
+      ctl_qps = rest->qps;
+      ctl_burst = rest->burst;
+    } else {
+      rest->qps = 0;
+    }
     auto c = kube::RestApiClient::Create(*rest, &clock);
     if (!c.ok()) return nullptr;
     return std::move(*c);
@@ -131,15 +145,19 @@ struct Env {
       return false;
     }
     sb = std::move(*s);
-    client = NewClient();
+    client = NewClient(/*shipped_limits=*/false);
     if (client == nullptr) {
       *error = "client";
       return false;
     }
-    json part = {{"apiVersion", "fairway.dev/v1alpha1"}, {"kind", "Partition"},
-                 {"metadata", {{"name", "gpu"}}}, {"spec", {{"default", true}}}};
-    json acct = {{"apiVersion", "fairway.dev/v1alpha1"}, {"kind", "Account"},
-                 {"metadata", {{"name", "physics"}}}, {"spec", {{"users", {"alice"}}}}};
+    json part = {{"apiVersion", "fairway.dev/v1alpha1"},
+                 {"kind", "Partition"},
+                 {"metadata", {{"name", "gpu"}}},
+                 {"spec", {{"default", true}}}};
+    json acct = {{"apiVersion", "fairway.dev/v1alpha1"},
+                 {"kind", "Account"},
+                 {"metadata", {{"name", "physics"}}},
+                 {"spec", {{"users", {"alice"}}}}};
     if (!client->Create(kube::ResourceRef::FairwayPartitions(), "", part).ok() ||
         !client->Create(kube::ResourceRef::FairwayAccounts(), "", acct).ok()) {
       *error = "partition/account";
@@ -158,9 +176,11 @@ struct Env {
     co.config = *cfg;
     co.cycle_interval = std::chrono::seconds(1);
     co.informer_sync_timeout = std::chrono::seconds(120);
-    ctl_rest = NewClient();
-    ctl_client = std::make_unique<controllers::InstrumentedApiClient>(ctl_rest.get(), &clock, &metrics);
-    ctl = std::make_unique<controllers::Controller>(ctl_client.get(), &clock, &metrics, &events, co);
+    ctl_rest = NewClient(/*shipped_limits=*/true);
+    ctl_client =
+        std::make_unique<controllers::InstrumentedApiClient>(ctl_rest.get(), &clock, &metrics);
+    ctl =
+        std::make_unique<controllers::Controller>(ctl_client.get(), &clock, &metrics, &events, co);
     Status s = ctl->Start();
     if (!s.ok()) *error = s.ToString();
     return s.ok();
@@ -174,7 +194,10 @@ struct Env {
       auto spec = p->find("spec");
       if (spec == p->end()) continue;
       auto node = spec->find("nodeName");
-      if (node != spec->end() && node->is_string() && !node->get_ref<const std::string&>().empty()) ++n;
+      if (node != spec->end() && node->is_string() &&
+          !node->get_ref<const std::string&>().empty()) {
+        ++n;
+      }
     }
     return n;
   }
@@ -193,6 +216,17 @@ json JobJson(const std::string& name, double seconds) {
             {"user", "alice"},
             {"account", "physics"},
             {"timeLimit", "1-00:00:00"}}}};
+}
+
+// The controller client's limits, in the output so nobody mistakes the figure for an unlimited
+// one.
+void ReportClientLimits(benchmark::State& state, const Env& env) {
+  state.counters["client_qps"] = env.ctl_qps;
+  state.counters["client_burst"] = static_cast<double>(env.ctl_burst);
+  char label[96];
+  std::snprintf(label, sizeof(label), "controller client: shipped defaults qps=%g burst=%d",
+                env.ctl_qps, env.ctl_burst);
+  state.SetLabel(label);
 }
 
 std::string JobName(int64_t i) {
@@ -215,7 +249,8 @@ void BM_OperatorThroughput(benchmark::State& state) {
     // The sandbox's raw sequential write rate through the same client.
     auto t0 = SteadyClock::now();
     for (int i = 0; i < kRawWrites; ++i) {
-      json cm = {{"apiVersion", "v1"}, {"kind", "ConfigMap"},
+      json cm = {{"apiVersion", "v1"},
+                 {"kind", "ConfigMap"},
                  {"metadata", {{"name", "raw-" + std::to_string(i)}, {"namespace", "default"}}},
                  {"data", {{"key", "value"}}}};
       if (!env.client->Create({"", "v1", "configmaps", true}, "default", cm).ok()) {
@@ -228,8 +263,8 @@ void BM_OperatorThroughput(benchmark::State& state) {
     // The queue: every Job before the controller starts.
     t0 = SteadyClock::now();
     for (int64_t i = 0; i < jobs; ++i) {
-      auto r = env.client->Create(kube::ResourceRef::FairwayJobs(), "default",
-                                  JobJson(JobName(i), 1e6));
+      auto r =
+          env.client->Create(kube::ResourceRef::FairwayJobs(), "default", JobJson(JobName(i), 1e6));
       if (!r.ok()) {
         state.SkipWithError(("job create: " + r.status().ToString()).c_str());
         return;
@@ -265,8 +300,10 @@ void BM_OperatorThroughput(benchmark::State& state) {
     state.counters["bind_all_s"] = total_s;
     state.counters["pods_per_s"] = pods_per_s;
     state.counters["pods_per_s_after_first"] =
-        first_bind_s >= 0 && bound > 1 ? static_cast<double>(bound - 1) / (total_s - first_bind_s) : 0;
+        first_bind_s >= 0 && bound > 1 ? static_cast<double>(bound - 1) / (total_s - first_bind_s)
+                                       : 0;
     state.counters["pod_writes_vs_raw"] = 2 * pods_per_s / raw_rate;
+    ReportClientLimits(state, env);
     env.metrics.Report(state);
     if (bound < target) state.SkipWithError("not every pod was bound within 15 minutes");
   }
@@ -292,7 +329,8 @@ void BM_SchedulingLatency(benchmark::State& state) {
     for (int64_t i = 0; i < jobs; ++i) {
       const std::string name = "lat-" + std::to_string(i);
       auto t0 = SteadyClock::now();
-      if (!env.client->Create(kube::ResourceRef::FairwayJobs(), "default", JobJson(name, 1e6)).ok()) {
+      if (!env.client->Create(kube::ResourceRef::FairwayJobs(), "default", JobJson(name, 1e6))
+               .ok()) {
         state.SkipWithError("job create failed");
         return;
       }
@@ -304,7 +342,8 @@ void BM_SchedulingLatency(benchmark::State& state) {
         if (pod.ok()) {
           const json& p = **pod;
           auto spec = p.find("spec");
-          bound = spec != p.end() && spec->contains("nodeName") && (*spec)["nodeName"].is_string() &&
+          bound = spec != p.end() && spec->contains("nodeName") &&
+                  (*spec)["nodeName"].is_string() &&
                   !(*spec)["nodeName"].get<std::string>().empty();
         }
         if (!bound) std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -326,6 +365,7 @@ void BM_SchedulingLatency(benchmark::State& state) {
     state.counters["p99_ms"] = pct(0.99);
     state.counters["max_ms"] = latency_ms.back();
     state.counters["min_ms"] = latency_ms.front();
+    ReportClientLimits(state, env);
     env.metrics.Report(state);
   }
 }

@@ -4,7 +4,9 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -17,6 +19,7 @@
 #include "controllers/operator.h"
 #include "kube/api_client.h"
 #include "kube/kube_config.h"
+#include "kube/leader_election.h"
 #include "metrics/prometheus_metrics.h"
 #include "operator/commands.h"
 #include "operator/flags.h"
@@ -40,6 +43,19 @@ constexpr const char* kUsage =
     "                          certificate Secret (default: the client's namespace)\n"
     "  --metrics-address A     Prometheus listener (default 0.0.0.0:8080; \"\" disables)\n"
     "  --no-leader-elect       run without leader election (a single replica only)\n"
+    "  --leader-elect-lease-duration D  how long a standby waits after it last saw the lease\n"
+    "                          change before taking it over (default 15s; rounded up to whole\n"
+    "                          seconds in the Lease)\n"
+    "  --leader-elect-renew-deadline D  the leader stops writing, then exits, when no renew\n"
+    "                          succeeded within D of sending it (default 10s; < lease duration)\n"
+    "  --leader-elect-retry-period D    between acquire/renew tries (default 2s; renew deadline\n"
+    "                          must exceed 1.2 x D). Durations: 500ms, 1.5s, 2m\n"
+    "  --kube-api-qps Q        client-side requests/s to the API server (default 5000; 0 turns\n"
+    "                          the limit off). Each started pod costs ~3 requests (create, bind,\n"
+    "                          a share of the Job status write), so 1,000 pods/s needs ~3,000/s;\n"
+    "                          kube-scheduler's own default (50) is sized for one bind per pod\n"
+    "  --kube-api-burst N      requests allowed at once above the rate (default 10000: a large\n"
+    "                          cycle's writes go out without waiting; kube-scheduler: 100)\n"
     "  --cycle-interval-ms N   scheduling cycle at least this often (default 5000)\n"
     "  --webhook-port N        admission webhook HTTPS port (default 9443; 0 picks a free one)\n"
     "  --webhook-address A     admission webhook listen address (default 0.0.0.0)\n"
@@ -121,6 +137,70 @@ void WatchSettings(const std::string& path, std::string last, controllers::Opera
   }
 }
 
+// A duration flag as kube-scheduler takes them: a decimal number with a unit ms, s or m.
+StatusOr<Duration> GetDuration(const Flags& flags, const std::string& name, Duration fallback) {
+  std::optional<std::string> text = flags.Get(name);
+  if (!text) return fallback;
+  char* end = nullptr;
+  double value = std::strtod(text->c_str(), &end);
+  std::string unit = end != nullptr ? std::string(end) : "";
+  double scale_s = unit == "ms" ? 1e-3 : unit == "s" ? 1 : unit == "m" ? 60 : -1;
+  if (end == text->c_str() || scale_s < 0 || !(value > 0)) {
+    return InvalidArgumentError(
+        "--" + name + " must be a positive duration such as 500ms, 1.5s or 2m", name);
+  }
+  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(value * scale_s));
+}
+
+// --kube-api-qps / --kube-api-burst over the defaults in kube_config.h.
+Status ApplyClientFlags(const Flags& flags, kube::RestConfig* rest) {
+  if (std::optional<std::string> qps = flags.Get("kube-api-qps")) {
+    char* end = nullptr;
+    double value = std::strtod(qps->c_str(), &end);
+    if (end == qps->c_str() || *end != '\0' || !(value >= 0)) {
+      return InvalidArgumentError("--kube-api-qps must be a number >= 0", "kube-api-qps");
+    }
+    rest->qps = value;
+  }
+  FAIRWAY_ASSIGN_OR_RETURN(int64_t burst, flags.GetInt("kube-api-burst", rest->burst));
+  if (burst < 1 || burst > 1000000) {
+    return InvalidArgumentError("--kube-api-burst must be 1..1000000", "kube-api-burst");
+  }
+  rest->burst = static_cast<int>(burst);
+  return OkStatus();
+}
+
+// The operator's options from the flags, the settings file and the namespace.
+StatusOr<controllers::OperatorOptions> OperatorOptionsFrom(const Flags& flags,
+                                                           const Settings& settings,
+                                                           const std::string& ns) {
+  controllers::OperatorOptions o;
+  o.controller.config = settings.scheduler;
+  o.lease_namespace = ns;
+  o.controller.state_namespace = ns;
+  o.leader_elect = !flags.Has("no-leader-elect");
+  StatusOr<int64_t> interval = flags.GetInt("cycle-interval-ms", 5000);
+  if (!interval.ok() || *interval < 10) {
+    return InvalidArgumentError("--cycle-interval-ms must be an integer >= 10");
+  }
+  o.controller.cycle_interval = std::chrono::milliseconds(*interval);
+  FAIRWAY_ASSIGN_OR_RETURN(o.lease_duration,
+                           GetDuration(flags, "leader-elect-lease-duration", o.lease_duration));
+  FAIRWAY_ASSIGN_OR_RETURN(o.renew_deadline,
+                           GetDuration(flags, "leader-elect-renew-deadline", o.renew_deadline));
+  FAIRWAY_ASSIGN_OR_RETURN(o.retry_period,
+                           GetDuration(flags, "leader-elect-retry-period", o.retry_period));
+  kube::LeaderElectionConfig check;
+  check.lease_namespace = o.lease_namespace;
+  check.lease_name = o.lease_name;
+  check.identity = "check";
+  check.lease_duration = o.lease_duration;
+  check.renew_deadline = o.renew_deadline;
+  check.retry_period = o.retry_period;
+  if (o.leader_elect) FAIRWAY_RETURN_IF_ERROR(kube::ValidateLeaderElectionConfig(check));
+  return o;
+}
+
 int Fail(const std::string& message, int code = 1) {
   std::fprintf(stderr, "fairway operator: %s\n", message.c_str());
   return code;
@@ -129,11 +209,13 @@ int Fail(const std::string& message, int code = 1) {
 }  // namespace
 
 int RunOperatorCommand(const std::vector<std::string>& args) {
-  StatusOr<Flags> flags = Flags::Parse(
-      args,
-      {"kubeconfig", "context", "config", "namespace", "metrics-address", "cycle-interval-ms",
-       "webhook-port", "webhook-address", "webhook-cert-dir", "webhook-service"},
-      {"no-leader-elect", "no-webhook", "help"});
+  StatusOr<Flags> flags =
+      Flags::Parse(args,
+                   {"kubeconfig", "context", "config", "namespace", "metrics-address",
+                    "cycle-interval-ms", "webhook-port", "webhook-address", "webhook-cert-dir",
+                    "webhook-service", "leader-elect-lease-duration", "leader-elect-renew-deadline",
+                    "leader-elect-retry-period", "kube-api-qps", "kube-api-burst"},
+                   {"no-leader-elect", "no-webhook", "help"});
   if (!flags.ok()) return Fail(flags.status().ToString() + "\n\n" + kUsage, 2);
   if (flags->Has("help")) {
     std::printf("%s", kUsage);
@@ -144,6 +226,7 @@ int RunOperatorCommand(const std::vector<std::string>& args) {
   StatusOr<kube::RestConfig> rest = kube::ResolveRestConfig(
       flags->Get("kubeconfig").value_or(""), &clock, flags->Get("context").value_or(""));
   if (!rest.ok()) return Fail(rest.status().ToString());
+  if (Status s = ApplyClientFlags(*flags, &*rest); !s.ok()) return Fail(s.ToString(), 2);
   std::string config_path = flags->Get("config").value_or("");
   std::string settings_text;
   if (!config_path.empty()) {
@@ -153,18 +236,17 @@ int RunOperatorCommand(const std::vector<std::string>& args) {
   }
   StatusOr<Settings> settings = ParseSettings(settings_text);
   if (!settings.ok()) return Fail(config_path + ": " + settings.status().ToString());
-  controllers::OperatorOptions options;
-  options.controller.config = settings->scheduler;
   std::string ns = flags->Get("namespace").value_or(rest->namespace_name);
-  options.lease_namespace = ns;
-  options.controller.state_namespace = ns;
-  options.leader_elect = !flags->Has("no-leader-elect");
-  StatusOr<int64_t> interval = flags->GetInt("cycle-interval-ms", 5000);
-  if (!interval.ok() || *interval < 10) return Fail("--cycle-interval-ms must be an integer >= 10", 2);
-  options.controller.cycle_interval = std::chrono::milliseconds(*interval);
+  StatusOr<controllers::OperatorOptions> options = OperatorOptionsFrom(*flags, *settings, ns);
+  if (!options.ok()) return Fail(options.status().ToString(), 2);
 
   StatusOr<std::unique_ptr<kube::RestApiClient>> client = kube::RestApiClient::Create(*rest, &clock);
   if (!client.ok()) return Fail(client.status().ToString());
+  // The Lease gets a client (and token bucket) of its own, as kube-scheduler's leader election
+  // does: renewals never wait behind the controllers' writes.
+  StatusOr<std::unique_ptr<kube::RestApiClient>> lease_client =
+      kube::RestApiClient::Create(*rest, &clock);
+  if (!lease_client.ok()) return Fail(lease_client.status().ToString());
   metrics::PrometheusMetrics prom;
   std::string metrics_address = flags->Get("metrics-address").value_or("0.0.0.0:8080");
   if (!metrics_address.empty()) {
@@ -178,9 +260,14 @@ int RunOperatorCommand(const std::vector<std::string>& args) {
     if (!started.ok()) return Fail("admission webhook: " + started.status().ToString());
     admission = std::move(started).value();
   }
-  controllers::Operator op(client->get(), &clock, &prom, options);
+  controllers::Operator op(client->get(), &clock, &prom, *options, lease_client->get());
   if (Status s = op.Start(); !s.ok()) return Fail(s.ToString());
-  FAIRWAY_LOG(log, kInfo, "operator started", {{"server", rest->source}, {"namespace", ns}});
+  FAIRWAY_LOG(log, kInfo, "operator started",
+              {{"server", rest->source},
+               {"namespace", ns},
+               {"identity", op.identity()},
+               {"kube_api_qps", rest->qps},
+               {"kube_api_burst", rest->burst}});
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   std::thread waiter([&] {

@@ -44,6 +44,9 @@ class OperatorMetrics {
                                  double seconds, bool ok) = 0;
   virtual void SetWatchRestarts(const std::string& resource, int64_t total) = 0;
   virtual void SetLeader(bool leader) = 0;
+  // A write refused by the leader fence (fenced_api_client.h) because the lease was not renewed
+  // in time. verb as in ObserveApiRequest. No-op unless an implementation counts it.
+  virtual void WriteFenced(const std::string& verb) {}
 };
 
 class NullOperatorMetrics : public OperatorMetrics {

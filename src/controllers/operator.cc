@@ -3,62 +3,119 @@
 #include <unistd.h>
 
 #include <random>
+#include <utility>
 
 namespace fairway::controllers {
 
-Operator::Operator(kube::ApiClient* client, Clock* clock, OperatorMetrics* metrics,
-                   OperatorOptions options)
-    : client_(client, clock, metrics), clock_(clock), metrics_(metrics),
-      options_(std::move(options)) {
-  if (options_.identity.empty()) {
+namespace {
+
+OperatorOptions WithIdentity(OperatorOptions options) {
+  if (options.identity.empty()) {
     char host[256] = {0};
     gethostname(host, sizeof(host) - 1);
     std::random_device rd;
-    options_.identity = std::string(host) + "_" + std::to_string(rd());
+    options.identity = std::string(host) + "_" + std::to_string(rd());
   }
+  return options;
 }
+
+}  // namespace
+
+Operator::Operator(kube::ApiClient* client, Clock* clock, OperatorMetrics* metrics,
+                   OperatorOptions options, kube::ApiClient* election_client)
+    : client_(client, clock, metrics),
+      election_client_(election_client != nullptr ? election_client : client, clock, metrics),
+      clock_(clock),
+      metrics_(metrics),
+      options_(WithIdentity(std::move(options))),
+      config_(options_.controller.config) {}
 
 Operator::~Operator() { Stop(); }
 
+Controller* Operator::controller() {
+  MutexLock lock(&mu_);
+  return controller_.get();
+}
+
 void Operator::StartLeading() {
   // Runs on its own thread: the elector's callback must not block.
-  leading_ = true;
-  metrics_->SetLeader(true);
-  FAIRWAY_LOG(log_, kInfo, "became leader", {{"identity", options_.identity}});
   kube::EventRecorderOptions eo;
   eo.component = "fairway-operator";
   eo.host = options_.identity;
   eo.qps = 10;
   eo.burst = 100;
-  events_ = std::make_unique<kube::ApiEventRecorder>(&client_, clock_, eo);
   Controller* controller = nullptr;
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    controller_ = std::make_unique<Controller>(&client_, clock_, metrics_, events_.get(),
-                                               options_.controller);
+    MutexLock lock(&mu_);
+    if (done_) return;  // stopped or lost while the election callback was on its way
+    events_ = std::make_unique<kube::ApiEventRecorder>(writer_, clock_, eo);
+    ControllerOptions co = options_.controller;
+    co.config = config_;
+    controller_ = std::make_unique<Controller>(writer_, clock_, metrics_, events_.get(), co);
     controller = controller_.get();
   }
+  leading_ = true;
+  metrics_->SetLeader(true);
+  FAIRWAY_LOG(log_, kInfo, "became leader", {{"identity", options_.identity}});
   Status s = controller->Start();
   if (!s.ok()) {
     FAIRWAY_LOG(log_, kError, "controllers failed to start", {{"error", s.ToString()}});
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     start_error_ = s;
     done_ = true;
-    cv_.notify_all();
+    cv_.SignalAll();
   }
 }
 
 void Operator::SetConfig(const core::SchedulerConfig& config) {
-  std::lock_guard<std::mutex> lock(mu_);
-  options_.controller.config = config;
+  MutexLock lock(&mu_);
+  config_ = config;
   if (controller_ != nullptr) controller_->SetConfig(config);
+}
+
+void Operator::OnLost(const std::string& why) {
+  leading_ = false;
+  metrics_->SetLeader(false);
+  MutexLock lock(&mu_);
+  if (done_) return;
+  FAIRWAY_LOG(log_, kError, "leadership lost, stopping the controllers",
+              {{"identity", options_.identity}, {"reason", why}});
+  lost_ = true;
+  done_ = true;
+  cv_.SignalAll();
+}
+
+void Operator::StopOnLoss() {
+  {
+    MutexLock lock(&mu_);
+    while (!done_) cv_.Wait(&mu_);
+    if (!lost_) return;  // Stop() or a failed start: the owner stops everything
+  }
+  StopControllers();
+}
+
+void Operator::StopControllers() {
+  std::thread starter;
+  {
+    MutexLock lock(&mu_);
+    starter = std::move(starter_);
+  }
+  // The controller's Start() must have returned before it can be stopped.
+  if (starter.joinable()) starter.join();
+  Controller* controller = this->controller();
+  if (controller != nullptr) controller->Stop();
 }
 
 Status Operator::Start() {
   if (!options_.leader_elect) {
+    MutexLock lock(&mu_);
     starter_ = std::thread([this] { StartLeading(); });
     return OkStatus();
   }
+  return StartElector();
+}
+
+Status Operator::StartElector() {
   kube::LeaderElectionConfig lc;
   lc.lease_namespace = options_.lease_namespace;
   lc.lease_name = options_.lease_name;
@@ -66,43 +123,51 @@ Status Operator::Start() {
   lc.lease_duration = options_.lease_duration;
   lc.renew_deadline = options_.renew_deadline;
   lc.retry_period = options_.retry_period;
-  lc.on_started_leading = [this] { starter_ = std::thread([this] { StartLeading(); }); };
-  lc.on_stopped_leading = [this] {
-    leading_ = false;
-    metrics_->SetLeader(false);
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!done_) lost_ = true;
-    done_ = true;
-    cv_.notify_all();
+  lc.on_started_leading = [this] {
+    MutexLock lock(&mu_);
+    starter_ = std::thread([this] { StartLeading(); });
   };
+  lc.on_stopped_leading = [this] { OnLost("lease not renewed within the renew deadline"); };
   lc.on_new_leader = [this](const std::string& id) {
     FAIRWAY_LOG(log_, kInfo, "leader", {{"identity", id}});
   };
   StatusOr<std::unique_ptr<kube::LeaderElector>> e =
-      kube::LeaderElector::Create(&client_, clock_, lc);
+      kube::LeaderElector::Create(&election_client_, clock_, lc);
   if (!e.ok()) return e.status();
   elector_ = std::move(*e);
+  kube::LeaderElector* elector = elector_.get();
+  fence_ = std::make_unique<LeaseFence>([elector] { return elector->LeaseDeadline(); },
+                                        lc.lease_namespace + "/" + lc.lease_name, lc.renew_deadline,
+                                        clock_);
+  fenced_ = std::make_unique<FencedApiClient>(&client_, fence_.get(), metrics_,
+                                              [this](const Status& s) { OnLost(s.message()); });
+  writer_ = fenced_.get();
   metrics_->SetLeader(false);
+  watcher_ = std::thread([this] { StopOnLoss(); });
   elector_->Start();
   return OkStatus();
 }
 
 void Operator::Stop() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     done_ = true;
+    cv_.SignalAll();
   }
-  cv_.notify_all();
-  if (starter_.joinable()) starter_.join();
-  if (controller_) controller_->Stop();
+  // The watcher may be stopping the controllers after a loss; it goes first.
+  if (watcher_.joinable()) watcher_.join();
+  StopControllers();
   if (events_) events_->Shutdown();
-  if (elector_) elector_->Stop();  // releases the lease
+  // The elector releases the lease (when still valid) only after the controllers stopped; a
+  // leadership that started meanwhile sees done_ and starts nothing.
+  if (elector_) elector_->Stop();
+  StopControllers();
   leading_ = false;
 }
 
 Status Operator::Wait() {
-  std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [this] { return done_; });
+  MutexLock lock(&mu_);
+  while (!done_) cv_.Wait(&mu_);
   if (!start_error_.ok()) return start_error_;
   if (lost_) return AbortedError("leadership lost");
   return OkStatus();

@@ -17,18 +17,37 @@
 // is lost, OnStoppedLeading runs and Run() returns; the operator exits (it never re-campaigns).
 // MicroTime values are RFC 3339 with exactly six fractional digits, UTC.
 //
-// Thread-safety: Run() on one thread (or Start()); Stop(), IsLeader(), GetLeader() from any
-// thread. Callbacks run on the election thread (OnStartedLeading must not block; start work on
-// another thread).
+// Fencing. The leader may write only while LeaseValid():
+//
+//   now < sent + renew_deadline
+//
+// where `sent` is the local monotonic time at which the last successful acquire/renew request
+// was *sent* (not when its reply came back). Another candidate can take the lease over no
+// earlier than its own observation of our last write plus lease_duration; that observation
+// follows the server applying the write, which follows our sending it:
+//
+//   takeover >= observed >= applied >= sent,   so   takeover >= sent + lease_duration
+//                                                     > sent + renew_deadline
+//
+// (ValidateLeaderElectionConfig requires lease_duration > renew_deadline, and the Lease carries
+// leaseDurationSeconds rounded up, so others never wait less). Writes therefore stop
+// lease_duration - renew_deadline (5 s with the defaults) before anyone else may start; that gap
+// covers a write that passed the check and is still queued or in transit, and clock-rate drift
+// between the replicas. Measuring from the reply instead would extend our validity by the
+// request's latency, which after a SIGSTOP during the request is unbounded. LeaseValid() reads
+// the clock on each call, so after a pause (SIGSTOP/SIGCONT, a stalled VM) the first check fails,
+// and the renew loop then stops leading without renewing a lease others may already hold.
+//
+// Thread-safety: Run() on one thread (or Start()); Start() and Stop() from the owning thread;
+// IsLeader(), GetLeader(), LeaseValid() and LeaseDeadline() from any thread. Callbacks run on the
+// election thread (OnStartedLeading must not block; start work on another thread).
 #pragma once
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <random>
 #include <string>
@@ -38,7 +57,9 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/mutex.h"
 #include "common/status.h"
+#include "common/thread_annotations.h"
 #include "kube/api_client.h"
 
 namespace fairway::kube {
@@ -80,7 +101,8 @@ class LeaderElector {
   LeaderElector& operator=(const LeaderElector&) = delete;
 
   // Campaigns until leading, renews until the renew deadline passes or Stop(); then calls
-  // on_stopped_leading (if it had started leading) and returns. Blocks.
+  // on_stopped_leading (if it had started leading) and returns. Blocks. A Stop() while the lease
+  // is still valid releases it (release_on_cancel); a lost or expired lease is never written.
   void Run();
   // Run() on a background thread. No-op if already started.
   void Start();
@@ -92,16 +114,38 @@ class LeaderElector {
   // The last observed holder ("" if none).
   std::string GetLeader() const;
 
+  // The local monotonic time from which this process must not write: the send time of the last
+  // successful acquire/renew plus renew_deadline (see the file comment). MonotonicTime::min()
+  // while we hold no lease: never acquired, another holder observed, or leadership ended.
+  MonotonicTime LeaseDeadline() const;
+  // clock.Monotonic() < LeaseDeadline(), with the clock read at the call.
+  bool LeaseValid() const;
+
   // One acquire-or-renew attempt (the body of each tick); true if we hold the lease after it.
-  // Exposed for tests driving time with FakeClock.
+  // On success LeaseDeadline() moves to the write's send time + renew_deadline; on seeing
+  // another holder it becomes min(). Exposed for tests driving time with FakeClock.
   bool TryAcquireOrRenew();
-  // Writes an empty holder if we hold the lease. Exposed for tests.
+  // Writes an empty holder if we hold the lease and it is still valid. Exposed for tests.
   Status Release();
 
  private:
   LeaderElector(ApiClient* client, Clock* clock, LeaderElectionConfig config, uint64_t seed);
-  bool SleepFor(Duration d);
-  Duration JitteredRetry();
+  // Campaigns until the lease is ours (true) or Stop() (false).
+  bool Campaign();
+  // Renews every retry_period until Stop() (false) or the lease is lost (true).
+  bool RenewUntilLost();
+  // Release() for a lease valid until `deadline` (the fence may already be closed).
+  Status ReleaseBefore(MonotonicTime deadline);
+  bool TryCreate(WallTime now);
+  bool TryUpdate(const json& lease, const std::string& holder, WallTime now);
+  // Records the lease read from the server; true when another holder's lease is unexpired by our
+  // own observation. Sets *changed_leader when the holder differs from the last one seen.
+  bool ObserveLease(const json& spec, bool* changed_leader) FAIRWAY_EXCLUDES(mu_);
+  // Records our successful write of `stored`, sent at `sent`; true when the holder changed.
+  bool RecordWrite(const json& stored, MonotonicTime sent) FAIRWAY_EXCLUDES(mu_);
+  void CloseLease() FAIRWAY_EXCLUDES(mu_);
+  bool SleepFor(Duration d) FAIRWAY_EXCLUDES(mu_);
+  Duration JitteredRetry() FAIRWAY_EXCLUDES(mu_);
   json BuildLease(const json* existing, bool takeover, WallTime now) const;
 
   ApiClient* const client_;
@@ -109,17 +153,18 @@ class LeaderElector {
   const LeaderElectionConfig config_;
   Logger log_{"kube.leader"};
 
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::mt19937_64 rng_;                      // GUARDED_BY(mu_)
-  json observed_;                            // GUARDED_BY(mu_); last seen lease spec
-  std::string observed_rv_;                  // GUARDED_BY(mu_)
-  std::optional<MonotonicTime> observed_at_; // GUARDED_BY(mu_)
-  std::string leader_;                       // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  CondVar cv_;
+  std::mt19937_64 rng_ FAIRWAY_GUARDED_BY(mu_);
+  json observed_ FAIRWAY_GUARDED_BY(mu_);  // last seen lease spec
+  std::optional<MonotonicTime> observed_at_ FAIRWAY_GUARDED_BY(mu_);
+  std::string leader_ FAIRWAY_GUARDED_BY(mu_);
+  // Send time of the last successful acquire/renew while we hold the lease.
+  std::optional<MonotonicTime> renew_sent_ FAIRWAY_GUARDED_BY(mu_);
+  uint64_t wake_seq_ FAIRWAY_GUARDED_BY(mu_) = 0;
   std::atomic<bool> leading_{false};
   std::atomic<bool> stop_{false};
-  uint64_t wake_seq_ = 0;                    // GUARDED_BY(mu_)
-  std::thread thread_;
+  std::thread thread_;  // owned by the thread calling Start()/Stop()
 };
 
 }  // namespace fairway::kube

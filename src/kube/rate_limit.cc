@@ -6,7 +6,10 @@
 namespace fairway::kube {
 
 TokenBucket::TokenBucket(double qps, int burst, Clock* clock)
-    : qps_(qps), burst_(std::max(1, burst)), clock_(clock), tokens_(std::max(1, burst)),
+    : qps_(qps),
+      burst_(std::max(1, burst)),
+      clock_(clock),
+      tokens_(std::max(1, burst)),
       last_(clock->Monotonic()) {}
 
 void TokenBucket::RefillLocked(MonotonicTime now) {
@@ -18,7 +21,7 @@ void TokenBucket::RefillLocked(MonotonicTime now) {
 
 bool TokenBucket::TryAccept() {
   if (qps_ <= 0) return true;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   RefillLocked(clock_->Monotonic());
   if (tokens_ >= 1.0) {
     tokens_ -= 1.0;
@@ -29,7 +32,7 @@ bool TokenBucket::TryAccept() {
 
 Duration TokenBucket::Reserve() {
   if (qps_ <= 0) return Duration::zero();
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   RefillLocked(clock_->Monotonic());
   tokens_ -= 1.0;
   if (tokens_ >= 0) return Duration::zero();
@@ -44,7 +47,7 @@ void TokenBucket::Wait() {
 Backoff::Backoff(Options options, uint64_t seed) : options_(options), rng_(seed) {}
 
 Duration Backoff::Next() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   double base = std::chrono::duration<double>(options_.initial).count();
   double max = std::chrono::duration<double>(options_.max).count();
   double d = base;
@@ -60,12 +63,12 @@ Duration Backoff::Next() {
 }
 
 void Backoff::Reset() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   attempts_ = 0;
 }
 
 int Backoff::attempts() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return attempts_;
 }
 

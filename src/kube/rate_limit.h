@@ -6,15 +6,17 @@
 
 #include <chrono>
 #include <cstdint>
-#include <mutex>
 #include <random>
 
 #include "common/clock.h"
+#include "common/mutex.h"
+#include "common/thread_annotations.h"
 
 namespace fairway::kube {
 
 // Classic token bucket on the clock's monotonic time: `burst` tokens, refilled at `qps`.
-// qps <= 0 disables limiting.
+// qps <= 0 disables limiting. RestApiClient logs a request whose reservation waits longer than
+// RestClientOptions::log_wait_over ("client-side throttling", kubernetes-api.md §10).
 class TokenBucket {
  public:
   TokenBucket(double qps, int burst, Clock* clock);
@@ -31,14 +33,14 @@ class TokenBucket {
   int burst() const { return burst_; }
 
  private:
-  void RefillLocked(MonotonicTime now);
+  void RefillLocked(MonotonicTime now) FAIRWAY_REQUIRES(mu_);
 
   const double qps_;
   const int burst_;
   Clock* const clock_;
-  std::mutex mu_;
-  double tokens_;          // GUARDED_BY(mu_); may go negative (reservations)
-  MonotonicTime last_;     // GUARDED_BY(mu_)
+  Mutex mu_;
+  double tokens_ FAIRWAY_GUARDED_BY(mu_);  // may go negative (reservations)
+  MonotonicTime last_ FAIRWAY_GUARDED_BY(mu_);
 };
 
 // Exponential backoff: initial * factor^n capped at max, then multiplied by a uniform factor in
@@ -60,9 +62,9 @@ class Backoff {
 
  private:
   const Options options_;
-  mutable std::mutex mu_;
-  std::mt19937_64 rng_;  // GUARDED_BY(mu_)
-  int attempts_ = 0;     // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::mt19937_64 rng_ FAIRWAY_GUARDED_BY(mu_);
+  int attempts_ FAIRWAY_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace fairway::kube

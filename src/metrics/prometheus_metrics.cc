@@ -53,6 +53,8 @@ struct PrometheusMetrics::Impl {
       BuildCounter().Name("fairway_watch_restarts_total").Help("Watches that failed and were restarted").Register(*registry);
   prometheus::Gauge& leader =
       BuildGauge().Name("fairway_leader").Help("1 when this replica is the leader").Register(*registry).Add({});
+  prometheus::Family<prometheus::Counter>& fenced_writes =
+      BuildCounter().Name("fairway_fenced_writes_total").Help("Writes refused because the leader lease was not renewed in time").Register(*registry);
 
   std::set<std::map<std::string, std::string>> jobs_seen, pending_seen, gpus_seen, accounts_seen;
   std::map<std::string, int64_t> watch_totals;
@@ -169,5 +171,9 @@ void PrometheusMetrics::SetWatchRestarts(const std::string& resource, int64_t to
 }
 
 void PrometheusMetrics::SetLeader(bool leader) { impl_->leader.Set(leader ? 1 : 0); }
+
+void PrometheusMetrics::WriteFenced(const std::string& verb) {
+  impl_->fenced_writes.Add({{"verb", verb}}).Increment();
+}
 
 }  // namespace fairway::metrics

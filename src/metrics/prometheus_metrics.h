@@ -15,6 +15,8 @@
 //   fairway_api_request_errors_total{verb,resource}     counter
 //   fairway_watch_restarts_total{resource}              counter
 //   fairway_leader                                      gauge (1 when this replica leads)
+//   fairway_fenced_writes_total{verb}                   counter (writes refused: lease not
+//                                                       renewed in time)
 //
 // Thread-safety: thread-safe.
 #pragma once
@@ -56,6 +58,7 @@ class PrometheusMetrics : public controllers::OperatorMetrics {
                          bool ok) override;
   void SetWatchRestarts(const std::string& resource, int64_t total) override;
   void SetLeader(bool leader) override;
+  void WriteFenced(const std::string& verb) override;
 
  private:
   struct Impl;
