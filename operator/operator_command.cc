@@ -93,8 +93,7 @@ std::string ReadAll(const std::string& path, bool* ok) {
   return text.str();
 }
 
-StatusOr<webhook::AdmissionServiceOptions> WebhookOptions(const Flags& flags,
-                                                          const std::string& ns,
+StatusOr<webhook::AdmissionServiceOptions> WebhookOptions(const Flags& flags, const std::string& ns,
                                                           const config::AdmissionSettings& s) {
   webhook::AdmissionServiceOptions o;
   FAIRWAY_ASSIGN_OR_RETURN(int64_t port, flags.GetInt("webhook-port", 9443));
@@ -128,7 +127,8 @@ void WatchSettings(const std::string& path, std::string last, controllers::Opera
     last = text;
     StatusOr<Settings> s = ParseSettings(text);
     if (!s.ok()) {
-      FAIRWAY_LOG(log, kError, "settings rejected", {{"path", path}, {"error", s.status().ToString()}});
+      FAIRWAY_LOG(log, kError, "settings rejected",
+                  {{"path", path}, {"error", s.status().ToString()}});
       continue;
     }
     op->SetConfig(s->scheduler);
@@ -240,7 +240,8 @@ int RunOperatorCommand(const std::vector<std::string>& args) {
   StatusOr<controllers::OperatorOptions> options = OperatorOptionsFrom(*flags, *settings, ns);
   if (!options.ok()) return Fail(options.status().ToString(), 2);
 
-  StatusOr<std::unique_ptr<kube::RestApiClient>> client = kube::RestApiClient::Create(*rest, &clock);
+  StatusOr<std::unique_ptr<kube::RestApiClient>> client =
+      kube::RestApiClient::Create(*rest, &clock);
   if (!client.ok()) return Fail(client.status().ToString());
   // The Lease gets a client (and token bucket) of its own, as kube-scheduler's leader election
   // does: renewals never wait behind the controllers' writes.

@@ -1,6 +1,7 @@
 #include "cli/commands.h"
 
 #include <unistd.h>
+#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -12,8 +13,6 @@
 #include <set>
 #include <sstream>
 #include <thread>
-
-#include <yaml-cpp/yaml.h>
 
 #include "api/account_types.h"
 #include "api/array_spec.h"
@@ -62,9 +61,9 @@ struct Args {
   }
 };
 
-const std::vector<FlagDef> kGlobalFlags = {
-    {"kubeconfig", 0, true}, {"context", 0, true},     {"namespace", 'n', true},
-    {"all-namespaces", 0, false}, {"help", 0, false}, {"request-timeout", 0, true}};
+const std::vector<FlagDef> kGlobalFlags = {{"kubeconfig", 0, true},  {"context", 0, true},
+                                           {"namespace", 'n', true}, {"all-namespaces", 0, false},
+                                           {"help", 0, false},       {"request-timeout", 0, true}};
 
 StatusOr<Args> ParseArgs(const std::vector<std::string>& argv, std::vector<FlagDef> defs) {
   defs.insert(defs.end(), kGlobalFlags.begin(), kGlobalFlags.end());
@@ -97,7 +96,8 @@ StatusOr<Args> ParseArgs(const std::vector<std::string>& argv, std::vector<FlagD
       }
       if (def == nullptr) return InvalidArgumentError("invalid option -- '" + a.substr(1, 1) + "'");
       if (a.size() > 2) {
-        if (!def->takes_value) return InvalidArgumentError("invalid option -- '" + a.substr(1) + "'");
+        if (!def->takes_value)
+          return InvalidArgumentError("invalid option -- '" + a.substr(1) + "'");
         value = a.substr(2);
         if (!value->empty() && (*value)[0] == '=') value = value->substr(1);
       }
@@ -127,9 +127,9 @@ struct Session {
 
 StatusOr<Session> Connect(const CliEnvironment& env, const Args& args) {
   Session s;
-  FAIRWAY_ASSIGN_OR_RETURN(kube::RestConfig config,
-                           kube::ResolveRestConfig(args.Get("kubeconfig"), env.clock,
-                                                   args.Get("context")));
+  FAIRWAY_ASSIGN_OR_RETURN(
+      kube::RestConfig config,
+      kube::ResolveRestConfig(args.Get("kubeconfig"), env.clock, args.Get("context")));
   config.qps = 0;  // one-shot command: no client-side throttling
   if (args.Has("request-timeout")) {
     auto t = std::atoi(args.Get("request-timeout").c_str());
@@ -188,7 +188,9 @@ YAML::Node ToYaml(const json& j) {
 // -o json|yaml: a kubectl-style List. Returns true when handled.
 bool PrintStructured(const std::string& output, const std::vector<json>& items, std::ostream& out) {
   if (output != "json" && output != "yaml") return false;
-  json list = {{"apiVersion", "v1"}, {"kind", "List"}, {"items", items},
+  json list = {{"apiVersion", "v1"},
+               {"kind", "List"},
+               {"items", items},
                {"metadata", {{"resourceVersion", ""}}}};
   if (output == "json") {
     out << list.dump(4) << "\n";
@@ -233,9 +235,8 @@ StatusOr<JobFilter> FilterFromArgs(const Args& a, const Session& s) {
 }
 
 const std::vector<FlagDef> kJobFilterFlags = {
-    {"user", 'u', true},   {"me", 0, false},       {"account", 'A', true},
-    {"partition", 'p', true}, {"states", 't', true}, {"jobs", 'j', true},
-    {"name", 0, true},     {"qos", 'q', true}};
+    {"user", 'u', true},   {"me", 0, false},    {"account", 'A', true}, {"partition", 'p', true},
+    {"states", 't', true}, {"jobs", 'j', true}, {"name", 0, true},      {"qos", 'q', true}};
 
 std::vector<FlagDef> With(std::vector<FlagDef> a, const std::vector<FlagDef>& b) {
   a.insert(a.end(), b.begin(), b.end());
@@ -263,19 +264,20 @@ std::string SlurmErrorText(const Status& st) {
 }
 
 StatusOr<std::vector<api::JobObject>> ListJobs(Session& s, std::vector<json>* raw = nullptr) {
-  return ListDecoded<api::JobObject>(*s.client, kube::ResourceRef::FairwayJobs(), s.namespace_name,
-                                     [](const json& j) { return api::JobFromJson(j); }, raw);
+  return ListDecoded<api::JobObject>(
+      *s.client, kube::ResourceRef::FairwayJobs(), s.namespace_name,
+      [](const json& j) { return api::JobFromJson(j); }, raw);
 }
 
 int Squeue(const std::vector<std::string>& argv, const CliEnvironment& env) {
   auto args = ParseArgs(argv, With(kJobFilterFlags, {{"format", 'o', true},
-                                                    {"long", 'l', false},
-                                                    {"start", 0, false},
-                                                    {"noheader", 'h', false},
-                                                    {"array", 'r', false},
-                                                    {"json", 0, false},
-                                                    {"yaml", 0, false},
-                                                    {"sort", 'S', true}}));
+                                                     {"long", 'l', false},
+                                                     {"start", 0, false},
+                                                     {"noheader", 'h', false},
+                                                     {"array", 'r', false},
+                                                     {"json", 0, false},
+                                                     {"yaml", 0, false},
+                                                     {"sort", 'S', true}}));
   if (!args.ok()) return Fail(env, "squeue", args.status().message());
   auto s = Connect(env, *args);
   if (!s.ok()) return Fail(env, "squeue", s.status().ToString());
@@ -463,28 +465,28 @@ int Sbatch(const std::vector<std::string>& argv, const CliEnvironment& env) {
   in.script_args.assign(merged.positional.begin() + (merged.positional.empty() ? 0 : 1),
                         merged.positional.end());
   bool named = !merged.job_name.empty();
-  std::string base = named ? merged.job_name
-                           : JobNameFromScript(script_path.empty() || script_path == "-"
-                                                   ? "sbatch"
-                                                   : script_path);
+  std::string base =
+      named ? merged.job_name
+            : JobNameFromScript(script_path.empty() || script_path == "-" ? "sbatch" : script_path);
   StatusOr<json> created = UnavailableError("not attempted");
   std::string cm_name;
   for (int attempt = 0; attempt < 5; ++attempt) {
     in.name = named ? base : base + "-" + RandomSuffix();
     cm_name = in.name + "-script";
     in.config_map = cm_name;
-    json cm = {{"apiVersion", "v1"},
-               {"kind", "ConfigMap"},
-               {"metadata",
-                {{"name", cm_name},
-                 {"namespace", ns},
-                 {"labels", {{"app.kubernetes.io/created-by", "kubectl-fairway"},
-                             {"fairway.dev/job", in.name}}}}},
-               {"data", {{"script", script}}}};
+    json cm = {
+        {"apiVersion", "v1"},
+        {"kind", "ConfigMap"},
+        {"metadata",
+         {{"name", cm_name},
+          {"namespace", ns},
+          {"labels",
+           {{"app.kubernetes.io/created-by", "kubectl-fairway"}, {"fairway.dev/job", in.name}}}}},
+        {"data", {{"script", script}}}};
     auto cm_created = s->client->Create(kube::ResourceRef{"", "v1", "configmaps", true}, ns, cm);
     if (!cm_created.ok() && cm_created.status().code() != StatusCode::kAlreadyExists) {
-      return Fail(env, "sbatch", "creating ConfigMap " + cm_name + ": " +
-                                     cm_created.status().ToString());
+      return Fail(env, "sbatch",
+                  "creating ConfigMap " + cm_name + ": " + cm_created.status().ToString());
     }
     if (!cm_created.ok() && !named) continue;  // name taken: try another suffix
     auto manifest = BuildJobManifest(merged, in);
@@ -503,12 +505,12 @@ int Sbatch(const std::vector<std::string>& argv, const CliEnvironment& env) {
     return Fail(env, "sbatch", "Batch job submission failed: " + SlurmErrorText(created.status()));
   }
   // The ConfigMap goes away with the Job.
-  json owner = {{"metadata",
-                 {{"ownerReferences",
-                   json::array({{{"apiVersion", "fairway.dev/v1alpha1"},
-                                 {"kind", "Job"},
-                                 {"name", in.name},
-                                 {"uid", (*created)["metadata"].value("uid", "")}}})}}}};
+  json owner = {
+      {"metadata",
+       {{"ownerReferences", json::array({{{"apiVersion", "fairway.dev/v1alpha1"},
+                                          {"kind", "Job"},
+                                          {"name", in.name},
+                                          {"uid", (*created)["metadata"].value("uid", "")}}})}}}};
   (void)s->client->Patch(kube::ResourceRef{"", "v1", "configmaps", true}, ns, cm_name,
                          kube::PatchType::kMerge, owner);
 
@@ -618,11 +620,16 @@ std::vector<Target> Resolve(const std::vector<api::JobObject>& jobs, const std::
 
 std::string ActionVerb(Action a) {
   switch (a) {
-    case Action::kCancel: return "scancel";
-    case Action::kHold: return "hold";
-    case Action::kRelease: return "release";
-    case Action::kRequeue: return "requeue";
-    case Action::kRequeueHold: return "requeuehold";
+    case Action::kCancel:
+      return "scancel";
+    case Action::kHold:
+      return "hold";
+    case Action::kRelease:
+      return "release";
+    case Action::kRequeue:
+      return "requeue";
+    case Action::kRequeueHold:
+      return "requeuehold";
   }
   return "";
 }
@@ -653,7 +660,8 @@ Status ApplyTasks(kube::ApiClient& client, const Target& t, Action action) {
     for (const auto& [st, text] : job.status.array->indices) {
       if (st == core::JobState::kPending) continue;
       auto v = api::ParseTaskIndexList(text);
-      if (v.ok()) for (uint32_t i : *v) states[i] = st;
+      if (v.ok())
+        for (uint32_t i : *v) states[i] = st;
     }
     for (const api::ArrayTaskRecord& r : job.status.array->tasks) states[r.index] = r.state;
   }
@@ -676,12 +684,15 @@ Status ApplyTasks(kube::ApiClient& client, const Target& t, Action action) {
         return FailedPreconditionError("Kill job error on job id " + label +
                                        ": Job/step already completing or completed");
       }
-      ann["fairway.dev/cancel-tasks"] = value(api::UnionIndices(list("fairway.dev/cancel-tasks"), live));
+      ann["fairway.dev/cancel-tasks"] =
+          value(api::UnionIndices(list("fairway.dev/cancel-tasks"), live));
       break;
     }
     case Action::kHold: {
-      if (core::IsTerminal(state)) return FailedPreconditionError("Job " + label + " is already finished");
-      ann["fairway.dev/hold-tasks"] = value(api::UnionIndices(list("fairway.dev/hold-tasks"), *t.tasks));
+      if (core::IsTerminal(state))
+        return FailedPreconditionError("Job " + label + " is already finished");
+      ann["fairway.dev/hold-tasks"] =
+          value(api::UnionIndices(list("fairway.dev/hold-tasks"), *t.tasks));
       std::set<uint32_t> release = list("fairway.dev/release-tasks");
       if (job.meta.annotations.count("fairway.dev/release-tasks") > 0) {
         ann["fairway.dev/release-tasks"] = value(api::MinusIndices(release, *t.tasks));
@@ -715,16 +726,16 @@ Status ApplyTasks(kube::ApiClient& client, const Target& t, Action action) {
                                      ": requeuehold applies to whole jobs only; use requeue and "
                                      "hold on the task");
   }
-  json patch = {{"metadata", {{"annotations", ann},
-                              {"resourceVersion", job.meta.resource_version}}}};
+  json patch = {
+      {"metadata", {{"annotations", ann}, {"resourceVersion", job.meta.resource_version}}}};
   return client
       .Patch(kube::ResourceRef::FairwayJobs(), job.meta.namespace_name, job.meta.name,
              kube::PatchType::kMerge, patch)
       .status();
 }
 
-Status Apply(kube::ApiClient& client, const api::JobObject& job, Action action,
-             core::Timestamp now, const std::string& token) {
+Status Apply(kube::ApiClient& client, const api::JobObject& job, Action action, core::Timestamp now,
+             const std::string& token) {
   const std::string label = std::to_string(job.status.job_id);
   core::JobState state = job.status.state.value_or(core::JobState::kPending);
   json patch;
@@ -851,8 +862,8 @@ int Control(Action action, const std::vector<std::string>& argv, const CliEnviro
     if (st.code() == StatusCode::kFailedPrecondition || st.code() == StatusCode::kNotFound) {
       *env.err << cmd << ": error: " << st.message() << "\n";  // already in Slurm's words
     } else if (action == Action::kCancel) {
-      *env.err << cmd << ": error: Kill job error on job id " << t.ref << ": "
-               << SlurmErrorText(st) << "\n";
+      *env.err << cmd << ": error: Kill job error on job id " << t.ref << ": " << SlurmErrorText(st)
+               << "\n";
     } else {
       *env.err << cmd << ": error: Job " << t.ref << ": " << SlurmErrorText(st) << "\n";
     }
@@ -863,7 +874,8 @@ int Control(Action action, const std::vector<std::string>& argv, const CliEnviro
 // ---- reports -------------------------------------------------------------------------------
 
 int Sprio(const std::vector<std::string>& argv, const CliEnvironment& env) {
-  auto args = ParseArgs(argv, With(kJobFilterFlags, {{"noheader", 'h', false}, {"output", 'o', true}}));
+  auto args =
+      ParseArgs(argv, With(kJobFilterFlags, {{"noheader", 'h', false}, {"output", 'o', true}}));
   if (!args.ok()) return Fail(env, "sprio", args.status().message());
   auto s = Connect(env, *args);
   if (!s.ok()) return Fail(env, "sprio", s.status().ToString());
@@ -878,9 +890,10 @@ int Sprio(const std::vector<std::string>& argv, const CliEnvironment& env) {
                      {"namespace", j.meta.namespace_name},
                      {"name", j.meta.name},
                      {"priority", j.status.priority.value_or(0)},
-                     {"priorityFactors", j.status.priority_factors
-                                             ? json(api::ToJson(j.status).value("priorityFactors", json::object()))
-                                             : json::object()}});
+                     {"priorityFactors",
+                      j.status.priority_factors
+                          ? json(api::ToJson(j.status).value("priorityFactors", json::object()))
+                          : json::object()}});
   }
   if (PrintStructured(args->Get("output"), items, *env.out)) return 0;
   *env.out << RenderSprio(*jobs, *filter, !args->Has("noheader"));
@@ -888,8 +901,11 @@ int Sprio(const std::vector<std::string>& argv, const CliEnvironment& env) {
 }
 
 int Sshare(const std::vector<std::string>& argv, const CliEnvironment& env) {
-  auto args = ParseArgs(argv, {{"users", 'u', true}, {"all", 'a', false}, {"noheader", 'n', false},
-                               {"accounts", 'A', true}, {"output", 'o', true}});
+  auto args = ParseArgs(argv, {{"users", 'u', true},
+                               {"all", 'a', false},
+                               {"noheader", 'n', false},
+                               {"accounts", 'A', true},
+                               {"output", 'o', true}});
   if (!args.ok()) return Fail(env, "sshare", args.status().message());
   auto s = Connect(env, *args);
   if (!s.ok()) return Fail(env, "sshare", s.status().ToString());
@@ -914,10 +930,15 @@ int Sshare(const std::vector<std::string>& argv, const CliEnvironment& env) {
 }
 
 int Sacct(const std::vector<std::string>& argv, const CliEnvironment& env) {
-  auto args = ParseArgs(argv, With({{"user", 'u', true}, {"me", 0, false}, {"account", 'A', true},
-                                    {"partition", 'r', true}, {"state", 's', true},
-                                    {"jobs", 'j', true}, {"name", 0, true},
-                                    {"allusers", 'a', false}, {"noheader", 'n', false},
+  auto args = ParseArgs(argv, With({{"user", 'u', true},
+                                    {"me", 0, false},
+                                    {"account", 'A', true},
+                                    {"partition", 'r', true},
+                                    {"state", 's', true},
+                                    {"jobs", 'j', true},
+                                    {"name", 0, true},
+                                    {"allusers", 'a', false},
+                                    {"noheader", 'n', false},
                                     {"output", 'o', true}},
                                    {}));
   if (!args.ok()) return Fail(env, "sacct", args.status().message());
@@ -954,15 +975,19 @@ int Sacct(const std::vector<std::string>& argv, const CliEnvironment& env) {
   if (output == "json" || output == "yaml") {
     std::vector<json> items;
     for (const JobRow& r : rows) {
-      items.push_back({{"jobID", r.id}, {"name", r.name}, {"namespace", r.namespace_name},
-                       {"partition", r.partition}, {"account", r.account},
-                       {"allocGPUs", r.start_time ? r.gpus_per_node * r.nodes : 0},
-                       {"state", std::string(core::JobStateName(r.state))},
-                       {"exitCode", r.exit_code.value_or(0)},
-                       {"start", r.start_time ? api::FormatRfc3339(*r.start_time) : ""},
-                       {"end", r.end_time ? api::FormatRfc3339(*r.end_time) : ""},
-                       {"elapsedSeconds", r.elapsed_s},
-                       {"gpuSeconds", (r.start_time ? r.gpus_per_node * r.nodes : 0) * r.elapsed_s}});
+      items.push_back(
+          {{"jobID", r.id},
+           {"name", r.name},
+           {"namespace", r.namespace_name},
+           {"partition", r.partition},
+           {"account", r.account},
+           {"allocGPUs", r.start_time ? r.gpus_per_node * r.nodes : 0},
+           {"state", std::string(core::JobStateName(r.state))},
+           {"exitCode", r.exit_code.value_or(0)},
+           {"start", r.start_time ? api::FormatRfc3339(*r.start_time) : ""},
+           {"end", r.end_time ? api::FormatRfc3339(*r.end_time) : ""},
+           {"elapsedSeconds", r.elapsed_s},
+           {"gpuSeconds", (r.start_time ? r.gpus_per_node * r.nodes : 0) * r.elapsed_s}});
     }
     PrintStructured(output, items, *env.out);
     return 0;
@@ -980,8 +1005,10 @@ std::string Usage() {
          "\n"
          "  squeue    pending and running jobs (-u USER, --me, -A ACCOUNT, -p PART, -t STATES,\n"
          "            -j IDS, --name NAME, --start, -l, -o FORMAT|json|yaml, -h)\n"
-         "  sinfo     partitions and node states (-N, -l, -p PART, -t STATES, -o FORMAT|json|yaml)\n"
-         "  sbatch    submit a batch script: sbatch [options] script.sh [args]  (#SBATCH directives,\n"
+         "  sinfo     partitions and node states (-N, -l, -p PART, -t STATES, -o "
+         "FORMAT|json|yaml)\n"
+         "  sbatch    submit a batch script: sbatch [options] script.sh [args]  (#SBATCH "
+         "directives,\n"
          "            --image IMAGE (default busybox), --parsable)\n"
          "  scancel   cancel jobs by id (123; array tasks 123_4, 123_[1-3]), name, or filters\n"
          "  hold      hold pending jobs;   release   release held jobs\n"
@@ -999,8 +1026,8 @@ std::string Usage() {
 // where every command parses them (and before sbatch's script, after which arguments are the
 // script's own).
 std::vector<std::string> CommandFirst(const std::vector<std::string>& args) {
-  static const std::set<std::string> kWithValue = {"--kubeconfig", "--context", "--namespace",
-                                                   "-n", "--request-timeout"};
+  static const std::set<std::string> kWithValue = {"--kubeconfig", "--context", "--namespace", "-n",
+                                                   "--request-timeout"};
   std::vector<std::string> leading;
   size_t i = 0;
   while (i < args.size() && args[i].size() > 1 && args[i][0] == '-') {

@@ -54,8 +54,7 @@ auto SetString(std::string SbatchOptions::*field) {
 
 auto Ignore(std::string_view name) {
   return [name](SbatchOptions* o, const std::string& v) -> Status {
-    o->notes.push_back("sbatch: ignoring --" + std::string(name) +
-                       (v.empty() ? "" : "=" + v) +
+    o->notes.push_back("sbatch: ignoring --" + std::string(name) + (v.empty() ? "" : "=" + v) +
                        " (output goes to the pod log: kubectl logs)");
     return OkStatus();
   };
@@ -94,7 +93,8 @@ const std::vector<OptionDef>& Options() {
          // "2" or "2-4": Fairway allocates exactly the minimum.
          std::string min = v.substr(0, v.find('-'));
          FAIRWAY_ASSIGN_OR_RETURN(int64_t n, ParseInt("nodes", min, 1, 65536));
-         if (min != v) o->notes.push_back("sbatch: --nodes=" + v + ": allocating the minimum, " + min);
+         if (min != v)
+           o->notes.push_back("sbatch: --nodes=" + v + ": allocating the minimum, " + min);
          o->nodes = n;
          return OkStatus();
        }},
@@ -181,8 +181,8 @@ std::string Trim(std::string_view s) {
 bool IsDnsLabel(std::string_view s) {
   if (s.empty() || s.size() > 63) return false;
   for (char c : s) {
-    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
-          c == '-')) {
+    if (!(std::islower(static_cast<unsigned char>(c)) ||
+          std::isdigit(static_cast<unsigned char>(c)) || c == '-')) {
       return false;
     }
   }
@@ -342,11 +342,12 @@ StatusOr<std::string> SlurmMemToQuantity(std::string_view text) {
 
 Status ValidateSbatchOptions(const SbatchOptions& o, core::Timestamp now) {
   auto err = [](std::string_view opt, const std::string& value, const Status& s) {
-    return Invalid("Invalid --" + std::string(opt) + " specification \"" + value + "\": " +
-                   s.message());
+    return Invalid("Invalid --" + std::string(opt) + " specification \"" + value +
+                   "\": " + s.message());
   };
   if (!o.time_limit.empty()) {
-    if (auto r = api::ParseTimeLimit(o.time_limit); !r.ok()) return err("time", o.time_limit, r.status());
+    if (auto r = api::ParseTimeLimit(o.time_limit); !r.ok())
+      return err("time", o.time_limit, r.status());
   }
   if (!o.array.empty()) {
     if (auto r = api::ParseArraySpec(o.array, api::kMaxMaxArraySize); !r.ok()) {
@@ -354,7 +355,8 @@ Status ValidateSbatchOptions(const SbatchOptions& o, core::Timestamp now) {
     }
   }
   if (!o.begin.empty()) {
-    if (auto r = api::ParseBeginTime(o.begin, now); !r.ok()) return err("begin", o.begin, r.status());
+    if (auto r = api::ParseBeginTime(o.begin, now); !r.ok())
+      return err("begin", o.begin, r.status());
   }
   if (!o.dependency.empty()) {
     if (auto r = api::ParseDependency(o.dependency); !r.ok()) {
@@ -439,18 +441,20 @@ StatusOr<json> BuildJobManifest(const SbatchOptions& o, const JobManifestInput& 
   for (const std::string& t : interp) command.push_back(t);
   command.push_back("/fairway/script/script");
   for (const std::string& a : in.script_args) command.push_back(a);
-  json container = {{"name", "batch"},
-                    {"image", o.image.empty() ? std::string(kDefaultImage) : o.image},
-                    {"command", command},
-                    {"volumeMounts", json::array({{{"name", "batch-script"},
-                                                   {"mountPath", "/fairway/script"},
-                                                   {"readOnly", true}}})}};
+  json container = {
+      {"name", "batch"},
+      {"image", o.image.empty() ? std::string(kDefaultImage) : o.image},
+      {"command", command},
+      {"volumeMounts",
+       json::array(
+           {{{"name", "batch-script"}, {"mountPath", "/fairway/script"}, {"readOnly", true}}})}};
   spec["template"] = {
       {"spec",
        {{"restartPolicy", "Never"},
         {"containers", json::array({container})},
-        {"volumes", json::array({{{"name", "batch-script"},
-                                  {"configMap", {{"name", in.config_map}, {"defaultMode", 0755}}}}})}}}};
+        {"volumes",
+         json::array({{{"name", "batch-script"},
+                       {"configMap", {{"name", in.config_map}, {"defaultMode", 0755}}}}})}}}};
   return json{{"apiVersion", "fairway.dev/v1alpha1"},
               {"kind", "Job"},
               {"metadata",

@@ -112,8 +112,8 @@ Status ParsePriority(const YAML::Node& node, core::PriorityConfig* p) {
                 {"weights", "maxAge", "favorSmall", "jobSizeBasis", "accrueAlways", "calcPeriod"}));
   if (YAML::Node w = node["weights"]) {
     const std::string wp = "priority.weights";
-    FAIRWAY_RETURN_IF_ERROR(CheckKeys(
-        w, wp, {"age", "fairShare", "jobSize", "partition", "qos", "assoc", "tresGpu"}));
+    FAIRWAY_RETURN_IF_ERROR(
+        CheckKeys(w, wp, {"age", "fairShare", "jobSize", "partition", "qos", "assoc", "tresGpu"}));
     FAIRWAY_RETURN_IF_ERROR(ReadUint32(w, wp, "age", &p->weights.age));
     FAIRWAY_RETURN_IF_ERROR(ReadUint32(w, wp, "fairShare", &p->weights.fair_share));
     FAIRWAY_RETURN_IF_ERROR(ReadUint32(w, wp, "jobSize", &p->weights.job_size));
@@ -136,11 +136,11 @@ Status ParseFairShare(const YAML::Node& node, core::FairShareConfig* f) {
   const std::string path = "fairShare";
   FAIRWAY_RETURN_IF_ERROR(
       CheckKeys(node, path, {"algorithm", "decayHalfLife", "dampeningFactor", "billing"}));
-  FAIRWAY_RETURN_IF_ERROR(ReadEnum<core::FairShareAlgorithm>(
-      node, path, "algorithm",
-      {{"fairTree", core::FairShareAlgorithm::kFairTree},
-       {"classic", core::FairShareAlgorithm::kClassic}},
-      &f->algorithm));
+  FAIRWAY_RETURN_IF_ERROR(
+      ReadEnum<core::FairShareAlgorithm>(node, path, "algorithm",
+                                         {{"fairTree", core::FairShareAlgorithm::kFairTree},
+                                          {"classic", core::FairShareAlgorithm::kClassic}},
+                                         &f->algorithm));
   FAIRWAY_RETURN_IF_ERROR(ReadDuration(node, path, "decayHalfLife", true, &f->decay_half_life));
   FAIRWAY_RETURN_IF_ERROR(ReadDouble(node, path, "dampeningFactor", &f->dampening_factor));
   if (YAML::Node b = node["billing"]) {
@@ -155,10 +155,10 @@ Status ParseFairShare(const YAML::Node& node, core::FairShareConfig* f) {
 
 Status ParseBackfill(const YAML::Node& node, core::BackfillConfig* b) {
   const std::string path = "backfill";
-  FAIRWAY_RETURN_IF_ERROR(CheckKeys(
-      node, path,
-      {"enabled", "interval", "window", "resolution", "maxJobTest", "maxJobStart",
-       "jobPartCountReserve", "minPrioReserve", "reserveWholeNodes", "mode"}));
+  FAIRWAY_RETURN_IF_ERROR(
+      CheckKeys(node, path,
+                {"enabled", "interval", "window", "resolution", "maxJobTest", "maxJobStart",
+                 "jobPartCountReserve", "minPrioReserve", "reserveWholeNodes", "mode"}));
   FAIRWAY_RETURN_IF_ERROR(ReadBool(node, path, "enabled", &b->enabled));
   FAIRWAY_RETURN_IF_ERROR(ReadSeconds(node, path, "interval", &b->interval));
   FAIRWAY_RETURN_IF_ERROR(ReadDuration(node, path, "window", false, &b->window));

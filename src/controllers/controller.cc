@@ -5,28 +5,25 @@
 
 #include "api/array_spec.h"
 #include "api/array_task_list.h"
-#include "core/account_context.h"
-#include "core/cycle.h"
-#include "core/fair_share.h"
 #include "api/hostlist.h"
 #include "controllers/job_status.h"
 #include "controllers/kube_objects.h"
 #include "controllers/names.h"
 #include "controllers/parallel.h"
 #include "controllers/pod_builder.h"
+#include "core/account_context.h"
+#include "core/cycle.h"
+#include "core/fair_share.h"
 
 namespace fairway::controllers {
 namespace {
 
 using nlohmann::json;
 
-core::Timestamp ToTimestamp(WallTime t) {
-  return std::chrono::time_point_cast<core::Seconds>(t);
-}
+core::Timestamp ToTimestamp(WallTime t) { return std::chrono::time_point_cast<core::Seconds>(t); }
 
 kube::ResourceRef ConfigMaps() { return {"", "v1", "configmaps", true}; }
 kube::ResourceRef Services() { return {"", "v1", "services", true}; }
-
 
 std::vector<std::string> NodeStrings(const std::vector<core::NodeName>& nodes) {
   std::vector<std::string> out;
@@ -72,7 +69,10 @@ bool InstanceRunning(const api::JobObject& job, std::optional<uint32_t> index) {
 
 Controller::Controller(kube::ApiClient* client, Clock* clock, OperatorMetrics* metrics,
                        kube::EventRecorder* events, ControllerOptions options)
-    : client_(client), clock_(clock), metrics_(metrics), events_(events),
+    : client_(client),
+      clock_(clock),
+      metrics_(metrics),
+      events_(events),
       options_(std::move(options)) {
   auto add = [&](kube::ResourceRef ref) {
     informers_.push_back(std::make_unique<kube::Informer>(client_, ref, "", clock_));
@@ -98,8 +98,7 @@ Status Controller::Start() {
   for (auto& inf : informers_) inf->Start();
   for (auto& inf : informers_) {
     if (!inf->WaitForSync(options_.informer_sync_timeout)) {
-      return UnavailableError("informer for " + inf->resource().GroupResource() +
-                              " did not sync");
+      return UnavailableError("informer for " + inf->resource().GroupResource() + " did not sync");
     }
   }
   FAIRWAY_LOG(log_, kInfo, "informers synced, scheduler loop starting");
@@ -189,11 +188,11 @@ void Controller::MarkUndecodableJob(const json& obj, const Status& error) {
   }
   const std::string ns = JsonString(obj, {"metadata", "namespace"});
   const std::string name = JsonString(obj, {"metadata", "name"});
-  json status = {{"state", "FAILED"},
-                 {"reason", "InvalidSpec"},
-                 {"message", message},
-                 {"endTime", api::FormatRfc3339(std::chrono::time_point_cast<core::Seconds>(
-                                 clock_->Now()))}};
+  json status = {
+      {"state", "FAILED"},
+      {"reason", "InvalidSpec"},
+      {"message", message},
+      {"endTime", api::FormatRfc3339(std::chrono::time_point_cast<core::Seconds>(clock_->Now()))}};
   StatusOr<json> written = client_->Patch(kube::ResourceRef::FairwayJobs(), ns, name,
                                           kube::PatchType::kMerge, {{"status", status}}, "status");
   if (!written.ok()) {
@@ -289,7 +288,8 @@ StatusOr<uint64_t> Controller::AllocateJobIds(uint64_t count, const ClusterObjec
     uint64_t next = floor;
     if (cm.ok()) {
       std::string stored = JsonString(*cm, {"data", "nextJobID"});
-      if (!stored.empty()) next = std::max<uint64_t>(next, std::strtoull(stored.c_str(), nullptr, 10));
+      if (!stored.empty())
+        next = std::max<uint64_t>(next, std::strtoull(stored.c_str(), nullptr, 10));
       json updated = *cm;
       updated["data"]["nextJobID"] = std::to_string(next + count);
       StatusOr<json> w = client_->Update(ConfigMaps(), options_.state_namespace, updated);
@@ -299,9 +299,10 @@ StatusOr<uint64_t> Controller::AllocateJobIds(uint64_t count, const ClusterObjec
     }
     json created = {{"apiVersion", "v1"},
                     {"kind", "ConfigMap"},
-                    {"metadata", {{"name", options_.id_configmap},
-                                  {"namespace", options_.state_namespace},
-                                  {"labels", {{"app.kubernetes.io/name", "fairway"}}}}},
+                    {"metadata",
+                     {{"name", options_.id_configmap},
+                      {"namespace", options_.state_namespace},
+                      {"labels", {{"app.kubernetes.io/name", "fairway"}}}}},
                     {"data", {{"nextJobID", std::to_string(next + count)}}}};
     StatusOr<json> w = client_->Create(ConfigMaps(), options_.state_namespace, created);
     if (w.ok()) return next;
@@ -316,8 +317,8 @@ Status Controller::WriteJobStatus(json* raw, api::JobObject* job, const api::Job
   api::FillJobDisplayFields(&st, ToTimestamp(clock_->Now()));
   json obj = *raw;
   obj["status"] = api::ToJson(st);
-  StatusOr<json> w = client_->UpdateStatus(kube::ResourceRef::FairwayJobs(),
-                                           job->meta.namespace_name, obj);
+  StatusOr<json> w =
+      client_->UpdateStatus(kube::ResourceRef::FairwayJobs(), job->meta.namespace_name, obj);
   if (!w.ok()) return w.status().WithContext("status of Job " + job->meta.Key());
   {
     std::lock_guard<std::mutex> lock(starts_mu_);  // starts write statuses concurrently
@@ -346,30 +347,35 @@ Status Controller::WritePreemptMarks(json* raw, api::JobObject* job,
                                      const std::vector<PreemptMark>& marks) {
   const std::string key(kAnnotationPreemptedBy);
   json value = marks.empty() ? json(nullptr) : json(FormatPreemptMarks(marks));
-  json patch = {{"metadata", {{"annotations", {{key, value}}},
-                              {"resourceVersion", job->meta.resource_version}}}};
+  json patch = {
+      {"metadata",
+       {{"annotations", {{key, value}}}, {"resourceVersion", job->meta.resource_version}}}};
   StatusOr<json> w = client_->Patch(kube::ResourceRef::FairwayJobs(), job->meta.namespace_name,
                                     job->meta.name, kube::PatchType::kMerge, patch);
   if (!w.ok()) return w.status().WithContext("preemption marks of Job " + job->meta.Key());
   overlay_[job->meta.Key()] = *w;
   *raw = *w;
-  if (marks.empty()) job->meta.annotations.erase(key);
-  else job->meta.annotations[key] = value.get<std::string>();
+  if (marks.empty())
+    job->meta.annotations.erase(key);
+  else
+    job->meta.annotations[key] = value.get<std::string>();
   job->meta.resource_version = JsonString(*w, {"metadata", "resourceVersion"});
   return OkStatus();
 }
 
 Status Controller::PatchJobAnnotations(json* raw, api::JobObject* job, const json& annotations) {
-  json patch = {{"metadata", {{"annotations", annotations},
-                              {"resourceVersion", job->meta.resource_version}}}};
+  json patch = {{"metadata",
+                 {{"annotations", annotations}, {"resourceVersion", job->meta.resource_version}}}};
   StatusOr<json> w = client_->Patch(kube::ResourceRef::FairwayJobs(), job->meta.namespace_name,
                                     job->meta.name, kube::PatchType::kMerge, patch);
   if (!w.ok()) return w.status().WithContext("annotations of Job " + job->meta.Key());
   overlay_[job->meta.Key()] = *w;
   *raw = *w;
   for (const auto& [k, v] : annotations.items()) {
-    if (v.is_string()) job->meta.annotations[k] = v.get<std::string>();
-    else job->meta.annotations.erase(k);
+    if (v.is_string())
+      job->meta.annotations[k] = v.get<std::string>();
+    else
+      job->meta.annotations.erase(k);
   }
   job->meta.resource_version = JsonString(*w, {"metadata", "resourceVersion"});
   return OkStatus();
@@ -481,7 +487,8 @@ void Controller::ReconcileJobs(ClusterObjects* objects, std::vector<json>* raw,
     std::vector<PreemptMark> marks_done;  // victims that ended this cycle, stale marks
     for (const PreemptMark& m : marks) {
       // A requeued victim's mark of an earlier run, once its preemptor no longer waits.
-      if (job.spec.array.empty() && m.restarts < job.status.restarts && pending_ids.count(m.preemptor) == 0) {
+      if (job.spec.array.empty() && m.restarts < job.status.restarts &&
+          pending_ids.count(m.preemptor) == 0) {
         marks_done.push_back(m);
       }
     }
@@ -492,7 +499,8 @@ void Controller::ReconcileJobs(ClusterObjects* objects, std::vector<json>* raw,
     if (terminal) {
       // Pods left running by an ended job (e.g. TIMEOUT while the operator was down).
       std::vector<const json*> live;
-      for (const json* p : pods) if (!PodIsTerminal(*p) && !PodIsDeleting(*p)) live.push_back(p);
+      for (const json* p : pods)
+        if (!PodIsTerminal(*p) && !PodIsDeleting(*p)) live.push_back(p);
       if (!live.empty()) DeletePods(live);
       continue;
     }
@@ -610,7 +618,8 @@ void Controller::ReconcileJobs(ClusterObjects* objects, std::vector<json>* raw,
 
     if (cancel) {
       std::vector<const json*> live;
-      for (const json* p : pods) if (!PodIsTerminal(*p)) live.push_back(p);
+      for (const json* p : pods)
+        if (!PodIsTerminal(*p)) live.push_back(p);
       DeletePods(live);
       CancelJob(&st, array ? &*array : nullptr, now);
       assumed_.erase(std::remove_if(assumed_.begin(), assumed_.end(),
@@ -621,7 +630,8 @@ void Controller::ReconcileJobs(ClusterObjects* objects, std::vector<json>* raw,
     } else if (!requeue_token.empty() && !array.has_value() &&
                st.state == core::JobState::kRunning && !RequeueTokenSeen(st, requeue_token)) {
       std::vector<const json*> live;
-      for (const json* p : pods) if (!PodIsTerminal(*p)) live.push_back(p);
+      for (const json* p : pods)
+        if (!PodIsTerminal(*p)) live.push_back(p);
       DeletePods(live);
       RequeueJob(&st, now, requeue_token, options_.requeue_delay);
       if (requeue_hold && !job.spec.hold) {
@@ -655,7 +665,8 @@ void Controller::ReconcileJobs(ClusterObjects* objects, std::vector<json>* raw,
           // A preemption victim: its pods go with the grace period (again, after a restart
           // between the mark and the deletes); it ends once none is left alive.
           std::vector<const json*> live;
-          for (const json* p : mine) if (!PodIsTerminal(*p)) live.push_back(p);
+          for (const json* p : mine)
+            if (!PodIsTerminal(*p)) live.push_back(p);
           DeletePods(live, mark->grace_seconds);
           InstanceOutcome out = EvaluatePreempted(mine, node_count);
           if (out.kind == InstanceOutcome::kPreempted) {
@@ -680,7 +691,8 @@ void Controller::ReconcileJobs(ClusterObjects* objects, std::vector<json>* raw,
             if (cp.ok()) limit = cp->default_time.has_value() ? cp->default_time : cp->max_time;
           }
         }
-        InstanceOutcome out = EvaluateInstance(mine, nodes, node_count, assumed_keys.count(ikey) > 0);
+        InstanceOutcome out =
+            EvaluateInstance(mine, nodes, node_count, assumed_keys.count(ikey) > 0);
         if (out.kind == InstanceOutcome::kMissingPods) {
           // Decided but pods not there (operator restarted between the status write and the
           // pods): create the missing ones on the recorded nodes.
@@ -698,7 +710,8 @@ void Controller::ReconcileJobs(ClusterObjects* objects, std::vector<json>* raw,
           if (!plan.nodes.empty()) {
             Status s = CreateAndBind(job, plan);
             if (!s.ok()) {
-              FAIRWAY_LOG(log_, kWarn, "recreating pods failed", {{"job", ikey}, {"error", s.ToString()}});
+              FAIRWAY_LOG(log_, kWarn, "recreating pods failed",
+                          {{"job", ikey}, {"error", s.ToString()}});
             }
           }
           out.kind = InstanceOutcome::kRunning;
@@ -706,9 +719,11 @@ void Controller::ReconcileJobs(ClusterObjects* objects, std::vector<json>* raw,
         if (out.kind == InstanceOutcome::kTimeout || out.kind == InstanceOutcome::kFailed ||
             out.kind == InstanceOutcome::kNodeFail) {
           std::vector<const json*> live;
-          for (const json* p : mine) if (!PodIsTerminal(*p)) live.push_back(p);
+          for (const json* p : mine)
+            if (!PodIsTerminal(*p)) live.push_back(p);
           // A requeued array task comes back under the same pod names: clear the old ones.
-          bool reuse = out.kind == InstanceOutcome::kNodeFail && job.spec.requeue && index.has_value();
+          bool reuse =
+              out.kind == InstanceOutcome::kNodeFail && job.spec.requeue && index.has_value();
           DeletePods(reuse ? mine : live);
         }
         return out;
@@ -719,8 +734,8 @@ void Controller::ReconcileJobs(ClusterObjects* objects, std::vector<json>* raw,
                                        static_cast<int32_t>(job.spec.nodes));
         if (out.kind != InstanceOutcome::kRunning) {
           ApplyOutcome(&st, out,
-                       out.kind == InstanceOutcome::kPreempted ? out.requeue : job.spec.requeue, now,
-                       options_.requeue_delay);
+                       out.kind == InstanceOutcome::kPreempted ? out.requeue : job.spec.requeue,
+                       now, options_.requeue_delay);
           changed = true;
           Event(obj, "Job", out.kind != InstanceOutcome::kCompleted, OutcomeReason(out),
                 OutcomeMessage(out));
@@ -751,7 +766,8 @@ void Controller::ReconcileJobs(ClusterObjects* objects, std::vector<json>* raw,
       // The mark goes first: a mark left behind would apply to a restarted array task.
       std::vector<PreemptMark> keep;
       for (const PreemptMark& m : marks) {
-        if (std::find(marks_done.begin(), marks_done.end(), m) == marks_done.end()) keep.push_back(m);
+        if (std::find(marks_done.begin(), marks_done.end(), m) == marks_done.end())
+          keep.push_back(m);
       }
       Status s = WritePreemptMarks(&obj, &job, keep);
       if (!s.ok()) {
@@ -768,7 +784,8 @@ void Controller::ReconcileJobs(ClusterObjects* objects, std::vector<json>* raw,
     }
     if (!annotation_patch.empty()) {
       Status s = PatchJobAnnotations(&obj, &job, annotation_patch);
-      if (!s.ok()) FAIRWAY_LOG(log_, kDebug, "task action clean-up failed", {{"error", s.ToString()}});
+      if (!s.ok())
+        FAIRWAY_LOG(log_, kDebug, "task action clean-up failed", {{"error", s.ToString()}});
     }
   }
 }
@@ -782,25 +799,24 @@ Status Controller::RunOnce() {
   ClusterObjects objects = LoadObjects(&raw);
 
   // Assumed starts the informer now shows (or that ended) are confirmed: forget them.
-  assumed_.erase(
-      std::remove_if(assumed_.begin(), assumed_.end(),
-                     [&](const AssumedStart& a) {
-                       kube::ObjectPtr p = jobs_->cache().Get(a.job_key);
-                       if (!p) return true;
-                       StatusOr<api::JobObject> j = api::JobFromJson(*p);
-                       if (!j.ok()) return true;
-                       if (!a.array_index.has_value()) {
-                         return j->status.state.has_value() &&
-                                *j->status.state != core::JobState::kPending;
-                       }
-                       if (!j->status.array.has_value()) return false;
-                       for (const api::ArrayTaskRecord& r : j->status.array->tasks) {
-                         if (r.index == *a.array_index) return true;
-                       }
-                       auto states = ArrayTaskStates(*j->status.array);
-                       return states.count(*a.array_index) > 0;
-                     }),
-      assumed_.end());
+  assumed_.erase(std::remove_if(assumed_.begin(), assumed_.end(),
+                                [&](const AssumedStart& a) {
+                                  kube::ObjectPtr p = jobs_->cache().Get(a.job_key);
+                                  if (!p) return true;
+                                  StatusOr<api::JobObject> j = api::JobFromJson(*p);
+                                  if (!j.ok()) return true;
+                                  if (!a.array_index.has_value()) {
+                                    return j->status.state.has_value() &&
+                                           *j->status.state != core::JobState::kPending;
+                                  }
+                                  if (!j->status.array.has_value()) return false;
+                                  for (const api::ArrayTaskRecord& r : j->status.array->tasks) {
+                                    if (r.index == *a.array_index) return true;
+                                  }
+                                  auto states = ArrayTaskStates(*j->status.array);
+                                  return states.count(*a.array_index) > 0;
+                                }),
+                 assumed_.end());
 
   ReconcileJobs(&objects, &raw, now);
 
@@ -812,7 +828,8 @@ Status Controller::RunOnce() {
   for (const HeldBack& h : snap.held_back) {
     if (!h.invalid) continue;
     api::JobObject& job = objects.jobs[h.job];
-    if (job.status.job_id == 0 || (job.status.state && core::IsTerminal(*job.status.state))) continue;
+    if (job.status.job_id == 0 || (job.status.state && core::IsTerminal(*job.status.state)))
+      continue;
     api::JobStatus st = job.status;
     st.state = core::JobState::kFailed;
     st.reason = "InvalidSpec";
@@ -847,9 +864,11 @@ Status Controller::RunOnce() {
                          result.stats.backfill_started);
   int64_t n = ++cycles_;
   if (!result.started.empty()) {
-    FAIRWAY_LOG(log_, kInfo, "cycle", {{"cycle", n}, {"started", result.stats.started},
-                                       {"backfilled", result.stats.backfill_started},
-                                       {"pending", static_cast<int64_t>(result.pending.size())}});
+    FAIRWAY_LOG(log_, kInfo, "cycle",
+                {{"cycle", n},
+                 {"started", result.stats.started},
+                 {"backfilled", result.stats.backfill_started},
+                 {"pending", static_cast<int64_t>(result.pending.size())}});
   }
 
   // Rebuild the view after the starts for status and metrics.
@@ -911,8 +930,9 @@ void Controller::StartInstance(const core::StartDecision& d, api::JobObject* job
   api::JobStatus st = job->status;
   MarkStarted(&st, d, plan.job_id, now);
   if (st.array.has_value()) plan.restarts = 0;
-  AssumedStart assumed{job->meta.Key(), d.array_task, core::JobId{plan.job_id}, d.partition,
-                       d.nodes, now, d.time_limit};
+  AssumedStart assumed{job->meta.Key(), d.array_task, core::JobId{plan.job_id},
+                       d.partition,     d.nodes,      now,
+                       d.time_limit};
   {
     std::lock_guard<std::mutex> lock(starts_mu_);
     assumed_.push_back(assumed);
@@ -933,12 +953,16 @@ void Controller::StartInstance(const core::StartDecision& d, api::JobObject* job
     api::JobStatus reverted = job->status;
     UndoStart(&reverted, before, d.array_task);
     Status r = WriteJobStatus(obj, job, reverted);
-    if (!r.ok()) FAIRWAY_LOG(log_, kWarn, "rollback status write failed", {{"error", r.ToString()}});
+    if (!r.ok())
+      FAIRWAY_LOG(log_, kWarn, "rollback status write failed", {{"error", r.ToString()}});
     return;
   }
   FAIRWAY_LOG(log_, kInfo, "job started",
-              {{"cycle", cycles_.load()}, {"job", job->meta.Key()}, {"jobid", plan.job_id},
-               {"nodes", api::CompressHostList(plan.nodes)}, {"backfill", d.backfilled}});
+              {{"cycle", cycles_.load()},
+               {"job", job->meta.Key()},
+               {"jobid", plan.job_id},
+               {"nodes", api::CompressHostList(plan.nodes)},
+               {"backfill", d.backfilled}});
   Event(*obj, "Job", false, "Started",
         "started on " + api::CompressHostList(plan.nodes) + " in partition " + plan.partition +
             (d.backfilled ? " (backfill)" : ""));
@@ -1016,7 +1040,8 @@ void Controller::ApplyTimeouts(const core::CycleResult& result, const Snapshot& 
     }
     Status s = WriteJobStatus(&obj, &job, st);
     if (!s.ok()) {
-      FAIRWAY_LOG(log_, kWarn, "timeout not recorded", {{"job", job.meta.Key()}, {"error", s.ToString()}});
+      FAIRWAY_LOG(log_, kWarn, "timeout not recorded",
+                  {{"job", job.meta.Key()}, {"error", s.ToString()}});
       continue;
     }
     std::string what = ref.array_index ? "task " + std::to_string(*ref.array_index) + ": " : "";
@@ -1034,7 +1059,8 @@ void Controller::ApplyPreemptions(const core::CycleResult& result, const Snapsho
   };
   std::map<size_t, std::vector<Victim>> by_job;
   for (const core::PreemptDecision& d : result.preemptions) {
-    const std::string preemptor_key = objects->jobs[snap.pending_refs[d.pending_index].job].meta.Key();
+    const std::string preemptor_key =
+        objects->jobs[snap.pending_refs[d.pending_index].job].meta.Key();
     for (const core::PreemptVictim& v : d.victims) {
       const InstanceRef& ref = snap.running_refs[v.running_index];
       const api::JobObject& job = objects->jobs[ref.job];
@@ -1042,8 +1068,9 @@ void Controller::ApplyPreemptions(const core::CycleResult& result, const Snapsho
       m.victim = v.id.value;
       m.restarts = InstanceRestarts(job, ref.array_index);
       m.preemptor = d.preemptor.value;
-      m.mode = v.mode == core::PreemptMode::kRequeue && job.spec.requeue ? core::PreemptMode::kRequeue
-                                                                         : core::PreemptMode::kCancel;
+      m.mode = v.mode == core::PreemptMode::kRequeue && job.spec.requeue
+                   ? core::PreemptMode::kRequeue
+                   : core::PreemptMode::kCancel;
       m.grace_seconds = std::max<int64_t>(0, v.grace_period.count());
       by_job[ref.job].push_back({ref, m, preemptor_key});
     }
@@ -1056,7 +1083,8 @@ void Controller::ApplyPreemptions(const core::CycleResult& result, const Snapsho
     for (const PreemptMark& m : PreemptMarksOf(job)) {
       bool live = false;
       for (size_t i = 0; i < snap.running_refs.size(); ++i) {
-        if (snap.running_refs[i].job == ji && snap.cluster.running[i].id.value == m.victim) live = true;
+        if (snap.running_refs[i].job == ji && snap.cluster.running[i].id.value == m.victim)
+          live = true;
       }
       if (live) marks.push_back(m);
     }
@@ -1065,7 +1093,8 @@ void Controller::ApplyPreemptions(const core::CycleResult& result, const Snapsho
     }
     Status s = WritePreemptMarks(&obj, &job, marks);
     if (!s.ok()) {
-      FAIRWAY_LOG(log_, kWarn, "preemption not recorded", {{"job", job.meta.Key()}, {"error", s.ToString()}});
+      FAIRWAY_LOG(log_, kWarn, "preemption not recorded",
+                  {{"job", job.meta.Key()}, {"error", s.ToString()}});
       continue;
     }
     for (const Victim& v : victims) {
@@ -1074,15 +1103,18 @@ void Controller::ApplyPreemptions(const core::CycleResult& result, const Snapsho
         if (!PodIsTerminal(*p)) live.push_back(p);
       }
       DeletePods(live, v.mark.grace_seconds);
-      std::string what = v.ref.array_index ? "task " + std::to_string(*v.ref.array_index) + " " : "";
+      std::string what =
+          v.ref.array_index ? "task " + std::to_string(*v.ref.array_index) + " " : "";
       std::string msg = what + "preempted by job " + std::to_string(v.mark.preemptor) + " (" +
                         v.preemptor_key + "); " +
                         (v.mark.mode == core::PreemptMode::kRequeue ? "requeue" : "cancel") +
                         " after a grace period of " + std::to_string(v.mark.grace_seconds) + "s";
       Event(obj, "Job", true, "Preempting", msg);
       FAIRWAY_LOG(log_, kInfo, "preempting",
-                  {{"job", job.meta.Key()}, {"jobid", v.mark.victim},
-                   {"preemptor", v.mark.preemptor}, {"grace_s", v.mark.grace_seconds}});
+                  {{"job", job.meta.Key()},
+                   {"jobid", v.mark.victim},
+                   {"preemptor", v.mark.preemptor},
+                   {"grace_s", v.mark.grace_seconds}});
     }
   }
 }
@@ -1192,7 +1224,8 @@ void Controller::UpdatePartitions(const Snapshot& snap, const ClusterObjects& ob
     o["status"] = api::ToJson(st);
     StatusOr<json> w = client_->UpdateStatus(kube::ResourceRef::FairwayPartitions(), "", o);
     if (!w.ok()) {
-      FAIRWAY_LOG(log_, kDebug, "partition status write failed", {{"error", w.status().ToString()}});
+      FAIRWAY_LOG(log_, kDebug, "partition status write failed",
+                  {{"error", w.status().ToString()}});
     }
   }
 }
@@ -1215,8 +1248,10 @@ void Controller::ReportMetrics(const Snapshot& snap, const ClusterObjects& objec
     for (const core::FairShareRow& row : accounts->fair_share.rows()) {
       if (row.account.str() == "root") continue;
       AccountShare& s = shares[row.account.str()];
-      if (row.user.empty()) s.raw_usage = row.raw_usage;
-      else s.fair_share = std::max(s.fair_share, row.fair_share);
+      if (row.user.empty())
+        s.raw_usage = row.raw_usage;
+      else
+        s.fair_share = std::max(s.fair_share, row.fair_share);
     }
   }
   metrics_->SetAccounts(shares);
@@ -1230,7 +1265,8 @@ void Controller::RejectStrayPods(const ClusterObjects& objects) {
   for (const api::JobObject& j : objects.jobs) uids.insert(j.meta.uid);
   for (const json& p : objects.pods) {
     if (JsonString(p, {"spec", "schedulerName"}) != kSchedulerName) continue;
-    if (!JsonString(p, {"spec", "nodeName"}).empty() || PodIsTerminal(p) || PodIsDeleting(p)) continue;
+    if (!JsonString(p, {"spec", "nodeName"}).empty() || PodIsTerminal(p) || PodIsDeleting(p))
+      continue;
     bool owned = false;
     if (const json* refs = JsonAt(p, {"metadata", "ownerReferences"}); refs && refs->is_array()) {
       for (const json& r : *refs) {

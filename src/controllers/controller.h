@@ -81,9 +81,9 @@ namespace fairway::controllers {
 
 struct ControllerOptions {
   core::SchedulerConfig config;
-  std::string state_namespace = "default";       // where the jobID ConfigMap lives
+  std::string state_namespace = "default";  // where the jobID ConfigMap lives
   std::string id_configmap = "fairway-job-ids";
-  Duration cycle_interval = std::chrono::seconds(5);  // cycle at least this often
+  Duration cycle_interval = std::chrono::seconds(5);   // cycle at least this often
   Duration debounce = std::chrono::milliseconds(100);  // events within this merge into one cycle
   // A changed usage checkpoint is written at least this often, and in the cycle a run ends.
   Duration usage_persist_interval = std::chrono::seconds(10);
@@ -151,7 +151,8 @@ class Controller {
   // Writes the changed statuses of pending jobs, Jobs in parallel.
   void WritePendingStatuses(const core::CycleResult& result, const Snapshot& snap,
                             ClusterObjects* objects, std::vector<nlohmann::json>* raw);
-  void ReconcileJobs(ClusterObjects* objects, std::vector<nlohmann::json>* raw, core::Timestamp now);
+  void ReconcileJobs(ClusterObjects* objects, std::vector<nlohmann::json>* raw,
+                     core::Timestamp now);
   void UpdateUsage(const Snapshot& snap, const ClusterObjects& objects, core::Timestamp now);
   void PersistUsage(const Snapshot& snap, const ClusterObjects& objects,
                     const std::shared_ptr<const core::AccountContext>& accounts,
@@ -186,8 +187,8 @@ class Controller {
   // Loop thread state. Lock order: mu_ only (never held during API calls).
   std::mutex mu_;
   std::condition_variable cv_;
-  bool triggered_ = false;  // GUARDED_BY(mu_)
-  bool stop_ = false;       // GUARDED_BY(mu_)
+  bool triggered_ = false;                // GUARDED_BY(mu_)
+  bool stop_ = false;                     // GUARDED_BY(mu_)
   core::SchedulerConfig pending_config_;  // GUARDED_BY(mu_)
   bool config_changed_ = false;           // GUARDED_BY(mu_)
   std::thread thread_;

@@ -27,22 +27,33 @@ api::ArraySpec SpecOf(const std::vector<uint32_t>& sorted) {
 
 core::JobState StateOf(const InstanceOutcome& o) {
   switch (o.kind) {
-    case InstanceOutcome::kCompleted: return core::JobState::kCompleted;
-    case InstanceOutcome::kFailed: return core::JobState::kFailed;
-    case InstanceOutcome::kTimeout: return core::JobState::kTimeout;
-    case InstanceOutcome::kNodeFail: return core::JobState::kNodeFail;
-    case InstanceOutcome::kPreempted: return core::JobState::kPreempted;
-    default: return core::JobState::kRunning;
+    case InstanceOutcome::kCompleted:
+      return core::JobState::kCompleted;
+    case InstanceOutcome::kFailed:
+      return core::JobState::kFailed;
+    case InstanceOutcome::kTimeout:
+      return core::JobState::kTimeout;
+    case InstanceOutcome::kNodeFail:
+      return core::JobState::kNodeFail;
+    case InstanceOutcome::kPreempted:
+      return core::JobState::kPreempted;
+    default:
+      return core::JobState::kRunning;
   }
 }
 
 int32_t ExitOf(const InstanceOutcome& o) {
   switch (o.kind) {
-    case InstanceOutcome::kCompleted: return 0;
-    case InstanceOutcome::kFailed: return o.exit_code;
-    case InstanceOutcome::kTimeout: return 0;
-    case InstanceOutcome::kPreempted: return 0;
-    default: return 1;
+    case InstanceOutcome::kCompleted:
+      return 0;
+    case InstanceOutcome::kFailed:
+      return o.exit_code;
+    case InstanceOutcome::kTimeout:
+      return 0;
+    case InstanceOutcome::kPreempted:
+      return 0;
+    default:
+      return 1;
   }
 }
 
@@ -81,8 +92,8 @@ std::vector<std::string> SplitComma(const std::string& text) {
 }
 
 InstanceOutcome EvaluateInstance(const std::vector<const json*>& pods,
-                                 const std::map<std::string, core::Node>& nodes,
-                                 int32_t node_count, bool in_flight) {
+                                 const std::map<std::string, core::Node>& nodes, int32_t node_count,
+                                 bool in_flight) {
   InstanceOutcome out;
   int32_t succeeded = 0;
   for (const json* p : pods) {
@@ -144,25 +155,36 @@ InstanceOutcome EvaluatePreempted(const std::vector<const json*>& pods, int32_t 
 
 std::string OutcomeReason(const InstanceOutcome& o) {
   switch (o.kind) {
-    case InstanceOutcome::kCompleted: return "Completed";
-    case InstanceOutcome::kFailed: return "Failed";
-    case InstanceOutcome::kTimeout: return "TimeLimit";
-    case InstanceOutcome::kNodeFail: return "NodeFail";
-    case InstanceOutcome::kPreempted: return "Preempted";
-    default: return "Running";
+    case InstanceOutcome::kCompleted:
+      return "Completed";
+    case InstanceOutcome::kFailed:
+      return "Failed";
+    case InstanceOutcome::kTimeout:
+      return "TimeLimit";
+    case InstanceOutcome::kNodeFail:
+      return "NodeFail";
+    case InstanceOutcome::kPreempted:
+      return "Preempted";
+    default:
+      return "Running";
   }
 }
 
 std::string OutcomeMessage(const InstanceOutcome& o) {
   switch (o.kind) {
-    case InstanceOutcome::kCompleted: return "all pods succeeded";
+    case InstanceOutcome::kCompleted:
+      return "all pods succeeded";
     case InstanceOutcome::kFailed:
       return "a pod failed with exit code " + std::to_string(o.exit_code) +
              (o.detail.empty() ? "" : " (" + o.detail + ")");
-    case InstanceOutcome::kTimeout: return "time limit reached; pods deleted";
-    case InstanceOutcome::kNodeFail: return "node " + o.detail + " failed";
-    case InstanceOutcome::kPreempted: return "preempted" + (o.detail.empty() ? "" : " by " + o.detail);
-    default: return "";
+    case InstanceOutcome::kTimeout:
+      return "time limit reached; pods deleted";
+    case InstanceOutcome::kNodeFail:
+      return "node " + o.detail + " failed";
+    case InstanceOutcome::kPreempted:
+      return "preempted" + (o.detail.empty() ? "" : " by " + o.detail);
+    default:
+      return "";
   }
 }
 
@@ -175,7 +197,8 @@ void ApplyOutcome(api::JobStatus* st, const InstanceOutcome& o, bool requeue_all
     return;
   }
   if (o.kind == InstanceOutcome::kPreempted) {
-    SetCondition(st, "Preempted", requeue_allowed ? "Requeued" : "Cancelled", OutcomeMessage(o), now);
+    SetCondition(st, "Preempted", requeue_allowed ? "Requeued" : "Cancelled", OutcomeMessage(o),
+                 now);
     if (requeue_allowed) {
       RequeueJob(st, now, "", requeue_delay);
       st->reason = "None";
@@ -219,8 +242,10 @@ void RecountArray(api::JobStatus* st, const api::ArraySpec& spec) {
                                  return r.state == core::JobState::kCompleted;
                                }),
                 a.tasks.end());
-  int64_t running = a.counts.count(core::JobState::kRunning) ? a.counts[core::JobState::kRunning] : 0;
-  int64_t pending = a.counts.count(core::JobState::kPending) ? a.counts[core::JobState::kPending] : 0;
+  int64_t running =
+      a.counts.count(core::JobState::kRunning) ? a.counts[core::JobState::kRunning] : 0;
+  int64_t pending =
+      a.counts.count(core::JobState::kPending) ? a.counts[core::JobState::kPending] : 0;
   if (st->state == core::JobState::kCancelled) return;
   if (running > 0) {
     st->state = core::JobState::kRunning;
@@ -333,7 +358,8 @@ void UndoStart(api::JobStatus* st, const api::JobStatus& before,
   st->state = running ? core::JobState::kRunning : core::JobState::kPending;
 }
 
-void MarkPending(api::JobStatus* st, const core::PendingDecision& d, const std::string& partitions) {
+void MarkPending(api::JobStatus* st, const core::PendingDecision& d,
+                 const std::string& partitions) {
   st->reason = std::string(core::PendingReasonName(d.reason));
   st->priority = d.priority.priority;
   api::PriorityFactors f;
@@ -382,7 +408,8 @@ void CancelJob(api::JobStatus* st, const api::ArraySpec* array, core::Timestamp 
     std::vector<uint32_t> all = cancelled;
     if (!idx.empty()) {
       auto parsed = api::ParseArraySpec(idx, api::kMaxMaxArraySize);
-      if (parsed.ok()) for (uint32_t i : parsed->Indices()) all.push_back(i);
+      if (parsed.ok())
+        for (uint32_t i : parsed->Indices()) all.push_back(i);
     }
     std::sort(all.begin(), all.end());
     idx = all.empty() ? "" : SpecOf(all).ToString();
@@ -554,9 +581,12 @@ std::vector<PreemptMark> ParsePreemptMarks(const std::string& text) {
     m.victim = static_cast<uint64_t>(victim);
     m.restarts = static_cast<int32_t>(restarts);
     m.preemptor = static_cast<uint64_t>(preemptor);
-    if (mode == "requeue") m.mode = core::PreemptMode::kRequeue;
-    else if (mode == "cancel") m.mode = core::PreemptMode::kCancel;
-    else continue;
+    if (mode == "requeue")
+      m.mode = core::PreemptMode::kRequeue;
+    else if (mode == "cancel")
+      m.mode = core::PreemptMode::kCancel;
+    else
+      continue;
     m.grace_seconds = grace;
     out.push_back(m);
   }
@@ -651,11 +681,16 @@ api::PartitionStatus PartitionStatusFor(const api::PartitionObject& partition,
     int64_t u = used[n.name.str()];
     st.total_gpus += n.allocatable.gpus;
     st.allocated_gpus += u;
-    if (!n.ready) st.nodes.down++;
-    else if (n.unschedulable) (u > 0 ? st.nodes.drng : st.nodes.drain)++;
-    else if (u == 0) st.nodes.idle++;
-    else if (u >= n.allocatable.gpus) st.nodes.alloc++;
-    else st.nodes.mix++;
+    if (!n.ready)
+      st.nodes.down++;
+    else if (n.unschedulable)
+      (u > 0 ? st.nodes.drng : st.nodes.drain)++;
+    else if (u == 0)
+      st.nodes.idle++;
+    else if (u >= n.allocatable.gpus)
+      st.nodes.alloc++;
+    else
+      st.nodes.mix++;
   }
   for (const core::Job& j : snap.cluster.running) {
     if (j.running_partition == p->name) st.running_jobs++;
@@ -669,7 +704,8 @@ api::PartitionStatus PartitionStatusFor(const api::PartitionObject& partition,
   return st;
 }
 
-std::map<std::pair<std::string, std::string>, GpuCounts> GpuCountsByPartition(const Snapshot& snap) {
+std::map<std::pair<std::string, std::string>, GpuCounts> GpuCountsByPartition(
+    const Snapshot& snap) {
   std::map<std::pair<std::string, std::string>, GpuCounts> out;
   std::map<std::string, int64_t> used = AllocatedGpus(snap);
   for (const core::Partition& p : snap.cluster.partitions) {

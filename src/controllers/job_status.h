@@ -47,7 +47,7 @@ struct InstanceOutcome {
   enum Kind { kRunning, kCompleted, kFailed, kTimeout, kNodeFail, kMissingPods, kPreempted };
   Kind kind = kRunning;
   int32_t exit_code = 0;
-  std::string detail;  // node name, pod reason, ...
+  std::string detail;    // node name, pod reason, ...
   bool requeue = false;  // kPreempted: the mark's mode is REQUEUE and the job may be requeued
 };
 
@@ -62,15 +62,15 @@ struct InstanceOutcome {
 //     created but never bound, as after a crash between the create and the bind, counts as
 //     missing)
 InstanceOutcome EvaluateInstance(const std::vector<const nlohmann::json*>& pods,
-                                 const std::map<std::string, core::Node>& nodes,
-                                 int32_t node_count, bool in_flight);
+                                 const std::map<std::string, core::Node>& nodes, int32_t node_count,
+                                 bool in_flight);
 
 // A preempted instance (marked, see PreemptMark): kCompleted if its pods all succeeded first,
 // kPreempted once none of its pods is left alive (gone or terminal), else kRunning (stopping).
 InstanceOutcome EvaluatePreempted(const std::vector<const nlohmann::json*>& pods,
                                   int32_t node_count);
 
-std::string OutcomeReason(const InstanceOutcome& outcome);   // "Completed", "Failed", ...
+std::string OutcomeReason(const InstanceOutcome& outcome);  // "Completed", "Failed", ...
 std::string OutcomeMessage(const InstanceOutcome& outcome);
 
 // Ends (or requeues, for a node failure or a preemption of a requeue-able job) a non-array job.
@@ -108,7 +108,8 @@ void RequeueJob(api::JobStatus* status, core::Timestamp now, const std::string& 
                 core::Seconds requeue_delay = core::Seconds(0));
 bool RequeueTokenSeen(const api::JobStatus& status, const std::string& token);
 
-// ---- Per-task user actions (names.h: fairway.dev/cancel-tasks, hold-, release-, requeue-tasks) ---
+// ---- Per-task user actions (names.h: fairway.dev/cancel-tasks, hold-, release-, requeue-tasks)
+// ---
 
 struct TaskActions {
   std::set<uint32_t> cancel, hold, release, requeue;
@@ -137,7 +138,8 @@ std::vector<uint32_t> RequeueTasks(api::JobStatus* status, const api::ArraySpec&
 bool SetTaskActionCondition(api::JobStatus* status, const std::vector<std::string>& errors,
                             core::Timestamp now);
 
-// ---- Preemption marks -----------------------------------------------------------------------------
+// ---- Preemption marks
+// -----------------------------------------------------------------------------
 //
 // A running instance chosen as a preemption victim is marked in annotation
 // fairway.dev/preempted-by of its Job before its pods are deleted, so the choice survives a

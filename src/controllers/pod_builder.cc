@@ -3,9 +3,9 @@
 #include <map>
 
 #include "api/array_spec.h"
+#include "api/hostlist.h"
 #include "api/pod_template_gpus.h"
 #include "api/quantity.h"
-#include "api/hostlist.h"
 #include "controllers/names.h"
 
 namespace fairway::controllers {
@@ -153,7 +153,7 @@ JobPods BuildJobPods(const api::JobObject& job, const PodPlan& plan) {
     pod["apiVersion"] = "v1";
     pod["kind"] = "Pod";
     json meta = tmpl.contains("metadata") && tmpl["metadata"].is_object() ? tmpl["metadata"]
-                                                                         : json::object();
+                                                                          : json::object();
     meta.erase("name");
     meta.erase("generateName");
     meta["name"] = PodName(job.meta.name, plan.array_index, plan.restarts, rank);
@@ -174,7 +174,8 @@ JobPods BuildJobPods(const api::JobObject& job, const PodPlan& plan) {
     json pspec = tmpl.contains("spec") && tmpl["spec"].is_object() ? tmpl["spec"] : json::object();
     pspec["schedulerName"] = std::string(kSchedulerName);
     pspec.erase("nodeName");
-    pspec.erase("nodeSelector");  // placement is the scheduler's; constraints are in spec.constraint
+    pspec.erase(
+        "nodeSelector");  // placement is the scheduler's; constraints are in spec.constraint
     if (!pspec.contains("restartPolicy")) pspec["restartPolicy"] = "Never";
     if (plan.time_limit.has_value() && plan.time_limit->count() > 0) {
       pspec["activeDeadlineSeconds"] = plan.time_limit->count();
@@ -222,8 +223,9 @@ JobPods BuildJobPods(const api::JobObject& job, const PodPlan& plan) {
                 {"spec",
                  {{"clusterIP", "None"},
                   {"publishNotReadyAddresses", true},
-                  {"selector", {{std::string(kLabelJob), job.meta.name},
-                                {std::string(kLabelRestarts), std::to_string(plan.restarts)}}},
+                  {"selector",
+                   {{std::string(kLabelJob), job.meta.name},
+                    {std::string(kLabelRestarts), std::to_string(plan.restarts)}}},
                   {"ports", json::array({{{"name", "master"}, {"port", kMasterPort}}})}}}};
     if (plan.array_index.has_value()) {
       svc["spec"]["selector"][std::string(kLabelArrayIndex)] = std::to_string(*plan.array_index);

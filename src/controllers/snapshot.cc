@@ -91,9 +91,15 @@ void SetDependency(const api::JobObject& obj, const std::vector<api::JobObject>&
     return;
   }
   switch (EvaluateDependency(obj, jobs, now)) {
-    case DependencyState::kSatisfied: job->dependency = core::DependencyState::kSatisfied; break;
-    case DependencyState::kWaiting: job->dependency = core::DependencyState::kWaiting; break;
-    case DependencyState::kNever: job->dependency = core::DependencyState::kNeverSatisfied; break;
+    case DependencyState::kSatisfied:
+      job->dependency = core::DependencyState::kSatisfied;
+      break;
+    case DependencyState::kWaiting:
+      job->dependency = core::DependencyState::kWaiting;
+      break;
+    case DependencyState::kNever:
+      job->dependency = core::DependencyState::kNeverSatisfied;
+      break;
   }
 }
 
@@ -203,7 +209,8 @@ DependencyState EvaluateDependency(const api::JobObject& job,
               break;
           }
         }
-        if (ts == DependencyState::kNever) st = DependencyState::kNever;
+        if (ts == DependencyState::kNever)
+          st = DependencyState::kNever;
         else if (ts == DependencyState::kWaiting && st != DependencyState::kNever)
           st = DependencyState::kWaiting;
       }
@@ -224,7 +231,8 @@ DependencyState EvaluateDependency(const api::JobObject& job,
 std::set<uint64_t> PendingJobIds(const ClusterObjects& objects) {
   std::set<uint64_t> out;
   for (const api::JobObject& j : objects.jobs) {
-    if (j.status.job_id != 0 && j.status.state.value_or(core::JobState::kPending) == core::JobState::kPending) {
+    if (j.status.job_id != 0 &&
+        j.status.state.value_or(core::JobState::kPending) == core::JobState::kPending) {
       out.insert(j.status.job_id);
     }
   }
@@ -245,18 +253,24 @@ Snapshot BuildSnapshot(const ClusterObjects& objects, const std::vector<AssumedS
   }
   for (const api::PartitionObject& p : objects.partitions) {
     StatusOr<core::Partition> cp = api::ToCorePartition(p);
-    if (cp.ok()) cluster.partitions.push_back(std::move(*cp));
-    else snap.warnings.push_back("Partition " + p.meta.name + ": " + cp.status().ToString());
+    if (cp.ok())
+      cluster.partitions.push_back(std::move(*cp));
+    else
+      snap.warnings.push_back("Partition " + p.meta.name + ": " + cp.status().ToString());
   }
   for (const api::AccountObject& a : objects.accounts) {
     StatusOr<core::Account> ca = api::ToCoreAccount(a);
-    if (ca.ok()) cluster.accounts.push_back(std::move(*ca));
-    else snap.warnings.push_back("Account " + a.meta.name + ": " + ca.status().ToString());
+    if (ca.ok())
+      cluster.accounts.push_back(std::move(*ca));
+    else
+      snap.warnings.push_back("Account " + a.meta.name + ": " + ca.status().ToString());
   }
   for (const api::QosObject& q : objects.qos) {
     StatusOr<core::Qos> cq = api::ToCoreQos(q);
-    if (cq.ok()) cluster.qos.push_back(std::move(*cq));
-    else snap.warnings.push_back("QoS " + q.meta.name + ": " + cq.status().ToString());
+    if (cq.ok())
+      cluster.qos.push_back(std::move(*cq));
+    else
+      snap.warnings.push_back("QoS " + q.meta.name + ": " + cq.status().ToString());
   }
 
   std::map<std::string, const AssumedStart*> assumed_by_key;
@@ -294,7 +308,8 @@ Snapshot BuildSnapshot(const ClusterObjects& objects, const std::vector<AssumedS
     if (obj.meta.deletion_timestamp.has_value()) continue;
     StatusOr<core::Job> converted = api::ToCoreJob(obj, conv);
     if (!converted.ok()) {
-      snap.held_back.push_back({ji, core::PendingReason::kNone, converted.status().ToString(), true});
+      snap.held_back.push_back(
+          {ji, core::PendingReason::kNone, converted.status().ToString(), true});
       continue;
     }
     if (Status t = CheckTemplateGpus(obj.spec); !t.ok()) {
@@ -316,8 +331,8 @@ Snapshot BuildSnapshot(const ClusterObjects& objects, const std::vector<AssumedS
       SetDependency(obj, objects.jobs, options.now, &job);
       // A requeued job is eligible again only after the requeue delay (status.eligibleTime).
       if (obj.status.eligible_time.has_value() && *obj.status.eligible_time > options.now) {
-        job.begin_time = std::max(job.begin_time.value_or(*obj.status.eligible_time),
-                                  *obj.status.eligible_time);
+        job.begin_time =
+            std::max(job.begin_time.value_or(*obj.status.eligible_time), *obj.status.eligible_time);
       }
       for (const PreemptMark& m : marks) {
         if (m.victim == obj.status.job_id && m.restarts < obj.status.restarts &&

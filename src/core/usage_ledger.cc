@@ -34,8 +34,8 @@ std::string UsageLedger::Key(const AccountName& account, const UserName& user) {
   return key;
 }
 
-void UsageLedger::Charge(const AccountTree& tree, const AccountName& account,
-                         const UserName& user, double billing_seconds) {
+void UsageLedger::Charge(const AccountTree& tree, const AccountName& account, const UserName& user,
+                         double billing_seconds) {
   int32_t index = user.empty() ? AccountTree::kNone : tree.FindUser(account, user);
   if (index == AccountTree::kNone) {
     // The user is not (yet) in the tree: charge the user key directly, then the account path

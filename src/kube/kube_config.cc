@@ -5,12 +5,11 @@
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <yaml-cpp/yaml.h>
 
 #include <cstdlib>
 #include <map>
-
 #include <nlohmann/json.hpp>
-#include <yaml-cpp/yaml.h>
 
 #include "common/base64.h"
 #include "common/status_macros.h"
@@ -25,7 +24,9 @@ namespace fairway::kube {
 using internal::ReadFile;
 using internal::ResolvePath;
 
-std::string DefaultUserAgent() { return std::string("fairway/") + FAIRWAY_VERSION + " (linux/amd64)"; }
+std::string DefaultUserAgent() {
+  return std::string("fairway/") + FAIRWAY_VERSION + " (linux/amd64)";
+}
 
 // ---- FileTokenSource -----------------------------------------------------------------------
 
@@ -81,7 +82,8 @@ StatusOr<ExecCredential> ParseExecCredential(const std::string& json_text) {
   std::string exp = str("expirationTimestamp");
   if (!exp.empty()) {
     StatusOr<WallTime> t = internal::ParseTime(exp);
-    if (!t.ok()) return InvalidArgumentError("exec plugin expirationTimestamp: " + t.status().message());
+    if (!t.ok())
+      return InvalidArgumentError("exec plugin expirationTimestamp: " + t.status().message());
     c.expiration = *t;
   }
   if (c.token.empty() && (c.client_certificate_data.empty() || c.client_key_data.empty())) {
@@ -156,8 +158,8 @@ ExecTokenSource::ExecTokenSource(ExecConfig config, Clock* clock, ExecRunner run
 
 StatusOr<std::string> ExecTokenSource::Token() {
   std::lock_guard<std::mutex> lock(mu_);
-  if (cached_ && (!cached_->expiration ||
-                  clock_->Now() + std::chrono::seconds(10) < *cached_->expiration)) {
+  if (cached_ &&
+      (!cached_->expiration || clock_->Now() + std::chrono::seconds(10) < *cached_->expiration)) {
     return cached_->token;
   }
   nlohmann::json info = {{"apiVersion", config_.api_version},
@@ -249,7 +251,8 @@ Status MergeDoc(const YAML::Node& root, const std::string& base_dir, const std::
                                     field + "." + inner);
       }
       std::string name = e["name"].as<std::string>();
-      if (!into->count(name)) (*into)[name] = Entry{body ? body : YAML::Node(YAML::NodeType::Map), base_dir};
+      if (!into->count(name))
+        (*into)[name] = Entry{body ? body : YAML::Node(YAML::NodeType::Map), base_dir};
     }
     return OkStatus();
   };
@@ -301,13 +304,14 @@ StatusOr<RestConfig> Build(const Merged& m, const KubeconfigOptions& options) {
   std::string cluster_name = Str(ctx.node, "cluster");
   auto cl_it = m.clusters.find(cluster_name);
   if (cl_it == m.clusters.end()) {
-    return InvalidArgumentError("kubeconfig cluster \"" + cluster_name + "\" (context \"" +
-                                    ctx_name + "\") not found",
-                                "clusters");
+    return InvalidArgumentError(
+        "kubeconfig cluster \"" + cluster_name + "\" (context \"" + ctx_name + "\") not found",
+        "clusters");
   }
   const Entry& cluster = cl_it->second;
   RestConfig c;
-  c.source = (m.first_path.empty() ? std::string("kubeconfig") : m.first_path) + " context " + ctx_name;
+  c.source =
+      (m.first_path.empty() ? std::string("kubeconfig") : m.first_path) + " context " + ctx_name;
   c.transport.server = Str(cluster.node, "server");
   if (c.transport.server.empty()) {
     return InvalidArgumentError("cluster \"" + cluster_name + "\" has no server", "cluster.server");
@@ -317,9 +321,10 @@ StatusOr<RestConfig> Build(const Merged& m, const KubeconfigOptions& options) {
                                     "\" must start with https:// or http://",
                                 "cluster.server");
   }
-  while (!c.transport.server.empty() && c.transport.server.back() == '/') c.transport.server.pop_back();
-  FAIRWAY_ASSIGN_OR_RETURN(c.transport.ca_pem,
-                           DataOrFile(cluster, "certificate-authority", "cluster.certificate-authority"));
+  while (!c.transport.server.empty() && c.transport.server.back() == '/')
+    c.transport.server.pop_back();
+  FAIRWAY_ASSIGN_OR_RETURN(c.transport.ca_pem, DataOrFile(cluster, "certificate-authority",
+                                                          "cluster.certificate-authority"));
   c.transport.tls_server_name = Str(cluster.node, "tls-server-name");
   c.transport.insecure_skip_tls_verify = Bool(cluster.node, "insecure-skip-tls-verify");
   if (c.transport.insecure_skip_tls_verify && !c.transport.ca_pem.empty()) {
@@ -341,9 +346,9 @@ StatusOr<RestConfig> Build(const Merged& m, const KubeconfigOptions& options) {
     FAIRWAY_ASSIGN_OR_RETURN(c.transport.client_key_pem,
                              DataOrFile(user, "client-key", "user.client-key"));
     if (c.transport.client_cert_pem.empty() != c.transport.client_key_pem.empty()) {
-      return InvalidArgumentError("user \"" + user_name +
-                                      "\": client-certificate and client-key must be set together",
-                                  "user.client-key");
+      return InvalidArgumentError(
+          "user \"" + user_name + "\": client-certificate and client-key must be set together",
+          "user.client-key");
     }
     std::string token = Str(user.node, "token");
     std::string token_file = Str(user.node, "tokenFile");
@@ -353,7 +358,9 @@ StatusOr<RestConfig> Build(const Merged& m, const KubeconfigOptions& options) {
     } else if (!token_file.empty()) {
       std::string path = ResolvePath(user.base_dir, token_file);
       StatusOr<std::string> probe = ReadFile(path);
-      if (!probe.ok()) return InvalidArgumentError("user.tokenFile: " + probe.status().message(), "user.tokenFile");
+      if (!probe.ok())
+        return InvalidArgumentError("user.tokenFile: " + probe.status().message(),
+                                    "user.tokenFile");
       c.token = std::make_shared<FileTokenSource>(path, options.clock);
     } else if (exec && !exec.IsNull()) {
       if (!exec.IsMap()) return InvalidArgumentError("user.exec must be a mapping", "user.exec");
@@ -366,13 +373,16 @@ StatusOr<RestConfig> Build(const Merged& m, const KubeconfigOptions& options) {
                                     "user.exec.apiVersion");
       }
       ec.command = Str(exec, "command");
-      if (ec.command.empty()) return InvalidArgumentError("user.exec.command is required", "user.exec.command");
+      if (ec.command.empty())
+        return InvalidArgumentError("user.exec.command is required", "user.exec.command");
       if (exec["args"]) {
-        if (!exec["args"].IsSequence()) return InvalidArgumentError("user.exec.args must be a list", "user.exec.args");
+        if (!exec["args"].IsSequence())
+          return InvalidArgumentError("user.exec.args must be a list", "user.exec.args");
         for (const auto& a : exec["args"]) ec.args.push_back(a.as<std::string>());
       }
       if (exec["env"]) {
-        if (!exec["env"].IsSequence()) return InvalidArgumentError("user.exec.env must be a list", "user.exec.env");
+        if (!exec["env"].IsSequence())
+          return InvalidArgumentError("user.exec.env must be a list", "user.exec.env");
         for (const auto& e : exec["env"]) ec.env.emplace_back(Str(e, "name"), Str(e, "value"));
       }
       std::string im = Str(exec, "interactiveMode");
@@ -466,7 +476,8 @@ StatusOr<RestConfig> ResolveRestConfig(const std::string& kubeconfig_flag, Clock
   const char* port = std::getenv("KUBERNETES_SERVICE_PORT");
   if (host != nullptr && port != nullptr && *host && *port) return InClusterConfig(clock);
   const char* home = std::getenv("HOME");
-  if (home == nullptr) return FailedPreconditionError("no kubeconfig: HOME unset and not in a cluster");
+  if (home == nullptr)
+    return FailedPreconditionError("no kubeconfig: HOME unset and not in a cluster");
   o.paths = {std::string(home) + "/.kube/config"};
   return LoadKubeconfig(o);
 }

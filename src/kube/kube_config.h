@@ -71,8 +71,8 @@ class FileTokenSource : public TokenSource {
   Clock* const clock_;
   const Duration refresh_;
   std::mutex mu_;
-  std::string token_;                          // GUARDED_BY(mu_)
-  std::optional<MonotonicTime> read_at_;       // GUARDED_BY(mu_); nullopt: must re-read
+  std::string token_;                     // GUARDED_BY(mu_)
+  std::optional<MonotonicTime> read_at_;  // GUARDED_BY(mu_); nullopt: must re-read
 };
 
 // kubeconfig users[].user.exec.

@@ -48,12 +48,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
 #include <string>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "common/clock.h"
 #include "common/log.h"

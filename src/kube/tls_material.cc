@@ -89,7 +89,7 @@ std::string KeyPem(EVP_PKEY* key) {
 // The subject and extensions that tell a leaf certificate's purpose.
 struct LeafProfile {
   std::vector<std::pair<const char*, std::string>> subject;  // in order, e.g. O..., CN
-  std::string ext_key_usage;                                  // "serverAuth" / "clientAuth"
+  std::string ext_key_usage;                                 // "serverAuth" / "clientAuth"
   std::string key_usage;
   std::string subject_alt_names;  // "DNS:a,IP:1.2.3.4"; empty: none
 };

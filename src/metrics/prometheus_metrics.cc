@@ -24,37 +24,81 @@ struct PrometheusMetrics::Impl {
 
   prometheus::Family<prometheus::Gauge>& jobs =
       BuildGauge().Name("fairway_jobs").Help("Jobs by state and partition").Register(*registry);
-  prometheus::Family<prometheus::Gauge>& pending =
-      BuildGauge().Name("fairway_pending_jobs").Help("Pending jobs by Slurm reason").Register(*registry);
+  prometheus::Family<prometheus::Gauge>& pending = BuildGauge()
+                                                       .Name("fairway_pending_jobs")
+                                                       .Help("Pending jobs by Slurm reason")
+                                                       .Register(*registry);
   prometheus::Family<prometheus::Gauge>& gpus =
-      BuildGauge().Name("fairway_gpus").Help("GPUs by partition, type and status (total, allocated, idle)").Register(*registry);
+      BuildGauge()
+          .Name("fairway_gpus")
+          .Help("GPUs by partition, type and status (total, allocated, idle)")
+          .Register(*registry);
   prometheus::Family<prometheus::Gauge>& fair_share =
-      BuildGauge().Name("fairway_account_fair_share").Help("Best fair-share factor of the account's users (0..1)").Register(*registry);
+      BuildGauge()
+          .Name("fairway_account_fair_share")
+          .Help("Best fair-share factor of the account's users (0..1)")
+          .Register(*registry);
   prometheus::Family<prometheus::Gauge>& usage =
-      BuildGauge().Name("fairway_account_usage_gpu_seconds").Help("Decayed usage of the account in billing (GPU) seconds").Register(*registry);
+      BuildGauge()
+          .Name("fairway_account_usage_gpu_seconds")
+          .Help("Decayed usage of the account in billing (GPU) seconds")
+          .Register(*registry);
   prometheus::Histogram& cycle =
-      BuildHistogram().Name("fairway_scheduler_cycle_duration_seconds").Help("Duration of a scheduling cycle").Register(*registry)
-          .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
-  prometheus::Counter& cycles =
-      BuildCounter().Name("fairway_scheduler_cycles_total").Help("Scheduling cycles run").Register(*registry).Add({});
-  prometheus::Counter& started =
-      BuildCounter().Name("fairway_jobs_started_total").Help("Jobs (and array tasks) started").Register(*registry).Add({});
-  prometheus::Counter& backfill =
-      BuildCounter().Name("fairway_backfill_starts_total").Help("Jobs started by the backfill planner").Register(*registry).Add({});
-  prometheus::Counter& bound =
-      BuildCounter().Name("fairway_pods_bound_total").Help("Pods bound to nodes").Register(*registry).Add({});
-  prometheus::Family<prometheus::Counter>& bind_failures =
-      BuildCounter().Name("fairway_bind_failures_total").Help("Gang bindings rolled back").Register(*registry);
+      BuildHistogram()
+          .Name("fairway_scheduler_cycle_duration_seconds")
+          .Help("Duration of a scheduling cycle")
+          .Register(*registry)
+          .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                           0.1, 0.25, 0.5, 1, 2.5, 5, 10});
+  prometheus::Counter& cycles = BuildCounter()
+                                    .Name("fairway_scheduler_cycles_total")
+                                    .Help("Scheduling cycles run")
+                                    .Register(*registry)
+                                    .Add({});
+  prometheus::Counter& started = BuildCounter()
+                                     .Name("fairway_jobs_started_total")
+                                     .Help("Jobs (and array tasks) started")
+                                     .Register(*registry)
+                                     .Add({});
+  prometheus::Counter& backfill = BuildCounter()
+                                      .Name("fairway_backfill_starts_total")
+                                      .Help("Jobs started by the backfill planner")
+                                      .Register(*registry)
+                                      .Add({});
+  prometheus::Counter& bound = BuildCounter()
+                                   .Name("fairway_pods_bound_total")
+                                   .Help("Pods bound to nodes")
+                                   .Register(*registry)
+                                   .Add({});
+  prometheus::Family<prometheus::Counter>& bind_failures = BuildCounter()
+                                                               .Name("fairway_bind_failures_total")
+                                                               .Help("Gang bindings rolled back")
+                                                               .Register(*registry);
   prometheus::Family<prometheus::Histogram>& api_latency =
-      BuildHistogram().Name("fairway_api_request_duration_seconds").Help("Kubernetes API request latency").Register(*registry);
+      BuildHistogram()
+          .Name("fairway_api_request_duration_seconds")
+          .Help("Kubernetes API request latency")
+          .Register(*registry);
   prometheus::Family<prometheus::Counter>& api_errors =
-      BuildCounter().Name("fairway_api_request_errors_total").Help("Kubernetes API requests that failed").Register(*registry);
+      BuildCounter()
+          .Name("fairway_api_request_errors_total")
+          .Help("Kubernetes API requests that failed")
+          .Register(*registry);
   prometheus::Family<prometheus::Counter>& watch_restarts =
-      BuildCounter().Name("fairway_watch_restarts_total").Help("Watches that failed and were restarted").Register(*registry);
-  prometheus::Gauge& leader =
-      BuildGauge().Name("fairway_leader").Help("1 when this replica is the leader").Register(*registry).Add({});
+      BuildCounter()
+          .Name("fairway_watch_restarts_total")
+          .Help("Watches that failed and were restarted")
+          .Register(*registry);
+  prometheus::Gauge& leader = BuildGauge()
+                                  .Name("fairway_leader")
+                                  .Help("1 when this replica is the leader")
+                                  .Register(*registry)
+                                  .Add({});
   prometheus::Family<prometheus::Counter>& fenced_writes =
-      BuildCounter().Name("fairway_fenced_writes_total").Help("Writes refused because the leader lease was not renewed in time").Register(*registry);
+      BuildCounter()
+          .Name("fairway_fenced_writes_total")
+          .Help("Writes refused because the leader lease was not renewed in time")
+          .Register(*registry);
 
   std::set<std::map<std::string, std::string>> jobs_seen, pending_seen, gpus_seen, accounts_seen;
   std::map<std::string, int64_t> watch_totals;
@@ -100,10 +144,12 @@ std::string PrometheusMetrics::Render() const {
   return out.str();
 }
 
-void PrometheusMetrics::SetJobs(const std::map<std::pair<std::string, std::string>, int64_t>& jobs) {
+void PrometheusMetrics::SetJobs(
+    const std::map<std::pair<std::string, std::string>, int64_t>& jobs) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   std::vector<std::pair<std::map<std::string, std::string>, double>> v;
-  for (const auto& [k, n] : jobs) v.push_back({{{"state", k.first}, {"partition", k.second}}, double(n)});
+  for (const auto& [k, n] : jobs)
+    v.push_back({{{"state", k.first}, {"partition", k.second}}, double(n)});
   impl_->SetFamily(impl_->jobs, &impl_->jobs_seen, v);
 }
 
@@ -120,7 +166,11 @@ void PrometheusMetrics::SetGpus(
   std::vector<std::pair<std::map<std::string, std::string>, double>> v;
   for (const auto& [k, c] : gpus) {
     std::map<std::string, std::string> l = {{"partition", k.first}, {"gpu_type", k.second}};
-    auto with = [&](const char* s) { auto m = l; m["status"] = s; return m; };
+    auto with = [&](const char* s) {
+      auto m = l;
+      m["status"] = s;
+      return m;
+    };
     v.push_back({with("total"), double(c.total)});
     v.push_back({with("allocated"), double(c.allocated)});
     v.push_back({with("idle"), double(c.idle)});
@@ -128,7 +178,8 @@ void PrometheusMetrics::SetGpus(
   impl_->SetFamily(impl_->gpus, &impl_->gpus_seen, v);
 }
 
-void PrometheusMetrics::SetAccounts(const std::map<std::string, controllers::AccountShare>& accounts) {
+void PrometheusMetrics::SetAccounts(
+    const std::map<std::string, controllers::AccountShare>& accounts) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   std::vector<std::pair<std::map<std::string, std::string>, double>> fs, usage;
   for (const auto& [name, s] : accounts) {
@@ -157,7 +208,8 @@ void PrometheusMetrics::ObserveApiRequest(const std::string& verb, const std::st
                                           double seconds, bool ok) {
   impl_->api_latency
       .Add({{"verb", verb}, {"resource", resource}},
-           prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30})
+           prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                                                   1, 2.5, 5, 10, 30})
       .Observe(seconds);
   if (!ok) impl_->api_errors.Add({{"verb", verb}, {"resource", resource}}).Increment();
 }

@@ -49,7 +49,8 @@ class PrometheusMetrics : public controllers::OperatorMetrics {
 
   void SetJobs(const std::map<std::pair<std::string, std::string>, int64_t>& jobs) override;
   void SetPendingReasons(const std::map<std::string, int64_t>& reasons) override;
-  void SetGpus(const std::map<std::pair<std::string, std::string>, controllers::GpuCounts>& gpus) override;
+  void SetGpus(
+      const std::map<std::pair<std::string, std::string>, controllers::GpuCounts>& gpus) override;
   void SetAccounts(const std::map<std::string, controllers::AccountShare>& accounts) override;
   void ObserveCycle(double seconds, int64_t started, int64_t backfill_started) override;
   void PodsBound(int64_t count) override;

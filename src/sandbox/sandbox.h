@@ -26,8 +26,8 @@
 
 #include "common/clock.h"
 #include "common/status.h"
-#include "sandbox/api_server.h"
 #include "kube/tls_material.h"
+#include "sandbox/api_server.h"
 #include "sandbox/http_server.h"
 #include "sandbox/kubelet_sim.h"
 
@@ -96,8 +96,8 @@ class Sandbox {
   const std::string& client_ca_pem() const { return client_ca_pem_; }
   // A client certificate for `user` in `groups` (CN and O) signed by the sandbox's generated client
   // CA. FailedPrecondition without TLS or when SandboxOptions::client_ca_pem supplied the CA.
-  StatusOr<kube::IssuedCertificate> IssueClientCertificate(const std::string& user,
-                                                     const std::vector<std::string>& groups) const;
+  StatusOr<kube::IssuedCertificate> IssueClientCertificate(
+      const std::string& user, const std::vector<std::string>& groups) const;
   // Applies every manifest in a file or directory; returns how many objects.
   StatusOr<int> ApplyManifests(const std::string& path);
 

@@ -38,8 +38,9 @@ class KubectlFairwayTest : public ::testing::Test {
     auto sb = sandbox::Sandbox::Start(o, &real_clock_);
     ASSERT_TRUE(sb.ok()) << sb.status();
     sb_ = std::move(sb).value();
-    dir_ = fs::temp_directory_path() / ("cli_it_" + std::to_string(getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("cli_it_" + std::to_string(getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(dir_);
     kubeconfig_ = (dir_ / "kubeconfig").string();
     ASSERT_TRUE(sb_->WriteKubeconfig(kubeconfig_).ok());
@@ -83,7 +84,8 @@ class KubectlFairwayTest : public ::testing::Test {
     EXPECT_TRUE(r.ok()) << r.status() << " " << obj.dump();
     return r.ok() ? *r : json{};
   }
-  void SetStatus(const kube::ResourceRef& ref, const std::string& ns, json obj, const json& status) {
+  void SetStatus(const kube::ResourceRef& ref, const std::string& ns, json obj,
+                 const json& status) {
     obj["status"] = status;
     auto r = client_->UpdateStatus(ref, ns, obj);
     ASSERT_TRUE(r.ok()) << r.status() << " " << status.dump();
@@ -92,13 +94,21 @@ class KubectlFairwayTest : public ::testing::Test {
   json Job(const std::string& name, const std::string& user, const std::string& account,
            const std::string& partition, int64_t gpus, const std::string& array = "",
            int64_t nodes = 1) {
-    json spec = {{"partition", partition}, {"account", account}, {"user", user},
-                 {"qos", "normal"},        {"timeLimit", "2:00:00"}, {"nodes", nodes},
-                 {"resources", {{"gpus", gpus}}},
-                 {"template", {{"spec", {{"containers", json::array({{{"name", "c"}, {"image", "busybox"}}})}}}}}};
+    json spec = {
+        {"partition", partition},
+        {"account", account},
+        {"user", user},
+        {"qos", "normal"},
+        {"timeLimit", "2:00:00"},
+        {"nodes", nodes},
+        {"resources", {{"gpus", gpus}}},
+        {"template",
+         {{"spec", {{"containers", json::array({{{"name", "c"}, {"image", "busybox"}}})}}}}}};
     if (!array.empty()) spec["array"] = array;
-    return {{"apiVersion", "fairway.dev/v1alpha1"}, {"kind", "Job"},
-            {"metadata", {{"name", name}, {"namespace", "default"}}}, {"spec", spec}};
+    return {{"apiVersion", "fairway.dev/v1alpha1"},
+            {"kind", "Job"},
+            {"metadata", {{"name", name}, {"namespace", "default"}}},
+            {"spec", spec}};
   }
 
   void AddJob(const json& job, const api::JobStatus& st) {
@@ -108,7 +118,8 @@ class KubectlFairwayTest : public ::testing::Test {
 
   void Populate() {
     auto part = [&](const std::string& name, bool def, const std::string& max_time, json nodes) {
-      json p = {{"apiVersion", "fairway.dev/v1alpha1"}, {"kind", "Partition"},
+      json p = {{"apiVersion", "fairway.dev/v1alpha1"},
+                {"kind", "Partition"},
                 {"metadata", {{"name", name}}},
                 {"spec", {{"default", def}, {"maxTime", max_time}, {"nodes", nodes}}}};
       Create(kube::ResourceRef::FairwayPartitions(), "", p);
@@ -117,18 +128,26 @@ class KubectlFairwayTest : public ::testing::Test {
     part("debug", false, "30:00", json::array({"gpu03"}));
     auto account = [&](const std::string& name, int shares, std::vector<std::string> users,
                        const json& status) {
-      json a = {{"apiVersion", "fairway.dev/v1alpha1"}, {"kind", "Account"},
-                {"metadata", {{"name", name}}}, {"spec", {{"shares", shares}, {"users", users}}}};
+      json a = {{"apiVersion", "fairway.dev/v1alpha1"},
+                {"kind", "Account"},
+                {"metadata", {{"name", name}}},
+                {"spec", {{"shares", shares}, {"users", users}}}};
       json created = Create(kube::ResourceRef::FairwayAccounts(), "", a);
       SetStatus(kube::ResourceRef::FairwayAccounts(), "", created, status);
     };
     account("physics", 3, {"alice"},
-            {{"rawUsage", 7200.0}, {"effectiveUsage", 0.75}, {"normalizedShares", 0.75},
-             {"fairShareFactor", 0.5}, {"userUsage", {{"alice", 7200.0}}},
+            {{"rawUsage", 7200.0},
+             {"effectiveUsage", 0.75},
+             {"normalizedShares", 0.75},
+             {"fairShareFactor", 0.5},
+             {"userUsage", {{"alice", 7200.0}}},
              {"userFairShare", {{"alice", 0.5}}}});
     account("bio", 1, {"bob"},
-            {{"rawUsage", 2400.0}, {"effectiveUsage", 0.25}, {"normalizedShares", 0.25},
-             {"fairShareFactor", 0.5}, {"userUsage", {{"bob", 2400.0}}},
+            {{"rawUsage", 2400.0},
+             {"effectiveUsage", 0.25},
+             {"normalizedShares", 0.25},
+             {"fairShareFactor", 0.5},
+             {"userUsage", {{"bob", 2400.0}}},
              {"userFairShare", {{"bob", 0.5}}}});
 
     api::JobStatus run;
@@ -170,13 +189,19 @@ class KubectlFairwayTest : public ::testing::Test {
     arr.priority_factors = api::PriorityFactors{0, 100, 0, 5000, 900, 1000, 0, 0, 0};
     api::ArrayStatus as;
     as.task_count = 10;
-    as.counts = {{core::JobState::kPending, 6}, {core::JobState::kRunning, 2},
-                 {core::JobState::kCompleted, 1}, {core::JobState::kFailed, 1}};
-    as.indices = {{core::JobState::kPending, "4-9"}, {core::JobState::kRunning, "2-3"},
-                  {core::JobState::kCompleted, "0"}, {core::JobState::kFailed, "1"}};
+    as.counts = {{core::JobState::kPending, 6},
+                 {core::JobState::kRunning, 2},
+                 {core::JobState::kCompleted, 1},
+                 {core::JobState::kFailed, 1}};
+    as.indices = {{core::JobState::kPending, "4-9"},
+                  {core::JobState::kRunning, "2-3"},
+                  {core::JobState::kCompleted, "0"},
+                  {core::JobState::kFailed, "1"}};
     api::ArrayTaskRecord failed{1, 105, core::JobState::kFailed, 3, 0, "gpu02", At(-900), At(-300)};
-    api::ArrayTaskRecord t2{2, 106, core::JobState::kRunning, std::nullopt, 0, "gpu02", At(-300), std::nullopt};
-    api::ArrayTaskRecord t3{3, 107, core::JobState::kRunning, std::nullopt, 0, "gpu03", At(-120), std::nullopt};
+    api::ArrayTaskRecord t2{
+        2, 106, core::JobState::kRunning, std::nullopt, 0, "gpu02", At(-300), std::nullopt};
+    api::ArrayTaskRecord t3{
+        3, 107, core::JobState::kRunning, std::nullopt, 0, "gpu03", At(-120), std::nullopt};
     as.tasks = {failed, t2, t3};
     arr.array = as;
     AddJob(Job("sweep", "bob", "bio", "gpu", 2, "0-9%2"), arr);
@@ -193,11 +218,16 @@ class KubectlFairwayTest : public ::testing::Test {
 
     // Pods holding GPUs: gpu00 and gpu01 full (train-large), gpu02 4 of 8; gpu03 is cordoned.
     auto pod = [&](const std::string& name, const std::string& node, int gpus) {
-      json p = {{"apiVersion", "v1"}, {"kind", "Pod"},
+      json p = {{"apiVersion", "v1"},
+                {"kind", "Pod"},
                 {"metadata", {{"name", name}, {"namespace", "default"}}},
-                {"spec", {{"nodeName", node},
-                          {"containers", json::array({{{"name", "c"}, {"image", "busybox"},
-                                                       {"resources", {{"limits", {{"nvidia.com/gpu", std::to_string(gpus)}}}}}}})}}}};
+                {"spec",
+                 {{"nodeName", node},
+                  {"containers",
+                   json::array({{{"name", "c"},
+                                 {"image", "busybox"},
+                                 {"resources",
+                                  {{"limits", {{"nvidia.com/gpu", std::to_string(gpus)}}}}}}})}}}};
       Create(kube::ResourceRef::Pods(), "default", p);
     };
     pod("train-large-0", "gpu00", 8);
@@ -221,14 +251,15 @@ TEST_F(KubectlFairwayTest, SqueueGolden) {
   Populate();
   Result r = Run({"squeue"});
   ASSERT_EQ(r.rc, 0) << r.err;
-  EXPECT_EQ(r.out,
-            "             JOBID PARTITION     NAME     USER ST       TIME  NODES NODELIST(REASON)\n"
-            "               103     debug     held    alice PD       0:00      1 (JobHeldUser)\n"
-            "               102       gpu finetune      bob PD       0:00      1 (Resources)\n"
-            "       104_[4-9%2]       gpu    sweep      bob PD       0:00      1 (JobArrayTaskLimit)\n"
-            "             104_2       gpu    sweep      bob  R       5:00      1 gpu02\n"
-            "             104_3       gpu    sweep      bob  R       2:00      1 gpu03\n"
-            "               101       gpu train-la    alice  R    1:02:03      2 gpu[00-01]\n");
+  EXPECT_EQ(
+      r.out,
+      "             JOBID PARTITION     NAME     USER ST       TIME  NODES NODELIST(REASON)\n"
+      "               103     debug     held    alice PD       0:00      1 (JobHeldUser)\n"
+      "               102       gpu finetune      bob PD       0:00      1 (Resources)\n"
+      "       104_[4-9%2]       gpu    sweep      bob PD       0:00      1 (JobArrayTaskLimit)\n"
+      "             104_2       gpu    sweep      bob  R       5:00      1 gpu02\n"
+      "             104_3       gpu    sweep      bob  R       2:00      1 gpu03\n"
+      "               101       gpu train-la    alice  R    1:02:03      2 gpu[00-01]\n");
 
   r = Run({"squeue", "-u", "bob", "-t", "R", "-o", "%i %T %b %a %q %Q"});
   ASSERT_EQ(r.rc, 0) << r.err;
@@ -240,10 +271,14 @@ TEST_F(KubectlFairwayTest, SqueueGolden) {
   r = Run({"squeue", "--start"});
   ASSERT_EQ(r.rc, 0) << r.err;
   EXPECT_EQ(r.out,
-            "             JOBID PARTITION     NAME     USER ST          START_TIME  NODES SCHEDNODES           NODELIST(REASON)\n"
-            "               102       gpu finetune      bob PD 2025-03-01T10:30:00      1 (null)               (Resources)\n"
-            "       104_[4-9%2]       gpu    sweep      bob PD                 N/A      1 (null)               (JobArrayTaskLimit)\n"
-            "               103     debug     held    alice PD                 N/A      1 (null)               (JobHeldUser)\n");
+            "             JOBID PARTITION     NAME     USER ST          START_TIME  NODES "
+            "SCHEDNODES           NODELIST(REASON)\n"
+            "               102       gpu finetune      bob PD 2025-03-01T10:30:00      1 (null)   "
+            "            (Resources)\n"
+            "       104_[4-9%2]       gpu    sweep      bob PD                 N/A      1 (null)   "
+            "            (JobArrayTaskLimit)\n"
+            "               103     debug     held    alice PD                 N/A      1 (null)   "
+            "            (JobHeldUser)\n");
 
   r = Run({"squeue", "-j", "104_1,100", "-h", "-o", "%i %t %M"});
   ASSERT_EQ(r.rc, 0) << r.err;
@@ -286,27 +321,38 @@ TEST_F(KubectlFairwayTest, ReportsGolden) {
   Result r = Run({"sprio"});
   ASSERT_EQ(r.rc, 0) << r.err;
   EXPECT_EQ(r.out,
-            "          JOBID PARTITION     USER   PRIORITY       SITE        AGE      ASSOC  FAIRSHARE    JOBSIZE  PARTITION        QOS   NICE                 TRES\n"
-            "            102 gpu            bob       9000          0        500          0       5000       2500       1000          0      0\n"
-            "    104_[4-9%2] gpu            bob       7000          0        100          0       5000        900       1000          0      0\n"
-            "            103 debug        alice          0          0          0          0          0          0          0          0      0\n");
+            "          JOBID PARTITION     USER   PRIORITY       SITE        AGE      ASSOC  "
+            "FAIRSHARE    JOBSIZE  PARTITION        QOS   NICE                 TRES\n"
+            "            102 gpu            bob       9000          0        500          0       "
+            "5000       2500       1000          0      0\n"
+            "    104_[4-9%2] gpu            bob       7000          0        100          0       "
+            "5000        900       1000          0      0\n"
+            "            103 debug        alice          0          0          0          0        "
+            "  0          0          0          0      0\n");
   r = Run({"sshare"});
   ASSERT_EQ(r.rc, 0) << r.err;
-  EXPECT_EQ(r.out,
-            "Account              User       RawShares  NormShares  RawUsage    EffectvUsage  FairShare\n"
-            "root                                       0.000000    9600        1.000000\n"
-            " bio                            1          0.250000    2400        0.250000      0.500000\n"
-            "  bio                bob        1          0.250000    2400        0.250000      0.500000\n"
-            " physics                        3          0.750000    7200        0.750000      0.500000\n"
-            "  physics            alice      1          0.750000    7200        0.750000      0.500000\n");
+  EXPECT_EQ(
+      r.out,
+      "Account              User       RawShares  NormShares  RawUsage    EffectvUsage  FairShare\n"
+      "root                                       0.000000    9600        1.000000\n"
+      " bio                            1          0.250000    2400        0.250000      0.500000\n"
+      "  bio                bob        1          0.250000    2400        0.250000      0.500000\n"
+      " physics                        3          0.750000    7200        0.750000      0.500000\n"
+      "  physics            alice      1          0.750000    7200        0.750000      "
+      "0.500000\n");
   r = Run({"sacct"});
   ASSERT_EQ(r.rc, 0) << r.err;
   EXPECT_EQ(r.out,
-            "JobID        JobName    Partition  Account    AllocGPUS State      ExitCode Start               End                 Elapsed    GPUSeconds\n"
-            "------------ ---------- ---------- ---------- --------- ---------- -------- ------------------- ------------------- ---------- ----------\n"
-            "100          prep       gpu        physics    4         COMPLETED  0:0      2025-03-01T08:00:00 2025-03-01T09:00:00 01:00:00   14400\n"
-            "104_0        sweep      gpu        bio        0         COMPLETED  0:0      Unknown             Unknown             00:00:00   0\n"
-            "104_1        sweep      gpu        bio        2         FAILED     3:0      2025-03-01T09:45:00 2025-03-01T09:55:00 00:10:00   1200\n");
+            "JobID        JobName    Partition  Account    AllocGPUS State      ExitCode Start     "
+            "          End                 Elapsed    GPUSeconds\n"
+            "------------ ---------- ---------- ---------- --------- ---------- -------- "
+            "------------------- ------------------- ---------- ----------\n"
+            "100          prep       gpu        physics    4         COMPLETED  0:0      "
+            "2025-03-01T08:00:00 2025-03-01T09:00:00 01:00:00   14400\n"
+            "104_0        sweep      gpu        bio        0         COMPLETED  0:0      Unknown   "
+            "          Unknown             00:00:00   0\n"
+            "104_1        sweep      gpu        bio        2         FAILED     3:0      "
+            "2025-03-01T09:45:00 2025-03-01T09:55:00 00:10:00   1200\n");
 }
 
 TEST_F(KubectlFairwayTest, JobControlWritesWhatTheControllerReads) {
@@ -408,7 +454,9 @@ TEST_F(KubectlFairwayTest, ArrayTaskActionsWriteMergedTaskLists) {
 }
 
 TEST_F(KubectlFairwayTest, SbatchCreatesConfigMapAndJob) {
-  std::string script = "#!/bin/bash\n#SBATCH -p gpu -t 30 --gres=gpu:a100:2\n#SBATCH -a 0-3 -o x.log\necho $SLURM_ARRAY_TASK_ID\n";
+  std::string script =
+      "#!/bin/bash\n#SBATCH -p gpu -t 30 --gres=gpu:a100:2\n#SBATCH -a 0-3 -o x.log\necho "
+      "$SLURM_ARRAY_TASK_ID\n";
   std::string path = (dir_ / "train.sh").string();
   std::ofstream(path) << script;
   Result r = Run({"sbatch", "-J", "my-train", "--image", "python:3.12", path});
@@ -421,7 +469,8 @@ TEST_F(KubectlFairwayTest, SbatchCreatesConfigMapAndJob) {
   EXPECT_EQ((*job)["spec"]["array"], "0-3");
   EXPECT_EQ((*job)["spec"]["resources"]["gpuType"], "a100");
   EXPECT_EQ((*job)["spec"]["template"]["spec"]["containers"][0]["image"], "python:3.12");
-  auto cm = client_->Get(kube::ResourceRef{"", "v1", "configmaps", true}, "default", "my-train-script");
+  auto cm =
+      client_->Get(kube::ResourceRef{"", "v1", "configmaps", true}, "default", "my-train-script");
   ASSERT_TRUE(cm.ok()) << cm.status();
   EXPECT_EQ((*cm)["data"]["script"], script);
   EXPECT_EQ((*cm)["metadata"]["ownerReferences"][0]["name"], "my-train");

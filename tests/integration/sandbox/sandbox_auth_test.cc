@@ -9,7 +9,6 @@
 #include "kube/http_transport.h"
 #include "kube/kube_config.h"
 #include "kube/tls_material.h"
-#include "kube/tls_material.h"
 #include "sandbox/sandbox.h"
 
 namespace fairway::sandbox {

@@ -37,9 +37,11 @@ class SandboxHttpTest : public ::testing::TestWithParam<bool> {
     return std::make_unique<HttpClient>("127.0.0.1", sb_->port(), sb_->ca_pem());
   }
   static json Pod(const std::string& name) {
-    return {{"metadata", {{"name", name}}}, {"spec", {{"containers", {{{"name", "c"}, {"image", "i"}}}}}}};
+    return {{"metadata", {{"name", name}}},
+            {"spec", {{"containers", {{{"name", "c"}, {"image", "i"}}}}}}};
   }
-  bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds limit = std::chrono::seconds(5)) {
+  bool WaitFor(const std::function<bool()>& pred,
+               std::chrono::milliseconds limit = std::chrono::seconds(5)) {
     auto deadline = std::chrono::steady_clock::now() + limit;
     while (std::chrono::steady_clock::now() < deadline) {
       if (pred()) return true;
@@ -57,13 +59,15 @@ INSTANTIATE_TEST_SUITE_P(PlainAndTls, SandboxHttpTest, ::testing::Values(false, 
                          [](const auto& info) { return info.param ? "Tls" : "Plain"; });
 
 TEST_P(SandboxHttpTest, DiscoveryIsAlwaysLegacyJson) {
-  auto r = client_->Request("GET", "/api", "", "application/json",
-                            "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json");
+  auto r = client_->Request(
+      "GET", "/api", "", "application/json",
+      "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json");
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.headers["content-type"], "application/json");
   EXPECT_EQ(r.Json()["kind"], "APIVersions");
-  auto apis = client_->Request("GET", "/apis", "", "application/json",
-                               "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList");
+  auto apis =
+      client_->Request("GET", "/apis", "", "application/json",
+                       "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList");
   EXPECT_EQ(apis.Json()["kind"], "APIGroupList");
   EXPECT_EQ(apis.headers["content-type"], "application/json");
   EXPECT_EQ(client_->Get("/version").Json()["major"], "1");
@@ -83,8 +87,9 @@ TEST_P(SandboxHttpTest, CrudOverHttp) {
   auto list = client_->Get("/api/v1/pods");
   EXPECT_EQ(list.Json()["kind"], "PodList");
   EXPECT_EQ(list.Json()["items"].size(), 1u);
-  auto patch = client_->Request("PATCH", "/api/v1/namespaces/default/pods/p",
-                                R"({"metadata":{"labels":{"a":"b"}}})", "application/merge-patch+json");
+  auto patch =
+      client_->Request("PATCH", "/api/v1/namespaces/default/pods/p",
+                       R"({"metadata":{"labels":{"a":"b"}}})", "application/merge-patch+json");
   EXPECT_EQ(patch.status, 200);
   auto del = client_->Request("DELETE", "/api/v1/namespaces/default/pods/p");
   EXPECT_EQ(del.status, 200);
@@ -94,9 +99,18 @@ TEST_P(SandboxHttpTest, CrudOverHttp) {
 TEST_P(SandboxHttpTest, MalformedInputNeverCrashes) {
   EXPECT_EQ(client_->Request("POST", "/api/v1/namespaces/default/pods", "{{{{").status, 400);
   EXPECT_EQ(client_->Request("POST", "/api/v1/namespaces/default/pods", "[1,2]").status, 400);
-  EXPECT_EQ(client_->Request("POST", "/api/v1/namespaces/default/pods", R"({"metadata":7})").status, 400);
-  EXPECT_EQ(client_->Request("POST", "/api/v1/namespaces/default/pods", R"({"metadata":{"name":"x","labels":{"a":1}}})").status, 400);
-  EXPECT_EQ(client_->Request("PATCH", "/api/v1/namespaces/default/pods/x", "nope", "application/json-patch+json").status, 400);
+  EXPECT_EQ(client_->Request("POST", "/api/v1/namespaces/default/pods", R"({"metadata":7})").status,
+            400);
+  EXPECT_EQ(client_
+                ->Request("POST", "/api/v1/namespaces/default/pods",
+                          R"({"metadata":{"name":"x","labels":{"a":1}}})")
+                .status,
+            400);
+  EXPECT_EQ(client_
+                ->Request("PATCH", "/api/v1/namespaces/default/pods/x", "nope",
+                          "application/json-patch+json")
+                .status,
+            400);
   EXPECT_EQ(client_->Get("/api/v1/pods?limit=abc").status, 400);
   EXPECT_EQ(client_->Get("/api/v1/pods?watch=1&timeoutSeconds=zz").status, 400);
   EXPECT_EQ(client_->Get("/api/v1/namespaces/default/pods/a/b/c/d").status, 404);
@@ -111,8 +125,8 @@ TEST_P(SandboxHttpTest, WatchStreamsEventsLineByLine) {
   auto first = w->Next();
   ASSERT_TRUE(first.has_value());
   EXPECT_EQ((*first)["type"], "ADDED");
-  client_->Request("PATCH", "/api/v1/namespaces/default/pods/a", R"({"metadata":{"labels":{"x":"y"}}})",
-                   "application/merge-patch+json");
+  client_->Request("PATCH", "/api/v1/namespaces/default/pods/a",
+                   R"({"metadata":{"labels":{"x":"y"}}})", "application/merge-patch+json");
   auto mod = w->Next();
   ASSERT_TRUE(mod.has_value());
   EXPECT_EQ((*mod)["type"], "MODIFIED");
@@ -140,7 +154,8 @@ TEST_P(SandboxHttpTest, WatchTimeoutEndsCleanlyAndClosedClientsAreNoticed) {
 TEST_P(SandboxHttpTest, BookmarksAndResumeFromResourceVersion) {
   auto c = client_->Post("/api/v1/namespaces/default/pods", Pod("a"));
   std::string rv = c.Json()["metadata"]["resourceVersion"];
-  auto w = NewClient()->OpenWatch("/api/v1/pods?watch=1&allowWatchBookmarks=true&resourceVersion=" + rv);
+  auto w =
+      NewClient()->OpenWatch("/api/v1/pods?watch=1&allowWatchBookmarks=true&resourceVersion=" + rv);
   auto bm = w->Next(std::chrono::seconds(4));
   ASSERT_TRUE(bm.has_value());
   EXPECT_EQ((*bm)["type"], "BOOKMARK");
@@ -166,7 +181,9 @@ TEST_P(SandboxHttpTest, CompactedWatchGetsErrorEventAndDropEndsStreams) {
 }
 
 TEST_P(SandboxHttpTest, InjectedFaults) {
-  auto add = client_->Post("/sandbox/faults", {{"verb", "list"}, {"resource", "pods"}, {"code", 429}, {"retryAfterSeconds", 2}});
+  auto add = client_->Post(
+      "/sandbox/faults",
+      {{"verb", "list"}, {"resource", "pods"}, {"code", 429}, {"retryAfterSeconds", 2}});
   ASSERT_EQ(add.status, 200);
   auto r = client_->Get("/api/v1/pods");
   EXPECT_EQ(r.status, 429);
@@ -187,10 +204,12 @@ TEST_P(SandboxHttpTest, KubeletSimulatorRunsBoundPods) {
   json pod = Pod("job");
   pod["metadata"]["annotations"] = {{"fairway.dev/sim-duration", "0.2"}};
   ASSERT_EQ(client_->Post("/api/v1/namespaces/default/pods", pod).status, 201);
-  auto w = NewClient()->OpenWatch("/api/v1/namespaces/default/pods?watch=1&fieldSelector=metadata.name%3Djob");
+  auto w = NewClient()->OpenWatch(
+      "/api/v1/namespaces/default/pods?watch=1&fieldSelector=metadata.name%3Djob");
   ASSERT_TRUE(w->Next().has_value());
-  auto b = client_->Post("/api/v1/namespaces/default/pods/job/binding",
-                         {{"metadata", {{"name", "job"}}}, {"target", {{"kind", "Node"}, {"name", "gpu-node-1"}}}});
+  auto b = client_->Post(
+      "/api/v1/namespaces/default/pods/job/binding",
+      {{"metadata", {{"name", "job"}}}, {"target", {{"kind", "Node"}, {"name", "gpu-node-1"}}}});
   ASSERT_EQ(b.status, 201);
   std::vector<std::string> phases;
   while (auto e = w->Next(std::chrono::seconds(3))) {
@@ -201,7 +220,8 @@ TEST_P(SandboxHttpTest, KubeletSimulatorRunsBoundPods) {
   EXPECT_EQ(phases, (std::vector<std::string>{"Pending", "Running", "Succeeded"}));
   auto fail = client_->Request("POST", "/sandbox/nodes/gpu-node-0/fail");
   EXPECT_EQ(fail.status, 200) << fail.body;
-  auto nodes = client_->Request("GET", "/api/v1/nodes", "", "", "application/json;as=Table;v=v1;g=meta.k8s.io");
+  auto nodes = client_->Request("GET", "/api/v1/nodes", "", "",
+                                "application/json;as=Table;v=v1;g=meta.k8s.io");
   EXPECT_EQ(nodes.Json()["rows"][0]["cells"][1], "NotReady");
 }
 
@@ -210,7 +230,8 @@ TEST_P(SandboxHttpTest, KubeconfigPointsAtTheServer) {
   EXPECT_NE(kc.find("server: " + sb_->url()), std::string::npos);
   EXPECT_NE(kc.find("token: "), std::string::npos);
   if (GetParam()) {
-    EXPECT_NE(kc.find("certificate-authority-data: " + Base64Encode(sb_->ca_pem())), std::string::npos);
+    EXPECT_NE(kc.find("certificate-authority-data: " + Base64Encode(sb_->ca_pem())),
+              std::string::npos);
     EXPECT_EQ(sb_->url().rfind("https://", 0), 0u);
   }
 }

@@ -128,9 +128,9 @@ TEST(SbatchScriptTest, ParsesValues) {
 TEST(SbatchScriptTest, CommandLineOverridesScript) {
   SbatchOptions o;
   ASSERT_TRUE(ParseSbatchScript("#!/bin/sh\n#SBATCH -p debug -t 5\n", &o).ok());
-  ASSERT_TRUE(ApplySbatchArgs({"-p", "gpu", "--image=python:3.12", "job.sh", "-p", "arg"}, "",
-                              true, &o)
-                  .ok());
+  ASSERT_TRUE(
+      ApplySbatchArgs({"-p", "gpu", "--image=python:3.12", "job.sh", "-p", "arg"}, "", true, &o)
+          .ok());
   EXPECT_EQ(o.partition, "gpu");
   EXPECT_EQ(o.time_limit, "5");
   EXPECT_EQ(o.image, "python:3.12");

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "api/job_types.h"
 #include "api/hostlist.h"
+#include "api/job_types.h"
 #include "controllers/job_status.h"
 #include "controllers/kube_objects.h"
 #include "controllers/pod_builder.h"
@@ -20,18 +20,23 @@ TEST(HostListTest, CompressesRangesKeepingZeroPadding) {
 }
 
 json Node(const std::string& name, int gpus, bool ready = true) {
-  return {{"metadata", {{"name", name}, {"labels", {{"fairway.dev/gpu-type", "A100"}}}}},
-          {"spec", json::object()},
-          {"status", {{"allocatable", {{"cpu", "64"}, {"memory", "512Gi"}, {"nvidia.com/gpu", std::to_string(gpus)}}},
-                      {"conditions", json::array({{{"type", "Ready"}, {"status", ready ? "True" : "False"}}})}}}};
+  return {
+      {"metadata", {{"name", name}, {"labels", {{"fairway.dev/gpu-type", "A100"}}}}},
+      {"spec", json::object()},
+      {"status",
+       {{"allocatable",
+         {{"cpu", "64"}, {"memory", "512Gi"}, {"nvidia.com/gpu", std::to_string(gpus)}}},
+        {"conditions", json::array({{{"type", "Ready"}, {"status", ready ? "True" : "False"}}})}}}};
 }
 
 TEST(KubeObjectsTest, PodRequestIsMaxOfSumAndInitPlusOverhead) {
-  json pod = {{"spec",
-               {{"containers", json::array({{{"resources", {{"requests", {{"cpu", "1"}}}}}},
-                                            {{"resources", {{"limits", {{"cpu", "500m"}, {"nvidia.com/gpu", "2"}}}}}}})},
-                {"initContainers", json::array({{{"resources", {{"requests", {{"cpu", "4"}}}}}}})},
-                {"overhead", {{"cpu", "100m"}}}}}};
+  json pod = {
+      {"spec",
+       {{"containers",
+         json::array({{{"resources", {{"requests", {{"cpu", "1"}}}}}},
+                      {{"resources", {{"limits", {{"cpu", "500m"}, {"nvidia.com/gpu", "2"}}}}}}})},
+        {"initContainers", json::array({{{"resources", {{"requests", {{"cpu", "4"}}}}}}})},
+        {"overhead", {{"cpu", "100m"}}}}}};
   core::Resources r = PodRequest(pod);
   EXPECT_EQ(r.cpu_millis, 4100);
   EXPECT_EQ(r.gpus, 2);
@@ -69,9 +74,12 @@ TEST(SnapshotTest, OtherPodsHoldResourcesAndRunningJobsHoldTheirNodes) {
   running.status.node_list = "n1";
   running.status.partition = "gpu";
   o.jobs = {running, MakeJob("p", 1, 2, 8), MakeJob("noid", 1, 1)};
-  json other = {{"metadata", {{"name", "x"}, {"namespace", "ns"}}},
-                {"spec", {{"nodeName", "n2"}, {"containers", json::array({{{"resources", {{"requests", {{"nvidia.com/gpu", "3"}}}}}}})}}},
-                {"status", {{"phase", "Running"}}}};
+  json other = {
+      {"metadata", {{"name", "x"}, {"namespace", "ns"}}},
+      {"spec",
+       {{"nodeName", "n2"},
+        {"containers", json::array({{{"resources", {{"requests", {{"nvidia.com/gpu", "3"}}}}}}})}}},
+      {"status", {{"phase", "Running"}}}};
   json mine = other;
   mine["metadata"]["name"] = "r-0";
   mine["metadata"]["labels"] = {{"fairway.dev/job", "r"}};
@@ -92,7 +100,9 @@ TEST(SnapshotTest, AssumedStartsCountAsRunning) {
   ClusterObjects o;
   o.nodes = {Node("n1", 8)};
   o.jobs = {MakeJob("p", 1, 8, 3)};
-  AssumedStart a{"ns/p", std::nullopt, core::JobId{3}, core::PartitionName("gpu"), {core::NodeName("n1")}, {}, {}};
+  AssumedStart a{
+      "ns/p", std::nullopt, core::JobId{3}, core::PartitionName("gpu"), {core::NodeName("n1")}, {},
+      {}};
   Snapshot s = BuildSnapshot(o, {a}, {});
   EXPECT_TRUE(s.pending.empty());
   ASSERT_EQ(s.cluster.running.size(), 1u);
@@ -155,8 +165,11 @@ TEST(JobStatusTest, PodsDecideTheOutcome) {
   std::map<std::string, core::Node> nodes = {{"n1", NodeFromJson(Node("n1", 8))},
                                              {"n2", NodeFromJson(Node("n2", 8, false))}};
   json ok = {{"spec", {{"nodeName", "n1"}}}, {"status", {{"phase", "Succeeded"}}}};
-  json failed = {{"spec", {{"nodeName", "n1"}}},
-                 {"status", {{"phase", "Failed"}, {"containerStatuses", json::array({{{"state", {{"terminated", {{"exitCode", 3}}}}}}})}}}};
+  json failed = {
+      {"spec", {{"nodeName", "n1"}}},
+      {"status",
+       {{"phase", "Failed"},
+        {"containerStatuses", json::array({{{"state", {{"terminated", {{"exitCode", 3}}}}}}})}}}};
   json lost = {{"spec", {{"nodeName", "n2"}}}, {"status", {{"phase", "Running"}}}};
   core::Timestamp t0{};
   EXPECT_EQ(EvaluateInstance({&ok}, nodes, 1, false).kind, InstanceOutcome::kCompleted);
