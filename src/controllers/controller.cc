@@ -439,6 +439,58 @@ void Controller::Event(const json& object, const std::string& kind, bool warning
 
 struct Controller::Instance {};
 
+// New jobs get their jobIDs from one counter update (a read and a write of the counter per job
+// would cap the operator at a few hundred new jobs per second), assigned in job order, and each
+// Job's first status (jobID, PENDING, submit time, array ranges) is written with the Jobs in
+// parallel: a queue of thousands of new jobs must not delay the first start by a sequential
+// write each. A job whose write failed keeps no jobID and is retried next cycle (the counter
+// only moves forward, so ids stay unique; a gap is harmless, as in Slurm).
+void Controller::AssignJobIds(ClusterObjects* objects, std::vector<json>* raw,
+                              core::Timestamp now) {
+  std::vector<size_t> fresh;
+  uint64_t ids_needed = 0;
+  for (size_t ji = 0; ji < objects->jobs.size(); ++ji) {
+    const api::JobObject& job = objects->jobs[ji];
+    if (job.status.job_id != 0 || job.meta.deletion_timestamp.has_value()) continue;
+    fresh.push_back(ji);
+    ids_needed += JobIdsNeeded(job);
+  }
+  if (fresh.empty()) return;
+  StatusOr<uint64_t> first = AllocateJobIds(ids_needed, *objects);
+  if (!first.ok()) {
+    FAIRWAY_LOG(log_, kWarn, "jobID allocation failed",
+                {{"cycle", cycles_.load()}, {"error", first.status().ToString()}});
+    return;
+  }
+  std::vector<api::JobStatus> statuses(fresh.size());
+  uint64_t next = *first;
+  for (size_t i = 0; i < fresh.size(); ++i) {
+    const api::JobObject& job = objects->jobs[fresh[i]];
+    api::JobStatus& st = statuses[i];
+    st = job.status;
+    st.job_id = next;
+    next += JobIdsNeeded(job);
+    st.state = core::JobState::kPending;
+    st.submit_time = job.meta.creation_timestamp.value_or(now);
+    st.reason = std::string(core::PendingReasonName(core::PendingReason::kNone));
+    if (!job.spec.array.empty()) {
+      auto array = api::ParseArraySpec(job.spec.array, api::kMaxMaxArraySize);
+      if (array.ok()) InitArrayStatus(&st, *array);
+    }
+  }
+  ParallelFor(fresh.size(), options_.bind_parallelism, [&](size_t i) {
+    api::JobObject& job = objects->jobs[fresh[i]];
+    json& obj = (*raw)[fresh[i]];
+    Status s = WriteJobStatus(&obj, &job, statuses[i]);
+    if (!s.ok()) {
+      FAIRWAY_LOG(log_, kWarn, "job status write failed",
+                  {{"cycle", cycles_.load()}, {"job", job.meta.Key()}, {"error", s.ToString()}});
+      return;
+    }
+    Event(obj, "Job", false, "Submitted", "assigned jobID " + std::to_string(statuses[i].job_id));
+  });
+}
+
 void Controller::ReconcileJobs(ClusterObjects* objects, std::vector<json>* raw,
                                core::Timestamp now) {
   // Pods by job key.
@@ -459,23 +511,7 @@ void Controller::ReconcileJobs(ClusterObjects* objects, std::vector<json>* raw,
     assumed_keys.insert(a.job_key + (a.array_index ? "_" + std::to_string(*a.array_index) : ""));
   }
 
-  // jobIDs for every new job of this pass come from one counter update: a read and a write of
-  // the counter per job would cap the operator at a few hundred new jobs per second.
-  uint64_t ids_needed = 0;
-  for (const api::JobObject& job : objects->jobs) {
-    if (job.status.job_id == 0 && !job.meta.deletion_timestamp.has_value()) {
-      ids_needed += JobIdsNeeded(job);
-    }
-  }
-  uint64_t next_job_id = 0;  // 0: none allocated (allocation failed or nothing new)
-  if (ids_needed > 0) {
-    StatusOr<uint64_t> first = AllocateJobIds(ids_needed, *objects);
-    if (first.ok()) {
-      next_job_id = *first;
-    } else {
-      FAIRWAY_LOG(log_, kWarn, "jobID allocation failed", {{"error", first.status().ToString()}});
-    }
-  }
+  AssignJobIds(objects, raw, now);
 
   for (size_t ji = 0; ji < objects->jobs.size(); ++ji) {
     api::JobObject& job = objects->jobs[ji];
@@ -511,18 +547,7 @@ void Controller::ReconcileJobs(ClusterObjects* objects, std::vector<json>* raw,
       if (a.ok()) array = std::move(*a);
     }
 
-    if (st.job_id == 0) {
-      if (next_job_id == 0) continue;  // retried next cycle
-      uint64_t id = next_job_id;
-      next_job_id += JobIdsNeeded(job);
-      st.job_id = id;
-      st.state = core::JobState::kPending;
-      st.submit_time = job.meta.creation_timestamp.value_or(now);
-      st.reason = std::string(core::PendingReasonName(core::PendingReason::kNone));
-      if (array.has_value()) InitArrayStatus(&st, *array);
-      changed = true;
-      Event(obj, "Job", false, "Submitted", "assigned jobID " + std::to_string(id));
-    }
+    if (st.job_id == 0) continue;  // its jobID was not recorded (AssignJobIds): next cycle
 
     bool cancel = job.meta.annotations.count(std::string(kAnnotationCancel)) > 0;
     std::string requeue_token;

@@ -151,6 +151,8 @@ class Controller {
   // Writes the changed statuses of pending jobs, Jobs in parallel.
   void WritePendingStatuses(const core::CycleResult& result, const Snapshot& snap,
                             ClusterObjects* objects, std::vector<nlohmann::json>* raw);
+  // Gives new jobs their jobIDs (one counter update) and writes their first status in parallel.
+  void AssignJobIds(ClusterObjects* objects, std::vector<nlohmann::json>* raw, core::Timestamp now);
   void ReconcileJobs(ClusterObjects* objects, std::vector<nlohmann::json>* raw,
                      core::Timestamp now);
   void UpdateUsage(const Snapshot& snap, const ClusterObjects& objects, core::Timestamp now);
