@@ -28,28 +28,18 @@ set -euo pipefail
 FAIRWAY=${1:?fairway binary}
 ROOT=${2:?source root}
 
-if ! command -v kubectl >/dev/null 2>&1; then
-  echo "SKIP: kubectl not found on PATH; this test needs the real kubectl"
-  exit 77
-fi
+# shellcheck source=lib.sh
+. "$ROOT/tests/e2e/lib.sh"
+require_kubectl
 
 TMP=$(mktemp -d)
 SB_PID="" A_PID="" B_PID="" WATCH_PID="" SUBMIT_PID=""
-stop() {  # stop PID: SIGCONT, SIGTERM, then SIGKILL if it does not exit within 5 s
-  local pid=$1
-  [ -n "$pid" ] || return 0
-  kill -CONT "$pid" 2>/dev/null || true
-  kill "$pid" 2>/dev/null || return 0
-  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 cleanup() {
-  stop "$SUBMIT_PID"
-  stop "$WATCH_PID"
-  stop "$A_PID"
-  stop "$B_PID"
-  stop "$SB_PID"
+  stop_process "$SUBMIT_PID"
+  stop_process "$WATCH_PID"
+  stop_process "$A_PID"
+  stop_process "$B_PID"
+  stop_process "$SB_PID"
   rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -62,16 +52,6 @@ fail() {
   exit 1
 }
 step() { echo "== $*"; }
-# wait_for SECONDS DESCRIPTION COMMAND...: polls COMMAND every 0.2 s until it succeeds.
-wait_for() {
-  local secs=$1 what=$2
-  shift 2
-  local deadline=$((SECONDS + secs))
-  until "$@"; do
-    [ "$SECONDS" -lt "$deadline" ] || fail "timed out after ${secs}s waiting for $what"
-    sleep 0.2
-  done
-}
 logged() { grep -q "$2" "$TMP/$1.err" 2>/dev/null; }
 started_count() { grep -c 'msg="job started"' "$TMP/$1.err" 2>/dev/null || true; }
 started_at_least() { [ "$(started_count "$1")" -ge "$2" ]; }
@@ -183,10 +163,10 @@ A_PID=""
 logged a 'msg="leadership lost' || fail "A did not log that it lost leadership"
 wait_for 30 "B to start jobs" started_at_least b $((b_before + 3))
 
-stop "$SUBMIT_PID"
+stop_process "$SUBMIT_PID"
 SUBMIT_PID=""
 sleep 1  # the last lease versions reach the watch
-stop "$WATCH_PID"
+stop_process "$WATCH_PID"
 WATCH_PID=""
 "${K[@]}" get pods -o json >"$TMP/pods.json"
 "${K[@]}" get fjob -o json >"$TMP/jobs.json"

@@ -1,7 +1,9 @@
 # Shared helpers of the e2e scripts (sourced, not run). Each script sets TMP, defines fail(), and
 # then uses:
 #   require_kubectl                  exit 77 (ctest SKIP_RETURN_CODE) without the real kubectl
-#   stop_process PID                 SIGTERM, then SIGKILL if it has not exited within 5 s
+#   stop_process PID                 SIGCONT (it may be paused), SIGTERM, then SIGKILL if it has
+#                                    not exited within 5 s
+#   wait_for SECS WHAT CMD...        polls CMD every 0.2 s until it succeeds, else fail()s
 #   wait_for_sandbox OUT PID         until `fairway sandbox` (stdout in OUT) wrote its kubeconfig
 
 require_kubectl() {
@@ -14,10 +16,21 @@ require_kubectl() {
 stop_process() {
   local pid=$1
   [ -n "$pid" ] || return 0
+  kill -CONT "$pid" 2>/dev/null || true
   kill "$pid" 2>/dev/null || return 0
   for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   kill -9 "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
+}
+
+wait_for() {
+  local secs=$1 what=$2
+  shift 2
+  local deadline=$((SECONDS + secs))
+  until "$@"; do
+    [ "$SECONDS" -lt "$deadline" ] || fail "timed out after ${secs}s waiting for $what"
+    sleep 0.2
+  done
 }
 
 wait_for_sandbox() {

@@ -84,16 +84,6 @@ done
 
 state() { "${K[@]}" get fjob "$1" -o jsonpath='{.status.state}' 2>/dev/null || true; }
 reason() { "${K[@]}" get fjob "$1" -o jsonpath='{.status.reason}' 2>/dev/null || true; }
-# wait_for SECONDS DESCRIPTION COMMAND...: polls COMMAND every 0.5 s until it succeeds.
-wait_for() {
-  local secs=$1 what=$2
-  shift 2
-  local deadline=$((SECONDS + secs))
-  until "$@"; do
-    [ "$SECONDS" -lt "$deadline" ] || fail "timed out after ${secs}s waiting for $what"
-    sleep 0.5
-  done
-}
 is_state() { [ "$(state "$1")" = "$2" ]; }
 pending_with() { [ "$(state "$1")" = PENDING ] && [ "$(reason "$1")" = "$2" ]; }
 
