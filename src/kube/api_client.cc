@@ -106,7 +106,7 @@ struct RestApiClient::Call {
 StatusOr<std::unique_ptr<RestApiClient>> RestApiClient::Create(const RestConfig& config,
                                                                Clock* clock,
                                                                RestClientOptions options) {
-  StatusOr<std::unique_ptr<HttpTransport>> t = NewCpprestTransport(config.transport);
+  StatusOr<std::unique_ptr<HttpTransport>> t = NewHttpTransport(config.transport);
   if (!t.ok()) return t.status().WithContext("kube client");
   return std::make_unique<RestApiClient>(std::move(t).value(), config, clock, options);
 }

@@ -172,12 +172,12 @@ struct RestClientOptions {
   Duration log_wait_over = std::chrono::milliseconds(500);
 };
 
-// ApiClient over an HttpTransport (the production one is the cpprestsdk transport).
+// ApiClient over an HttpTransport (the production one is NewHttpTransport's).
 // Sleeps (rate limiter, retries) are real-time sleeps; the clock's monotonic time drives the
 // token bucket.
 class RestApiClient : public ApiClient {
  public:
-  // Builds the cpprestsdk transport from `config`.
+  // Builds the production transport (NewHttpTransport) from `config`.
   static StatusOr<std::unique_ptr<RestApiClient>> Create(const RestConfig& config, Clock* clock,
                                                          RestClientOptions options = {});
   // With an explicit transport (tests, or a custom one).

@@ -6,8 +6,9 @@
 // non-OK Status (kUnavailable; kCancelled when the CancelToken fired). Mapping HTTP codes to
 // Status codes is ApiClient's job.
 //
-// The production implementation is cpprestsdk-based (NewCpprestTransport); every cpprestsdk
-// include stays inside cpprest_transport.cc so no other translation unit pays for its headers.
+// The production implementation is Boost.Beast over OpenSSL (NewHttpTransport, in
+// beast_transport.cc, which says why it replaced cpprestsdk's client); its headers stay in that
+// file so no other translation unit pays for them.
 //
 // Thread-safety: implementations are thread-safe; Do() and Stream() may be called concurrently.
 // CancelToken is thread-safe.
@@ -107,7 +108,8 @@ struct TransportOptions {
   std::string client_key_pem;
 };
 
-// The cpprestsdk/OpenSSL transport. Fails with kInvalidArgument on a bad URL or unusable PEM.
-StatusOr<std::unique_ptr<HttpTransport>> NewCpprestTransport(const TransportOptions& options);
+// The Beast/OpenSSL transport: pooled keep-alive connections. Fails with kInvalidArgument on a
+// bad URL or unusable PEM.
+StatusOr<std::unique_ptr<HttpTransport>> NewHttpTransport(const TransportOptions& options);
 
 }  // namespace fairway::kube

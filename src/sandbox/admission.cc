@@ -498,7 +498,7 @@ Result<std::shared_ptr<kube::HttpTransport>> AdmissionWebhooks::Transport(
   kube::TransportOptions options;
   options.server = server;
   options.ca_pem = ca_pem;
-  StatusOr<std::unique_ptr<kube::HttpTransport>> t = kube::NewCpprestTransport(options);
+  StatusOr<std::unique_ptr<kube::HttpTransport>> t = kube::NewHttpTransport(options);
   if (!t.ok())
     return CallFailure("cannot build a client for " + server + ": " + t.status().message());
   if (transports_.size() >= kMaxCachedTransports) transports_.clear();

@@ -144,7 +144,7 @@ class AdmissionWebhooks {
   const ObjectStore* store_;
   const Options options_;
   std::mutex mu_;
-  // Transports by (server, CA PEM); cpprestsdk clients pool their connections.
+  // Transports by (server, CA PEM); transports pool their connections.
   std::map<std::pair<std::string, std::string>, std::shared_ptr<kube::HttpTransport>>
       transports_;  // GUARDED_BY(mu_)
 };

@@ -258,7 +258,7 @@ class Harness {
   int NodeAdmin(const std::string& node, const std::string& action) {
     kube::TransportOptions to;
     to.server = sb_->url();
-    auto t = kube::NewCpprestTransport(to);
+    auto t = kube::NewHttpTransport(to);
     if (!t.ok()) return -1;
     kube::HttpRequest req;
     req.method = "POST";

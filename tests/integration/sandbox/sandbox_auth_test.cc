@@ -118,7 +118,7 @@ TEST_F(SandboxAuthTest, MultiUserKubeconfigWorksWithTheKubeClient) {
     ko.context = context;
     auto rest = kube::LoadKubeconfigFromString(kubeconfig, "/tmp", ko);
     ASSERT_TRUE(rest.ok()) << rest.status().ToString();
-    auto transport = kube::NewCpprestTransport(rest->transport);
+    auto transport = kube::NewHttpTransport(rest->transport);
     ASSERT_TRUE(transport.ok()) << transport.status().ToString();
     kube::HttpRequest req;
     req.method = "POST";

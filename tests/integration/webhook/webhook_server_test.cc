@@ -1,5 +1,5 @@
 // The admission webhook over real HTTPS: WebhookServer with a generated certificate, called
-// through the kube layer's cpprestsdk/OpenSSL transport as the API server would call it.
+// through the kube layer's Beast/OpenSSL transport as the API server would call it.
 #include "webhook/webhook_server.h"
 
 #include <arpa/inet.h>
@@ -74,7 +74,7 @@ class WebhookServerTest : public ::testing::Test {
     o.server = "https://127.0.0.1:" + std::to_string(server_->port());
     o.ca_pem = ca_pem;
     o.tls_server_name = "localhost";
-    StatusOr<std::unique_ptr<kube::HttpTransport>> t = kube::NewCpprestTransport(o);
+    StatusOr<std::unique_ptr<kube::HttpTransport>> t = kube::NewHttpTransport(o);
     EXPECT_TRUE(t.ok()) << t.status();
     return t.ok() ? std::move(t).value() : nullptr;
   }
