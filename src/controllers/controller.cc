@@ -56,6 +56,12 @@ int32_t InstanceRestarts(const api::JobObject& job, std::optional<uint32_t> inde
   return 0;
 }
 
+// The stored Job has no jobID yet: its id is in memory only (Controller::AssignJobIds).
+bool FirstStatusUnwritten(const json& stored) {
+  const json* id = JsonAt(stored, {"status", "jobID"});
+  return id == nullptr || !id->is_number() || id->get<uint64_t>() == 0;
+}
+
 bool InstanceRunning(const api::JobObject& job, std::optional<uint32_t> index) {
   if (!index.has_value()) return job.status.state == core::JobState::kRunning;
   if (!job.status.array.has_value()) return false;
@@ -315,11 +321,13 @@ Status Controller::WriteJobStatus(json* raw, api::JobObject* job, const api::Job
   api::JobStatus st = status;
   st.observed_generation = job->meta.generation;
   api::FillJobDisplayFields(&st, ToTimestamp(clock_->Now()));
+  const bool first = FirstStatusUnwritten(*raw);
   json obj = *raw;
   obj["status"] = api::ToJson(st);
   StatusOr<json> w =
       client_->UpdateStatus(kube::ResourceRef::FairwayJobs(), job->meta.namespace_name, obj);
   if (!w.ok()) return w.status().WithContext("status of Job " + job->meta.Key());
+  if (first) Event(*w, "Job", false, "Submitted", "assigned jobID " + std::to_string(st.job_id));
   {
     std::lock_guard<std::mutex> lock(starts_mu_);  // starts write statuses concurrently
     overlay_[job->meta.Key()] = *w;
@@ -440,36 +448,45 @@ void Controller::Event(const json& object, const std::string& kind, bool warning
 struct Controller::Instance {};
 
 // New jobs get their jobIDs from one counter update (a read and a write of the counter per job
-// would cap the operator at a few hundred new jobs per second), assigned in job order, and each
-// Job's first status (jobID, PENDING, submit time, array ranges) is written with the Jobs in
-// parallel: a queue of thousands of new jobs must not delay the first start by a sequential
-// write each. A job whose write failed keeps no jobID and is retried next cycle (the counter
-// only moves forward, so ids stay unique; a gap is harmless, as in Slurm).
-void Controller::AssignJobIds(ClusterObjects* objects, std::vector<json>* raw,
-                              core::Timestamp now) {
+// would cap the operator at a few hundred new jobs per second), assigned in job order. The id
+// lives in memory (unwritten_ids_, by Job uid) until the job's first status write carries it:
+// its start, or its first pending status (reason, priority) after the cycle's starts, so a
+// queue of 100,000 new jobs costs no write before the first start. A restarted operator loses
+// the unwritten ids and allocates new ones past the counter: a gap, harmless as in Slurm; an id
+// is never given twice because the counter only moves forward.
+void Controller::AssignJobIds(ClusterObjects* objects, core::Timestamp now) {
+  std::set<std::string> waiting;  // uids of jobs without a written jobID
   std::vector<size_t> fresh;
   uint64_t ids_needed = 0;
   for (size_t ji = 0; ji < objects->jobs.size(); ++ji) {
     const api::JobObject& job = objects->jobs[ji];
     if (job.status.job_id != 0 || job.meta.deletion_timestamp.has_value()) continue;
-    fresh.push_back(ji);
-    ids_needed += JobIdsNeeded(job);
+    waiting.insert(job.meta.uid);
+    if (unwritten_ids_.count(job.meta.uid) == 0) {
+      fresh.push_back(ji);
+      ids_needed += JobIdsNeeded(job);
+    }
   }
-  if (fresh.empty()) return;
-  StatusOr<uint64_t> first = AllocateJobIds(ids_needed, *objects);
-  if (!first.ok()) {
-    FAIRWAY_LOG(log_, kWarn, "jobID allocation failed",
-                {{"cycle", cycles_.load()}, {"error", first.status().ToString()}});
-    return;
+  std::erase_if(unwritten_ids_, [&](const auto& e) { return waiting.count(e.first) == 0; });
+  if (!fresh.empty()) {
+    StatusOr<uint64_t> first = AllocateJobIds(ids_needed, *objects);
+    if (!first.ok()) {
+      FAIRWAY_LOG(log_, kWarn, "jobID allocation failed",
+                  {{"cycle", cycles_.load()}, {"error", first.status().ToString()}});
+    } else {
+      uint64_t next = *first;
+      for (size_t ji : fresh) {
+        unwritten_ids_[objects->jobs[ji].meta.uid] = next;
+        next += JobIdsNeeded(objects->jobs[ji]);
+      }
+    }
   }
-  std::vector<api::JobStatus> statuses(fresh.size());
-  uint64_t next = *first;
-  for (size_t i = 0; i < fresh.size(); ++i) {
-    const api::JobObject& job = objects->jobs[fresh[i]];
-    api::JobStatus& st = statuses[i];
-    st = job.status;
-    st.job_id = next;
-    next += JobIdsNeeded(job);
+  for (api::JobObject& job : objects->jobs) {
+    if (job.status.job_id != 0) continue;
+    auto it = unwritten_ids_.find(job.meta.uid);
+    if (it == unwritten_ids_.end()) continue;
+    api::JobStatus& st = job.status;
+    st.job_id = it->second;
     st.state = core::JobState::kPending;
     st.submit_time = job.meta.creation_timestamp.value_or(now);
     st.reason = std::string(core::PendingReasonName(core::PendingReason::kNone));
@@ -478,17 +495,6 @@ void Controller::AssignJobIds(ClusterObjects* objects, std::vector<json>* raw,
       if (array.ok()) InitArrayStatus(&st, *array);
     }
   }
-  ParallelFor(fresh.size(), options_.bind_parallelism, [&](size_t i) {
-    api::JobObject& job = objects->jobs[fresh[i]];
-    json& obj = (*raw)[fresh[i]];
-    Status s = WriteJobStatus(&obj, &job, statuses[i]);
-    if (!s.ok()) {
-      FAIRWAY_LOG(log_, kWarn, "job status write failed",
-                  {{"cycle", cycles_.load()}, {"job", job.meta.Key()}, {"error", s.ToString()}});
-      return;
-    }
-    Event(obj, "Job", false, "Submitted", "assigned jobID " + std::to_string(statuses[i].job_id));
-  });
 }
 
 void Controller::ReconcileJobs(ClusterObjects* objects, std::vector<json>* raw,
@@ -511,7 +517,7 @@ void Controller::ReconcileJobs(ClusterObjects* objects, std::vector<json>* raw,
     assumed_keys.insert(a.job_key + (a.array_index ? "_" + std::to_string(*a.array_index) : ""));
   }
 
-  AssignJobIds(objects, raw, now);
+  AssignJobIds(objects, now);
 
   for (size_t ji = 0; ji < objects->jobs.size(); ++ji) {
     api::JobObject& job = objects->jobs[ji];
@@ -547,7 +553,7 @@ void Controller::ReconcileJobs(ClusterObjects* objects, std::vector<json>* raw,
       if (a.ok()) array = std::move(*a);
     }
 
-    if (st.job_id == 0) continue;  // its jobID was not recorded (AssignJobIds): next cycle
+    if (st.job_id == 0) continue;  // no jobID yet (its allocation failed): next cycle
 
     bool cancel = job.meta.annotations.count(std::string(kAnnotationCancel)) > 0;
     std::string requeue_token;
@@ -1013,7 +1019,7 @@ void Controller::WritePendingStatuses(const core::CycleResult& result, const Sna
         parts += (parts.empty() ? "" : ",") + p.str();
       }
       MarkPending(&st, *d, parts);
-      if (!StatusDiffers(st, job.status)) continue;
+      if (!StatusDiffers(st, job.status) && !FirstStatusUnwritten((*raw)[ji])) continue;
       const std::string previous_reason = job.status.reason;
       Status s = WriteJobStatus(&(*raw)[ji], &job, st);
       if (!s.ok()) {

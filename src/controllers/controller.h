@@ -151,8 +151,8 @@ class Controller {
   // Writes the changed statuses of pending jobs, Jobs in parallel.
   void WritePendingStatuses(const core::CycleResult& result, const Snapshot& snap,
                             ClusterObjects* objects, std::vector<nlohmann::json>* raw);
-  // Gives new jobs their jobIDs (one counter update) and writes their first status in parallel.
-  void AssignJobIds(ClusterObjects* objects, std::vector<nlohmann::json>* raw, core::Timestamp now);
+  // Gives new jobs their jobIDs (one counter update), in memory until their first status write.
+  void AssignJobIds(ClusterObjects* objects, core::Timestamp now);
   void ReconcileJobs(ClusterObjects* objects, std::vector<nlohmann::json>* raw,
                      core::Timestamp now);
   void UpdateUsage(const Snapshot& snap, const ClusterObjects& objects, core::Timestamp now);
@@ -202,6 +202,7 @@ class Controller {
   std::mutex starts_mu_;
   std::map<std::string, nlohmann::json> overlay_;  // job key -> our last written object
   std::vector<AssumedStart> assumed_;
+  std::map<std::string, uint64_t> unwritten_ids_;  // Job uid -> jobID not yet in its status
   UsageAccounting accounting_;
   core::UsageLedger ledger_;                               // derived from accounting_ every cycle
   std::map<std::string, nlohmann::json> account_written_;  // account -> our last written object

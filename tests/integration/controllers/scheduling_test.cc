@@ -280,7 +280,9 @@ TEST_F(PreemptionHttpTest, HighQosPreemptsLowAndTheVictimIsRequeued) {
     return !pods.empty() && PodIsDeleting(pods[0]);
   }));
   auto pod = h.PodsOf("victim");
-  if (!pod.empty()) EXPECT_EQ(pod[0]["metadata"]["deletionGracePeriodSeconds"], 1);
+  if (!pod.empty()) {
+    EXPECT_EQ(pod[0]["metadata"]["deletionGracePeriodSeconds"], 1);
+  }
   auto requeued = h.WaitJob("victim", [](const api::JobObject& j) { return j.status.restarts == 1; });
   ASSERT_TRUE(requeued.has_value()) << Harness::StateOf(h.Get("victim"));
   EXPECT_EQ(requeued->status.job_id, v->status.job_id);
