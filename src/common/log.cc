@@ -18,7 +18,8 @@ class StderrSink : public LogSink {
   void Write(const LogRecord& record) override {
     auto now = std::chrono::system_clock::now();
     std::time_t secs = std::chrono::system_clock::to_time_t(now);
-    auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
+    auto millis =
+        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
     std::tm tm{};
     gmtime_r(&secs, &tm);
     char ts[64];
@@ -66,10 +67,18 @@ void AppendValue(std::string& out, std::string_view v) {
   out += '"';
   for (char c : v) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];
@@ -93,18 +102,23 @@ LogField::LogField(std::string_view k, double v) : key(k) {
 
 std::string_view LogLevelName(LogLevel level) {
   switch (level) {
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kWarn: return "warn";
-    case LogLevel::kError: return "error";
-    case LogLevel::kOff: return "off";
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarn:
+      return "warn";
+    case LogLevel::kError:
+      return "error";
+    case LogLevel::kOff:
+      return "off";
   }
   return "unknown";
 }
 
 bool ParseLogLevel(std::string_view text, LogLevel* level) {
-  for (LogLevel l : {LogLevel::kDebug, LogLevel::kInfo, LogLevel::kWarn, LogLevel::kError,
-                     LogLevel::kOff}) {
+  for (LogLevel l :
+       {LogLevel::kDebug, LogLevel::kInfo, LogLevel::kWarn, LogLevel::kError, LogLevel::kOff}) {
     if (text == LogLevelName(l)) {
       *level = l;
       return true;
@@ -148,8 +162,15 @@ void Logger::Log(LogLevel level, std::string_view message, std::vector<LogField>
     std::lock_guard<std::mutex> lock(holder.mu);
     sink = holder.sink;
   }
+  if (!context_.empty()) fields.insert(fields.begin(), context_.begin(), context_.end());
   LogRecord record{level, name_, message, &fields};
   sink->Write(record);
+}
+
+Logger Logger::With(std::vector<LogField> fields) const {
+  Logger out = *this;
+  out.context_.insert(out.context_.end(), fields.begin(), fields.end());
+  return out;
 }
 
 }  // namespace fairway

@@ -68,18 +68,23 @@ class Logger {
  public:
   explicit Logger(std::string name) : name_(std::move(name)) {}
   bool Enabled(LogLevel level) const { return level >= GetLogLevel(); }
+  // Writes `context` fields (With) first, then `fields`.
   void Log(LogLevel level, std::string_view message, std::vector<LogField> fields = {}) const;
   const std::string& name() const { return name_; }
+  // The same logger with `fields` on every record, e.g. a scheduling cycle's number:
+  //   Logger cycle_log = log_.With({{"cycle", n}});
+  Logger With(std::vector<LogField> fields) const;
 
  private:
   std::string name_;
+  std::vector<LogField> context_;
 };
 
 }  // namespace fairway
 
-#define FAIRWAY_LOG(logger, level, msg, ...)                                \
-  do {                                                                      \
-    if ((logger).Enabled(::fairway::LogLevel::level)) {                     \
-      (logger).Log(::fairway::LogLevel::level, msg, ##__VA_ARGS__);         \
-    }                                                                       \
+#define FAIRWAY_LOG(logger, level, msg, ...)                        \
+  do {                                                              \
+    if ((logger).Enabled(::fairway::LogLevel::level)) {             \
+      (logger).Log(::fairway::LogLevel::level, msg, ##__VA_ARGS__); \
+    }                                                               \
   } while (false)

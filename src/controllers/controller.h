@@ -6,13 +6,12 @@
 //   informers (nodes, all pods, Jobs, Partitions, Accounts, QoS) --events--> Trigger()
 //        |                                   (debounced; plus a timer every cycle_interval)
 //        v
-//   RunOnce():
-//     1. jobs:     assign jobIDs (ConfigMap counter, see below); user actions (cancel, requeue,
-//                  hold via spec.hold, see names.h); running instances -> COMPLETED / FAILED
-//                  (exitCode) / NODE_FAIL (requeued when spec.requeue) from their pods and
-//                  nodes; preemption victims (marked, see below) whose pods are gone ->
-//                  PREEMPTED or back to PENDING; bad specs -> FAILED with the message.
-//     2. snapshot: BuildSnapshot (snapshot.h) over the caches + our own not-yet-observed writes.
+//   RunOnce(), each step in its own file:
+//     1. jobs:     jobIDs (job_ids.h: one counter update per cycle, ids written with the first
+//                  status); user actions, lifecycle of running instances and preemption
+//                  victims (job_reconciler.h), all through job_writer.h.
+//     2. snapshot: BuildSnapshot (snapshot.h) over the caches + our own not-yet-observed writes
+//                  and assumed starts (assumed_starts.h); bad specs -> FAILED with the message.
 //     3. cycle:    core::RunCycle.
 //     4. apply:    timeouts (CycleResult::timed_out, the one place time limits are enforced;
 //                  the pods' activeDeadlineSeconds is only a backstop) -> TIMEOUT, pods deleted.
@@ -24,27 +23,23 @@
 //                  until the pods are gone; step 1 then ends the victim (CANCEL: PREEMPTED;
 //                  REQUEUE: PENDING, restarts+1) and the preemptor starts on the freed room in
 //                  that cycle. A victim's room is never handed out while a pod of it lives.
-//                  Starts, in order: write status RUNNING (the decision is recorded in
-//                  the API server first), create the pods (pod_builder.h), bind each through
-//                  pods/binding; all or none: on any failure the created pods are deleted and
-//                  the status reverted. Pending jobs get reason, priority, factors, expected
-//                  start and partition list.
+//                  Starts, Jobs in parallel: write status RUNNING (the decision is recorded in
+//                  the API server first), then pod_binder.h creates and binds the pods, all or
+//                  none; on failure the status is reverted. Pending jobs get reason, priority,
+//                  factors, expected start and partition list.
 //     5. usage:    decayed GPU-seconds charged from the runs' pods and records, idempotently,
 //                  with a checkpoint per Account (accounting.h has the invariant); restored from
 //                  Account.status by a new controller (this replica became leader); the
 //                  scheduler reads the subtree sums (core::UsageLedger) derived from it.
 //     6. status of Partitions, metrics, stray pods.
+//   Stop() interrupts a cycle between these phases; every log line of a cycle carries its
+//   number (cycle=N).
 //
 // Assume, then confirm: our own writes (status of Jobs) are kept in an overlay until the
 // informer delivers a version at least as new, and started instances stay "assumed" running
 // until the informer shows them, so a cycle never hands out GPUs another cycle already gave.
 // After a restart everything is rebuilt from lists: RUNNING Jobs hold their nodes through
 // status.nodeList, and pods of other schedulers hold theirs through spec.nodeName.
-//
-// jobID allocation: a counter in ConfigMap `<state_namespace>/<id_configmap>` (data.nextJobID),
-// updated with a resourceVersion precondition (a lost race re-reads and retries), and never below
-// max(existing jobIDs)+1, so ids stay unique and stable across restarts and failovers even if
-// the ConfigMap is deleted. An array reserves one id per task (snapshot.h).
 //
 // Stray pods: a pod with schedulerName "fairway" that no Fairway Job owns gets a Warning event
 // "NotOwnedByFairwayJob" and is deleted (Fairway only runs pods it created for a Job).
@@ -53,21 +48,25 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
+#include <chrono>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/mutex.h"
 #include "common/status.h"
 #include "controllers/accounting.h"
+#include "controllers/assumed_starts.h"
+#include "controllers/job_ids.h"
+#include "controllers/job_reconciler.h"
 #include "controllers/job_status.h"
+#include "controllers/job_writer.h"
 #include "controllers/metrics.h"
-#include "controllers/pod_builder.h"
+#include "controllers/pod_binder.h"
 #include "controllers/snapshot.h"
 #include "core/account_context.h"
 #include "core/config.h"
@@ -110,51 +109,45 @@ class Controller {
 
   // Starts the informers, waits for their first lists, then runs the loop on its own thread.
   [[nodiscard]] Status Start();
-  // Stops the loop and the informers; idempotent. Writes in flight finish first.
+  // Stops the loop and the informers; idempotent. A running cycle ends at its next phase
+  // (kCancelled); writes in flight finish first, no new start begins.
   void Stop();
   // Asks for a cycle soon (debounced).
   void Trigger();
-  // One pass of the loop (tests call it directly instead of Start's thread).
+  // One pass of the loop (tests call it directly instead of Start's thread). kCancelled when
+  // Stop() interrupted it.
   [[nodiscard]] Status RunOnce();
   int64_t cycles() const { return cycles_.load(); }
   // Replaces the scheduler settings from the next cycle on (settings reload).
   void SetConfig(const core::SchedulerConfig& config);
 
  private:
-  struct Instance;
   void Loop();
+  // Waits for a trigger (then the debounce) or the cycle interval; false when stopping.
+  bool WaitForCycle();
+  // Waits until `deadline`, stop, or (for_trigger) a trigger.
+  void WaitUntil(std::chrono::steady_clock::time_point deadline, bool for_trigger)
+      FAIRWAY_REQUIRES(mu_);
   ClusterObjects LoadObjects(std::vector<nlohmann::json>* raw_jobs);
   // Ends a Job that does not decode FAILED (reason InvalidSpec) with a Warning event, once.
   void MarkUndecodableJob(const nlohmann::json& obj, const Status& error);
-  StatusOr<uint64_t> AllocateJobIds(uint64_t count, const ClusterObjects& objects);
-  Status WriteJobStatus(nlohmann::json* raw, api::JobObject* job, const api::JobStatus& status);
-  void DeletePods(const std::vector<const nlohmann::json*>& pods, int64_t grace_seconds = 0);
-  // Replaces the preemption marks of a Job (annotation; removed when `marks` is empty).
-  Status WritePreemptMarks(nlohmann::json* raw, api::JobObject* job,
-                           const std::vector<PreemptMark>& marks);
-  // Merge-patches annotations of a Job (null values remove), guarded by its resourceVersion.
-  Status PatchJobAnnotations(nlohmann::json* raw, api::JobObject* job,
-                             const nlohmann::json& annotations);
+  void FailInvalidJobs(const Snapshot& snap, ClusterObjects* objects,
+                       std::vector<nlohmann::json>* raw, core::Timestamp now);
+  core::CycleResult Schedule(const Snapshot& snap, core::Timestamp now);
+  void ReportCycle(const core::CycleResult& result, MonotonicTime start);
   void ApplyTimeouts(const core::CycleResult& result, const Snapshot& snap, ClusterObjects* objects,
                      std::vector<nlohmann::json>* raw, core::Timestamp now);
   void ApplyPreemptions(const core::CycleResult& result, const Snapshot& snap,
                         ClusterObjects* objects, std::vector<nlohmann::json>* raw);
-  // Creates and binds the pods of one started instance; all or none.
-  Status CreateAndBind(const api::JobObject& job, const PodPlan& plan);
   // Applies the cycle's starts, Jobs in parallel (see the definition).
   void ApplyStarts(const core::CycleResult& result, const Snapshot& snap, ClusterObjects* objects,
                    std::vector<nlohmann::json>* raw, core::Timestamp now);
   // One start: status RUNNING, assumed, pods created and bound; rolled back on failure.
   void StartInstance(const core::StartDecision& d, api::JobObject* job, nlohmann::json* obj,
                      core::Timestamp now);
-  void ForgetAssumed(const AssumedStart& assumed);
-  // Writes the changed statuses of pending jobs, Jobs in parallel.
+  // Writes the changed statuses of pending jobs (and first statuses), Jobs in parallel.
   void WritePendingStatuses(const core::CycleResult& result, const Snapshot& snap,
                             ClusterObjects* objects, std::vector<nlohmann::json>* raw);
-  // Gives new jobs their jobIDs (one counter update), in memory until their first status write.
-  void AssignJobIds(ClusterObjects* objects, core::Timestamp now);
-  void ReconcileJobs(ClusterObjects* objects, std::vector<nlohmann::json>* raw,
-                     core::Timestamp now);
   void UpdateUsage(const Snapshot& snap, const ClusterObjects& objects, core::Timestamp now);
   void PersistUsage(const Snapshot& snap, const ClusterObjects& objects,
                     const std::shared_ptr<const core::AccountContext>& accounts,
@@ -168,13 +161,10 @@ class Controller {
   void ReportMetrics(const Snapshot& snap, const ClusterObjects& objects,
                      const std::shared_ptr<const core::AccountContext>& accounts);
   void RejectStrayPods(const ClusterObjects& objects);
-  void Event(const nlohmann::json& object, const std::string& kind, bool warning,
-             const std::string& reason, const std::string& message);
 
   kube::ApiClient* const client_;
   Clock* const clock_;
   OperatorMetrics* const metrics_;
-  kube::EventRecorder* const events_;
   ControllerOptions options_;
   Logger log_{"controllers"};
 
@@ -187,27 +177,31 @@ class Controller {
   kube::Informer* qos_ = nullptr;
 
   // Loop thread state. Lock order: mu_ only (never held during API calls).
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool triggered_ = false;                // GUARDED_BY(mu_)
-  bool stop_ = false;                     // GUARDED_BY(mu_)
-  core::SchedulerConfig pending_config_;  // GUARDED_BY(mu_)
-  bool config_changed_ = false;           // GUARDED_BY(mu_)
+  Mutex mu_;
+  CondVar cv_;
+  bool triggered_ FAIRWAY_GUARDED_BY(mu_) = false;
+  bool stop_ FAIRWAY_GUARDED_BY(mu_) = false;
+  core::SchedulerConfig pending_config_ FAIRWAY_GUARDED_BY(mu_);
+  bool config_changed_ FAIRWAY_GUARDED_BY(mu_) = false;
+  std::atomic<bool> stopping_{false};  // read between a cycle's phases
   std::thread thread_;
   std::atomic<int64_t> cycles_{0};
 
-  // Owned by the loop thread (RunOnce). While ApplyStarts runs starts in parallel, overlay_ and
-  // assumed_ are written from its worker threads under starts_mu_; outside that phase only the
-  // loop thread touches them.
-  std::mutex starts_mu_;
-  std::map<std::string, nlohmann::json> overlay_;  // job key -> our last written object
-  std::vector<AssumedStart> assumed_;
-  std::map<std::string, uint64_t> unwritten_ids_;  // Job uid -> jobID not yet in its status
+  // The parts of a cycle, in the order the data flows (thread-safe where the starts' workers
+  // share them: writer_, binder_, assumed_).
+  JobWriter writer_;
+  PodBinder binder_;
+  AssumedStarts assumed_;
+  JobIdAssigner id_assigner_;
+  JobReconciler reconciler_;
+
+  // Owned by the loop thread (RunOnce). cycle_log_ carries the cycle number; it is set at the
+  // start of a cycle, before any worker thread of that cycle reads it.
+  Logger cycle_log_{"controllers"};
   UsageAccounting accounting_;
   core::UsageLedger ledger_;                               // derived from accounting_ every cycle
   std::map<std::string, nlohmann::json> account_written_;  // account -> our last written object
   MonotonicTime last_persist_{};
-  std::map<std::string, nlohmann::json> partition_status_written_;
 };
 
 }  // namespace fairway::controllers

@@ -19,24 +19,29 @@ class InstrumentedApiClient : public kube::ApiClient {
   InstrumentedApiClient(kube::ApiClient* inner, Clock* clock, OperatorMetrics* metrics)
       : inner_(inner), clock_(clock), metrics_(metrics) {}
 
-  StatusOr<kube::json> Get(const kube::ResourceRef& r, const std::string& ns, const std::string& name) override {
+  StatusOr<kube::json> Get(const kube::ResourceRef& r, const std::string& ns,
+                           const std::string& name) override {
     return Timed("get", r, [&] { return inner_->Get(r, ns, name); });
   }
   StatusOr<kube::ObjectList> List(const kube::ResourceRef& r, const std::string& ns,
                                   const kube::ListOptions& o = {}) override {
     return Timed("list", r, [&] { return inner_->List(r, ns, o); });
   }
-  StatusOr<kube::json> Create(const kube::ResourceRef& r, const std::string& ns, const kube::json& obj) override {
+  StatusOr<kube::json> Create(const kube::ResourceRef& r, const std::string& ns,
+                              const kube::json& obj) override {
     return Timed("create", r, [&] { return inner_->Create(r, ns, obj); });
   }
-  StatusOr<kube::json> Update(const kube::ResourceRef& r, const std::string& ns, const kube::json& obj) override {
+  StatusOr<kube::json> Update(const kube::ResourceRef& r, const std::string& ns,
+                              const kube::json& obj) override {
     return Timed("update", r, [&] { return inner_->Update(r, ns, obj); });
   }
-  StatusOr<kube::json> UpdateStatus(const kube::ResourceRef& r, const std::string& ns, const kube::json& obj) override {
+  StatusOr<kube::json> UpdateStatus(const kube::ResourceRef& r, const std::string& ns,
+                                    const kube::json& obj) override {
     return Timed("update", r, [&] { return inner_->UpdateStatus(r, ns, obj); });
   }
-  StatusOr<kube::json> Patch(const kube::ResourceRef& r, const std::string& ns, const std::string& name,
-                             kube::PatchType t, const kube::json& p, const std::string& sub = "") override {
+  StatusOr<kube::json> Patch(const kube::ResourceRef& r, const std::string& ns,
+                             const std::string& name, kube::PatchType t, const kube::json& p,
+                             const std::string& sub = "") override {
     return Timed("patch", r, [&] { return inner_->Patch(r, ns, name, t, p, sub); });
   }
   Status Delete(const kube::ResourceRef& r, const std::string& ns, const std::string& name,
@@ -45,7 +50,8 @@ class InstrumentedApiClient : public kube::ApiClient {
   }
   Status Bind(const std::string& ns, const std::string& pod, const std::string& node,
               const std::string& uid = "") override {
-    return Timed("bind", kube::ResourceRef::Pods(), [&] { return inner_->Bind(ns, pod, node, uid); });
+    return Timed("bind", kube::ResourceRef::Pods(),
+                 [&] { return inner_->Bind(ns, pod, node, uid); });
   }
   Status Watch(const kube::ResourceRef& r, const std::string& ns, const kube::WatchOptions& o,
                const kube::WatchHandler& h, kube::CancelToken* cancel = nullptr) override {
@@ -62,7 +68,9 @@ class InstrumentedApiClient : public kube::ApiClient {
     return !s.ok() && s.code() != StatusCode::kNotFound && s.code() != StatusCode::kAlreadyExists;
   }
   template <typename T>
-  static Status StatusOf(const StatusOr<T>& v) { return v.status(); }
+  static Status StatusOf(const StatusOr<T>& v) {
+    return v.status();
+  }
   static Status StatusOf(const Status& s) { return s; }
 
   template <typename Fn>

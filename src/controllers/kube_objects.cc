@@ -69,16 +69,25 @@ core::Resources ResourcesFromList(const nlohmann::json& list, std::string* error
   if (!list.is_object()) return r;
   if (auto it = list.find("cpu"); it != list.end()) {
     auto v = api::ParseCpuMillis(QuantityText(*it));
-    if (v.ok()) r.cpu_millis = *v; else Note(error, "cpu: " + v.status().message());
+    if (v.ok())
+      r.cpu_millis = *v;
+    else
+      Note(error, "cpu: " + v.status().message());
   }
   if (auto it = list.find("memory"); it != list.end()) {
     auto v = api::ParseMemoryBytes(QuantityText(*it));
-    if (v.ok()) r.memory_bytes = *v; else Note(error, "memory: " + v.status().message());
+    if (v.ok())
+      r.memory_bytes = *v;
+    else
+      Note(error, "memory: " + v.status().message());
   }
   if (auto it = list.find(std::string(kGpuResource)); it != list.end()) {
     // Extended resources are whole numbers; parse as a plain quantity.
     auto v = api::ParseMemoryBytes(QuantityText(*it));
-    if (v.ok()) r.gpus = *v; else Note(error, "nvidia.com/gpu: " + v.status().message());
+    if (v.ok())
+      r.gpus = *v;
+    else
+      Note(error, "nvidia.com/gpu: " + v.status().message());
   }
   return r;
 }
@@ -109,9 +118,12 @@ core::Node NodeFromJson(const nlohmann::json& node) {
       taint.key = JsonString(t, {"key"});
       taint.value = JsonString(t, {"value"});
       std::string effect = JsonString(t, {"effect"});
-      if (effect == "PreferNoSchedule") taint.effect = core::TaintEffect::kPreferNoSchedule;
-      else if (effect == "NoExecute") taint.effect = core::TaintEffect::kNoExecute;
-      else taint.effect = core::TaintEffect::kNoSchedule;
+      if (effect == "PreferNoSchedule")
+        taint.effect = core::TaintEffect::kPreferNoSchedule;
+      else if (effect == "NoExecute")
+        taint.effect = core::TaintEffect::kNoExecute;
+      else
+        taint.effect = core::TaintEffect::kNoSchedule;
       n.taints.push_back(std::move(taint));
     }
   }

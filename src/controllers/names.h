@@ -18,7 +18,8 @@
 // merges new indices into an existing list. Indices that are not tasks of the array are ignored.
 //   fairway.dev/cancel-tasks    cancel these tasks: pending ones leave the pending set and are
 //                               recorded CANCELLED (status.array.taskIndices); running ones have
-//                               their pods deleted and end CANCELLED. Kept: acting again is a no-op.
+//                               their pods deleted and end CANCELLED. Kept: acting again is a
+//                               no-op.
 //   fairway.dev/hold-tasks      held tasks: pending ones are not offered to the scheduler
 //                               (JobHeldUser); a running task is not affected until it pends again.
 //   fairway.dev/release-tasks   released tasks: removed from hold-tasks. Held = hold - release at

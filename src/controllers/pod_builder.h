@@ -45,8 +45,8 @@ struct PodPlan {
 };
 
 struct JobPods {
-  std::vector<nlohmann::json> pods;        // rank order
-  std::optional<nlohmann::json> service;   // multi-node jobs
+  std::vector<nlohmann::json> pods;       // rank order
+  std::optional<nlohmann::json> service;  // multi-node jobs
 };
 
 // REQUIRES: job.meta has name, namespace and uid; plan.nodes is not empty.

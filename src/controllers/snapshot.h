@@ -57,8 +57,8 @@ struct ClusterObjects {
 
 // One schedulable unit: a job, or one task of an array job.
 struct InstanceRef {
-  size_t job = 0;                            // index into ClusterObjects::jobs
-  std::optional<uint32_t> array_index;       // set for array tasks
+  size_t job = 0;                       // index into ClusterObjects::jobs
+  std::optional<uint32_t> array_index;  // set for array tasks
   auto operator<=>(const InstanceRef&) const = default;
 };
 
@@ -76,7 +76,7 @@ struct AssumedStart {
 struct HeldBack {
   size_t job = 0;
   core::PendingReason reason = core::PendingReason::kNone;
-  std::string message;  // for invalid specs: the validation error
+  std::string message;   // for invalid specs: the validation error
   bool invalid = false;  // the spec cannot run: FAILED (not retried)
 };
 

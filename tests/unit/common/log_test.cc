@@ -24,6 +24,20 @@ TEST(LogTest, WritesLogfmtWithQuotingAndLevelFilter) {
             "level=info logger=scheduler msg=\"cycle done\" cycle=12 job=\"ns/a b\" ok=true");
 }
 
+TEST(LogTest, WithPutsContextFieldsFirstOnEveryRecord) {
+  auto sink = std::make_shared<CaptureSink>();
+  SetLogSink(sink);
+  SetLogLevel(LogLevel::kInfo);
+  Logger base("controllers");
+  Logger cycle = base.With({{"cycle", 7}});
+  FAIRWAY_LOG(cycle, kInfo, "job started", {{"job", "ns/a"}});
+  FAIRWAY_LOG(base, kInfo, "idle");
+  SetLogSink(nullptr);
+  ASSERT_EQ(sink->lines.size(), 2u);
+  EXPECT_EQ(sink->lines[0], "level=info logger=controllers msg=\"job started\" cycle=7 job=ns/a");
+  EXPECT_EQ(sink->lines[1], "level=info logger=controllers msg=idle");
+}
+
 TEST(LogTest, ParsesLevels) {
   LogLevel level;
   EXPECT_TRUE(ParseLogLevel("warn", &level));

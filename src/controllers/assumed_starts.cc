@@ -1,0 +1,66 @@
+#include "controllers/assumed_starts.h"
+
+#include <algorithm>
+
+#include "api/job_types.h"
+
+namespace fairway::controllers {
+namespace {
+
+std::string InstanceKey(const AssumedStart& a) {
+  return a.job_key + (a.array_index ? "_" + std::to_string(*a.array_index) : "");
+}
+
+// The informer's Job shows the assumed instance started (or ended): nothing left to assume.
+bool Confirmed(const AssumedStart& a, const kube::ObjectCache& jobs) {
+  kube::ObjectPtr p = jobs.Get(a.job_key);
+  if (!p) return true;
+  StatusOr<api::JobObject> j = api::JobFromJson(*p);
+  if (!j.ok()) return true;
+  if (!a.array_index.has_value()) {
+    return j->status.state.has_value() && *j->status.state != core::JobState::kPending;
+  }
+  if (!j->status.array.has_value()) return false;
+  for (const api::ArrayTaskRecord& r : j->status.array->tasks) {
+    if (r.index == *a.array_index) return true;
+  }
+  return ArrayTaskStates(*j->status.array).count(*a.array_index) > 0;
+}
+
+}  // namespace
+
+void AssumedStarts::Add(const AssumedStart& start) {
+  MutexLock lock(&mu_);
+  starts_.push_back(start);
+}
+
+void AssumedStarts::Forget(const std::string& job_key, std::optional<uint32_t> index) {
+  MutexLock lock(&mu_);
+  std::erase_if(starts_, [&](const AssumedStart& a) {
+    return a.job_key == job_key && a.array_index == index;
+  });
+}
+
+void AssumedStarts::ForgetJob(const std::string& job_key) {
+  MutexLock lock(&mu_);
+  std::erase_if(starts_, [&](const AssumedStart& a) { return a.job_key == job_key; });
+}
+
+void AssumedStarts::Confirm(const kube::ObjectCache& jobs) {
+  MutexLock lock(&mu_);
+  std::erase_if(starts_, [&](const AssumedStart& a) { return Confirmed(a, jobs); });
+}
+
+std::vector<AssumedStart> AssumedStarts::List() const {
+  MutexLock lock(&mu_);
+  return starts_;
+}
+
+std::set<std::string> AssumedStarts::InstanceKeys() const {
+  MutexLock lock(&mu_);
+  std::set<std::string> keys;
+  for (const AssumedStart& a : starts_) keys.insert(InstanceKey(a));
+  return keys;
+}
+
+}  // namespace fairway::controllers

@@ -1,0 +1,73 @@
+// The operator's writes about Jobs and their pods, shared by the job reconciler and the
+// scheduler driver: status (with the jobID on its first write), annotations (preemption marks,
+// task-action clean-up), spec.hold, pod deletes and events.
+//
+// Unconfirmed writes: each written Job is kept in an overlay until the informer delivers a
+// version at least as new, so the next cycle reads what was written, not the informer's older
+// copy (Kueue and the Kubernetes scheduler keep such "assumed" state the same way).
+//
+// Thread-safety: thread-safe; writes to different Jobs may run concurrently. Calls on one Job
+// (and its `raw`/`job` arguments) are made by one thread at a time.
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "api/job_types.h"
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/mutex.h"
+#include "common/status.h"
+#include "controllers/job_status.h"
+#include "kube/api_client.h"
+#include "kube/event_recorder.h"
+
+namespace fairway::controllers {
+
+// The stored Job has no jobID yet: its id is in memory only (JobIdAssigner).
+bool FirstStatusUnwritten(const nlohmann::json& stored);
+
+class JobWriter {
+ public:
+  // REQUIRES: client and clock outlive the writer; events may be null (no events).
+  JobWriter(kube::ApiClient* client, Clock* clock, kube::EventRecorder* events);
+
+  // The object a cycle reads for the informer's `cached` Job: our last write if it is newer.
+  // A confirmed write (the informer caught up) is forgotten.
+  nlohmann::json Overlay(const std::string& key, nlohmann::json cached);
+  // Forgets writes of Jobs that are gone (keys not in `present`).
+  void ForgetGone(const std::set<std::string>& present);
+
+  // Replaces the status (observedGeneration and display fields filled in). On success `raw` and
+  // `job` hold the stored object; the first write of a job's jobID records a Submitted event.
+  Status WriteStatus(nlohmann::json* raw, api::JobObject* job, const api::JobStatus& status);
+  // Replaces the preemption marks (annotation; removed when `marks` is empty).
+  Status WritePreemptMarks(nlohmann::json* raw, api::JobObject* job,
+                           const std::vector<PreemptMark>& marks);
+  // Merge-patches annotations (null values remove), guarded by the Job's resourceVersion.
+  Status PatchAnnotations(nlohmann::json* raw, api::JobObject* job,
+                          const nlohmann::json& annotations);
+  // Sets spec.hold (scontrol requeuehold).
+  Status Hold(nlohmann::json* raw, api::JobObject* job);
+
+  // Deletes pods not already terminating; failures are logged (the next cycle tries again).
+  void DeletePods(const std::vector<const nlohmann::json*>& pods, const Logger& log,
+                  int64_t grace_seconds = 0);
+  void Event(const nlohmann::json& object, const std::string& kind, bool warning,
+             const std::string& reason, const std::string& message);
+
+ private:
+  // Takes the stored object of a successful write into `raw`, `job` and the overlay.
+  void Adopt(nlohmann::json written, nlohmann::json* raw, api::JobObject* job);
+
+  kube::ApiClient* const client_;
+  Clock* const clock_;
+  kube::EventRecorder* const events_;
+  Mutex mu_;
+  std::map<std::string, nlohmann::json> overlay_ FAIRWAY_GUARDED_BY(mu_);  // key -> our write
+};
+
+}  // namespace fairway::controllers
