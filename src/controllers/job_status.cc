@@ -169,7 +169,8 @@ InstanceOutcome EvaluateInstance(const std::vector<const json*>& pods,
     if (PodPhase(*p) != "Failed") continue;
     out.kind = InstanceOutcome::kFailed;
     std::optional<int32_t> code = PodExitCode(*p);
-    out.exit_code = code.has_value() && *code != 0 ? *code : 1;
+    out.exited = code.has_value() && *code != 0;
+    out.exit_code = out.exited ? *code : 1;
     out.detail = JsonString(*p, {"status", "reason"});
     return out;
   }
@@ -204,7 +205,7 @@ std::string OutcomeReason(const InstanceOutcome& o) {
     case InstanceOutcome::kCompleted:
       return "Completed";
     case InstanceOutcome::kFailed:
-      return "Failed";
+      return o.exited ? "NonZeroExitCode" : "JobLaunchFailure";
     case InstanceOutcome::kTimeout:
       return "TimeLimit";
     case InstanceOutcome::kNodeFail:
@@ -221,7 +222,8 @@ std::string OutcomeMessage(const InstanceOutcome& o) {
     case InstanceOutcome::kCompleted:
       return "all pods succeeded";
     case InstanceOutcome::kFailed:
-      return "a pod failed with exit code " + std::to_string(o.exit_code) +
+      return (o.exited ? "a pod failed with exit code " + std::to_string(o.exit_code)
+                       : std::string("a pod failed before its containers ran")) +
              (o.detail.empty() ? "" : " (" + o.detail + ")");
     case InstanceOutcome::kTimeout:
       return "time limit reached; pods deleted";
@@ -426,6 +428,7 @@ bool StatusDiffers(const api::JobStatus& a, const api::JobStatus& b) {
 }
 
 void CancelJob(api::JobStatus* st, const api::ArraySpec* array, core::Timestamp now) {
+  const bool was_pending = st->state.value_or(core::JobState::kPending) == core::JobState::kPending;
   if (array != nullptr && st->array.has_value()) {
     std::map<uint32_t, core::JobState> states = ArrayTaskStates(*st->array);
     std::vector<uint32_t> cancelled;
@@ -451,7 +454,7 @@ void CancelJob(api::JobStatus* st, const api::ArraySpec* array, core::Timestamp 
     RecountArray(st, *array);
   }
   st->state = core::JobState::kCancelled;
-  st->reason = "";
+  if (!was_pending) st->reason = "";
   st->end_time = now;
   st->expected_start_time.reset();
 }

@@ -169,11 +169,41 @@ TEST(SchedulingHttpTest, AfterOkWaitsForSuccessAndNeverRunsAfterAFailure) {
   auto ad = h.Get("a");
   ASSERT_EQ(ad->status.state, JobState::kCompleted);
   EXPECT_GE(*bd->status.start_time, *ad->status.end_time);
-  EXPECT_TRUE(h.WaitState("d", JobState::kFailed).has_value());
+  auto failed = h.WaitState("d", JobState::kFailed);
+  ASSERT_TRUE(failed.has_value()) << Harness::StateOf(h.Get("d"));
+  EXPECT_EQ(failed->status.reason, "NonZeroExitCode");
+  EXPECT_EQ(failed->status.exit_code, 3);
   auto never = h.WaitJob(
       "c", [](const api::JobObject& j) { return j.status.reason == "DependencyNeverSatisfied"; });
   EXPECT_TRUE(never.has_value()) << Harness::StateOf(h.Get("c"));
   EXPECT_TRUE(h.PodsOf("c").empty());
+  // Cancelled, it keeps the reason, as in Slurm.
+  h.Patch("c", {{"metadata", {{"annotations", {{std::string(kAnnotationCancel), "now"}}}}}});
+  auto cancelled = h.WaitState("c", JobState::kCancelled);
+  ASSERT_TRUE(cancelled.has_value()) << Harness::StateOf(h.Get("c"));
+  EXPECT_EQ(cancelled->status.reason, "DependencyNeverSatisfied");
+}
+
+// The container's own `exit C` ends the job FAILED with that exit code (kubelet simulator), and
+// its afternotok dependent runs.
+TEST(SchedulingHttpTest, ExitCodeOfTheCommandFailsTheJob) {
+  Harness h;
+  h.Start();
+  json j = JobJson("exits", 1, 1, 0);
+  j["metadata"].erase("annotations");
+  json container = {
+      {"name", "main"}, {"image", "busybox"}, {"command", {"sh", "-c", "sleep 0.2; exit 3"}}};
+  j["spec"]["template"] = {{"spec", {{"containers", json::array({container})}}}};
+  h.Submit(j);
+  json after = JobJson("cleanup", 1, 1, 0.1);
+  after["spec"]["dependency"] = "afternotok:exits";
+  h.Submit(after);
+  auto failed = h.WaitState("exits", JobState::kFailed);
+  ASSERT_TRUE(failed.has_value()) << Harness::StateOf(h.Get("exits"));
+  EXPECT_EQ(failed->status.reason, "NonZeroExitCode");
+  EXPECT_EQ(failed->status.exit_code, 3);
+  EXPECT_TRUE(h.WaitState("cleanup", JobState::kCompleted).has_value())
+      << Harness::StateOf(h.Get("cleanup"));
 }
 
 TEST(SchedulingHttpTest, BeginTimeDefersTheStart) {
@@ -286,7 +316,9 @@ TEST_F(PreemptionHttpTest, HighQosPreemptsLowAndTheVictimIsRequeued) {
     return !pods.empty() && PodIsDeleting(pods[0]);
   }));
   auto pod = h.PodsOf("victim");
-  if (!pod.empty()) EXPECT_EQ(pod[0]["metadata"]["deletionGracePeriodSeconds"], 1);
+  if (!pod.empty()) {
+    EXPECT_EQ(pod[0]["metadata"]["deletionGracePeriodSeconds"], 1);
+  }
   auto requeued =
       h.WaitJob("victim", [](const api::JobObject& j) { return j.status.restarts == 1; });
   ASSERT_TRUE(requeued.has_value()) << Harness::StateOf(h.Get("victim"));
