@@ -383,7 +383,8 @@ std::string RandomSuffix() {
 }
 
 int Sbatch(const std::vector<std::string>& argv, const CliEnvironment& env) {
-  // Split kubectl flags (up to the script path) from sbatch options.
+  // Split kubectl flags (up to the script path) from sbatch options. Inside sbatch Slurm's short
+  // options win: -n is --ntasks, so the namespace is only --namespace.
   std::vector<std::string> kube_args, sbatch_args;
   bool script_seen = false;
   for (size_t i = 0; i < argv.size(); ++i) {
@@ -395,14 +396,13 @@ int Sbatch(const std::vector<std::string>& argv, const CliEnvironment& env) {
     auto is = [&](const char* l, const char* s = nullptr) {
       return a == l || (s != nullptr && a == s) || a.rfind(std::string(l) + "=", 0) == 0;
     };
-    if (is("--kubeconfig") || is("--context") || is("--namespace", "-n") ||
-        is("--request-timeout")) {
+    if (is("--kubeconfig") || is("--context") || is("--namespace") || is("--request-timeout")) {
       kube_args.push_back(a);
       if (a.find('=') == std::string::npos && i + 1 < argv.size()) kube_args.push_back(argv[++i]);
       continue;
     }
     if (a == "-h" || a == "--help") {
-      *env.out << "usage: kubectl fairway sbatch [options] script.sh [args...]\n";
+      *env.out << SbatchUsage();
       return 0;
     }
     sbatch_args.push_back(a);
@@ -422,7 +422,12 @@ int Sbatch(const std::vector<std::string>& argv, const CliEnvironment& env) {
   }
   std::string script_path = cli.positional.empty() ? "" : cli.positional.front();
   std::string script;
-  if (script_path.empty() || script_path == "-") {
+  if (cli.wrap.has_value()) {
+    if (!cli.positional.empty()) {
+      return Fail(env, "sbatch", "Script arguments not permitted with --wrap option");
+    }
+    script = WrapScript(*cli.wrap);
+  } else if (script_path.empty() || script_path == "-") {
     if (env.in == nullptr) return Fail(env, "sbatch", "no batch script given");
     std::stringstream ss;
     ss << env.in->rdbuf();
@@ -465,9 +470,11 @@ int Sbatch(const std::vector<std::string>& argv, const CliEnvironment& env) {
   in.script_args.assign(merged.positional.begin() + (merged.positional.empty() ? 0 : 1),
                         merged.positional.end());
   bool named = !merged.job_name.empty();
-  std::string base =
-      named ? merged.job_name
-            : JobNameFromScript(script_path.empty() || script_path == "-" ? "sbatch" : script_path);
+  // Slurm's default job name: "wrap" for --wrap, the script's file name, "sbatch" for stdin.
+  std::string base = named                                       ? merged.job_name
+                     : cli.wrap.has_value()                      ? "wrap"
+                     : script_path.empty() || script_path == "-" ? "sbatch"
+                                                                 : JobNameFromScript(script_path);
   StatusOr<json> created = UnavailableError("not attempted");
   std::string cm_name;
   for (int attempt = 0; attempt < 5; ++attempt) {
@@ -1041,6 +1048,11 @@ std::vector<std::string> CommandFirst(const std::vector<std::string>& args) {
   }
   if (leading.empty() || i == args.size()) return args;
   std::vector<std::string> out = {args[i]};
+  // Behind the command, a command's own short flags win (sbatch's -n is --ntasks): the
+  // namespace moves as --namespace.
+  for (std::string& a : leading) {
+    if (a == "-n") a = "--namespace";
+  }
   out.insert(out.end(), leading.begin(), leading.end());
   out.insert(out.end(), args.begin() + static_cast<long>(i) + 1, args.end());
   return out;
