@@ -1,6 +1,8 @@
 // kubectl-fairway: Slurm's user commands over the Fairway CRDs (DESIGN.md "Names").
 //
 //   kubectl fairway squeue|sinfo|sbatch|scancel|hold|release|requeue|requeuehold|sprio|sshare|sacct
+//   kubectl fairway version
+//   kubectl fairway COMMAND --help | kubectl fairway help [COMMAND]
 //
 // kubectl-style flags on every command: --kubeconfig, --context, -n/--namespace,
 // --all-namespaces (Job commands), -o json|yaml (listing commands; any other -o value is a Slurm

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -574,6 +575,38 @@ TEST_F(KubectlFairwayTest, SbatchRejectsScriptsThatAreNotText) {
   EXPECT_FALSE(
       client_->Get(kube::ResourceRef{"", "v1", "configmaps", true}, "default", "binary-script")
           .ok());
+}
+
+// Every command answers --help with its own usage; `help COMMAND` says the same.
+TEST_F(KubectlFairwayTest, EachCommandHasItsOwnHelp) {
+  std::set<std::string> texts;
+  for (const char* cmd : {"squeue", "sinfo", "sbatch", "scancel", "hold", "release", "requeue",
+                          "requeuehold", "sprio", "sshare", "sacct", "version"}) {
+    SCOPED_TRACE(cmd);
+    Result r = Run({cmd, "--help"});
+    EXPECT_EQ(r.rc, 0) << r.err;
+    EXPECT_EQ(r.out.rfind("Usage: kubectl fairway " + std::string(cmd), 0), 0u) << r.out;
+    EXPECT_NE(r.out.find("kubectl flags:"), std::string::npos);
+    texts.insert(r.out);
+    EXPECT_EQ(Run({"help", cmd}).out, r.out);
+  }
+  EXPECT_EQ(texts.size(), 12u);
+  EXPECT_NE(Run({"squeue", "--help"}).out.find("  -h, --noheader "), std::string::npos);
+  EXPECT_NE(Run({"sbatch", "-h"}).out.find("  -n, --ntasks=N "), std::string::npos);
+  Result overview = Run({"help"});
+  EXPECT_EQ(overview.rc, 0);
+  EXPECT_NE(overview.out.find("  version      "), std::string::npos) << overview.out;
+  Result unknown = Run({"help", "srun"});
+  EXPECT_EQ(unknown.rc, 1);
+  EXPECT_NE(unknown.err.find("unknown command \"srun\""), std::string::npos);
+}
+
+TEST_F(KubectlFairwayTest, VersionPrintsThePluginVersion) {
+  for (const char* v : {"version", "--version"}) {
+    Result r = Run({v});
+    EXPECT_EQ(r.rc, 0) << r.err;
+    EXPECT_EQ(r.out, "kubectl-fairway " FAIRWAY_VERSION "\n");
+  }
 }
 
 }  // namespace
