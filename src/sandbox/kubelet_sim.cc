@@ -4,10 +4,12 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <set>
+#include <utility>
 
 #include "common/log.h"
 #include "common/status_macros.h"
@@ -186,12 +188,58 @@ std::vector<SimpleCommand> SplitCommands(const std::string& text) {
   return out;
 }
 
+// Returns the text under `key` of ConfigMap `name` in the pod's namespace, or nullopt.
+using ConfigMapReader =
+    std::function<std::optional<std::string>(const std::string& name, const std::string& key)>;
+
+// Where `path` lies in a ConfigMap volume mounted in `container`: (ConfigMap name, key), or
+// nullopt. Honours the volume's `items` and a mount's `subPath`.
+std::optional<std::pair<std::string, std::string>> ConfigMapFileOf(const nlohmann::json& pod,
+                                                                   const nlohmann::json& container,
+                                                                   const std::string& path) {
+  const nlohmann::json* mounts = GetPath(container, {"volumeMounts"});
+  const nlohmann::json* volumes = GetPath(pod, {"spec", "volumes"});
+  if (mounts == nullptr || !mounts->is_array() || volumes == nullptr || !volumes->is_array()) {
+    return std::nullopt;
+  }
+  for (const nlohmann::json& m : *mounts) {
+    std::string at = GetString(m, {"mountPath"});
+    std::string sub = GetString(m, {"subPath"});
+    std::string file;  // the path inside the volume
+    if (!sub.empty() && path == at) {
+      file = sub;
+    } else if (sub.empty() && !at.empty() && path.size() > at.size() + 1 &&
+               path.compare(0, at.size(), at) == 0 && path[at.size()] == '/') {
+      file = path.substr(at.size() + 1);
+    } else {
+      continue;
+    }
+    for (const nlohmann::json& v : *volumes) {
+      if (GetString(v, {"name"}) != GetString(m, {"name"})) continue;
+      std::string config_map = GetString(v, {"configMap", "name"});
+      if (config_map.empty()) return std::nullopt;
+      const nlohmann::json* items = GetPath(v, {"configMap", "items"});
+      if (items == nullptr || !items->is_array()) return std::make_pair(config_map, file);
+      for (const nlohmann::json& item : *items) {
+        if (GetString(item, {"path"}) == file) {
+          return std::make_pair(config_map, GetString(item, {"key"}));
+        }
+      }
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
 // Reads the first container's command and args, joined, as a shell script as far as the
 // simulator cares: `sleep N` runs for N, `exit C` ends the container with code C, other commands
 // take no time and succeed. In each simple command the first `sleep` or `exit` word counts
 // wherever it stands, so `sh -c "sleep 5; exit 3"` and `timeout 60 sleep 5` read as meant.
-// Without either (or after `sleep infinity`) the container runs until deleted.
-PodRun CommandRun(const nlohmann::json& pod) {
+// A word naming a file of a mounted ConfigMap stands for that file's text, which `read` returns
+// for (ConfigMap name, key): that is how an sbatch script reaches its pod
+// (`/bin/sh /fairway/script/script`). Without a sleep or exit (or after `sleep infinity`) the
+// container runs until deleted.
+PodRun CommandRun(const nlohmann::json& pod, const ConfigMapReader& read) {
   PodRun run;
   const nlohmann::json* cs = GetPath(pod, {"spec", "containers"});
   if (cs == nullptr || !cs->is_array() || cs->empty()) return run;
@@ -199,7 +247,11 @@ PodRun CommandRun(const nlohmann::json& pod) {
   for (const char* f : {"command", "args"}) {
     if (const auto* v = GetPath((*cs)[0], {f}); v && v->is_array()) {
       for (const auto& w : *v) {
-        if (w.is_string()) text += " " + w.get<std::string>();
+        if (!w.is_string()) continue;
+        const std::string& word = w.get_ref<const std::string&>();
+        std::optional<std::string> file;
+        if (auto at = ConfigMapFileOf(pod, (*cs)[0], word)) file = read(at->first, at->second);
+        text += file.has_value() ? "\n" + *file + "\n" : " " + word;
       }
     }
   }
@@ -232,8 +284,8 @@ PodRun CommandRun(const nlohmann::json& pod) {
 
 // The pod's run: the command's (CommandRun), with annotations fairway.dev/sim-duration (seconds)
 // and fairway.dev/sim-exit-code taking precedence over what it says.
-PodRun RunOf(const nlohmann::json& pod) {
-  PodRun run = CommandRun(pod);
+PodRun RunOf(const nlohmann::json& pod, const ConfigMapReader& read) {
+  PodRun run = CommandRun(pod, read);
   std::string duration = GetString(pod, {"metadata", "annotations", kDurationAnnotation});
   if (!duration.empty()) {
     char* end = nullptr;
@@ -470,7 +522,18 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
         {"containerStatuses", statuses}};
     if (!PatchStatus(t, uid, status).ok()) return;
     t.phase = "Running";
-    PodRun run = RunOf(*pod);
+    std::string ns = t.ns;
+    PodRun run = RunOf(*pod, [&](const std::string& config_map, const std::string& key) {
+      Result<nlohmann::json> cm =
+          api_->Call("GET", "/api/v1/namespaces/" + ns + "/configmaps/" + config_map);
+      std::optional<std::string> text;
+      if (cm.ok()) {
+        if (const nlohmann::json* v = GetPath(*cm, {"data", key}); v != nullptr && v->is_string()) {
+          text = v->get<std::string>();
+        }
+      }
+      return text;
+    });
     // Beyond a year nothing a test or demo waits for ends; not scheduling it also keeps the
     // conversion to the clock's Duration in range.
     constexpr double kMaxRunS = 365.0 * 86400;
