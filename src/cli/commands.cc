@@ -40,6 +40,8 @@ struct FlagDef {
   std::string long_name;
   char short_name = 0;
   bool takes_value = false;
+  std::string value_name{};  // in the usage: --user=USERS
+  std::string help{};        // the usage line
 };
 
 struct Args {
@@ -61,9 +63,17 @@ struct Args {
   }
 };
 
+// kubectl's connection flags and --help, accepted by every command after its own flags (a
+// command's own short flag wins: sshare's -n is --noheader).
 const std::vector<FlagDef> kGlobalFlags = {{"kubeconfig", 0, true},  {"context", 0, true},
                                            {"namespace", 'n', true}, {"all-namespaces", 0, false},
                                            {"help", 0, false},       {"request-timeout", 0, true}};
+
+// The usage line of kGlobalFlags; `short_n`: -n is the namespace (the command has no -n).
+std::string KubectlFlagsHelp(bool short_n) {
+  return "kubectl flags: --kubeconfig=PATH, --context=NAME, " + std::string(short_n ? "-n/" : "") +
+         "--namespace=NS, --all-namespaces,\n--request-timeout=SECONDS.\n";
+}
 
 StatusOr<Args> ParseArgs(const std::vector<std::string>& argv, std::vector<FlagDef> defs) {
   defs.insert(defs.end(), kGlobalFlags.begin(), kGlobalFlags.end());
@@ -235,8 +245,14 @@ StatusOr<JobFilter> FilterFromArgs(const Args& a, const Session& s) {
 }
 
 const std::vector<FlagDef> kJobFilterFlags = {
-    {"user", 'u', true},   {"me", 0, false},    {"account", 'A', true}, {"partition", 'p', true},
-    {"states", 't', true}, {"jobs", 'j', true}, {"name", 0, true},      {"qos", 'q', true}};
+    {"account", 'A', true, "ACCOUNTS", "jobs of these accounts (comma list)"},
+    {"jobs", 'j', true, "IDS", "these jobs: 12, 12_3, 12_[1-3] (comma list)"},
+    {"me", 0, false, "", "my jobs (the user the API server authenticates)"},
+    {"name", 0, true, "NAMES", "jobs with these names"},
+    {"partition", 'p', true, "PARTITIONS", "jobs of these partitions"},
+    {"qos", 'q', true, "QOS", "jobs of these QoSes"},
+    {"states", 't', true, "STATES", "jobs in these states: PD,R,CD,CA,F,TO,NF,PR,OOM or all"},
+    {"user", 'u', true, "USERS", "jobs of these users"}};
 
 std::vector<FlagDef> With(std::vector<FlagDef> a, const std::vector<FlagDef>& b) {
   a.insert(a.end(), b.begin(), b.end());
@@ -248,6 +264,56 @@ std::vector<FlagDef> With(std::vector<FlagDef> a, const std::vector<FlagDef>& b)
 int Fail(const CliEnvironment& env, const std::string& cmd, const std::string& msg) {
   *env.err << cmd << ": error: " << msg << "\n";
   return 1;
+}
+
+struct Command;
+using RunFn = int (*)(const Command&, const std::vector<std::string>&, const CliEnvironment&);
+
+// A subcommand: its usage, its own flags (kGlobalFlags come on top) and what runs it.
+struct Command {
+  std::string name;
+  std::string synopsis;  // what follows "kubectl fairway NAME" in the usage
+  std::string about;     // one line: the overview's and the top of --help
+  std::vector<FlagDef> flags;
+  RunFn run = nullptr;
+  // When set, lists the options instead of `flags` (sbatch's come from sbatch_script.h).
+  std::string (*options_usage)() = nullptr;
+  std::string note{};  // printed before the kubectl flags
+};
+
+// The command's --help: usage line, what it does, its options, kubectl's flags.
+std::string CommandUsage(const Command& cmd) {
+  std::string out;
+  if (cmd.options_usage != nullptr) {
+    out = cmd.options_usage();
+  } else {
+    out = "Usage: kubectl fairway " + cmd.name + (cmd.synopsis.empty() ? "" : " " + cmd.synopsis) +
+          "\n" + cmd.about + "\n";
+    std::vector<std::pair<std::string, std::string>> rows;
+    for (const FlagDef& f : cmd.flags) {
+      std::string left = f.short_name != 0 ? std::string("-") + f.short_name + ", " : "    ";
+      left += "--" + f.long_name + (f.takes_value ? "=" + f.value_name : "");
+      rows.emplace_back(std::move(left), f.help);
+    }
+    rows.emplace_back("    --help", "this help");
+    size_t width = 0;
+    for (const auto& [left, help] : rows) width = std::max(width, left.size());
+    out += "\n";
+    for (const auto& [left, help] : rows) {
+      out += "  " + left + std::string(width + 2 - left.size(), ' ') + help + "\n";
+    }
+  }
+  // sbatch's own options (options_usage) include -n, and so may those of a command's flags.
+  bool short_n = cmd.options_usage == nullptr &&
+                 std::none_of(cmd.flags.begin(), cmd.flags.end(),
+                              [](const FlagDef& f) { return f.short_name == 'n'; });
+  out += "\n" + cmd.note + KubectlFlagsHelp(short_n);
+  return out;
+}
+
+int Help(const Command& cmd, const CliEnvironment& env) {
+  *env.out << CommandUsage(cmd);
+  return 0;
 }
 
 // What Slurm would print for a refused write. The admission webhook words its denials as Slurm
@@ -269,16 +335,10 @@ StatusOr<std::vector<api::JobObject>> ListJobs(Session& s, std::vector<json>* ra
       [](const json& j) { return api::JobFromJson(j); }, raw);
 }
 
-int Squeue(const std::vector<std::string>& argv, const CliEnvironment& env) {
-  auto args = ParseArgs(argv, With(kJobFilterFlags, {{"format", 'o', true},
-                                                     {"long", 'l', false},
-                                                     {"start", 0, false},
-                                                     {"noheader", 'h', false},
-                                                     {"array", 'r', false},
-                                                     {"json", 0, false},
-                                                     {"yaml", 0, false},
-                                                     {"sort", 'S', true}}));
+int Squeue(const Command& cmd, const std::vector<std::string>& argv, const CliEnvironment& env) {
+  auto args = ParseArgs(argv, cmd.flags);
   if (!args.ok()) return Fail(env, "squeue", args.status().message());
+  if (args->Has("help")) return Help(cmd, env);
   auto s = Connect(env, *args);
   if (!s.ok()) return Fail(env, "squeue", s.status().ToString());
   auto filter = FilterFromArgs(*args, *s);
@@ -322,16 +382,10 @@ int Squeue(const std::vector<std::string>& argv, const CliEnvironment& env) {
   return 0;
 }
 
-int Sinfo(const std::vector<std::string>& argv, const CliEnvironment& env) {
-  auto args = ParseArgs(argv, {{"format", 'o', true},
-                               {"Node", 'N', false},
-                               {"long", 'l', false},
-                               {"partition", 'p', true},
-                               {"states", 't', true},
-                               {"noheader", 'h', false},
-                               {"json", 0, false},
-                               {"yaml", 0, false}});
+int Sinfo(const Command& cmd, const std::vector<std::string>& argv, const CliEnvironment& env) {
+  auto args = ParseArgs(argv, cmd.flags);
   if (!args.ok()) return Fail(env, "sinfo", args.status().message());
+  if (args->Has("help")) return Help(cmd, env);
   auto s = Connect(env, *args);
   if (!s.ok()) return Fail(env, "sinfo", s.status().ToString());
   std::vector<json> raw_parts;
@@ -382,8 +436,9 @@ std::string RandomSuffix() {
   return s;
 }
 
-int Sbatch(const std::vector<std::string>& argv, const CliEnvironment& env) {
-  // Split kubectl flags (up to the script path) from sbatch options.
+int Sbatch(const Command& cmd, const std::vector<std::string>& argv, const CliEnvironment& env) {
+  // Split kubectl flags (up to the script path) from sbatch options. Inside sbatch Slurm's short
+  // options win: -n is --ntasks, so the namespace is only --namespace.
   std::vector<std::string> kube_args, sbatch_args;
   bool script_seen = false;
   for (size_t i = 0; i < argv.size(); ++i) {
@@ -395,16 +450,12 @@ int Sbatch(const std::vector<std::string>& argv, const CliEnvironment& env) {
     auto is = [&](const char* l, const char* s = nullptr) {
       return a == l || (s != nullptr && a == s) || a.rfind(std::string(l) + "=", 0) == 0;
     };
-    if (is("--kubeconfig") || is("--context") || is("--namespace", "-n") ||
-        is("--request-timeout")) {
+    if (is("--kubeconfig") || is("--context") || is("--namespace") || is("--request-timeout")) {
       kube_args.push_back(a);
       if (a.find('=') == std::string::npos && i + 1 < argv.size()) kube_args.push_back(argv[++i]);
       continue;
     }
-    if (a == "-h" || a == "--help") {
-      *env.out << "usage: kubectl fairway sbatch [options] script.sh [args...]\n";
-      return 0;
-    }
+    if (a == "-h" || a == "--help") return Help(cmd, env);
     sbatch_args.push_back(a);
     if (a.size() > 1 && a[0] == '-') {
       // An option value that follows as its own token is not the script.
@@ -422,7 +473,12 @@ int Sbatch(const std::vector<std::string>& argv, const CliEnvironment& env) {
   }
   std::string script_path = cli.positional.empty() ? "" : cli.positional.front();
   std::string script;
-  if (script_path.empty() || script_path == "-") {
+  if (cli.wrap.has_value()) {
+    if (!cli.positional.empty()) {
+      return Fail(env, "sbatch", "Script arguments not permitted with --wrap option");
+    }
+    script = WrapScript(*cli.wrap);
+  } else if (script_path.empty() || script_path == "-") {
     if (env.in == nullptr) return Fail(env, "sbatch", "no batch script given");
     std::stringstream ss;
     ss << env.in->rdbuf();
@@ -465,9 +521,11 @@ int Sbatch(const std::vector<std::string>& argv, const CliEnvironment& env) {
   in.script_args.assign(merged.positional.begin() + (merged.positional.empty() ? 0 : 1),
                         merged.positional.end());
   bool named = !merged.job_name.empty();
-  std::string base =
-      named ? merged.job_name
-            : JobNameFromScript(script_path.empty() || script_path == "-" ? "sbatch" : script_path);
+  // Slurm's default job name: "wrap" for --wrap, the script's file name, "sbatch" for stdin.
+  std::string base = named                                       ? merged.job_name
+                     : cli.wrap.has_value()                      ? "wrap"
+                     : script_path.empty() || script_path == "-" ? "sbatch"
+                                                                 : JobNameFromScript(script_path);
   StatusOr<json> created = UnavailableError("not attempted");
   std::string cm_name;
   for (int attempt = 0; attempt < 5; ++attempt) {
@@ -782,12 +840,12 @@ Status Apply(kube::ApiClient& client, const api::JobObject& job, Action action, 
       .status();
 }
 
-int Control(Action action, const std::vector<std::string>& argv, const CliEnvironment& env) {
+int Control(Action action, const Command& command, const std::vector<std::string>& argv,
+            const CliEnvironment& env) {
   const std::string cmd = ActionVerb(action);
-  std::vector<FlagDef> flags = {};
-  if (action == Action::kCancel) flags = kJobFilterFlags;
-  auto args = ParseArgs(argv, flags);
+  auto args = ParseArgs(argv, command.flags);
   if (!args.ok()) return Fail(env, cmd, args.status().message());
+  if (args->Has("help")) return Help(command, env);
   auto s = Connect(env, *args);
   if (!s.ok()) return Fail(env, cmd, s.status().ToString());
   auto jobs = ListJobs(*s);
@@ -873,10 +931,10 @@ int Control(Action action, const std::vector<std::string>& argv, const CliEnviro
 
 // ---- reports -------------------------------------------------------------------------------
 
-int Sprio(const std::vector<std::string>& argv, const CliEnvironment& env) {
-  auto args =
-      ParseArgs(argv, With(kJobFilterFlags, {{"noheader", 'h', false}, {"output", 'o', true}}));
+int Sprio(const Command& cmd, const std::vector<std::string>& argv, const CliEnvironment& env) {
+  auto args = ParseArgs(argv, cmd.flags);
   if (!args.ok()) return Fail(env, "sprio", args.status().message());
+  if (args->Has("help")) return Help(cmd, env);
   auto s = Connect(env, *args);
   if (!s.ok()) return Fail(env, "sprio", s.status().ToString());
   auto filter = FilterFromArgs(*args, *s);
@@ -900,13 +958,10 @@ int Sprio(const std::vector<std::string>& argv, const CliEnvironment& env) {
   return 0;
 }
 
-int Sshare(const std::vector<std::string>& argv, const CliEnvironment& env) {
-  auto args = ParseArgs(argv, {{"users", 'u', true},
-                               {"all", 'a', false},
-                               {"noheader", 'n', false},
-                               {"accounts", 'A', true},
-                               {"output", 'o', true}});
+int Sshare(const Command& cmd, const std::vector<std::string>& argv, const CliEnvironment& env) {
+  auto args = ParseArgs(argv, cmd.flags);
   if (!args.ok()) return Fail(env, "sshare", args.status().message());
+  if (args->Has("help")) return Help(cmd, env);
   auto s = Connect(env, *args);
   if (!s.ok()) return Fail(env, "sshare", s.status().ToString());
   std::vector<json> raw;
@@ -925,23 +980,14 @@ int Sshare(const std::vector<std::string>& argv, const CliEnvironment& env) {
   }
   std::set<std::string> users;
   for (const std::string& u : args->List("users")) users.insert(u);
-  *env.out << RenderSshare(shown, users, true);
+  *env.out << RenderSshare(shown, users, !args->Has("noheader"));
   return 0;
 }
 
-int Sacct(const std::vector<std::string>& argv, const CliEnvironment& env) {
-  auto args = ParseArgs(argv, With({{"user", 'u', true},
-                                    {"me", 0, false},
-                                    {"account", 'A', true},
-                                    {"partition", 'r', true},
-                                    {"state", 's', true},
-                                    {"jobs", 'j', true},
-                                    {"name", 0, true},
-                                    {"allusers", 'a', false},
-                                    {"noheader", 'n', false},
-                                    {"output", 'o', true}},
-                                   {}));
+int Sacct(const Command& cmd, const std::vector<std::string>& argv, const CliEnvironment& env) {
+  auto args = ParseArgs(argv, cmd.flags);
   if (!args.ok()) return Fail(env, "sacct", args.status().message());
+  if (args->Has("help")) return Help(cmd, env);
   auto s = Connect(env, *args);
   if (!s.ok()) return Fail(env, "sacct", s.status().ToString());
   JobFilter filter;
@@ -996,29 +1042,153 @@ int Sacct(const std::vector<std::string>& argv, const CliEnvironment& env) {
   return 0;
 }
 
+int Version(const Command& cmd, const std::vector<std::string>& argv, const CliEnvironment& env) {
+  auto args = ParseArgs(argv, cmd.flags);
+  if (!args.ok()) return Fail(env, "version", args.status().message());
+  if (args->Has("help")) return Help(cmd, env);
+  *env.out << "kubectl-fairway " << FAIRWAY_VERSION << "\n";
+  return 0;
+}
+
+FlagDef Flag(std::string long_name, char short_name, std::string value_name, std::string help) {
+  return {std::move(long_name), short_name, !value_name.empty(), std::move(value_name),
+          std::move(help)};
+}
+
+const std::vector<Command>& Commands() {
+  const FlagDef noheader = Flag("noheader", 'h', "", "no header line");
+  const std::string control_synopsis = "JOB[,JOB...] ...";
+  const std::string job_refs =
+      "JOB is a job id (12), array tasks (12_3, 12_[1-3]), a task's own id, or a Job name.\n";
+  static const std::vector<Command> commands = {
+      {"squeue", "[OPTIONS]", "Pending and running jobs (other states with -t or -j).",
+       With(kJobFilterFlags,
+            {Flag("format", 'o', "FORMAT",
+                  "a Slurm format string (%i %P %j %u %t %M %D %R ...), "
+                  "or json|yaml"),
+             Flag("long", 'l', "", "long format: STATE and TIME_LIMIT columns"),
+             Flag("start", 0, "", "expected start times of pending jobs"), noheader,
+             Flag("json", 0, "", "the Job objects as JSON"),
+             Flag("yaml", 0, "", "the Job objects as YAML"),
+             Flag("array", 'r', "", "accepted; array tasks that started have a line each anyway"),
+             Flag("sort", 'S', "FIELDS", "accepted and ignored: squeue's default order")}),
+       Squeue},
+      {"sinfo",
+       "[OPTIONS]",
+       "Partitions and the states of their nodes.",
+       {Flag("format", 'o', "FORMAT",
+             "a Slurm format string (%P %a %l %D %t %N ...), or "
+             "json|yaml"),
+        Flag("Node", 'N', "", "one line per node"), Flag("long", 'l', "", "long format"),
+        Flag("partition", 'p', "PARTITIONS", "these partitions"),
+        Flag("states", 't', "STATES", "nodes in these states: idle,mix,alloc,drain,down,..."),
+        noheader, Flag("json", 0, "", "the Partition objects as JSON"),
+        Flag("yaml", 0, "", "the Partition objects as YAML")},
+       Sinfo},
+      {"sbatch",
+       "",
+       "Submits a batch script as a Fairway Job.",
+       {},
+       Sbatch,
+       SbatchUsage,
+       "kubectl flags go before SCRIPT; -n is Slurm's --ntasks here.\n"},
+      {"scancel", "[OPTIONS] [JOB...]",
+       "Cancels jobs: those named, or with no JOB every job the filters match.", kJobFilterFlags,
+       [](const Command& c, const std::vector<std::string>& a, const CliEnvironment& e) {
+         return Control(Action::kCancel, c, a, e);
+       },
+       nullptr, job_refs},
+      {"hold",
+       control_synopsis,
+       "Holds pending jobs (scontrol hold).",
+       {},
+       [](const Command& c, const std::vector<std::string>& a, const CliEnvironment& e) {
+         return Control(Action::kHold, c, a, e);
+       },
+       nullptr,
+       job_refs},
+      {"release",
+       control_synopsis,
+       "Releases held jobs (scontrol release).",
+       {},
+       [](const Command& c, const std::vector<std::string>& a, const CliEnvironment& e) {
+         return Control(Action::kRelease, c, a, e);
+       },
+       nullptr,
+       job_refs},
+      {"requeue",
+       control_synopsis,
+       "Requeues running jobs (scontrol requeue).",
+       {},
+       [](const Command& c, const std::vector<std::string>& a, const CliEnvironment& e) {
+         return Control(Action::kRequeue, c, a, e);
+       },
+       nullptr,
+       job_refs},
+      {"requeuehold",
+       control_synopsis,
+       "Requeues running jobs and holds them (scontrol requeuehold).",
+       {},
+       [](const Command& c, const std::vector<std::string>& a, const CliEnvironment& e) {
+         return Control(Action::kRequeueHold, c, a, e);
+       },
+       nullptr,
+       job_refs},
+      {"sprio", "[OPTIONS]", "Priority factors of pending jobs.",
+       With(kJobFilterFlags, {noheader, Flag("output", 'o', "json|yaml", "structured output")}),
+       Sprio},
+      {"sshare",
+       "[OPTIONS]",
+       "The fair-share tree: accounts and their users.",
+       {Flag("accounts", 'A', "ACCOUNTS", "these accounts"),
+        Flag("users", 'u', "USERS", "user lines of these users only"),
+        Flag("all", 'a', "", "all users (the default here)"),
+        Flag("noheader", 'n', "", "no header line"),
+        Flag("output", 'o', "json|yaml", "the Account objects")},
+       Sshare},
+      {"sacct",
+       "[OPTIONS]",
+       "Finished jobs with their GPU-seconds (other states with -s).",
+       {Flag("account", 'A', "ACCOUNTS", "jobs of these accounts"),
+        Flag("jobs", 'j', "IDS", "these jobs"),
+        Flag("me", 0, "", "my jobs (the user the API server authenticates)"),
+        Flag("name", 0, "NAMES", "jobs with these names"),
+        Flag("partition", 'r', "PARTITIONS", "jobs of these partitions"),
+        Flag("state", 's', "STATES", "jobs in these states"),
+        Flag("user", 'u', "USERS", "jobs of these users"),
+        Flag("allusers", 'a', "", "every user's jobs (the default here)"),
+        Flag("noheader", 'n', "", "no header line"),
+        Flag("output", 'o', "json|yaml", "structured output")},
+       Sacct},
+      {"version", "", "Prints kubectl-fairway's version.", {}, Version},
+  };
+  return commands;
+}
+
+const Command* FindCommand(const std::string& name) {
+  for (const Command& c : Commands()) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 std::string Usage() {
-  return "kubectl fairway: Slurm's commands over Fairway's Job, Partition and Account objects.\n"
-         "\n"
-         "usage: kubectl fairway COMMAND [options]\n"
-         "\n"
-         "  squeue    pending and running jobs (-u USER, --me, -A ACCOUNT, -p PART, -t STATES,\n"
-         "            -j IDS, --name NAME, --start, -l, -o FORMAT|json|yaml, -h)\n"
-         "  sinfo     partitions and node states (-N, -l, -p PART, -t STATES, -o "
-         "FORMAT|json|yaml)\n"
-         "  sbatch    submit a batch script: sbatch [options] script.sh [args]  (#SBATCH "
-         "directives,\n"
-         "            --image IMAGE (default busybox), --parsable)\n"
-         "  scancel   cancel jobs by id (123; array tasks 123_4, 123_[1-3]), name, or filters\n"
-         "  hold      hold pending jobs;   release   release held jobs\n"
-         "  requeue   requeue running jobs; requeuehold  requeue and hold\n"
-         "  sprio     priority factors of pending jobs\n"
-         "  sshare    fair-share tree (accounts and users)\n"
-         "  sacct     finished jobs with GPU-seconds (-s STATES for others)\n"
-         "\n"
-         "kubectl flags: --kubeconfig PATH, --context NAME, -n/--namespace NS, --all-namespaces\n"
-         "(-A is Slurm's --account; use --name for Slurm's job-name filter).\n";
+  std::string out =
+      "kubectl fairway: Slurm's commands over Fairway's Job, Partition and Account objects.\n"
+      "\n"
+      "usage: kubectl fairway COMMAND [options]\n"
+      "\n";
+  for (const Command& c : Commands()) {
+    out += "  " + c.name + std::string(13 - c.name.size(), ' ') + c.about + "\n";
+  }
+  out +=
+      "\n"
+      "'kubectl fairway COMMAND --help' shows a command's options. -A is Slurm's --account; use\n"
+      "--name for Slurm's job-name filter; inside sbatch -n is --ntasks.\n" +
+      KubectlFlagsHelp(true);
+  return out;
 }
 
 // kubectl's connection flags may come before the command (`kubectl fairway --context bob hold
@@ -1041,6 +1211,11 @@ std::vector<std::string> CommandFirst(const std::vector<std::string>& args) {
   }
   if (leading.empty() || i == args.size()) return args;
   std::vector<std::string> out = {args[i]};
+  // Behind the command, a command's own short flags win (sbatch's -n is --ntasks): the
+  // namespace moves as --namespace.
+  for (std::string& a : leading) {
+    if (a == "-n") a = "--namespace";
+  }
   out.insert(out.end(), leading.begin(), leading.end());
   out.insert(out.end(), args.begin() + static_cast<long>(i) + 1, args.end());
   return out;
@@ -1048,30 +1223,31 @@ std::vector<std::string> CommandFirst(const std::vector<std::string>& args) {
 
 int RunKubectlFairway(const std::vector<std::string>& raw_args, const CliEnvironment& env) {
   const std::vector<std::string> args = CommandFirst(raw_args);
-  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
-    *(args.empty() ? env.err : env.out) << Usage();
-    return args.empty() ? 1 : 0;
+  if (args.empty()) {
+    *env.err << Usage();
+    return 1;
   }
-  const std::string& cmd = args[0];
-  std::vector<std::string> rest(args.begin() + 1, args.end());
-  bool help = std::find(rest.begin(), rest.end(), "--help") != rest.end();
-  if (help) {
+  if (args[0] == "--help" || args[0] == "-h") {
     *env.out << Usage();
     return 0;
   }
-  if (cmd == "squeue") return Squeue(rest, env);
-  if (cmd == "sinfo") return Sinfo(rest, env);
-  if (cmd == "sbatch") return Sbatch(rest, env);
-  if (cmd == "scancel") return Control(Action::kCancel, rest, env);
-  if (cmd == "hold") return Control(Action::kHold, rest, env);
-  if (cmd == "release") return Control(Action::kRelease, rest, env);
-  if (cmd == "requeue") return Control(Action::kRequeue, rest, env);
-  if (cmd == "requeuehold") return Control(Action::kRequeueHold, rest, env);
-  if (cmd == "sprio") return Sprio(rest, env);
-  if (cmd == "sshare") return Sshare(rest, env);
-  if (cmd == "sacct") return Sacct(rest, env);
-  *env.err << "kubectl fairway: unknown command \"" << cmd << "\"\n\n" << Usage();
-  return 1;
+  if (args[0] == "help") {  // `help` alone, or `help COMMAND`
+    const bool named = args.size() > 1 && args[1].rfind('-', 0) != 0;
+    const Command* c = named ? FindCommand(args[1]) : nullptr;
+    if (named && c == nullptr) {
+      *env.err << "kubectl fairway: unknown command \"" << args[1] << "\"\n\n" << Usage();
+      return 1;
+    }
+    *env.out << (c != nullptr ? CommandUsage(*c) : Usage());
+    return 0;
+  }
+  const std::string cmd = args[0] == "--version" ? "version" : args[0];
+  const Command* c = FindCommand(cmd);
+  if (c == nullptr) {
+    *env.err << "kubectl fairway: unknown command \"" << cmd << "\"\n\n" << Usage();
+    return 1;
+  }
+  return c->run(*c, std::vector<std::string>(args.begin() + 1, args.end()), env);
 }
 
 }  // namespace fairway::cli

@@ -1,12 +1,15 @@
 // kubectl-fairway: Slurm's user commands over the Fairway CRDs (DESIGN.md "Names").
 //
 //   kubectl fairway squeue|sinfo|sbatch|scancel|hold|release|requeue|requeuehold|sprio|sshare|sacct
+//   kubectl fairway version
+//   kubectl fairway COMMAND --help | kubectl fairway help [COMMAND]
 //
 // kubectl-style flags on every command: --kubeconfig, --context, -n/--namespace,
 // --all-namespaces (Job commands), -o json|yaml (listing commands; any other -o value is a Slurm
 // format string). KUBECONFIG is honoured (kube::ResolveRestConfig). Where Slurm and kubectl
-// disagree on a short flag, Slurm wins for -A (account) and kubectl for -n (namespace); use
-// --name for Slurm's job-name filter.
+// disagree on a short flag, Slurm wins for -A (account) everywhere and for -n inside sbatch
+// (--ntasks; the namespace is then --namespace), kubectl for -n elsewhere; use --name for
+// Slurm's job-name filter.
 //
 // Thread-safety: RunKubectlFairway may run concurrently with distinct environments.
 #pragma once
@@ -35,7 +38,7 @@ struct CliEnvironment {
 // Runs one command; `args` excludes the program name. Returns the process exit code.
 int RunKubectlFairway(const std::vector<std::string>& args, const CliEnvironment& env);
 
-// The usage text.
+// The overview: every command with what it does.
 std::string Usage();
 
 }  // namespace fairway::cli

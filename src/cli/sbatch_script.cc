@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdio>
 #include <functional>
+#include <optional>
+#include <utility>
 
 #include "api/array_spec.h"
 #include "api/begin_time.h"
@@ -27,6 +30,8 @@ struct OptionDef {
   std::string_view long_name;
   char short_name;  // 0: none
   Arg arg;
+  std::string_view value_name;  // shown in the usage: --time=TIME
+  std::string_view help;
   // Applies the value (empty for kNone, or kOptional without a value).
   std::function<Status(SbatchOptions*, const std::string&)> apply;
 };
@@ -82,13 +87,65 @@ Status ParseConstraint(SbatchOptions* o, const std::string& v) {
   return OkStatus();
 }
 
+auto SetCount(std::optional<int64_t> SbatchOptions::*field, std::string_view name) {
+  return [field, name](SbatchOptions* o, const std::string& v) -> Status {
+    FAIRWAY_ASSIGN_OR_RETURN(o->*field, ParseInt(name, v, 1, 1 << 20));
+    return OkStatus();
+  };
+}
+
 const std::vector<OptionDef>& Options() {
   static const std::vector<OptionDef> defs = {
-      {"partition", 'p', Arg::kRequired, SetString(&SbatchOptions::partition)},
-      {"account", 'A', Arg::kRequired, SetString(&SbatchOptions::account)},
-      {"qos", 'q', Arg::kRequired, SetString(&SbatchOptions::qos)},
-      {"time", 't', Arg::kRequired, SetString(&SbatchOptions::time_limit)},
-      {"nodes", 'N', Arg::kRequired,
+      {"account", 'A', Arg::kRequired, "ACCOUNT", "charge the job to this account",
+       SetString(&SbatchOptions::account)},
+      {"array", 'a', Arg::kRequired, "INDEXES", "job array: 0-15, 1,3,5, 0-99:2, 0-99%10",
+       SetString(&SbatchOptions::array)},
+      {"begin", 'b', Arg::kRequired, "TIME", "defer the start: now+1hour, 16:00, 2025-03-01T10:00",
+       SetString(&SbatchOptions::begin)},
+      {"constraint", 'C', Arg::kRequired, "LABELS",
+       "node labels every node must carry: KEY=VALUE joined by '&' or ','", ParseConstraint},
+      {"cpus-per-task", 'c', Arg::kRequired, "N", "CPUs per task (per node without --ntasks)",
+       SetCount(&SbatchOptions::cpus_per_task, "cpus-per-task")},
+      {"dependency", 'd', Arg::kRequired, "LIST",
+       "after, afterany, afterok, afternotok:JOB[:JOB], singleton",
+       SetString(&SbatchOptions::dependency)},
+      {"exclusive", 0, Arg::kOptional, "", "whole nodes only",
+       [](SbatchOptions* o, const std::string&) -> Status {
+         o->exclusive = true;
+         return OkStatus();
+       }},
+      {"gpus", 'G', Arg::kRequired, "[TYPE:]N", "GPUs for the job, split evenly over its nodes",
+       SetString(&SbatchOptions::gpus)},
+      {"gpus-per-node", 0, Arg::kRequired, "[TYPE:]N", "GPUs on each node",
+       SetString(&SbatchOptions::gpus_per_node)},
+      {"gres", 0, Arg::kRequired, "gpu[:TYPE][:N]", "GPUs on each node, Slurm's GRES form",
+       SetString(&SbatchOptions::gres)},
+      {"hold", 'H', Arg::kNone, "", "submit held (release with kubectl fairway release)",
+       [](SbatchOptions* o, const std::string&) -> Status {
+         o->hold = true;
+         return OkStatus();
+       }},
+      {"image", 0, Arg::kRequired, "IMAGE", "container image the script runs in (default busybox)",
+       SetString(&SbatchOptions::image)},
+      {"job-name", 'J', Arg::kRequired, "NAME", "the Job's name (a DNS-1123 label)",
+       SetString(&SbatchOptions::job_name)},
+      {"mem", 0, Arg::kRequired, "SIZE", "memory per node: 500 (MB), 4G, 1T",
+       SetString(&SbatchOptions::mem)},
+      {"nice", 0, Arg::kOptional, "[=N]", "lower the priority by N (default 100)",
+       [](SbatchOptions* o, const std::string& v) -> Status {
+         if (v.empty()) {
+           o->nice = 100;  // sbatch's default for a bare --nice
+           return OkStatus();
+         }
+         FAIRWAY_ASSIGN_OR_RETURN(o->nice, ParseInt("nice", v, -2147483645, 2147483645));
+         return OkStatus();
+       }},
+      {"no-requeue", 0, Arg::kNone, "", "never requeue the job (preemption, node failure)",
+       [](SbatchOptions* o, const std::string&) -> Status {
+         o->requeue = false;
+         return OkStatus();
+       }},
+      {"nodes", 'N', Arg::kRequired, "N", "nodes (one pod each); N-M allocates N",
        [](SbatchOptions* o, const std::string& v) -> Status {
          // "2" or "2-4": Fairway allocates exactly the minimum.
          std::string min = v.substr(0, v.find('-'));
@@ -98,61 +155,40 @@ const std::vector<OptionDef>& Options() {
          o->nodes = n;
          return OkStatus();
        }},
-      {"gres", 0, Arg::kRequired, SetString(&SbatchOptions::gres)},
-      {"gpus", 'G', Arg::kRequired, SetString(&SbatchOptions::gpus)},
-      {"gpus-per-node", 0, Arg::kRequired, SetString(&SbatchOptions::gpus_per_node)},
-      {"cpus-per-task", 'c', Arg::kRequired,
-       [](SbatchOptions* o, const std::string& v) -> Status {
-         FAIRWAY_ASSIGN_OR_RETURN(o->cpus_per_task, ParseInt("cpus-per-task", v, 1, 1 << 20));
-         return OkStatus();
-       }},
-      {"mem", 0, Arg::kRequired, SetString(&SbatchOptions::mem)},
-      {"array", 'a', Arg::kRequired, SetString(&SbatchOptions::array)},
-      {"begin", 'b', Arg::kRequired, SetString(&SbatchOptions::begin)},
-      {"dependency", 'd', Arg::kRequired, SetString(&SbatchOptions::dependency)},
-      {"job-name", 'J', Arg::kRequired, SetString(&SbatchOptions::job_name)},
-      {"nice", 0, Arg::kOptional,
-       [](SbatchOptions* o, const std::string& v) -> Status {
-         if (v.empty()) {
-           o->nice = 100;  // sbatch's default for a bare --nice
-           return OkStatus();
-         }
-         FAIRWAY_ASSIGN_OR_RETURN(o->nice, ParseInt("nice", v, -2147483645, 2147483645));
-         return OkStatus();
-       }},
-      {"hold", 'H', Arg::kNone,
-       [](SbatchOptions* o, const std::string&) -> Status {
-         o->hold = true;
-         return OkStatus();
-       }},
-      {"requeue", 0, Arg::kNone,
-       [](SbatchOptions* o, const std::string&) -> Status {
-         o->requeue = true;
-         return OkStatus();
-       }},
-      {"no-requeue", 0, Arg::kNone,
-       [](SbatchOptions* o, const std::string&) -> Status {
-         o->requeue = false;
-         return OkStatus();
-       }},
-      {"exclusive", 0, Arg::kOptional,
-       [](SbatchOptions* o, const std::string&) -> Status {
-         o->exclusive = true;
-         return OkStatus();
-       }},
-      {"constraint", 'C', Arg::kRequired, ParseConstraint},
-      {"image", 0, Arg::kRequired, SetString(&SbatchOptions::image)},
-      {"parsable", 0, Arg::kNone,
+      {"ntasks", 'n', Arg::kRequired, "N",
+       "tasks: N x --cpus-per-task CPUs, spread evenly over the nodes",
+       SetCount(&SbatchOptions::ntasks, "ntasks")},
+      {"ntasks-per-node", 0, Arg::kRequired, "N", "tasks on each node (with --ntasks, at most N)",
+       SetCount(&SbatchOptions::ntasks_per_node, "ntasks-per-node")},
+      {"parsable", 0, Arg::kNone, "", "print only the job id",
        [](SbatchOptions* o, const std::string&) -> Status {
          o->parsable = true;
          return OkStatus();
        }},
-      {"output", 'o', Arg::kRequired, Ignore("output")},
-      {"error", 'e', Arg::kRequired, Ignore("error")},
-      {"mail-type", 0, Arg::kRequired, Ignore("mail-type")},
-      {"mail-user", 0, Arg::kRequired, Ignore("mail-user")},
-      {"chdir", 'D', Arg::kRequired, Ignore("chdir")},
-      {"export", 0, Arg::kRequired, Ignore("export")},
+      {"partition", 'p', Arg::kRequired, "PARTITIONS", "partition(s) to run in (comma list)",
+       SetString(&SbatchOptions::partition)},
+      {"qos", 'q', Arg::kRequired, "QOS", "quality of service", SetString(&SbatchOptions::qos)},
+      {"requeue", 0, Arg::kNone, "", "the job may be requeued (the default)",
+       [](SbatchOptions* o, const std::string&) -> Status {
+         o->requeue = true;
+         return OkStatus();
+       }},
+      {"time", 't', Arg::kRequired, "TIME", "time limit: M, M:S, H:M:S, D-H, D-H:M, D-H:M:S",
+       SetString(&SbatchOptions::time_limit)},
+      {"wrap", 0, Arg::kRequired, "COMMAND",
+       "run COMMAND in a generated sh script (no script file)",
+       [](SbatchOptions* o, const std::string& v) -> Status {
+         o->wrap = v;
+         return OkStatus();
+       }},
+      {"chdir", 'D', Arg::kRequired, "DIR", "ignored", Ignore("chdir")},
+      {"error", 'e', Arg::kRequired, "FILE", "ignored: output goes to the pod log",
+       Ignore("error")},
+      {"export", 0, Arg::kRequired, "VARS", "ignored", Ignore("export")},
+      {"mail-type", 0, Arg::kRequired, "TYPE", "ignored", Ignore("mail-type")},
+      {"mail-user", 0, Arg::kRequired, "USER", "ignored", Ignore("mail-user")},
+      {"output", 'o', Arg::kRequired, "FILE", "ignored: output goes to the pod log",
+       Ignore("output")},
   };
   return defs;
 }
@@ -187,6 +223,71 @@ bool IsDnsLabel(std::string_view s) {
     }
   }
   return s.front() != '-' && s.back() != '-';
+}
+
+// Offset of the first byte of `text` that is not part of well-formed UTF-8 (RFC 3629: no
+// overlong forms, surrogates or code points above U+10FFFF), or nullopt.
+std::optional<size_t> FirstInvalidUtf8(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    size_t len = 0;
+    unsigned char lo = 0x80, hi = 0xBF;  // range of the second byte
+    if (b < 0x80) {
+      len = 1;
+    } else if (b >= 0xC2 && b <= 0xDF) {
+      len = 2;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+      len = 3;
+      if (b == 0xE0) lo = 0xA0;
+      if (b == 0xED) hi = 0x9F;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+      len = 4;
+      if (b == 0xF0) lo = 0x90;
+      if (b == 0xF4) hi = 0x8F;
+    } else {
+      return i;
+    }
+    if (i + len > text.size()) return i;
+    for (size_t k = 1; k < len; ++k) {
+      const auto c = static_cast<unsigned char>(text[i + k]);
+      if (k == 1 ? (c < lo || c > hi) : (c < 0x80 || c > 0xBF)) return i;
+    }
+    i += len;
+  }
+  return std::nullopt;
+}
+
+// Nodes and tasks per node from -N, -n and --ntasks-per-node. As in Slurm, --ntasks wins and
+// --ntasks-per-node is then a maximum, and without -N the job gets the nodes its tasks need.
+// Fairway gives every node of a job the same resources, so the tasks must split evenly.
+struct TaskLayout {
+  int64_t nodes = 1;
+  std::optional<int64_t> tasks_per_node;  // nullopt: no task count asked for
+};
+
+StatusOr<TaskLayout> LayoutOf(const SbatchOptions& o) {
+  TaskLayout l;
+  if (o.nodes.has_value()) {
+    l.nodes = *o.nodes;
+  } else if (o.ntasks.has_value() && o.ntasks_per_node.has_value()) {
+    l.nodes = (*o.ntasks + *o.ntasks_per_node - 1) / *o.ntasks_per_node;
+  }
+  if (!o.ntasks.has_value()) {
+    l.tasks_per_node = o.ntasks_per_node;
+    return l;
+  }
+  if (*o.ntasks % l.nodes != 0) {
+    return Invalid("--ntasks=" + std::to_string(*o.ntasks) + " cannot be split evenly over " +
+                   std::to_string(l.nodes) +
+                   " nodes (Fairway gives every node the same resources; use --ntasks-per-node)");
+  }
+  l.tasks_per_node = *o.ntasks / l.nodes;
+  if (o.ntasks_per_node.has_value() && *l.tasks_per_node > *o.ntasks_per_node) {
+    return Invalid("--ntasks=" + std::to_string(*o.ntasks) + " on " + std::to_string(l.nodes) +
+                   " nodes exceeds --ntasks-per-node=" + std::to_string(*o.ntasks_per_node));
+  }
+  return l;
 }
 
 }  // namespace
@@ -279,12 +380,74 @@ bool SbatchOptionTakesValue(std::string_view a) {
   return d != nullptr && a.size() == 2 && d->arg == Arg::kRequired;
 }
 
-Status ParseSbatchScript(std::string_view script, SbatchOptions* opts) {
+namespace {
+
+// Slurm's checks of a batch script, in its order and words (sbatch.c, _get_script_buffer), then
+// Fairway's own for text.
+Status CheckBatchScript(std::string_view script) {
+  if (script.empty()) return Invalid("Batch script is empty!");
+  if (std::all_of(script.begin(), script.end(),
+                  [](char c) { return std::isspace(static_cast<unsigned char>(c)); })) {
+    return Invalid("Batch script contains only whitespace!");
+  }
   if (script.substr(0, 2) != "#!") {
     return Invalid(
         "This does not look like a batch script.  The first line must start with #! followed by "
-        "the path to an interpreter.");
+        "the path to an interpreter.  For instance: #!/bin/sh");
   }
+  if (script.find('\0') != std::string_view::npos) {
+    return Invalid(
+        "The Slurm controller does not allow scripts that contain a NULL character '\\0'.");
+  }
+  if (script.find("\r\n") != std::string_view::npos) {
+    return Invalid(
+        "Batch script contains DOS line breaks (\\r\\n) instead of expected UNIX line breaks "
+        "(\\n).");
+  }
+  // Fairway's own: the script is kept in a ConfigMap's data, which holds UTF-8 text only.
+  if (std::optional<size_t> at = FirstInvalidUtf8(script)) {
+    char byte[8];
+    std::snprintf(byte, sizeof(byte), "0x%02x", static_cast<unsigned char>(script[*at]));
+    int64_t line = 1 + std::count(script.begin(), script.begin() + static_cast<long>(*at), '\n');
+    return Invalid("Batch script is not text: byte " + std::string(byte) + " on line " +
+                   std::to_string(line) +
+                   " is not UTF-8 (the script is kept in a ConfigMap, which holds UTF-8 text)");
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+std::string WrapScript(std::string_view command) {
+  return "#!/bin/sh\n# This script was created by sbatch --wrap.\n\n" + std::string(command) + "\n";
+}
+
+std::string SbatchUsage() {
+  std::vector<std::pair<std::string, std::string_view>> rows;
+  size_t width = 0;
+  for (const OptionDef& d : Options()) {
+    std::string left = d.short_name != 0 ? std::string("-") + d.short_name + ", " : "    ";
+    left += "--" + std::string(d.long_name);
+    if (d.arg == Arg::kRequired) left += "=" + std::string(d.value_name);
+    if (d.arg == Arg::kOptional) left += std::string(d.value_name);
+    width = std::max(width, left.size());
+    rows.emplace_back(std::move(left), d.help);
+  }
+  std::string out =
+      "Usage: kubectl fairway sbatch [OPTIONS] SCRIPT [ARGS...]\n"
+      "       kubectl fairway sbatch [OPTIONS] --wrap=COMMAND\n"
+      "Submits a batch script (a file, or stdin when SCRIPT is - or missing) as a Fairway Job.\n"
+      "Options may also be given as #SBATCH lines at the top of the script; the command line\n"
+      "wins.\n\n";
+  for (const auto& [left, help] : rows) {
+    out += "  " + left + std::string(width + 2 - left.size(), ' ') + std::string(help) + "\n";
+  }
+  out += "  -h, --help" + std::string(width + 2 - 10, ' ') + "this help\n";
+  return out;
+}
+
+Status ParseSbatchScript(std::string_view script, SbatchOptions* opts) {
+  FAIRWAY_RETURN_IF_ERROR(CheckBatchScript(script));
   size_t pos = 0;
   int line_no = 0;
   bool first = true;
@@ -363,6 +526,7 @@ Status ValidateSbatchOptions(const SbatchOptions& o, core::Timestamp now) {
       return err("dependency", o.dependency, r.status());
     }
   }
+  FAIRWAY_ASSIGN_OR_RETURN(TaskLayout layout, LayoutOf(o));
   int gpu_forms = !o.gres.empty() + !o.gpus.empty() + !o.gpus_per_node.empty();
   if (gpu_forms > 1) {
     return Invalid("--gres, --gpus and --gpus-per-node are mutually exclusive");
@@ -373,7 +537,7 @@ Status ValidateSbatchOptions(const SbatchOptions& o, core::Timestamp now) {
   if (!o.gpus.empty()) {
     auto r = api::ParseGpus(o.gpus);
     if (!r.ok()) return err("gpus", o.gpus, r.status());
-    int64_t nodes = o.nodes.value_or(1);
+    int64_t nodes = layout.nodes;
     if (r->count % nodes != 0) {
       return Invalid("--gpus=" + o.gpus + " cannot be split evenly over " + std::to_string(nodes) +
                      " nodes (Fairway allocates the same GPUs on every node; use --gpus-per-node)");
@@ -404,7 +568,8 @@ StatusOr<json> BuildJobManifest(const SbatchOptions& o, const JobManifestInput& 
   if (!o.account.empty()) spec["account"] = o.account;
   if (!o.qos.empty()) spec["qos"] = o.qos;
   if (!o.time_limit.empty()) spec["timeLimit"] = o.time_limit;
-  int64_t nodes = o.nodes.value_or(1);
+  FAIRWAY_ASSIGN_OR_RETURN(TaskLayout layout, LayoutOf(o));
+  int64_t nodes = layout.nodes;
   spec["nodes"] = nodes;
   json res = json::object();
   if (!o.gres.empty()) {
@@ -420,7 +585,13 @@ StatusOr<json> BuildJobManifest(const SbatchOptions& o, const JobManifestInput& 
     res["gpus"] = g.count;
     if (!g.type.empty()) res["gpuType"] = g.type;
   }
-  if (o.cpus_per_task.has_value()) res["cpu"] = std::to_string(*o.cpus_per_task);
+  // Each task gets --cpus-per-task CPUs (1 by default, as in Slurm); without a task count the
+  // node runs one task: the batch script.
+  if (layout.tasks_per_node.has_value()) {
+    res["cpu"] = std::to_string(*layout.tasks_per_node * o.cpus_per_task.value_or(1));
+  } else if (o.cpus_per_task.has_value()) {
+    res["cpu"] = std::to_string(*o.cpus_per_task);
+  }
   if (!o.mem.empty()) {
     FAIRWAY_ASSIGN_OR_RETURN(std::string q, SlurmMemToQuantity(o.mem));
     res["memory"] = q;

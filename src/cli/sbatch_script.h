@@ -8,10 +8,14 @@
 //
 // Supported: -p/--partition, -A/--account, -q/--qos, -t/--time, -N/--nodes, --gres,
 // -G/--gpus (per job, split evenly over the nodes), --gpus-per-node, -c/--cpus-per-task, --mem,
-// -a/--array, -b/--begin, -d/--dependency, -J/--job-name, --nice[=N], -H/--hold,
-// --requeue/--no-requeue, --exclusive, -C/--constraint (node labels key=value joined by '&' or
-// ','), --image (kubectl-fairway's own: the container image). -o/--output, -e/--error,
-// --mail-type, --mail-user, --chdir and --export are accepted and ignored with a note.
+// -n/--ntasks and --ntasks-per-node (the job's nodes and CPUs: each task gets --cpus-per-task
+// CPUs, 1 by default; the tasks must split evenly over the nodes, since every node of a Job gets
+// the same resources), -a/--array, -b/--begin, -d/--dependency, -J/--job-name, --nice[=N],
+// -H/--hold, --requeue/--no-requeue, --exclusive, -C/--constraint (node labels key=value joined
+// by '&' or ','), --wrap (a generated "#!/bin/sh" script runs the command, as in Slurm), --image
+// (kubectl-fairway's own: the container image). -o/--output, -e/--error, --mail-type,
+// --mail-user, --chdir and --export are accepted and ignored with a note. The Job spec has no
+// task count, so pods see SLURM_NTASKS = their node count whatever --ntasks says.
 //
 // Thread-safety: pure functions.
 #pragma once
@@ -41,7 +45,9 @@ struct SbatchOptions {
   std::string gpus;           // -G/--gpus (per job)
   std::string gpus_per_node;  // --gpus-per-node
   std::optional<int64_t> cpus_per_task;
-  std::string mem;  // Slurm form ("4G", "500" = MB)
+  std::optional<int64_t> ntasks;           // -n/--ntasks: tasks of the whole job
+  std::optional<int64_t> ntasks_per_node;  // --ntasks-per-node
+  std::string mem;                         // Slurm form ("4G", "500" = MB)
   std::string array;
   std::string begin;
   std::string dependency;
@@ -52,7 +58,8 @@ struct SbatchOptions {
   bool exclusive = false;
   std::map<std::string, std::string> constraint;
   std::string image;
-  bool parsable = false;  // print only the job id
+  std::optional<std::string> wrap;  // --wrap: the command the generated script runs
+  bool parsable = false;            // print only the job id
   // Notes for stderr ("sbatch: ignoring --output ..."): accepted but not applied.
   std::vector<std::string> notes;
   // Positional arguments (the script path, then the script's own arguments).
@@ -67,9 +74,17 @@ struct SbatchOptions {
 // True for a token like "-p" or "--time" whose value is the next token.
 bool SbatchOptionTakesValue(std::string_view token);
 
-// Reads the #SBATCH directives of `script` into `opts`. kInvalidArgument when the first line is
-// not "#!..." or a directive is unknown or invalid (the message names the line).
+// Reads the #SBATCH directives of `script` into `opts`. kInvalidArgument, in Slurm's words, for a
+// script that is empty or only whitespace, whose first line is not "#!...", or that holds a NUL
+// byte or DOS line breaks; for one that is not UTF-8 text (a ConfigMap holds text only); and for
+// a directive that is unknown or invalid (the message names the line).
 [[nodiscard]] Status ParseSbatchScript(std::string_view script, SbatchOptions* opts);
+
+// The script `sbatch --wrap=COMMAND` submits (Slurm's): "#!/bin/sh", a comment, the command.
+std::string WrapScript(std::string_view command);
+
+// sbatch's --help: usage lines and one line per option.
+std::string SbatchUsage();
 
 // Splits a directive's text into tokens (whitespace separated, quotes "..." and '...' group,
 // a token starting with '#' ends the line).

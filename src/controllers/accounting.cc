@@ -11,6 +11,7 @@
 #include "controllers/kube_objects.h"
 #include "controllers/names.h"
 #include "core/fair_share.h"
+#include "core/limits.h"
 
 namespace fairway::controllers {
 namespace {
@@ -88,18 +89,20 @@ PodTimes PodTimesOf(const json& pod, std::optional<core::Timestamp> record_end) 
   return out;
 }
 
-// Billing units per pod per second, times the QoS UsageFactor (the job's QoS, else its
-// account's default QoS). nullopt if the spec does not convert.
+// Billing units per pod per second, times the UsageFactor of the QoS the job runs under
+// (core::EffectiveQosName). nullopt if the spec does not convert.
 std::optional<double> RateOf(const api::JobObject& job, const core::ClusterState& cluster,
                              const core::BillingWeights& billing) {
   StatusOr<core::Job> cj = api::ToCoreJob(job);
   if (!cj.ok()) return std::nullopt;
-  core::QosName qos = cj->qos;
-  if (qos.empty()) {
-    for (const core::Account& a : cluster.accounts) {
-      if (a.name == cj->account) qos = a.default_qos;
-    }
+  const core::Account* account = nullptr;
+  for (const core::Account& a : cluster.accounts) {
+    if (a.name == cj->account) account = &a;
   }
+  const core::QosName normal(core::kDefaultQos);
+  bool normal_exists = std::any_of(cluster.qos.begin(), cluster.qos.end(),
+                                   [&](const core::Qos& q) { return q.name == normal; });
+  core::QosName qos = core::EffectiveQosName(*cj, account, normal_exists);
   double usage_factor = 1.0;
   for (const core::Qos& q : cluster.qos) {
     if (q.name == qos) usage_factor = q.usage_factor;

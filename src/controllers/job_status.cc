@@ -25,6 +25,52 @@ api::ArraySpec SpecOf(const std::vector<uint32_t>& sorted) {
   return s;
 }
 
+// `list` (an index list of status.array.taskIndices) without `index`. The range holding it is
+// cut in two, so the pending list of a large array is never expanded.
+std::string WithoutIndex(const std::string& list, uint32_t index) {
+  if (list.empty()) return list;
+  StatusOr<api::ArraySpec> spec = api::ParseArraySpec(list, api::kMaxMaxArraySize);
+  if (!spec.ok()) return list;
+  std::vector<api::ArrayRange> ranges;
+  for (const api::ArrayRange& r : spec->ranges) {
+    if (!r.Contains(index)) {
+      ranges.push_back(r);
+      continue;
+    }
+    if (index > r.first) ranges.push_back({r.first, index - r.step, r.step});
+    if (index < r.last) ranges.push_back({index + r.step, r.last, r.step});
+  }
+  spec->ranges = std::move(ranges);
+  return spec->ToString();
+}
+
+// `list` with `index` added.
+std::string WithIndex(const std::string& list, uint32_t index) {
+  std::vector<uint32_t> all;
+  if (!list.empty()) {
+    StatusOr<api::ArraySpec> spec = api::ParseArraySpec(list, api::kMaxMaxArraySize);
+    if (spec.ok()) all = spec->Indices();
+  }
+  auto at = std::lower_bound(all.begin(), all.end(), index);
+  if (at == all.end() || *at != index) all.insert(at, index);
+  return SpecOf(all).ToString();
+}
+
+// Moves one task from state `from` to state `to` in taskCounts and taskIndices, so every index
+// stays listed in exactly one state; a state left without tasks loses its keys (as RecountArray
+// leaves it).
+void MoveTask(api::ArrayStatus* a, uint32_t index, core::JobState from, core::JobState to) {
+  auto count = a->counts.find(from);
+  if (count != a->counts.end() && --count->second <= 0) a->counts.erase(count);
+  a->counts[to]++;
+  auto list = a->indices.find(from);
+  if (list != a->indices.end()) {
+    list->second = WithoutIndex(list->second, index);
+    if (list->second.empty()) a->indices.erase(list);
+  }
+  a->indices[to] = WithIndex(a->indices[to], index);
+}
+
 core::JobState StateOf(const InstanceOutcome& o) {
   switch (o.kind) {
     case InstanceOutcome::kCompleted:
@@ -123,7 +169,8 @@ InstanceOutcome EvaluateInstance(const std::vector<const json*>& pods,
     if (PodPhase(*p) != "Failed") continue;
     out.kind = InstanceOutcome::kFailed;
     std::optional<int32_t> code = PodExitCode(*p);
-    out.exit_code = code.has_value() && *code != 0 ? *code : 1;
+    out.exited = code.has_value() && *code != 0;
+    out.exit_code = out.exited ? *code : 1;
     out.detail = JsonString(*p, {"status", "reason"});
     return out;
   }
@@ -158,7 +205,7 @@ std::string OutcomeReason(const InstanceOutcome& o) {
     case InstanceOutcome::kCompleted:
       return "Completed";
     case InstanceOutcome::kFailed:
-      return "Failed";
+      return o.exited ? "NonZeroExitCode" : "JobLaunchFailure";
     case InstanceOutcome::kTimeout:
       return "TimeLimit";
     case InstanceOutcome::kNodeFail:
@@ -175,7 +222,8 @@ std::string OutcomeMessage(const InstanceOutcome& o) {
     case InstanceOutcome::kCompleted:
       return "all pods succeeded";
     case InstanceOutcome::kFailed:
-      return "a pod failed with exit code " + std::to_string(o.exit_code) +
+      return (o.exited ? "a pod failed with exit code " + std::to_string(o.exit_code)
+                       : std::string("a pod failed before its containers ran")) +
              (o.detail.empty() ? "" : " (" + o.detail + ")");
     case InstanceOutcome::kTimeout:
       return "time limit reached; pods deleted";
@@ -287,15 +335,8 @@ void ApplyTaskOutcome(api::JobStatus* st, const api::ArraySpec& spec, uint32_t i
     core::JobState s = StateOf(o);
     if (s == core::JobState::kCompleted) {
       // Keep the index in COMPLETED through the indices map.
-      std::vector<uint32_t> done;
-      auto& idx = st->array->indices[core::JobState::kCompleted];
-      if (!idx.empty()) {
-        auto parsed = api::ParseArraySpec(idx, api::kMaxMaxArraySize);
-        if (parsed.ok()) done = parsed->Indices();
-      }
-      done.push_back(index);
-      std::sort(done.begin(), done.end());
-      idx = SpecOf(done).ToString();
+      std::string& idx = st->array->indices[core::JobState::kCompleted];
+      idx = WithIndex(idx, index);
       tasks.erase(it);
     } else {
       it->state = s;
@@ -327,10 +368,7 @@ void MarkStarted(api::JobStatus* st, const core::StartDecision& d, uint64_t job_
               [](const auto& a, const auto& b) { return a.index < b.index; });
     st->state = core::JobState::kRunning;
     if (!st->start_time.has_value()) st->start_time = now;
-    // Counts: move the index from PENDING to RUNNING.
-    auto& counts = st->array->counts;
-    if (counts[core::JobState::kPending] > 0) counts[core::JobState::kPending]--;
-    counts[core::JobState::kRunning]++;
+    MoveTask(&*st->array, *d.array_task, core::JobState::kPending, core::JobState::kRunning);
     return;
   }
   st->state = core::JobState::kRunning;
@@ -351,10 +389,8 @@ void UndoStart(api::JobStatus* st, const api::JobStatus& before,
   tasks.erase(std::remove_if(tasks.begin(), tasks.end(),
                              [&](const api::ArrayTaskRecord& r) { return r.index == *array_task; }),
               tasks.end());
-  auto& counts = st->array->counts;
-  counts[core::JobState::kPending]++;
-  if (counts[core::JobState::kRunning] > 0) counts[core::JobState::kRunning]--;
-  bool running = counts[core::JobState::kRunning] > 0;
+  MoveTask(&*st->array, *array_task, core::JobState::kRunning, core::JobState::kPending);
+  bool running = st->array->counts.count(core::JobState::kRunning) > 0;
   st->state = running ? core::JobState::kRunning : core::JobState::kPending;
 }
 
@@ -392,6 +428,7 @@ bool StatusDiffers(const api::JobStatus& a, const api::JobStatus& b) {
 }
 
 void CancelJob(api::JobStatus* st, const api::ArraySpec* array, core::Timestamp now) {
+  const bool was_pending = st->state.value_or(core::JobState::kPending) == core::JobState::kPending;
   if (array != nullptr && st->array.has_value()) {
     std::map<uint32_t, core::JobState> states = ArrayTaskStates(*st->array);
     std::vector<uint32_t> cancelled;
@@ -417,7 +454,7 @@ void CancelJob(api::JobStatus* st, const api::ArraySpec* array, core::Timestamp 
     RecountArray(st, *array);
   }
   st->state = core::JobState::kCancelled;
-  st->reason = "";
+  if (!was_pending) st->reason = "";
   st->end_time = now;
   st->expected_start_time.reset();
 }

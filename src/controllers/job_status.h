@@ -49,6 +49,9 @@ struct InstanceOutcome {
   int32_t exit_code = 0;
   std::string detail;    // node name, pod reason, ...
   bool requeue = false;  // kPreempted: the mark's mode is REQUEUE and the job may be requeued
+  // kFailed: a container exited with the non-zero exit_code (Slurm's NonZeroExitCode); false
+  // when the pod failed without one (its containers never ran: JobLaunchFailure).
+  bool exited = false;
 };
 
 // What the pods of one running instance say. `pods`: the instance's pods of its current run.
@@ -56,7 +59,7 @@ struct InstanceOutcome {
 // the core's business (CycleResult::timed_out); pods only report the backstop:
 //   - a pod Failed with reason DeadlineExceeded (activeDeadlineSeconds): kTimeout
 //   - a pod on a node that is NotReady or gone: kNodeFail
-//   - a pod Failed: kFailed with its exit code (1 when unknown)
+//   - a pod Failed: kFailed with its exit code (1 when no container exited non-zero)
 //   - all `node_count` pods Succeeded: kCompleted
 //   - fewer bound (or ended) pods than node_count and none terminal: kMissingPods (a pod
 //     created but never bound, as after a crash between the create and the bind, counts as
@@ -70,7 +73,9 @@ InstanceOutcome EvaluateInstance(const std::vector<const nlohmann::json*>& pods,
 InstanceOutcome EvaluatePreempted(const std::vector<const nlohmann::json*>& pods,
                                   int32_t node_count);
 
-std::string OutcomeReason(const InstanceOutcome& outcome);  // "Completed", "Failed", ...
+// Slurm's reason for the outcome: "Completed", "NonZeroExitCode", "JobLaunchFailure",
+// "TimeLimit", ...
+std::string OutcomeReason(const InstanceOutcome& outcome);
 std::string OutcomeMessage(const InstanceOutcome& outcome);
 
 // Ends (or requeues, for a node failure or a preemption of a requeue-able job) a non-array job.
@@ -100,6 +105,9 @@ void MarkPending(api::JobStatus* status, const core::PendingDecision& d,
 // True if the statuses differ in anything but the display field `elapsed`.
 bool StatusDiffers(const api::JobStatus& a, const api::JobStatus& b);
 
+// CANCELLED now. A job cancelled while pending keeps its pending reason, as Slurm keeps a
+// cancelled job's state_reason (a dependent whose dependency can never be satisfied still says
+// DependencyNeverSatisfied); a running one had none left.
 void CancelJob(api::JobStatus* status, const api::ArraySpec* array, core::Timestamp now);
 // RUNNING -> PENDING, restarts+1, allocation cleared; records `token` in condition "Requeued".
 // As in Slurm, the job is eligible again only after `requeue_delay` (status.eligibleTime; it

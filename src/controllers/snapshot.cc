@@ -121,8 +121,11 @@ uint64_t ArrayTaskJobId(const api::ArraySpec& spec, uint64_t array_job_id, uint3
 
 std::map<uint32_t, core::JobState> ArrayTaskStates(const api::ArrayStatus& status) {
   std::map<uint32_t, core::JobState> out;
+  // Only ended tasks may lack a record (COMPLETED ones, and tasks cancelled while pending), so
+  // only their lists say anything the records do not. A task listed RUNNING whose record went
+  // (requeued) is pending again.
   for (const auto& [state, text] : status.indices) {
-    if (state == core::JobState::kPending || text.empty()) continue;
+    if (!core::IsTerminal(state) || text.empty()) continue;
     StatusOr<api::ArraySpec> spec = api::ParseArraySpec(text, api::kMaxMaxArraySize);
     if (!spec.ok()) continue;
     spec->ForEach([&](uint32_t i) { out[i] = state; });

@@ -99,7 +99,8 @@ Snapshot BuildSnapshot(const ClusterObjects& objects, const std::vector<AssumedS
 
 // Array task helpers.
 uint64_t ArrayTaskJobId(const api::ArraySpec& spec, uint64_t array_job_id, uint32_t index);
-// The state of every index that is not PENDING (records and status.array.taskIndices).
+// The state of every index that is not PENDING: task records, and the taskIndices lists of
+// ended tasks without one.
 std::map<uint32_t, core::JobState> ArrayTaskStates(const api::ArrayStatus& status);
 // The core view of one array task (id, key "ns/name_<index>", name).
 core::Job ArrayTaskJob(const core::Job& array_job, const api::ArraySpec& spec, uint32_t index);

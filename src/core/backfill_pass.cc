@@ -12,15 +12,15 @@ int64_t ToSeconds(Timestamp t) { return t.time_since_epoch().count(); }
 
 // Running jobs and this cycle's main-pass starts give their resources back at their end.
 std::vector<Occupation> CollectOccupations(const CycleState& state) {
-  auto to_indices = [&](const std::vector<NodeName>& names) {
-    return state.pool.FindNodes(names);
-  };
+  auto to_indices = [&](const std::vector<NodeName>& names) { return state.pool.FindNodes(names); };
   std::vector<Occupation> occupations;
-  for (const Job& job : state.in.cluster->running) {
+  const std::vector<Job>& running = state.in.cluster->running;
+  for (size_t i = 0; i < running.size(); ++i) {
+    const Job& job = running[i];
     Occupation o;
     o.nodes = to_indices(job.allocated_nodes);
     o.per_node = job.per_node;
-    std::optional<Seconds> limit = RunningTimeLimit(job, state);
+    std::optional<Seconds> limit = RunningTimeLimit(i, state);
     if (limit.has_value()) {
       Timestamp start = job.start_time.value_or(state.in.now);
       o.end_s = ToSeconds(start) + limit->count();
@@ -44,9 +44,8 @@ void RunBackfillPass(CycleState& state) {
   int64_t now = ToSeconds(state.in.now);
   // Nothing left to plan (everything started in the main pass, or only held/ineligible jobs):
   // skip building the map.
-  bool any_left = std::any_of(state.queue.begin(), state.queue.end(), [&](const QueuedPair& p) {
-    return !state.work[p.job].started;
-  });
+  bool any_left = std::any_of(state.queue.begin(), state.queue.end(),
+                              [&](const QueuedPair& p) { return !state.work[p.job].started; });
   if (!any_left) return;
   BackfillPlanner planner(state.pool, CollectOccupations(state), now, config);
   std::vector<uint32_t> reservations_per_partition(state.pool.partition_count(), 0);
@@ -62,8 +61,8 @@ void RunBackfillPass(CycleState& state) {
     }
     ++stats.backfill_tested;
     const Job& job = state.jobs[pair.job];
-    int64_t duration = pair.time_limit.has_value() ? pair.time_limit->count()
-                                                   : NodeTimeline::kForever;
+    int64_t duration =
+        pair.time_limit.has_value() ? pair.time_limit->count() : NodeTimeline::kForever;
     // Start tasks now while they fit without touching a reservation (one for a plain job);
     // the first that cannot start now reserves, and the rest of an array waits behind it.
     while (state.NextTask(pair.job).has_value()) {
@@ -90,9 +89,9 @@ void RunBackfillPass(CycleState& state) {
         continue;
       }
       uint32_t& count = reservations_per_partition[static_cast<size_t>(pair.partition)];
-      bool may_reserve = pair.priority >= config.min_prio_reserve &&
-                         (config.job_part_count_reserve == 0 ||
-                          count < config.job_part_count_reserve);
+      bool may_reserve =
+          pair.priority >= config.min_prio_reserve &&
+          (config.job_part_count_reserve == 0 || count < config.job_part_count_reserve);
       if (may_reserve) {
         planner.Reserve(job, *plan, duration);
         ++count;

@@ -12,8 +12,7 @@
 namespace fairway::core {
 namespace internal {
 
-CycleState::CycleState(const CycleInput& input,
-                       std::shared_ptr<const AccountContext> accounts_in)
+CycleState::CycleState(const CycleInput& input, std::shared_ptr<const AccountContext> accounts_in)
     : in(input),
       jobs(*input.pending),
       config(*input.config),
@@ -22,7 +21,12 @@ CycleState::CycleState(const CycleInput& input,
       fair_share(accounts->fair_share),
       pool(input.cluster->nodes, input.cluster->partitions, input.cluster->running),
       limits(tree, input.cluster->qos, input.cluster->running),
-      work(input.pending->size()) {}
+      work(input.pending->size()) {
+  running_qos.reserve(input.cluster->running.size());
+  for (const Job& job : input.cluster->running) {
+    running_qos.push_back(limits.FindQos(limits.EffectiveQos(job)));
+  }
+}
 
 namespace {
 
@@ -63,8 +67,7 @@ std::optional<PendingReason> CycleState::TaskBlocker(size_t job) const {
   return std::nullopt;
 }
 
-void CycleState::Start(const QueuedPair& pair, const std::vector<int32_t>& nodes,
-                       bool backfilled) {
+void CycleState::Start(const QueuedPair& pair, const std::vector<int32_t>& nodes, bool backfilled) {
   const Job& job = jobs[pair.job];
   JobWork& w = work[pair.job];
   std::optional<uint32_t> task = NextTask(pair.job);
@@ -91,11 +94,12 @@ void CycleState::Start(const QueuedPair& pair, const std::vector<int32_t>& nodes
   result.started.push_back(std::move(start));
 }
 
-std::optional<Seconds> RunningTimeLimit(const Job& job, const CycleState& state) {
+std::optional<Seconds> RunningTimeLimit(size_t running_index, const CycleState& state) {
+  const Job& job = state.in.cluster->running[running_index];
   if (job.time_limit.has_value()) return job.time_limit;
   int32_t p = state.pool.FindPartition(job.running_partition);
   if (p < 0) return std::nullopt;
-  return EffectiveTimeLimit(job, state.pool.partition(p), state.limits.FindQos(job.qos),
+  return EffectiveTimeLimit(job, state.pool.partition(p), state.running_qos[running_index],
                             state.tree);
 }
 
@@ -125,21 +129,20 @@ PriorityContext MakePriorityContext(const CycleInput& in) {
   return ctx;
 }
 
-// The QoS a job runs under: its own, else its account's default. nullptr when it names none.
-// Sets *invalid when it names a QoS that does not exist or that the account does not allow.
+// The QoS a job runs under (LimitTracker::EffectiveQos), named in *resolved; nullptr when none
+// applies. Sets *invalid when that QoS does not exist or the job's account does not allow it.
 const Qos* ResolveQos(const Job& job, const CycleState& state, bool* invalid, QosName* resolved) {
   *invalid = false;
   QosName& name = *resolved;
-  name = job.qos;
-  int32_t account = state.tree.FindAccount(job.account);
-  const Account* spec = account > 0 ? state.tree.at(account).spec : nullptr;
-  if (name.empty() && spec != nullptr) name = spec->default_qos;
+  name = state.limits.EffectiveQos(job);
   if (name.empty()) return nullptr;
   const Qos* qos = state.limits.FindQos(name);
   if (qos == nullptr) {
     *invalid = true;
     return nullptr;
   }
+  int32_t account = state.tree.FindAccount(job.account);
+  const Account* spec = account > AccountTree::kRoot ? state.tree.at(account).spec : nullptr;
   if (spec != nullptr && !spec->allowed_qos.empty() &&
       std::find(spec->allowed_qos.begin(), spec->allowed_qos.end(), name) ==
           spec->allowed_qos.end()) {
@@ -164,8 +167,8 @@ uint32_t AppendRequestedPartitions(const Job& job, const NodePool& pool,
   }
   for (const PartitionName& name : job.partitions) {
     int32_t p = pool.FindPartition(name);
-    if (p >= 0 && std::find(out->begin() + static_cast<std::ptrdiff_t>(begin), out->end(), p) ==
-                      out->end()) {
+    if (p >= 0 &&
+        std::find(out->begin() + static_cast<std::ptrdiff_t>(begin), out->end(), p) == out->end()) {
       out->push_back(p);
     }
   }
@@ -243,7 +246,7 @@ void BuildQueue(CycleState& state, const FairShareTable& fair_share, const Prior
       const Partition& partition = state.pool.partition(p);
       std::optional<Seconds> limit = EffectiveTimeLimit(job, partition, w.qos, state.tree);
       std::optional<PendingReason> blocked = CheckPartition(
-          job, partition, state.tree, limit, partition_nodes[static_cast<size_t>(p)]);
+          job, qos_name, partition, state.tree, limit, partition_nodes[static_cast<size_t>(p)]);
       if (blocked.has_value()) {
         if (!w.reason.has_value()) w.reason = blocked;
         continue;
@@ -261,15 +264,14 @@ void BuildQueue(CycleState& state, const FairShareTable& fair_share, const Prior
     }
   }
   const std::vector<Job>& jobs = state.jobs;
-  std::sort(state.queue.begin(), state.queue.end(),
-            [&](const QueuedPair& a, const QueuedPair& b) {
-              if (a.tier != b.tier) return a.tier > b.tier;
-              if (a.priority != b.priority) return a.priority > b.priority;
-              if (a.submit_s != b.submit_s) return a.submit_s < b.submit_s;
-              if (a.id != b.id) return a.id < b.id;
-              if (a.job != b.job) return jobs[a.job].key < jobs[b.job].key;
-              return a.partition < b.partition;
-            });
+  std::sort(state.queue.begin(), state.queue.end(), [&](const QueuedPair& a, const QueuedPair& b) {
+    if (a.tier != b.tier) return a.tier > b.tier;
+    if (a.priority != b.priority) return a.priority > b.priority;
+    if (a.submit_s != b.submit_s) return a.submit_s < b.submit_s;
+    if (a.id != b.id) return a.id < b.id;
+    if (a.job != b.job) return jobs[a.job].key < jobs[b.job].key;
+    return a.partition < b.partition;
+  });
   state.result.stats.pairs = static_cast<int64_t>(state.queue.size());
 
   // Submit limits count every pending job in submit order.
@@ -277,9 +279,8 @@ void BuildQueue(CycleState& state, const FairShareTable& fair_share, const Prior
   by_submit.reserve(jobs.size());
   for (size_t i = 0; i < jobs.size(); ++i) {
     // Each pending task of an array counts as a job.
-    int64_t weight = jobs[i].array.has_value()
-                         ? static_cast<int64_t>(jobs[i].array->pending_count())
-                         : 1;
+    int64_t weight =
+        jobs[i].array.has_value() ? static_cast<int64_t>(jobs[i].array->pending_count()) : 1;
     by_submit.push_back({&jobs[i], state.work[i].ref, i, weight});
   }
   std::stable_sort(by_submit.begin(), by_submit.end(),
@@ -348,7 +349,7 @@ void CollectTimeouts(CycleState& state) {
   const std::vector<Job>& running = state.in.cluster->running;
   for (size_t i = 0; i < running.size(); ++i) {
     const Job& job = running[i];
-    std::optional<Seconds> limit = internal::RunningTimeLimit(job, state);
+    std::optional<Seconds> limit = internal::RunningTimeLimit(i, state);
     if (!limit.has_value() || !job.start_time.has_value()) continue;
     if (state.in.now >= *job.start_time + *limit) {
       state.result.timed_out.push_back({i, job.id, *job.start_time + *limit});
@@ -386,7 +387,8 @@ void CollectPending(CycleState& state) {
 std::vector<PartitionName> CycleResult::PartitionsOf(const PendingDecision& d) const {
   std::vector<PartitionName> names;
   for (uint32_t k = 0; k < d.partitions_count; ++k) {
-    names.push_back(partition_names[static_cast<size_t>(pending_partitions[d.partitions_begin + k])]);
+    names.push_back(
+        partition_names[static_cast<size_t>(pending_partitions[d.partitions_begin + k])]);
   }
   return names;
 }
@@ -402,10 +404,10 @@ CycleResult RunCycle(const CycleInput& in) {
   for (const Job& j : in.cluster->running) state.running_names.insert({j.name, j.user.str()});
   PriorityContext ctx = MakePriorityContext(in);
 
-  BuildQueue(state, state.fair_share, ctx);  // phase 2
-  RunMainPass(state);                               // phase 3
+  BuildQueue(state, state.fair_share, ctx);                             // phase 2
+  RunMainPass(state);                                                   // phase 3
   if (state.config.backfill.enabled) internal::RunBackfillPass(state);  // phase 4
-  CollectPending(state);                            // phase 5
+  CollectPending(state);                                                // phase 5
   CollectTimeouts(state);
   return std::move(state.result);
 }

@@ -4,6 +4,12 @@ namespace fairway::core {
 
 int64_t JobGpus(const Job& job) { return job.per_node.gpus * job.node_count; }
 
+QosName EffectiveQosName(const Job& job, const Account* account, bool normal_exists) {
+  if (!job.qos.empty()) return job.qos;
+  if (account != nullptr && !account->default_qos.empty()) return account->default_qos;
+  return normal_exists ? QosName(kDefaultQos) : QosName();
+}
+
 LimitTracker::LimitTracker(const AccountTree& tree, const std::vector<Qos>& qos,
                            const std::vector<Job>& running)
     : tree_(tree), inherited_(tree.size()), assoc_usage_(tree.size()) {
@@ -30,7 +36,7 @@ LimitTracker::LimitTracker(const AccountTree& tree, const std::vector<Qos>& qos,
     }
     inherited_[i] = inherited;
   }
-  for (const Job& job : running) RecordStart(job, Resolve(job, job.qos));
+  for (const Job& job : running) RecordStart(job, Resolve(job, EffectiveQos(job)));
 }
 
 std::string LimitTracker::QosUserKey(int32_t qos, const UserName& user) {
@@ -40,6 +46,12 @@ std::string LimitTracker::QosUserKey(int32_t qos, const UserName& user) {
 const Qos* LimitTracker::FindQos(const QosName& name) const {
   auto it = qos_index_.find(name.str());
   return it == qos_index_.end() ? nullptr : qos_[static_cast<size_t>(it->second)];
+}
+
+QosName LimitTracker::EffectiveQos(const Job& job) const {
+  int32_t account = tree_.FindAccount(job.account);
+  const Account* spec = account > AccountTree::kRoot ? tree_.at(account).spec : nullptr;
+  return EffectiveQosName(job, spec, qos_index_.count(std::string(kDefaultQos)) > 0);
 }
 
 JobRef LimitTracker::Resolve(const Job& job, const QosName& qos_name) const {
@@ -87,8 +99,7 @@ void LimitTracker::CountSubmitted(const std::vector<Submitted>& pending_in_submi
     std::string qos_user_key;
     if (ref.qos >= 0) {
       const Limits& l = qos(ref.qos).limits;
-      if (l.grp_submit_jobs &&
-          qos_count[static_cast<size_t>(ref.qos)] + w > *l.grp_submit_jobs) {
+      if (l.grp_submit_jobs && qos_count[static_cast<size_t>(ref.qos)] + w > *l.grp_submit_jobs) {
         reason = PendingReason::kQosGrpSubmitJobsLimit;
       } else if (l.max_submit_jobs_per_user) {
         qos_user_key = QosUserKey(ref.qos, job.user);

@@ -21,6 +21,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -29,6 +30,16 @@
 #include "core/model.h"
 
 namespace fairway::core {
+
+// Slurm's default QoS: the one a job runs under when neither it nor its account names one.
+inline constexpr std::string_view kDefaultQos = "normal";
+
+// The name of the QoS a job runs under (slurm-semantics.md §11): the one it names, else its
+// account's defaultQos, else `normal` when a QoS of that name exists; empty when none applies.
+// `account` is the job's Account, or nullptr when it is unknown. The admission webhook applies the
+// same rule at submission (webhook::DefaultQos); the scheduler applies it again so jobs admitted
+// without it, or before their QoS existed, are treated alike whether pending or running.
+QosName EffectiveQosName(const Job& job, const Account* account, bool normal_exists);
 
 // A job's account, user association and QoS as indices of this cycle's tree and QoS list.
 struct JobRef {
@@ -43,8 +54,9 @@ class LimitTracker {
   LimitTracker(const AccountTree& tree, const std::vector<Qos>& qos,
                const std::vector<Job>& running);
 
-  // Resolves the job's names; `qos_name` is the QoS it runs under (may differ from job.qos when
-  // the account's default applies).
+  // EffectiveQosName over this cycle's account tree and QoS list.
+  QosName EffectiveQos(const Job& job) const;
+  // Resolves the job's names; `qos_name` is its EffectiveQos.
   JobRef Resolve(const Job& job, const QosName& qos_name) const;
   const Qos* FindQos(const QosName& name) const;
 
@@ -85,10 +97,10 @@ class LimitTracker {
   const AccountTree& tree_;
   std::vector<const Qos*> qos_;
   std::unordered_map<std::string, int32_t> qos_index_;
-  std::vector<InheritedLimits> inherited_;           // by tree index
-  std::vector<Usage> qos_usage_;                      // by QoS index
+  std::vector<InheritedLimits> inherited_;  // by tree index
+  std::vector<Usage> qos_usage_;            // by QoS index
   std::unordered_map<std::string, Usage> qos_user_usage_;
-  std::vector<Usage> assoc_usage_;                    // by tree index: subtree for accounts
+  std::vector<Usage> assoc_usage_;                            // by tree index: subtree for accounts
   std::vector<std::optional<PendingReason>> submit_blocked_;  // by slot
 };
 

@@ -29,8 +29,8 @@ std::optional<Seconds> EffectiveTimeLimit(const Job& job, const Partition& parti
   return AccountMaxWall(tree, job.account);
 }
 
-std::optional<PendingReason> CheckPartition(const Job& job, const Partition& partition,
-                                            const AccountTree& tree,
+std::optional<PendingReason> CheckPartition(const Job& job, const QosName& qos,
+                                            const Partition& partition, const AccountTree& tree,
                                             std::optional<Seconds> time_limit,
                                             int64_t partition_nodes) {
   if (partition.state == PartitionState::kDown) return PendingReason::kPartitionDown;
@@ -55,7 +55,7 @@ std::optional<PendingReason> CheckPartition(const Job& job, const Partition& par
     if (!member) return PendingReason::kPartitionConfig;
   }
   if (!partition.allow_qos.empty() &&
-      std::find(partition.allow_qos.begin(), partition.allow_qos.end(), job.qos) ==
+      std::find(partition.allow_qos.begin(), partition.allow_qos.end(), qos) ==
           partition.allow_qos.end()) {
     return PendingReason::kQosNotAllowed;
   }

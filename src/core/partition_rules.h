@@ -26,10 +26,11 @@ std::optional<Seconds> EffectiveTimeLimit(const Job& job, const Partition& parti
 std::optional<Seconds> AccountMaxWall(const AccountTree& tree, const AccountName& account);
 
 // Partition checks that do not depend on other jobs, in Slurm's order: state, access
-// (accounts, groups, QoS), node count, time limit. `partition_nodes` is the number of nodes in
-// the partition. Returns the pending reason, or nullopt when the partition may run the job.
-std::optional<PendingReason> CheckPartition(const Job& job, const Partition& partition,
-                                            const AccountTree& tree,
+// (accounts, groups, QoS), node count, time limit. `qos` is the QoS the job runs under
+// (LimitTracker::EffectiveQos); `partition_nodes` is the number of nodes in the partition.
+// Returns the pending reason, or nullopt when the partition may run the job.
+std::optional<PendingReason> CheckPartition(const Job& job, const QosName& qos,
+                                            const Partition& partition, const AccountTree& tree,
                                             std::optional<Seconds> time_limit,
                                             int64_t partition_nodes);
 

@@ -26,15 +26,16 @@ struct Candidate {
   int64_t start_s;
 };
 
-// The mode under which `victim` may be preempted by the job of `pair`, or nullopt.
+// The mode under which running job `v` may be preempted by the job of `pair`, or nullopt.
+// Both sides are judged by the QoS they run under, named or defaulted (slurm-semantics.md §11).
 std::optional<std::pair<PreemptMode, Seconds>> PreemptionMode(const CycleState& state,
-                                                              const QueuedPair& pair,
-                                                              const Job& victim) {
+                                                              const QueuedPair& pair, size_t v) {
+  const Job& victim = state.in.cluster->running[v];
   const Qos* preemptor_qos = state.work[pair.job].qos;
-  const Qos* victim_qos = state.limits.FindQos(victim.qos);
+  const Qos* victim_qos = state.running_qos[v];
   std::optional<std::pair<PreemptMode, Seconds>> mode;
   if (state.config.preemption.by_qos && preemptor_qos != nullptr && victim_qos != nullptr &&
-      std::find(preemptor_qos->preempt.begin(), preemptor_qos->preempt.end(), victim.qos) !=
+      std::find(preemptor_qos->preempt.begin(), preemptor_qos->preempt.end(), victim_qos->name) !=
           preemptor_qos->preempt.end() &&
       victim_qos->preempt_mode != PreemptMode::kOff) {
     mode = std::make_pair(victim_qos->preempt_mode, victim_qos->grace_period);
@@ -92,14 +93,14 @@ bool TryPreemption(CycleState& state, const QueuedPair& pair) {
   for (size_t i = 0; i < running.size(); ++i) {
     const Job& victim = running[i];
     if (state.victim_taken[i] || victim.preempted_by.value != 0) continue;
-    auto mode = PreemptionMode(state, pair, victim);
+    auto mode = PreemptionMode(state, pair, i);
     if (!mode) continue;
     std::vector<int32_t> nodes = state.pool.FindNodes(victim.allocated_nodes);
     if (!SharesPartitionNodes(state, pair.partition, nodes)) continue;
-    const Qos* q = state.limits.FindQos(victim.qos);
+    const Qos* q = state.running_qos[i];
     int64_t start = victim.start_time ? victim.start_time->time_since_epoch().count() : 0;
-    candidates.push_back({i, std::move(nodes), mode->first, mode->second,
-                          q != nullptr ? q->priority : 0, start});
+    candidates.push_back(
+        {i, std::move(nodes), mode->first, mode->second, q != nullptr ? q->priority : 0, start});
   }
   // Lowest QoS priority first, then the most recently started, then the highest id.
   std::sort(candidates.begin(), candidates.end(), [&](const Candidate& a, const Candidate& b) {
@@ -117,7 +118,8 @@ bool TryPreemption(CycleState& state, const QueuedPair& pair) {
     fits = state.pool.Place(job, pair.partition).placed();
   }
   if (!fits) {
-    for (size_t k : chosen) state.pool.Allocate(running[candidates[k].running_index], candidates[k].nodes);
+    for (size_t k : chosen)
+      state.pool.Allocate(running[candidates[k].running_index], candidates[k].nodes);
     for (const auto& [victim, nodes] : stopping) state.pool.Allocate(*victim, nodes);
     return false;
   }

@@ -1,10 +1,15 @@
 #include "sandbox/kubelet_sim.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstdlib>
+#include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
-#include <sstream>
+#include <utility>
 
 #include "common/log.h"
 #include "common/status_macros.h"
@@ -56,35 +61,41 @@ nlohmann::json NodeObject(const SimNodeSpec& n, size_t index, const std::string&
   nlohmann::json spec = nlohmann::json::object();
   if (!taints.empty()) spec["taints"] = taints;
   char ip[32];
-  std::snprintf(ip, sizeof(ip), "10.%zu.%zu.%zu", (index >> 16) & 0xff, (index >> 8) & 0xff, index & 0xff);
+  std::snprintf(ip, sizeof(ip), "10.%zu.%zu.%zu", (index >> 16) & 0xff, (index >> 8) & 0xff,
+                index & 0xff);
   auto cond = [&](const char* type, const char* status, const char* reason, const char* msg) {
-    return nlohmann::json{{"type", type}, {"status", status}, {"reason", reason}, {"message", msg},
-                          {"lastHeartbeatTime", now}, {"lastTransitionTime", now}};
+    return nlohmann::json{
+        {"type", type},   {"status", status},         {"reason", reason},
+        {"message", msg}, {"lastHeartbeatTime", now}, {"lastTransitionTime", now}};
   };
-  return {{"apiVersion", "v1"},
-          {"kind", "Node"},
-          {"metadata", {{"name", n.name}, {"labels", labels}}},
-          {"spec", spec},
-          {"status",
-           {{"capacity", capacity},
-            {"allocatable", capacity},
-            {"conditions",
-             {cond("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
-              cond("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
-              cond("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
-              cond("Ready", "True", "KubeletReady", "kubelet is posting ready status")}},
-            {"addresses", {{{"type", "InternalIP"}, {"address", ip}}, {{"type", "Hostname"}, {"address", n.name}}}},
-            {"nodeInfo",
-             {{"kubeletVersion", "v1.32.0-fairway-sim"},
-              {"kubeProxyVersion", "v1.32.0-fairway-sim"},
-              {"containerRuntimeVersion", "fairway-sim://1.0"},
-              {"operatingSystem", "linux"},
-              {"architecture", "amd64"},
-              {"osImage", "Fairway simulated node"},
-              {"kernelVersion", "6.1.0"},
-              {"machineID", n.name},
-              {"systemUUID", n.name},
-              {"bootID", n.name}}}}}};
+  return {
+      {"apiVersion", "v1"},
+      {"kind", "Node"},
+      {"metadata", {{"name", n.name}, {"labels", labels}}},
+      {"spec", spec},
+      {"status",
+       {{"capacity", capacity},
+        {"allocatable", capacity},
+        {"conditions",
+         {cond("MemoryPressure", "False", "KubeletHasSufficientMemory",
+               "kubelet has sufficient memory available"),
+          cond("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+          cond("PIDPressure", "False", "KubeletHasSufficientPID",
+               "kubelet has sufficient PID available"),
+          cond("Ready", "True", "KubeletReady", "kubelet is posting ready status")}},
+        {"addresses",
+         {{{"type", "InternalIP"}, {"address", ip}}, {{"type", "Hostname"}, {"address", n.name}}}},
+        {"nodeInfo",
+         {{"kubeletVersion", "v1.32.0-fairway-sim"},
+          {"kubeProxyVersion", "v1.32.0-fairway-sim"},
+          {"containerRuntimeVersion", "fairway-sim://1.0"},
+          {"operatingSystem", "linux"},
+          {"architecture", "amd64"},
+          {"osImage", "Fairway simulated node"},
+          {"kernelVersion", "6.1.0"},
+          {"machineID", n.name},
+          {"systemUUID", n.name},
+          {"bootID", n.name}}}}}};
 }
 
 // GPUs a pod requests (max of init containers vs sum of containers).
@@ -105,41 +116,187 @@ int64_t PodGpus(const nlohmann::json& pod) {
   return std::max(sum("containers", false), sum("initContainers", true));
 }
 
-// The run time of a pod: the annotation, else `sleep N` in the first container.
-std::optional<double> PodDuration(const nlohmann::json& pod) {
-  std::string ann = GetString(pod, {"metadata", "annotations", kDurationAnnotation});
-  if (!ann.empty()) {
-    try {
-      return std::stod(ann);
-    } catch (...) {
+// How a simulated container runs: for how long, and the code it exits with.
+struct PodRun {
+  std::optional<double> duration_s;  // nullopt: until the pod is deleted
+  int exit_code = 0;
+};
+
+// `sleep`'s operand in seconds: a number, optionally with suffix s, m, h or d (GNU sleep);
+// nullopt when it is not one.
+std::optional<double> SleepSeconds(const std::string& word) {
+  static const std::map<char, double> kUnits = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}};
+  std::string number = word;
+  double unit = 1;
+  if (!number.empty() && kUnits.count(number.back()) > 0) {
+    unit = kUnits.at(number.back());
+    number.pop_back();
+  }
+  if (number.empty() || number.find_first_not_of("0123456789.") != std::string::npos) {
+    return std::nullopt;
+  }
+  char* end = nullptr;
+  double v = std::strtod(number.c_str(), &end);
+  if (end != number.c_str() + number.size()) return std::nullopt;
+  return v * unit;
+}
+
+// `exit`'s operand as the shell applies it: an integer modulo 256. A bare `exit`, or one whose
+// operand is not a literal integer (`exit $rc`), returns the last command's status: 0, since
+// every simulated command succeeds.
+int ExitCode(const std::optional<std::string>& word) {
+  if (!word.has_value()) return 0;
+  const std::string& w = *word;
+  size_t sign = !w.empty() && (w[0] == '-' || w[0] == '+') ? 1 : 0;
+  if (w.size() == sign || w.size() > sign + 18 ||
+      w.find_first_not_of("0123456789", sign) != std::string::npos) {
+    return 0;
+  }
+  return static_cast<int>(std::stoll(w) & 0xff);
+}
+
+struct SimpleCommand {
+  std::vector<std::string> words;
+  bool skipped = false;  // it follows '||' (the command before succeeded)
+};
+
+// Shell text split into simple commands at newlines, ';', '&', '|', '&&' and '||'; '#' at the
+// start of a word comments out the rest of the line. Quotes are not interpreted.
+std::vector<SimpleCommand> SplitCommands(const std::string& text) {
+  std::vector<SimpleCommand> out(1);
+  std::string word;
+  auto end_word = [&] {
+    if (!word.empty()) out.back().words.push_back(std::move(word));
+    word.clear();
+  };
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '#' && word.empty()) {
+      while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
+    } else if (c == '\n' || c == ';' || c == '&' || c == '|') {
+      bool doubled = (c == '&' || c == '|') && i + 1 < text.size() && text[i + 1] == c;
+      if (doubled) ++i;
+      end_word();
+      out.push_back({{}, doubled && c == '|'});
+    } else if (std::isspace(static_cast<unsigned char>(c))) {
+      end_word();
+    } else {
+      word += c;
+    }
+  }
+  end_word();
+  return out;
+}
+
+// Returns the text under `key` of ConfigMap `name` in the pod's namespace, or nullopt.
+using ConfigMapReader =
+    std::function<std::optional<std::string>(const std::string& name, const std::string& key)>;
+
+// Where `path` lies in a ConfigMap volume mounted in `container`: (ConfigMap name, key), or
+// nullopt. Honours the volume's `items` and a mount's `subPath`.
+std::optional<std::pair<std::string, std::string>> ConfigMapFileOf(const nlohmann::json& pod,
+                                                                   const nlohmann::json& container,
+                                                                   const std::string& path) {
+  const nlohmann::json* mounts = GetPath(container, {"volumeMounts"});
+  const nlohmann::json* volumes = GetPath(pod, {"spec", "volumes"});
+  if (mounts == nullptr || !mounts->is_array() || volumes == nullptr || !volumes->is_array()) {
+    return std::nullopt;
+  }
+  for (const nlohmann::json& m : *mounts) {
+    std::string at = GetString(m, {"mountPath"});
+    std::string sub = GetString(m, {"subPath"});
+    std::string file;  // the path inside the volume
+    if (!sub.empty() && path == at) {
+      file = sub;
+    } else if (sub.empty() && !at.empty() && path.size() > at.size() + 1 &&
+               path.compare(0, at.size(), at) == 0 && path[at.size()] == '/') {
+      file = path.substr(at.size() + 1);
+    } else {
+      continue;
+    }
+    for (const nlohmann::json& v : *volumes) {
+      if (GetString(v, {"name"}) != GetString(m, {"name"})) continue;
+      std::string config_map = GetString(v, {"configMap", "name"});
+      if (config_map.empty()) return std::nullopt;
+      const nlohmann::json* items = GetPath(v, {"configMap", "items"});
+      if (items == nullptr || !items->is_array()) return std::make_pair(config_map, file);
+      for (const nlohmann::json& item : *items) {
+        if (GetString(item, {"path"}) == file) {
+          return std::make_pair(config_map, GetString(item, {"key"}));
+        }
+      }
       return std::nullopt;
     }
   }
+  return std::nullopt;
+}
+
+// Reads the first container's command and args, joined, as a shell script as far as the
+// simulator cares: `sleep N` runs for N, `exit C` ends the container with code C, other commands
+// take no time and succeed. In each simple command the first `sleep` or `exit` word counts
+// wherever it stands, so `sh -c "sleep 5; exit 3"` and `timeout 60 sleep 5` read as meant.
+// A word naming a file of a mounted ConfigMap stands for that file's text, which `read` returns
+// for (ConfigMap name, key): that is how an sbatch script reaches its pod
+// (`/bin/sh /fairway/script/script`). Without a sleep or exit (or after `sleep infinity`) the
+// container runs until deleted.
+PodRun CommandRun(const nlohmann::json& pod, const ConfigMapReader& read) {
+  PodRun run;
   const nlohmann::json* cs = GetPath(pod, {"spec", "containers"});
-  if (cs == nullptr || !cs->is_array() || cs->empty()) return std::nullopt;
-  std::string words;
+  if (cs == nullptr || !cs->is_array() || cs->empty()) return run;
+  std::string text;
   for (const char* f : {"command", "args"}) {
     if (const auto* v = GetPath((*cs)[0], {f}); v && v->is_array()) {
       for (const auto& w : *v) {
-        if (w.is_string()) words += " " + w.get<std::string>();
+        if (!w.is_string()) continue;
+        const std::string& word = w.get_ref<const std::string&>();
+        std::optional<std::string> file;
+        if (auto at = ConfigMapFileOf(pod, (*cs)[0], word)) file = read(at->first, at->second);
+        text += file.has_value() ? "\n" + *file + "\n" : " " + word;
       }
     }
   }
-  std::istringstream in(words);
-  std::string w;
-  while (in >> w) {
-    if (w == "sleep" || (w.size() > 6 && w.substr(w.size() - 6) == "/sleep")) {
-      std::string n;
-      if (in >> n) {
-        try {
-          return std::stod(n);
-        } catch (...) {
-          return std::nullopt;
-        }
-      }
+  auto is_sleep = [](const std::string& w) {
+    return w == "sleep" || (w.size() > 6 && w.compare(w.size() - 6, 6, "/sleep") == 0);
+  };
+  double slept = 0;
+  bool timed = false;
+  for (const SimpleCommand& cmd : SplitCommands(text)) {
+    if (cmd.skipped) continue;
+    auto it = std::find_if(cmd.words.begin(), cmd.words.end(),
+                           [&](const std::string& w) { return w == "exit" || is_sleep(w); });
+    if (it == cmd.words.end()) continue;
+    std::optional<std::string> operand;
+    if (it + 1 != cmd.words.end()) operand = *(it + 1);
+    if (*it == "exit") {
+      run.exit_code = ExitCode(operand);
+      run.duration_s = slept;
+      return run;
     }
+    if (operand == "infinity" || operand == "inf") return run;
+    std::optional<double> s = operand ? SleepSeconds(*operand) : std::nullopt;
+    if (!s.has_value()) continue;  // an invalid sleep fails at once
+    slept += *s;
+    timed = true;
   }
-  return std::nullopt;
+  if (timed) run.duration_s = slept;
+  return run;
+}
+
+// The pod's run: the command's (CommandRun), with annotations fairway.dev/sim-duration (seconds)
+// and fairway.dev/sim-exit-code taking precedence over what it says.
+PodRun RunOf(const nlohmann::json& pod, const ConfigMapReader& read) {
+  PodRun run = CommandRun(pod, read);
+  std::string duration = GetString(pod, {"metadata", "annotations", kDurationAnnotation});
+  if (!duration.empty()) {
+    char* end = nullptr;
+    double v = std::strtod(duration.c_str(), &end);
+    run.duration_s = end == duration.c_str() + duration.size() && std::isfinite(v)
+                         ? std::optional<double>(v)
+                         : std::nullopt;
+  }
+  std::string exit = GetString(pod, {"metadata", "annotations", kExitCodeAnnotation});
+  if (!exit.empty()) run.exit_code = std::atoi(exit.c_str());
+  return run;
 }
 
 std::string PodPath(const std::string& ns, const std::string& name) {
@@ -165,7 +322,8 @@ std::vector<SimNodeSpec> UniformSimNodes(int count, int64_t gpus, const std::str
 
 class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimulator::Impl> {
  public:
-  Impl(ApiServer* api, Clock* clock, Options options) : api_(api), clock_(clock), options_(options) {}
+  Impl(ApiServer* api, Clock* clock, Options options)
+      : api_(api), clock_(clock), options_(options) {}
 
   struct PodTrack {
     std::string ns;
@@ -275,8 +433,9 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
       it = pods_.emplace(uid, std::move(t)).first;
       if (phase == "Pending" && GetString(pod, {"metadata", "deletionTimestamp"}).empty()) {
         if (failed_nodes_.count(node) > 0) {
-          FailPod(uid, "NodeLost", "Node " + node + " which was running pod " + it->second.name +
-                                       " is unresponsive");
+          FailPod(
+              uid, "NodeLost",
+              "Node " + node + " which was running pod " + it->second.name + " is unresponsive");
         } else {
           it->second.timer = After(options_.start_delay, [this, uid] { StartPod(uid); });
         }
@@ -347,7 +506,9 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
       }
     }
     auto cond = [&](const char* type, const char* status) {
-      return nlohmann::json{{"type", type}, {"status", status}, {"lastProbeTime", nullptr},
+      return nlohmann::json{{"type", type},
+                            {"status", status},
+                            {"lastProbeTime", nullptr},
                             {"lastTransitionTime", now}};
     };
     nlohmann::json status = {
@@ -355,18 +516,32 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
         {"startTime", now},
         {"hostIP", "10.0.0.1"},
         {"podIP", "10.244.0.1"},
-        {"conditions", {cond("PodReadyToStartContainers", "True"), cond("Initialized", "True"),
-                        cond("Ready", "True"), cond("ContainersReady", "True"),
-                        cond("PodScheduled", "True")}},
+        {"conditions",
+         {cond("PodReadyToStartContainers", "True"), cond("Initialized", "True"),
+          cond("Ready", "True"), cond("ContainersReady", "True"), cond("PodScheduled", "True")}},
         {"containerStatuses", statuses}};
     if (!PatchStatus(t, uid, status).ok()) return;
     t.phase = "Running";
-    std::optional<double> duration = PodDuration(*pod);
-    if (duration.has_value()) {
-      auto d = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(std::max(0.0, *duration)));
-      std::string exit = GetString(*pod, {"metadata", "annotations", kExitCodeAnnotation});
+    std::string ns = t.ns;
+    PodRun run = RunOf(*pod, [&](const std::string& config_map, const std::string& key) {
+      Result<nlohmann::json> cm =
+          api_->Call("GET", "/api/v1/namespaces/" + ns + "/configmaps/" + config_map);
+      std::optional<std::string> text;
+      if (cm.ok()) {
+        if (const nlohmann::json* v = GetPath(*cm, {"data", key}); v != nullptr && v->is_string()) {
+          text = v->get<std::string>();
+        }
+      }
+      return text;
+    });
+    // Beyond a year nothing a test or demo waits for ends; not scheduling it also keeps the
+    // conversion to the clock's Duration in range.
+    constexpr double kMaxRunS = 365.0 * 86400;
+    if (run.duration_s.has_value() && *run.duration_s <= kMaxRunS) {
+      auto d = std::chrono::duration_cast<Duration>(
+          std::chrono::duration<double>(std::max(0.0, *run.duration_s)));
       t.timer = After(d, [this, uid] { FinishPod(uid); });
-      exit_codes_[uid] = exit.empty() ? 0 : std::atoi(exit.c_str());
+      exit_codes_[uid] = run.exit_code;
     }
   }
 
@@ -386,8 +561,10 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
         c["ready"] = false;
         c["started"] = false;
         c["state"] = {{"terminated",
-                       {{"exitCode", code}, {"reason", code == 0 ? "Completed" : "Error"},
-                        {"startedAt", started}, {"finishedAt", now},
+                       {{"exitCode", code},
+                        {"reason", code == 0 ? "Completed" : "Error"},
+                        {"startedAt", started},
+                        {"finishedAt", now},
                         {"containerID", "fairway-sim://" + uid}}}};
         statuses.push_back(c);
       }
@@ -405,7 +582,9 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
       }
     }
     std::string phase = code == 0 ? "Succeeded" : "Failed";
-    if (PatchStatus(t, uid, {{"phase", phase}, {"conditions", conditions}, {"containerStatuses", statuses}}).ok()) {
+    if (PatchStatus(t, uid,
+                    {{"phase", phase}, {"conditions", conditions}, {"containerStatuses", statuses}})
+            .ok()) {
       t.phase = phase;
     }
   }
@@ -425,7 +604,9 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
   void CompleteDeletion(const std::string& uid) {
     auto it = pods_.find(uid);
     if (it == pods_.end()) return;
-    nlohmann::json opts = {{"apiVersion", "v1"}, {"kind", "DeleteOptions"}, {"gracePeriodSeconds", 0},
+    nlohmann::json opts = {{"apiVersion", "v1"},
+                           {"kind", "DeleteOptions"},
+                           {"gracePeriodSeconds", 0},
                            {"preconditions", {{"uid", uid}}}};
     Result<nlohmann::json> r = api_->Call("DELETE", PodPath(it->second.ns, it->second.name), opts);
     if (!r.ok() && r.error().code() != 404) {
@@ -457,15 +638,17 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
         if (c.value("type", "") == "Ready") {
           c["status"] = ready ? "True" : "Unknown";
           c["reason"] = ready ? "KubeletReady" : "NodeStatusUnknown";
-          c["message"] = ready ? "kubelet is posting ready status" : "Kubelet stopped posting node status.";
+          c["message"] =
+              ready ? "kubelet is posting ready status" : "Kubelet stopped posting node status.";
           c["lastTransitionTime"] = now;
           c["lastHeartbeatTime"] = now;
         }
         conditions.push_back(c);
       }
     }
-    Result<nlohmann::json> st = api_->Call("PATCH", path + "/status", {{"status", {{"conditions", conditions}}}},
-                                           "application/merge-patch+json");
+    Result<nlohmann::json> st =
+        api_->Call("PATCH", path + "/status", {{"status", {{"conditions", conditions}}}},
+                   "application/merge-patch+json");
     if (!st.ok()) return st.error().ToStatus();
     nlohmann::json taints = nlohmann::json::array();
     if (const auto* ts = GetPath(*node, {"spec", "taints"}); ts && ts->is_array()) {
@@ -474,8 +657,11 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
       }
     }
     if (!ready) {
-      taints.push_back({{"key", "node.kubernetes.io/unreachable"}, {"effect", "NoSchedule"}, {"timeAdded", now}});
-      taints.push_back({{"key", "node.kubernetes.io/unreachable"}, {"effect", "NoExecute"}, {"timeAdded", now}});
+      taints.push_back({{"key", "node.kubernetes.io/unreachable"},
+                        {"effect", "NoSchedule"},
+                        {"timeAdded", now}});
+      taints.push_back(
+          {{"key", "node.kubernetes.io/unreachable"}, {"effect", "NoExecute"}, {"timeAdded", now}});
     }
     Result<nlohmann::json> sp = api_->Call(
         "PATCH", path, {{"spec", {{"taints", taints.empty() ? nlohmann::json() : taints}}}},
@@ -494,8 +680,8 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
       if (p.node == name && p.phase != "Succeeded" && p.phase != "Failed") victims.push_back(uid);
     }
     for (const std::string& uid : victims) {
-      FailPod(uid, "NodeLost", "Node " + name + " which was running pod " + pods_[uid].name +
-                                   " is unresponsive");
+      FailPod(uid, "NodeLost",
+              "Node " + name + " which was running pod " + pods_[uid].name + " is unresponsive");
     }
     return OkStatus();
   }
@@ -519,16 +705,16 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
   Clock* clock_;
   Options options_;
   mutable std::mutex mu_;
-  bool stopped_ = false;                       // GUARDED_BY(mu_)
-  std::map<std::string, SimNodeSpec> nodes_;   // GUARDED_BY(mu_)
-  std::set<std::string> failed_nodes_;         // GUARDED_BY(mu_)
-  std::map<std::string, PodTrack> pods_;       // GUARDED_BY(mu_), by uid
-  std::map<std::string, int> exit_codes_;      // GUARDED_BY(mu_), by uid
-  std::shared_ptr<StoreWatcher> watcher_;      // GUARDED_BY(mu_)
+  bool stopped_ = false;                      // GUARDED_BY(mu_)
+  std::map<std::string, SimNodeSpec> nodes_;  // GUARDED_BY(mu_)
+  std::set<std::string> failed_nodes_;        // GUARDED_BY(mu_)
+  std::map<std::string, PodTrack> pods_;      // GUARDED_BY(mu_), by uid
+  std::map<std::string, int> exit_codes_;     // GUARDED_BY(mu_), by uid
+  std::shared_ptr<StoreWatcher> watcher_;     // GUARDED_BY(mu_)
   // Lock order: mu_ before drain_mu_.
   std::mutex drain_mu_;
-  bool drain_scheduled_ = false;               // GUARDED_BY(drain_mu_)
-  std::unique_ptr<TimerHandle> drain_timer_;   // GUARDED_BY(drain_mu_)
+  bool drain_scheduled_ = false;              // GUARDED_BY(drain_mu_)
+  std::unique_ptr<TimerHandle> drain_timer_;  // GUARDED_BY(drain_mu_)
 };
 
 KubeletSimulator::KubeletSimulator(ApiServer* api, Clock* clock, Options options)
@@ -537,7 +723,9 @@ KubeletSimulator::KubeletSimulator(ApiServer* api, Clock* clock)
     : KubeletSimulator(api, clock, Options{}) {}
 KubeletSimulator::~KubeletSimulator() { Stop(); }
 
-Status KubeletSimulator::AddNodes(const std::vector<SimNodeSpec>& nodes) { return impl_->AddNodes(nodes); }
+Status KubeletSimulator::AddNodes(const std::vector<SimNodeSpec>& nodes) {
+  return impl_->AddNodes(nodes);
+}
 Status KubeletSimulator::Start() { return impl_->Start(); }
 void KubeletSimulator::Stop() { impl_->Stop(); }
 Status KubeletSimulator::FailNode(const std::string& name) { return impl_->FailNode(name); }
@@ -553,12 +741,13 @@ void KubeletSimulator::RegisterAdminRoutes() {
     if (req.method != "POST" || slash == std::string::npos) return ErrorResponse(PathNotFound());
     std::string name = rest.substr(0, slash);
     std::string action = rest.substr(slash + 1);
-    Status s = action == "fail" ? self->FailNode(name)
+    Status s = action == "fail"      ? self->FailNode(name)
                : action == "recover" ? self->RecoverNode(name)
                                      : NotFoundError("unknown action " + action);
     if (!s.ok()) {
-      return ErrorResponse(s.code() == StatusCode::kNotFound ? ApiError(404, "NotFound", s.message())
-                                                             : InternalError(s.message()));
+      return ErrorResponse(s.code() == StatusCode::kNotFound
+                               ? ApiError(404, "NotFound", s.message())
+                               : InternalError(s.message()));
     }
     return JsonResponse(200, {{"node", name}, {"action", action}});
   });

@@ -9,9 +9,13 @@
 //      |                        |
 //      +--(GPUs do not fit)--> Failed, reason OutOfnvidia.com/gpu
 //
-// The duration comes from annotation `fairway.dev/sim-duration` (seconds) or a `sleep N` in the
-// first container's command/args; without one the pod runs until deleted. The exit code comes
-// from `fairway.dev/sim-exit-code` (default 0). restartPolicy is treated as Never. A graceful
+// The first container's command/args are read as a shell script: `sleep N` runs for N seconds
+// and `exit C` ends the container with code C, so `sh -c "sleep 5; exit 3"` fails after 5 s with
+// exit code 3 and `exit 3` alone fails at once; without a sleep or exit the pod runs until
+// deleted. A word of the command that names a file of a mounted ConfigMap stands for the file's
+// text, so the script sbatch mounts (`/bin/sh /fairway/script/script`) is read the same way.
+// Annotations `fairway.dev/sim-duration` (seconds) and `fairway.dev/sim-exit-code` take
+// precedence over the command. restartPolicy is treated as Never. A graceful
 // delete completes (DELETE with grace 0) when the grace period ends. FailNode() marks a node
 // NotReady with unreachable taints and fails its pods; RecoverNode() undoes the node part.
 //
@@ -24,10 +28,9 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/clock.h"
 #include "common/status.h"

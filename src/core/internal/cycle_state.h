@@ -62,8 +62,8 @@ struct CycleState {
   const FairShareTable& fair_share;
   NodePool pool;
   LimitTracker limits;
-  std::vector<QueuedPair> queue;  // sorted
-  std::vector<JobWork> work;      // parallel to jobs
+  std::vector<QueuedPair> queue;        // sorted
+  std::vector<JobWork> work;            // parallel to jobs
   std::vector<int32_t> job_partitions;  // flat storage of JobWork partition lists
   CycleResult result;
 
@@ -80,6 +80,9 @@ struct CycleState {
   std::set<std::pair<std::string, std::string>> running_names;
   // Running jobs already picked as victims in this cycle.
   std::vector<bool> victim_taken;
+  // The QoS each running job runs under (LimitTracker::EffectiveQos), parallel to
+  // in.cluster->running; nullptr when none applies.
+  std::vector<const Qos*> running_qos;
 };
 
 // Phase 4: the backfill planner over the queue (backfill_pass.cc).
@@ -90,7 +93,8 @@ void RunBackfillPass(CycleState& state);
 // when the job now holds nodes in the pool (it starts once its victims are gone).
 bool TryPreemption(CycleState& state, const QueuedPair& pair);
 
-// The limit a running job holds its nodes under (its own, else its partition's), or nullopt.
-std::optional<Seconds> RunningTimeLimit(const Job& job, const CycleState& state);
+// The limit in.cluster->running[running_index] holds its nodes under (its own, else its
+// partition's, else its QoS's or account's MaxWall), or nullopt.
+std::optional<Seconds> RunningTimeLimit(size_t running_index, const CycleState& state);
 
 }  // namespace fairway::core::internal

@@ -7,12 +7,14 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 
 #include "api/common_types.h"
 #include "api/job_types.h"
 #include "cli/commands.h"
+#include "cli/sbatch_script.h"
 #include "common/clock.h"
 #include "kube/api_client.h"
 #include "sandbox/sandbox.h"
@@ -503,6 +505,108 @@ TEST_F(KubectlFairwayTest, SbatchCreatesConfigMapAndJob) {
   op.join();
   EXPECT_EQ(r.rc, 0) << r.err;
   EXPECT_TRUE(r.out == "4242\n" || r.out.rfind("sbatch-", 0) == 0) << r.out;
+}
+
+// Inside sbatch, Slurm's short options win: -n is --ntasks, not kubectl's namespace (which is
+// --namespace there, or -n before the command). --wrap submits Slurm's generated script.
+TEST_F(KubectlFairwayTest, SbatchNtasksAndWrap) {
+  Result r = Run({"sbatch", "-n", "4", "-c", "2", "--wrap", "sleep 5; exit 3"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  ASSERT_EQ(r.out.rfind("Submitted batch job default/wrap-", 0), 0u) << r.out;
+  std::string name = r.out.substr(std::string("Submitted batch job default/").size());
+  name.pop_back();  // the newline
+  auto job = client_->Get(kube::ResourceRef::FairwayJobs(), "default", name);
+  ASSERT_TRUE(job.ok()) << job.status();
+  EXPECT_EQ((*job)["spec"]["nodes"], 1);
+  EXPECT_EQ((*job)["spec"]["resources"]["cpu"], "8");
+  EXPECT_EQ((*job)["spec"]["template"]["spec"]["containers"][0]["command"][0], "/bin/sh");
+  auto cm =
+      client_->Get(kube::ResourceRef{"", "v1", "configmaps", true}, "default", name + "-script");
+  ASSERT_TRUE(cm.ok()) << cm.status();
+  EXPECT_EQ((*cm)["data"]["script"], WrapScript("sleep 5; exit 3"));
+
+  // The namespace: --namespace inside sbatch, or -n before the command.
+  r = Run({"sbatch", "--namespace=default", "-J", "ns-long", "-n", "2", "--wrap=true"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.out, "Submitted batch job default/ns-long\n");
+  r = Run({"-n", "default", "sbatch", "-J", "ns-short", "-n", "2", "--wrap=true"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.out, "Submitted batch job default/ns-short\n");
+  job = client_->Get(kube::ResourceRef::FairwayJobs(), "default", "ns-short");
+  ASSERT_TRUE(job.ok()) << job.status();
+  EXPECT_EQ((*job)["spec"]["resources"]["cpu"], "2");
+
+  r = Run({"sbatch", "--wrap", "true", (dir_ / "job.sh").string()});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_EQ(r.err, "sbatch: error: Script arguments not permitted with --wrap option\n");
+  r = Run({"sbatch", "-N", "3", "-n", "4", "--wrap=true"});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.err.find("sbatch: error: --ntasks=4 cannot be split evenly over 3 nodes"),
+            std::string::npos)
+      << r.err;
+}
+
+// A script that is not text gets Slurm-style errors before anything is written.
+TEST_F(KubectlFairwayTest, SbatchRejectsScriptsThatAreNotText) {
+  struct Case {
+    std::string content;
+    std::string error;
+  };
+  const std::vector<Case> cases = {
+      {std::string("#!/bin/sh\nsleep 1\n\x7f"
+                   "ELF\x02\x01\x01") +
+           std::string(2, '\0') + "\xff\n",
+       "sbatch: error: The Slurm controller does not allow scripts that contain a NULL character "
+       "'\\0'.\n"},
+      {"#!/bin/sh\nsleep 1\n\x7f"
+       "ELF\x02\x01\x01\xff\xfe\n",
+       "sbatch: error: Batch script is not text: byte 0xff on line 3 is not UTF-8 (the script is "
+       "kept in a ConfigMap, which holds UTF-8 text)\n"},
+      {"", "sbatch: error: Batch script is empty!\n"},
+  };
+  std::string path = (dir_ / "binary.sh").string();
+  for (const Case& c : cases) {
+    std::ofstream(path, std::ios::binary) << c.content;
+    Result r = Run({"sbatch", "-J", "binary", path});
+    EXPECT_EQ(r.rc, 1);
+    EXPECT_EQ(r.err, c.error);
+  }
+  EXPECT_FALSE(client_->Get(kube::ResourceRef::FairwayJobs(), "default", "binary").ok());
+  EXPECT_FALSE(
+      client_->Get(kube::ResourceRef{"", "v1", "configmaps", true}, "default", "binary-script")
+          .ok());
+}
+
+// Every command answers --help with its own usage; `help COMMAND` says the same.
+TEST_F(KubectlFairwayTest, EachCommandHasItsOwnHelp) {
+  std::set<std::string> texts;
+  for (const char* cmd : {"squeue", "sinfo", "sbatch", "scancel", "hold", "release", "requeue",
+                          "requeuehold", "sprio", "sshare", "sacct", "version"}) {
+    SCOPED_TRACE(cmd);
+    Result r = Run({cmd, "--help"});
+    EXPECT_EQ(r.rc, 0) << r.err;
+    EXPECT_EQ(r.out.rfind("Usage: kubectl fairway " + std::string(cmd), 0), 0u) << r.out;
+    EXPECT_NE(r.out.find("kubectl flags:"), std::string::npos);
+    texts.insert(r.out);
+    EXPECT_EQ(Run({"help", cmd}).out, r.out);
+  }
+  EXPECT_EQ(texts.size(), 12u);
+  EXPECT_NE(Run({"squeue", "--help"}).out.find("  -h, --noheader "), std::string::npos);
+  EXPECT_NE(Run({"sbatch", "-h"}).out.find("  -n, --ntasks=N "), std::string::npos);
+  Result overview = Run({"help"});
+  EXPECT_EQ(overview.rc, 0);
+  EXPECT_NE(overview.out.find("  version      "), std::string::npos) << overview.out;
+  Result unknown = Run({"help", "srun"});
+  EXPECT_EQ(unknown.rc, 1);
+  EXPECT_NE(unknown.err.find("unknown command \"srun\""), std::string::npos);
+}
+
+TEST_F(KubectlFairwayTest, VersionPrintsThePluginVersion) {
+  for (const char* v : {"version", "--version"}) {
+    Result r = Run({v});
+    EXPECT_EQ(r.rc, 0) << r.err;
+    EXPECT_EQ(r.out, "kubectl-fairway " FAIRWAY_VERSION "\n");
+  }
 }
 
 }  // namespace

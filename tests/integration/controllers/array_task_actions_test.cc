@@ -19,7 +19,8 @@ std::map<uint32_t, JobState> TaskStates(const api::JobObject& j) {
   if (!j.status.array.has_value()) return out;
   for (const auto& [state, text] : j.status.array->indices) {
     auto v = api::ParseTaskIndexList(text);
-    if (v.ok()) for (uint32_t i : *v) out[i] = state;
+    if (v.ok())
+      for (uint32_t i : *v) out[i] = state;
   }
   for (const api::ArrayTaskRecord& r : j.status.array->tasks) out[r.index] = r.state;
   return out;
@@ -34,7 +35,8 @@ JobState TaskState(const api::JobObject& j, uint32_t i) {
 std::string Describe(const std::optional<api::JobObject>& j) {
   if (!j.has_value()) return "<missing>";
   std::string out = Harness::StateOf(j);
-  for (const auto& [i, s] : TaskStates(*j)) out += " " + std::to_string(i) + "=" + std::string(core::JobStateName(s));
+  for (const auto& [i, s] : TaskStates(*j))
+    out += " " + std::to_string(i) + "=" + std::string(core::JobStateName(s));
   for (const auto& [k, v] : j->meta.annotations) out += " [" + k + "=" + v + "]";
   return out;
 }
@@ -61,19 +63,30 @@ TEST(ArrayTaskActionsTest, CancelPendingAndRunningTasksHoldAndRelease) {
     return TaskState(j, 0) == JobState::kRunning && TaskState(j, 1) == JobState::kRunning;
   });
   ASSERT_TRUE(j.has_value()) << Describe(h.Get("arr"));
+  // Each index is listed in one state only: the running tasks are not PENDING.
+  EXPECT_EQ(
+      j->status.array->indices,
+      (std::map<JobState, std::string>{{JobState::kPending, "2-5"}, {JobState::kRunning, "0-1"}}));
+  EXPECT_EQ(j->status.array->counts,
+            (std::map<JobState, int64_t>{{JobState::kPending, 4}, {JobState::kRunning, 2}}));
   // Cancel running task 1 and pending task 4; hold pending task 3.
-  h.Patch("arr", {{"metadata", {{"annotations", {{std::string(kAnnotationCancelTasks), "1,4"},
-                                                  {std::string(kAnnotationHoldTasks), "3"}}}}}});
+  h.Patch("arr", {{"metadata",
+                   {{"annotations",
+                     {{std::string(kAnnotationCancelTasks), "1,4"},
+                      {std::string(kAnnotationHoldTasks), "3"}}}}}});
   j = h.WaitJob("arr", [](const api::JobObject& j) {
     return TaskState(j, 1) == JobState::kCancelled && TaskState(j, 4) == JobState::kCancelled;
   });
   ASSERT_TRUE(j.has_value()) << Describe(h.Get("arr"));
   EXPECT_TRUE(h.WaitUntil([&] { return LivePodsOfTask(h, "arr", 1) == 0; }));
   // The others run to completion; the held task waits with JobHeldUser.
-  j = h.WaitJob("arr", [](const api::JobObject& j) {
-    return TaskState(j, 0) == JobState::kCompleted && TaskState(j, 2) == JobState::kCompleted &&
-           TaskState(j, 5) == JobState::kCompleted;
-  }, 20);
+  j = h.WaitJob(
+      "arr",
+      [](const api::JobObject& j) {
+        return TaskState(j, 0) == JobState::kCompleted && TaskState(j, 2) == JobState::kCompleted &&
+               TaskState(j, 5) == JobState::kCompleted;
+      },
+      20);
   ASSERT_TRUE(j.has_value()) << Describe(h.Get("arr"));
   j = h.WaitJob("arr", [](const api::JobObject& j) { return j.status.reason == "JobHeldUser"; });
   ASSERT_TRUE(j.has_value()) << Describe(h.Get("arr"));
@@ -102,7 +115,8 @@ TEST(ArrayTaskActionsTest, RequeueRunningTaskRunsItAgainAndConsumesTheAnnotation
   json arr = JobJson("rq", 1, 1, 1.5);
   arr["spec"]["array"] = "0-1";
   h.Submit(arr);
-  auto j = h.WaitJob("rq", [](const api::JobObject& j) { return TaskState(j, 0) == JobState::kRunning; });
+  auto j = h.WaitJob("rq",
+                     [](const api::JobObject& j) { return TaskState(j, 0) == JobState::kRunning; });
   ASSERT_TRUE(j.has_value()) << Describe(h.Get("rq"));
   h.Patch("rq", {{"metadata", {{"annotations", {{std::string(kAnnotationRequeueTasks), "0"}}}}}});
   j = h.WaitJob("rq", [](const api::JobObject& j) {
@@ -126,8 +140,10 @@ TEST(ArrayTaskActionsTest, BadListGivesWarningAndConditionOthersStillApply) {
   arr["spec"]["hold"] = true;  // nothing starts until the lists are in
   h.Submit(arr);
   ASSERT_TRUE(h.WaitJob("bad", [](const api::JobObject& j) { return j.status.job_id != 0; }));
-  h.Patch("bad", {{"metadata", {{"annotations", {{std::string(kAnnotationHoldTasks), "x-y"},
-                                                  {std::string(kAnnotationCancelTasks), "2"}}}}}});
+  h.Patch("bad", {{"metadata",
+                   {{"annotations",
+                     {{std::string(kAnnotationHoldTasks), "x-y"},
+                      {std::string(kAnnotationCancelTasks), "2"}}}}}});
   auto j = h.WaitJob("bad", [](const api::JobObject& j) {
     for (const api::Condition& c : j.status.conditions) {
       if (c.type == "InvalidTaskAction") return TaskState(j, 2) == JobState::kCancelled;

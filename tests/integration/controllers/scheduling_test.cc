@@ -44,8 +44,8 @@ TEST(SchedulingHttpTest, BackfillStartsAShortJobAheadOfABlockedOneButNotALongOne
   long_job["spec"]["timeLimit"] = "30";
   h.Submit(long_job);
   ASSERT_TRUE(h.WaitJob("long", [](const api::JobObject& j) {
-    return Pending(j) && !j.status.reason.empty() && j.status.reason != "None";
-  }).has_value());
+                 return Pending(j) && !j.status.reason.empty() && j.status.reason != "None";
+               }).has_value());
   // A 5-minute one ends before big can start: backfilled.
   json short_job = JobJson("short", 1, 4, 30);
   short_job["spec"]["timeLimit"] = "5";
@@ -82,8 +82,10 @@ TEST(SchedulingHttpTest, FairShareOrdersAfterUsage) {
   ASSERT_TRUE(h.WaitState("blocker", JobState::kRunning).has_value());
   h.Submit(as(JobJson("x-heavy", 1, 8, 0.5), "heavy", "bob"));
   h.Submit(as(JobJson("y-light", 1, 8, 1.0), "light", "carol"));
-  auto x = h.WaitJob("x-heavy", [](const api::JobObject& j) { return j.status.priority.has_value(); });
-  auto y = h.WaitJob("y-light", [](const api::JobObject& j) { return j.status.priority.has_value(); });
+  auto x =
+      h.WaitJob("x-heavy", [](const api::JobObject& j) { return j.status.priority.has_value(); });
+  auto y =
+      h.WaitJob("y-light", [](const api::JobObject& j) { return j.status.priority.has_value(); });
   ASSERT_TRUE(x && y);
   EXPECT_GT(*y->status.priority, *x->status.priority);
   // Submitted later, the light account's job starts first.
@@ -105,7 +107,8 @@ TEST(SchedulingHttpTest, AccountLimitKeepsAJobPendingWithItsReason) {
   h.Submit(capped(JobJson("l1", 1, 8, 30)));
   ASSERT_TRUE(h.WaitState("l1", JobState::kRunning).has_value());
   h.Submit(capped(JobJson("l2", 1, 4, 1)));
-  auto l2 = h.WaitJob("l2", [](const api::JobObject& j) { return j.status.reason == "AssocGrpGRES"; });
+  auto l2 =
+      h.WaitJob("l2", [](const api::JobObject& j) { return j.status.reason == "AssocGrpGRES"; });
   EXPECT_TRUE(l2.has_value()) << Harness::StateOf(h.Get("l2"));
   // Other accounts are not limited by it.
   h.Submit(JobJson("free", 1, 4, 0.2));
@@ -158,19 +161,49 @@ TEST(SchedulingHttpTest, AfterOkWaitsForSuccessAndNeverRunsAfterAFailure) {
   json c = JobJson("c", 1, 2, 0.2);
   c["spec"]["dependency"] = "afterok:d";
   h.Submit(c);
-  auto waiting = h.WaitJob("b", [](const api::JobObject& j) { return j.status.reason == "Dependency"; });
+  auto waiting =
+      h.WaitJob("b", [](const api::JobObject& j) { return j.status.reason == "Dependency"; });
   EXPECT_TRUE(waiting.has_value()) << Harness::StateOf(h.Get("b"));
   auto bd = h.WaitState("b", JobState::kCompleted);
   ASSERT_TRUE(bd.has_value()) << Harness::StateOf(h.Get("b"));
   auto ad = h.Get("a");
   ASSERT_EQ(ad->status.state, JobState::kCompleted);
   EXPECT_GE(*bd->status.start_time, *ad->status.end_time);
-  EXPECT_TRUE(h.WaitState("d", JobState::kFailed).has_value());
-  auto never = h.WaitJob("c", [](const api::JobObject& j) {
-    return j.status.reason == "DependencyNeverSatisfied";
-  });
+  auto failed = h.WaitState("d", JobState::kFailed);
+  ASSERT_TRUE(failed.has_value()) << Harness::StateOf(h.Get("d"));
+  EXPECT_EQ(failed->status.reason, "NonZeroExitCode");
+  EXPECT_EQ(failed->status.exit_code, 3);
+  auto never = h.WaitJob(
+      "c", [](const api::JobObject& j) { return j.status.reason == "DependencyNeverSatisfied"; });
   EXPECT_TRUE(never.has_value()) << Harness::StateOf(h.Get("c"));
   EXPECT_TRUE(h.PodsOf("c").empty());
+  // Cancelled, it keeps the reason, as in Slurm.
+  h.Patch("c", {{"metadata", {{"annotations", {{std::string(kAnnotationCancel), "now"}}}}}});
+  auto cancelled = h.WaitState("c", JobState::kCancelled);
+  ASSERT_TRUE(cancelled.has_value()) << Harness::StateOf(h.Get("c"));
+  EXPECT_EQ(cancelled->status.reason, "DependencyNeverSatisfied");
+}
+
+// The container's own `exit C` ends the job FAILED with that exit code (kubelet simulator), and
+// its afternotok dependent runs.
+TEST(SchedulingHttpTest, ExitCodeOfTheCommandFailsTheJob) {
+  Harness h;
+  h.Start();
+  json j = JobJson("exits", 1, 1, 0);
+  j["metadata"].erase("annotations");
+  json container = {
+      {"name", "main"}, {"image", "busybox"}, {"command", {"sh", "-c", "sleep 0.2; exit 3"}}};
+  j["spec"]["template"] = {{"spec", {{"containers", json::array({container})}}}};
+  h.Submit(j);
+  json after = JobJson("cleanup", 1, 1, 0.1);
+  after["spec"]["dependency"] = "afternotok:exits";
+  h.Submit(after);
+  auto failed = h.WaitState("exits", JobState::kFailed);
+  ASSERT_TRUE(failed.has_value()) << Harness::StateOf(h.Get("exits"));
+  EXPECT_EQ(failed->status.reason, "NonZeroExitCode");
+  EXPECT_EQ(failed->status.exit_code, 3);
+  EXPECT_TRUE(h.WaitState("cleanup", JobState::kCompleted).has_value())
+      << Harness::StateOf(h.Get("cleanup"));
 }
 
 TEST(SchedulingHttpTest, BeginTimeDefersTheStart) {
@@ -179,7 +212,8 @@ TEST(SchedulingHttpTest, BeginTimeDefersTheStart) {
   json j = JobJson("later", 1, 1, 0.2);
   j["spec"]["begin"] = "now+2seconds";
   h.Submit(j);
-  auto waiting = h.WaitJob("later", [](const api::JobObject& x) { return x.status.reason == "BeginTime"; });
+  auto waiting =
+      h.WaitJob("later", [](const api::JobObject& x) { return x.status.reason == "BeginTime"; });
   ASSERT_TRUE(waiting.has_value()) << Harness::StateOf(h.Get("later"));
   auto done = h.WaitState("later", JobState::kCompleted);
   ASSERT_TRUE(done.has_value()) << Harness::StateOf(h.Get("later"));
@@ -192,13 +226,15 @@ TEST(SchedulingHttpTest, HeldJobCreatesNoPodsUntilReleased) {
   json j = JobJson("held", 1, 1, 0.2);
   j["spec"]["hold"] = true;
   h.Submit(j);
-  auto held = h.WaitJob("held", [](const api::JobObject& x) { return x.status.reason == "JobHeldUser"; });
+  auto held =
+      h.WaitJob("held", [](const api::JobObject& x) { return x.status.reason == "JobHeldUser"; });
   ASSERT_TRUE(held.has_value()) << Harness::StateOf(h.Get("held"));
   std::this_thread::sleep_for(std::chrono::milliseconds(400));
   EXPECT_EQ(h.Get("held")->status.state, JobState::kPending);
   EXPECT_TRUE(h.PodsOf("held").empty());
   h.Patch("held", {{"spec", {{"hold", false}}}});
-  EXPECT_TRUE(h.WaitState("held", JobState::kCompleted).has_value()) << Harness::StateOf(h.Get("held"));
+  EXPECT_TRUE(h.WaitState("held", JobState::kCompleted).has_value())
+      << Harness::StateOf(h.Get("held"));
 }
 
 TEST(SchedulingHttpTest, UserRequeueRestartsTheJobWithTheSameId) {
@@ -231,7 +267,7 @@ TEST(SchedulingHttpTest, TimeLimitEndsTheJobAsTimeout) {
   ASSERT_TRUE(h.WaitUntil([&] { return h.PodsOf("slow").size() == 1; }));
   auto pod = h.PodsOf("slow")[0];
   EXPECT_EQ(pod["spec"]["activeDeadlineSeconds"], 60);  // the backstop
-  h.clock_.Advance(61);  // the operator's clock passes the limit
+  h.clock_.Advance(61);                                 // the operator's clock passes the limit
   auto t = h.WaitState("slow", JobState::kTimeout);
   ASSERT_TRUE(t.has_value()) << Harness::StateOf(h.Get("slow"));
   EXPECT_EQ(t->status.reason, "TimeLimit");
@@ -283,7 +319,8 @@ TEST_F(PreemptionHttpTest, HighQosPreemptsLowAndTheVictimIsRequeued) {
   if (!pod.empty()) {
     EXPECT_EQ(pod[0]["metadata"]["deletionGracePeriodSeconds"], 1);
   }
-  auto requeued = h.WaitJob("victim", [](const api::JobObject& j) { return j.status.restarts == 1; });
+  auto requeued =
+      h.WaitJob("victim", [](const api::JobObject& j) { return j.status.restarts == 1; });
   ASSERT_TRUE(requeued.has_value()) << Harness::StateOf(h.Get("victim"));
   EXPECT_EQ(requeued->status.job_id, v->status.job_id);
   auto urgent = h.WaitState("urgent", JobState::kRunning);
@@ -294,8 +331,8 @@ TEST_F(PreemptionHttpTest, HighQosPreemptsLowAndTheVictimIsRequeued) {
   ASSERT_TRUE(back.has_value()) << Harness::StateOf(h.Get("victim"));
   EXPECT_EQ(back->status.restarts, 1);
   EXPECT_TRUE(h.WaitJob("victim", [](const api::JobObject& j) {
-    return j.meta.annotations.count(std::string(kAnnotationPreemptedBy)) == 0;
-  }).has_value());
+                 return j.meta.annotations.count(std::string(kAnnotationPreemptedBy)) == 0;
+               }).has_value());
   sampler.StopSampling();
   EXPECT_GT(sampler.samples(), 10);
   EXPECT_TRUE(sampler.violations().empty()) << sampler.violations()[0];
@@ -312,6 +349,38 @@ TEST_F(PreemptionHttpTest, CancelModeEndsTheVictimPreempted) {
   EXPECT_EQ(p->status.restarts, 0);
   EXPECT_TRUE(h.WaitState("urgent", JobState::kCompleted).has_value());
   EXPECT_EQ(h.Get("scav")->status.state, JobState::kPreempted);
+}
+
+// Jobs that name no QoS run under their account's defaultQos, else `normal`, and a QoS listing
+// that one preempts them with its mode (slurm-semantics.md §11).
+TEST_F(PreemptionHttpTest, JobsWithoutQosArePreemptedAsTheQosTheyGotByDefault) {
+  Harness& h = *h_;
+  h.CreateQos("normal", {{"priority", 0}, {"preemptMode", "CANCEL"}});
+  h.CreateQos("urgent", {{"priority", 100}, {"preempt", {"normal", "low"}}});
+  json lab = {{"apiVersion", "fairway.dev/v1alpha1"},
+              {"kind", "Account"},
+              {"metadata", {{"name", "lab"}}},
+              {"spec", {{"users", {"alice"}}, {"defaultQos", "low"}}}};
+  ASSERT_TRUE(h.client_->Create(kube::ResourceRef::FairwayAccounts(), "", lab).ok());
+  h.Submit(JobJson("plain", 1, 4, 60));  // physics has no defaultQos: normal
+  json in_lab = JobJson("in-lab", 1, 4, 60);
+  in_lab["spec"]["account"] = "lab";  // lab's defaultQos: low (REQUEUE)
+  h.Submit(in_lab);
+  ASSERT_TRUE(h.WaitState("plain", JobState::kRunning).has_value());
+  ASSERT_TRUE(h.WaitState("in-lab", JobState::kRunning).has_value());
+  ASSERT_TRUE(
+      h.WaitUntil([&] { return h.PodsOf("plain").size() == 1 && h.PodsOf("in-lab").size() == 1; }));
+
+  h.Submit(WithQos(JobJson("urgent", 1, 8, 0.5), "urgent"));
+  auto cancelled = h.WaitState("plain", JobState::kPreempted);
+  ASSERT_TRUE(cancelled.has_value()) << Harness::StateOf(h.Get("plain"));
+  auto requeued =
+      h.WaitJob("in-lab", [](const api::JobObject& j) { return j.status.restarts == 1; });
+  ASSERT_TRUE(requeued.has_value()) << Harness::StateOf(h.Get("in-lab"));
+  EXPECT_TRUE(h.WaitState("urgent", JobState::kCompleted).has_value())
+      << Harness::StateOf(h.Get("urgent"));
+  EXPECT_TRUE(h.WaitState("in-lab", JobState::kRunning).has_value())
+      << Harness::StateOf(h.Get("in-lab"));
 }
 
 TEST(SchedulingHttpTest, NodeFailureRequeuesARequeueableJobAndEndsTheOther) {
@@ -345,18 +414,22 @@ TEST(SchedulingHttpTest, PodsOfOtherSchedulersHoldTheirGpus) {
   h.Start();
   json pod = {{"apiVersion", "v1"},
               {"kind", "Pod"},
-              {"metadata", {{"name", "other"}, {"namespace", "default"},
-                            {"annotations", {{"fairway.dev/sim-duration", "1.5"}}}}},
+              {"metadata",
+               {{"name", "other"},
+                {"namespace", "default"},
+                {"annotations", {{"fairway.dev/sim-duration", "1.5"}}}}},
               {"spec",
                {{"schedulerName", "default-scheduler"},
                 {"nodeName", "gpu-node-0"},
                 {"restartPolicy", "Never"},
                 {"containers",
-                 {{{"name", "c"}, {"image", "busybox"},
+                 {{{"name", "c"},
+                   {"image", "busybox"},
                    {"resources", {{"limits", {{"nvidia.com/gpu", "6"}}}}}}}}}}};
   ASSERT_TRUE(h.client_->Create(kube::ResourceRef::Pods(), "default", pod).ok());
   h.Submit(JobJson("f", 1, 4, 0.2));
-  auto waiting = h.WaitJob("f", [](const api::JobObject& j) { return j.status.reason == "Resources"; });
+  auto waiting =
+      h.WaitJob("f", [](const api::JobObject& j) { return j.status.reason == "Resources"; });
   EXPECT_TRUE(waiting.has_value()) << Harness::StateOf(h.Get("f"));
   EXPECT_TRUE(h.PodsOf("f").empty());
   auto done = h.WaitState("f", JobState::kCompleted);

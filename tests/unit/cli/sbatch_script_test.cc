@@ -22,7 +22,29 @@ TEST(SbatchScriptTest, Table) {
   const std::vector<Case> cases = {
       {"minimal", "#!/bin/bash\necho hi\n", true, ""},
       {"no_shebang", "echo hi\n", false, "first line must start with #!"},
-      {"empty", "", false, "first line must start with #!"},
+      {"empty", "", false, "Batch script is empty!"},
+      {"whitespace", " \n\t\n", false, "Batch script contains only whitespace!"},
+      {"nul_byte", std::string("#!/bin/sh\necho \0 hi\n", 20), false,
+       "does not allow scripts that contain a NULL character '\\0'"},
+      {"dos_line_breaks", "#!/bin/sh\r\necho hi\r\n", false, "DOS line breaks (\\r\\n)"},
+      {"binary_after_shebang",
+       "#!/bin/sh\necho hi\n\x7f"
+       "ELF\x02\x01\xff\xfe\n",
+       false, "Batch script is not text: byte 0xff on line 3 is not UTF-8"},
+      {"truncated_utf8", "#!/bin/sh\necho \xc3", false, "byte 0xc3 on line 2"},
+      {"overlong_utf8", "#!/bin/sh\necho \xc0\xaf\n", false, "byte 0xc0 on line 2"},
+      {"surrogate_utf8", "#!/bin/sh\necho \xed\xa0\x80\n", false, "byte 0xed on line 2"},
+      {"utf8_text",
+       "#!/bin/sh\n#SBATCH -J caf\xc3\xa9 # caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x9a\x80\necho\n",
+       false, "DNS-1123"},
+      {"utf8_comment", "#!/bin/sh\n# caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x9a\x80\necho\n", true, ""},
+      {"ntasks", "#!/bin/sh\n#SBATCH -n 4 --ntasks-per-node=2\n", true, ""},
+      {"bad_ntasks", "#!/bin/sh\n#SBATCH -n zero\n", false,
+       "Invalid numeric value \"zero\" for --ntasks"},
+      {"ntasks_not_divisible", "#!/bin/sh\n#SBATCH -N 3 -n 4\n", false,
+       "--ntasks=4 cannot be split evenly over 3 nodes"},
+      {"ntasks_over_per_node", "#!/bin/sh\n#SBATCH -N 2 -n 8 --ntasks-per-node=2\n", false,
+       "--ntasks=8 on 2 nodes exceeds --ntasks-per-node=2"},
       {"all_directives",
        "#!/bin/bash\n#SBATCH -p gpu\n#SBATCH --account=physics -q high\n#SBATCH -t 1:00:00\n"
        "#SBATCH -N 2 --gres=gpu:a100:4 -c 8 --mem=64G\n#SBATCH --array=0-9%2 --begin=now+1hour\n"
@@ -145,6 +167,70 @@ TEST(SbatchScriptTest, GpusPerJobSplitOverNodes) {
   ASSERT_TRUE(job.ok());
   EXPECT_EQ((*job)["spec"]["resources"]["gpus"], 4);
   EXPECT_EQ((*job)["spec"]["resources"]["gpuType"], "h100");
+}
+
+// -n/--ntasks and --ntasks-per-node become the job's nodes and per-node CPUs: each task gets
+// --cpus-per-task CPUs (1 by default); --ntasks wins and --ntasks-per-node is then a maximum
+// that, without -N, decides the node count.
+TEST(SbatchScriptTest, TasksBecomeNodesAndCpus) {
+  struct Case {
+    std::vector<std::string> args;
+    int64_t nodes;
+    std::string cpu;  // "" = none requested
+    int64_t gpus;
+  };
+  const std::vector<Case> cases = {
+      {{"-n", "4"}, 1, "4", 0},
+      {{"-n4", "-c", "2"}, 1, "8", 0},
+      {{"-N", "2", "--ntasks=8"}, 2, "4", 0},
+      {{"--ntasks-per-node=4", "-N", "2"}, 2, "4", 0},
+      {{"-n", "8", "--ntasks-per-node", "4"}, 2, "4", 0},
+      {{"-n", "6", "--ntasks-per-node", "4"}, 2, "3", 0},
+      {{"-n", "8", "--ntasks-per-node=4", "-G", "8"}, 2, "4", 4},
+      {{"-c", "8"}, 1, "8", 0},
+      {{"-N", "2", "--gpus-per-node=a100:2"}, 2, "", 2},
+      {{}, 1, "", 0},
+  };
+  for (const Case& c : cases) {
+    std::string trace;
+    for (const std::string& a : c.args) trace += a + " ";
+    SCOPED_TRACE(trace);
+    SbatchOptions o;
+    ASSERT_TRUE(ApplySbatchArgs(c.args, "", false, &o).ok());
+    ASSERT_TRUE(ValidateSbatchOptions(o, Now()).ok());
+    auto job = BuildJobManifest(o, {"j", "ns", "j-script", "/bin/sh", {}});
+    ASSERT_TRUE(job.ok()) << job.status();
+    const nlohmann::json& spec = (*job)["spec"];
+    EXPECT_EQ(spec["nodes"], c.nodes);
+    const nlohmann::json res = spec.value("resources", nlohmann::json::object());
+    EXPECT_EQ(res.value("cpu", ""), c.cpu);
+    EXPECT_EQ(res.value("gpus", int64_t{0}), c.gpus);
+  }
+}
+
+// --wrap submits Slurm's generated script: #!/bin/sh, a comment, the command.
+TEST(SbatchScriptTest, WrapScriptIsSlurms) {
+  SbatchOptions o;
+  ASSERT_TRUE(ApplySbatchArgs({"--wrap", "sleep 5; exit 3", "-n", "2"}, "", true, &o).ok());
+  ASSERT_TRUE(o.wrap.has_value());
+  EXPECT_TRUE(o.positional.empty());
+  std::string script = WrapScript(*o.wrap);
+  EXPECT_EQ(script, "#!/bin/sh\n# This script was created by sbatch --wrap.\n\nsleep 5; exit 3\n");
+  SbatchOptions from_script;
+  EXPECT_TRUE(ParseSbatchScript(script, &from_script).ok());
+  EXPECT_TRUE(SbatchOptionTakesValue("--wrap"));
+  EXPECT_TRUE(SbatchOptionTakesValue("-n"));
+}
+
+TEST(SbatchScriptTest, UsageListsEveryOption) {
+  std::string usage = SbatchUsage();
+  for (const char* line :
+       {"  -n, --ntasks=N ", "      --ntasks-per-node=N ", "      --gpus-per-node=[TYPE:]N ",
+        "      --wrap=COMMAND ", "  -p, --partition=PARTITIONS ", "      --nice[=N] ",
+        "  -H, --hold ", "  -h, --help "}) {
+    EXPECT_NE(usage.find(line), std::string::npos) << line << "\n" << usage;
+  }
+  EXPECT_EQ(usage.rfind("Usage: kubectl fairway sbatch ", 0), 0u);
 }
 
 TEST(SbatchScriptTest, MemAndNames) {

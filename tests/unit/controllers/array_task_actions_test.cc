@@ -35,6 +35,79 @@ void Start(api::JobObject* j, uint32_t index) {
   MarkStarted(&j->status, d, ArrayTaskJobId(*spec, 100, index), {});
 }
 
+// Checks that taskIndices lists every index of `spec` in exactly one state and that taskCounts
+// agree with the lists.
+void ExpectEachIndexInOneState(const api::ArrayStatus& a, const api::ArraySpec& spec) {
+  std::map<uint32_t, int> seen;
+  for (const auto& [state, text] : a.indices) {
+    SCOPED_TRACE(std::string(core::JobStateName(state)) + ": " + text);
+    auto list = api::ParseTaskIndexList(text);
+    ASSERT_TRUE(list.ok()) << list.status();
+    EXPECT_FALSE(list->empty());
+    ASSERT_EQ(a.counts.count(state), 1u);
+    EXPECT_EQ(a.counts.at(state), static_cast<int64_t>(list->size()));
+    for (uint32_t i : *list) ++seen[i];
+  }
+  EXPECT_EQ(a.counts.size(), a.indices.size());
+  EXPECT_EQ(seen.size(), spec.size());
+  for (const auto& [index, times] : seen) {
+    EXPECT_TRUE(spec.Contains(index)) << index;
+    EXPECT_EQ(times, 1) << index;
+  }
+}
+
+// Started tasks move from PENDING to RUNNING in taskIndices as in taskCounts; a failed binding,
+// an outcome and a requeue move them on (the array 0-3%2).
+TEST(ArrayStatusTest, TaskIndicesListEveryIndexInExactlyOneState) {
+  api::JobObject j = ArrayJob("0-3%2");
+  auto spec = *api::ParseArraySpec(j.spec.array);
+  Start(&j, 0);
+  api::JobStatus before = j.status;
+  Start(&j, 1);
+  const api::ArrayStatus& a = *j.status.array;
+  EXPECT_EQ(a.indices, (std::map<JobState, std::string>{{JobState::kPending, "2-3"},
+                                                        {JobState::kRunning, "0-1"}}));
+  EXPECT_EQ(a.counts,
+            (std::map<JobState, int64_t>{{JobState::kPending, 2}, {JobState::kRunning, 2}}));
+  ExpectEachIndexInOneState(a, spec);
+
+  UndoStart(&j.status, before, 1);  // the binding of task 1 failed
+  EXPECT_EQ(a.indices.at(JobState::kPending), "1-3");
+  EXPECT_EQ(a.indices.at(JobState::kRunning), "0");
+  ExpectEachIndexInOneState(a, spec);
+  Start(&j, 1);
+
+  InstanceOutcome done;
+  done.kind = InstanceOutcome::kCompleted;
+  ApplyTaskOutcome(&j.status, spec, 0, done, true, core::Timestamp{core::Seconds(9)});
+  EXPECT_EQ(a.indices, (std::map<JobState, std::string>{{JobState::kCompleted, "0"},
+                                                        {JobState::kPending, "2-3"},
+                                                        {JobState::kRunning, "1"}}));
+  ExpectEachIndexInOneState(a, spec);
+
+  // A requeued task is pending again, though RUNNING listed it.
+  EXPECT_EQ(RequeueTasks(&j.status, spec, {1}), std::vector<uint32_t>{1});
+  EXPECT_EQ(a.indices, (std::map<JobState, std::string>{{JobState::kCompleted, "0"},
+                                                        {JobState::kPending, "1-3"}}));
+  ExpectEachIndexInOneState(a, spec);
+  EXPECT_EQ(PendingTasks(j.status, spec), (std::set<uint32_t>{1, 2, 3}));
+  ClusterObjects o;
+  o.jobs = {j};
+  Snapshot s = BuildSnapshot(o, {}, {});
+  ASSERT_EQ(s.pending.size(), 1u);
+  EXPECT_EQ(s.pending[0].array->pending_count(), 3u);
+  EXPECT_EQ(s.pending[0].array->running, 0u);
+}
+
+TEST(ArrayStatusTest, StartingATaskCutsThePendingRangeThatHoldsIt) {
+  api::JobObject j = ArrayJob("0-999");
+  auto spec = *api::ParseArraySpec(j.spec.array);
+  Start(&j, 500);
+  EXPECT_EQ(j.status.array->indices.at(JobState::kPending), "0-499,501-999");
+  EXPECT_EQ(j.status.array->indices.at(JobState::kRunning), "500");
+  ExpectEachIndexInOneState(*j.status.array, spec);
+}
+
 TEST(TaskIndexListTest, ParsesRangesAndCommasAndFormatsCompactly) {
   auto v = api::ParseTaskIndexList("4,7-9");
   ASSERT_TRUE(v.ok());

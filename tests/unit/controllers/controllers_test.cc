@@ -199,6 +199,76 @@ TEST(JobStatusTest, PodsDecideTheOutcome) {
   EXPECT_EQ(st.restarts, 1);
 }
 
+// A job whose container exits non-zero ends FAILED with Slurm's reason NonZeroExitCode and that
+// exit code; a pod that failed before its containers ran is Slurm's JobLaunchFailure.
+TEST(JobStatusTest, FailedJobsGetSlurmsReasonAndExitCode) {
+  std::map<std::string, core::Node> nodes = {{"n1", NodeFromJson(Node("n1", 8))}};
+  auto exited = [](json codes) {
+    json statuses = json::array();
+    for (const json& c : codes)
+      statuses.push_back({{"state", {{"terminated", {{"exitCode", c}}}}}});
+    return json{{"spec", {{"nodeName", "n1"}}},
+                {"status", {{"phase", "Failed"}, {"containerStatuses", statuses}}}};
+  };
+  struct Case {
+    std::string name;
+    json pod;
+    std::string reason;
+    int32_t exit_code;
+  };
+  const std::vector<Case> cases = {
+      {"exit 3", exited({3}), "NonZeroExitCode", 3},
+      {"first non-zero container", exited({0, 42}), "NonZeroExitCode", 42},
+      {"never ran",
+       {{"spec", {{"nodeName", "n1"}}},
+        {"status", {{"phase", "Failed"}, {"reason", "OutOfnvidia.com/gpu"}}}},
+       "JobLaunchFailure",
+       1},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    InstanceOutcome out = EvaluateInstance({&c.pod}, nodes, 1, false);
+    ASSERT_EQ(out.kind, InstanceOutcome::kFailed);
+    EXPECT_EQ(OutcomeReason(out), c.reason);
+    api::JobStatus st;
+    st.state = core::JobState::kRunning;
+    ApplyOutcome(&st, out, true, core::Timestamp{core::Seconds(10)});
+    EXPECT_EQ(st.state, core::JobState::kFailed);
+    EXPECT_EQ(st.reason, c.reason);
+    EXPECT_EQ(st.exit_code, c.exit_code);
+  }
+}
+
+// Slurm keeps a cancelled job's reason: a pending dependent whose dependency can never be
+// satisfied stays DependencyNeverSatisfied; a running job has none to keep.
+TEST(JobStatusTest, CancelledPendingJobKeepsItsReason) {
+  core::Timestamp now{core::Seconds(50)};
+  api::JobStatus dependent;
+  dependent.state = core::JobState::kPending;
+  dependent.reason = "DependencyNeverSatisfied";
+  CancelJob(&dependent, nullptr, now);
+  EXPECT_EQ(dependent.state, core::JobState::kCancelled);
+  EXPECT_EQ(dependent.reason, "DependencyNeverSatisfied");
+  EXPECT_EQ(dependent.end_time, now);
+
+  api::JobObject arr = MakeJob("arr", 1, 1, 9);
+  arr.spec.array = "0-3";
+  auto spec = api::ParseArraySpec(arr.spec.array);
+  ASSERT_TRUE(spec.ok());
+  InitArrayStatus(&arr.status, *spec);
+  arr.status.reason = "DependencyNeverSatisfied";
+  CancelJob(&arr.status, &*spec, now);
+  EXPECT_EQ(arr.status.state, core::JobState::kCancelled);
+  EXPECT_EQ(arr.status.reason, "DependencyNeverSatisfied");
+  EXPECT_EQ(arr.status.array->indices.at(core::JobState::kCancelled), "0-3");
+
+  api::JobStatus running;
+  running.state = core::JobState::kRunning;
+  CancelJob(&running, nullptr, now);
+  EXPECT_EQ(running.state, core::JobState::kCancelled);
+  EXPECT_EQ(running.reason, "");
+}
+
 TEST(PreemptMarkTest, RoundTripsAndSkipsBadEntries) {
   std::vector<PreemptMark> marks = {{12, 0, 30, core::PreemptMode::kRequeue, 5},
                                     {13, 2, 30, core::PreemptMode::kCancel, 0}};

@@ -93,8 +93,7 @@ TEST_F(CycleFixture, FirstBlockedJobGetsResourcesAndLaterOnesPriority) {
 
   pending_.clear();
   AddNodes(1, 8, "m");
-  cluster_.running.push_back(
-      JobBuilder("busy").Id(9).Gpus(4).Running(0, {"n0"}, "gpu").Build());
+  cluster_.running.push_back(JobBuilder("busy").Id(9).Gpus(4).Running(0, {"n0"}, "gpu").Build());
   pending_.push_back(JobBuilder("big").Id(1).Submit(0).Gpus(8).Nodes(2).Build());
   pending_.push_back(JobBuilder("small").Id(2).Submit(10).Gpus(1).Build());
   Run();
@@ -144,7 +143,8 @@ TEST_F(CycleFixture, HonoursTaintsReadinessCordonGpuTypeAndConstraints) {
   cluster_.nodes.push_back(NodeBuilder("cordoned").Cordoned().Build());
   cluster_.nodes.push_back(NodeBuilder("h100").GpuType("h100").Label("zone", "b").Build());
   pending_.push_back(JobBuilder("a100").Id(1).Submit(0).GpuType("a100").Build());
-  pending_.push_back(JobBuilder("tolerant").Id(2).Submit(1).GpuType("a100").Tolerate("dedicated", "ml").Build());
+  pending_.push_back(
+      JobBuilder("tolerant").Id(2).Submit(1).GpuType("a100").Tolerate("dedicated", "ml").Build());
   pending_.push_back(JobBuilder("zone-b").Id(3).Submit(2).Constraint("zone", "b").Build());
   pending_.push_back(JobBuilder("zone-c").Id(4).Submit(3).Constraint("zone", "c").Build());
   Run();
@@ -278,11 +278,10 @@ TEST_F(CycleFixture, LimitsProduceSlurmReasons) {
                        AccountBuilder("lab").GrpJobs(1).Build(),
                        AccountBuilder("gpuuser").MaxGpusPerUser(4).Build(),
                        AccountBuilder("wall").MaxWall(600).Build()};
-  cluster_.qos = {QosBuilder("q-grp").GrpJobs(1).Build(),
-                  QosBuilder("q-user").MaxJobsPerUser(1).Build(),
-                  QosBuilder("q-gres").GrpGpus(2).Build(),
-                  QosBuilder("q-ugres").MaxGpusPerUser(2).Build(),
-                  QosBuilder("q-wall").MaxWall(60).Build()};
+  cluster_.qos = {
+      QosBuilder("q-grp").GrpJobs(1).Build(), QosBuilder("q-user").MaxJobsPerUser(1).Build(),
+      QosBuilder("q-gres").GrpGpus(2).Build(), QosBuilder("q-ugres").MaxGpusPerUser(2).Build(),
+      QosBuilder("q-wall").MaxWall(60).Build()};
   pending_ = {
       JobBuilder("r1").Id(1).Submit(0).Build(),
       JobBuilder("r2").Id(2).Submit(1).Build(),
@@ -314,8 +313,7 @@ TEST_F(CycleFixture, QosJobLimitsCountRunningJobs) {
   AddNodes(2);
   cluster_.qos = {QosBuilder("normal").GrpJobs(1).Build(),
                   QosBuilder("peruser").MaxJobsPerUser(1).Build()};
-  cluster_.running.push_back(
-      JobBuilder("r").Id(7).Qos("normal").Running(0, {"n0"}, "gpu").Build());
+  cluster_.running.push_back(JobBuilder("r").Id(7).Qos("normal").Running(0, {"n0"}, "gpu").Build());
   cluster_.running.push_back(
       JobBuilder("s").Id(8).Qos("peruser").Running(0, {"n0"}, "gpu").Build());
   pending_ = {JobBuilder("a").Id(1).Qos("normal").Build(),
@@ -325,6 +323,30 @@ TEST_F(CycleFixture, QosJobLimitsCountRunningJobs) {
   EXPECT_EQ(Reason("a"), "QOSGrpJobsLimit");
   EXPECT_EQ(Reason("b"), "QOSMaxJobsPerUserLimit");
   EXPECT_TRUE(Started("c"));
+}
+
+// A job that names no QoS runs under its account's defaultQos, else `normal`
+// (slurm-semantics.md §11), whether pending or running: the QoS's limits count it, its partition
+// access is checked against it and its MaxWall times it.
+TEST_F(CycleFixture, JobsWithoutQosRunUnderTheAccountDefaultElseNormal) {
+  AddNodes(2);
+  cluster_.accounts = {AccountBuilder("research").Build(),
+                       AccountBuilder("lab").DefaultQos("gold").Build()};
+  cluster_.qos = {QosBuilder("normal").GrpJobs(1).Build(),
+                  QosBuilder("gold").MaxJobsPerUser(1).MaxWall(600).Build()};
+  cluster_.partitions = {PartitionBuilder("gpu").Default().AllowQos({"normal", "gold"}).Build()};
+  cluster_.running = {JobBuilder("r").Id(7).Running(0, {"n0"}, "gpu").Build(),
+                      JobBuilder("g").Id(8).Account("lab").Running(0, {"n0"}, "gpu").Build()};
+  pending_ = {JobBuilder("a").Id(1).Build(), JobBuilder("b").Id(2).Account("lab").Build(),
+              JobBuilder("c").Id(3).Account("lab").User("carol").Build()};
+  Run(/*now=*/1000);
+  EXPECT_EQ(Reason("a"), "QOSGrpJobsLimit");
+  EXPECT_EQ(Reason("b"), "QOSMaxJobsPerUserLimit");
+  ASSERT_TRUE(Started("c"));
+  EXPECT_EQ(started_.at("c").time_limit, Seconds(600));  // gold's MaxWall
+  // g has run 1000 s under gold's 600 s MaxWall; r has no limit.
+  ASSERT_EQ(result_.timed_out.size(), 1u);
+  EXPECT_EQ(result_.timed_out[0].id.value, 8u);
 }
 
 TEST_F(CycleFixture, SubmitLimitsHoldBackLaterSubmissions) {

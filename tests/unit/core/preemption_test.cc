@@ -2,6 +2,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "core/cycle.h"
 #include "tests/testing/builders.h"
@@ -45,7 +46,8 @@ class PreemptionFixture : public ::testing::Test {
 };
 
 TEST_F(PreemptionFixture, HigherQosPreemptsListedQosAndHoldsTheRoom) {
-  cluster_.running = {JobBuilder("victim").Id(9).Qos("low").Gpus(8).Running(0, {"n0"}, "gpu").Build()};
+  cluster_.running = {
+      JobBuilder("victim").Id(9).Qos("low").Gpus(8).Running(0, {"n0"}, "gpu").Build()};
   pending_ = {JobBuilder("urgent").Id(1).Qos("high").Gpus(8).Build(),
               JobBuilder("later").Id(2).Submit(5).Qos("normal").Gpus(1).Build()};
   CycleResult r = Run();
@@ -57,6 +59,53 @@ TEST_F(PreemptionFixture, HigherQosPreemptsListedQosAndHoldsTheRoom) {
   EXPECT_EQ(r.preemptions[0].victims[0].mode, PreemptMode::kRequeue);
   EXPECT_EQ(r.preemptions[0].victims[0].grace_period, Seconds(30));
   EXPECT_EQ(PendingReasonName(r.pending[1].reason), "Priority");
+}
+
+// Slurm judges both sides by the QoS they run under (slurm-semantics.md §11): a job that names
+// none runs under its account's defaultQos, else `normal`, and a preemptor listing that QoS may
+// preempt it.
+TEST_F(PreemptionFixture, QosAJobGotByDefaultDecidesPreemption) {
+  struct Case {
+    std::string name;
+    std::string victim_qos;          // "" = named none
+    std::string victim_default_qos;  // the victim's account's defaultQos
+    std::string preemptor_qos;
+    std::string preemptor_default_qos;
+    bool normal_exists;
+    bool preempted;
+    PreemptMode mode;
+  };
+  const std::vector<Case> cases = {
+      {"victim defaults to normal", "", "", "urgent", "", true, true, PreemptMode::kCancel},
+      {"victim defaults to its account's QoS", "", "low", "high", "", true, true,
+       PreemptMode::kRequeue},
+      {"preemptor defaults to its account's QoS", "low", "", "", "high", true, true,
+       PreemptMode::kRequeue},
+      {"both default", "", "low", "", "high", true, true, PreemptMode::kRequeue},
+      {"no normal QoS: the victim runs under none", "", "", "urgent", "", false, false,
+       PreemptMode::kCancel},
+      {"the account default wins over normal", "", "low", "urgent", "", true, false,
+       PreemptMode::kCancel},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    Qos urgent = QosBuilder("urgent").Priority(100).Build();
+    urgent.preempt = {QosName("normal")};
+    cluster_.qos = {cluster_.qos[0], cluster_.qos[1], urgent};
+    if (c.normal_exists) cluster_.qos.push_back(QosBuilder("normal").Priority(50).Build());
+    cluster_.accounts = {AccountBuilder("research").DefaultQos(c.victim_default_qos).Build(),
+                         AccountBuilder("ops").DefaultQos(c.preemptor_default_qos).Build()};
+    cluster_.running = {
+        JobBuilder("victim").Id(9).Qos(c.victim_qos).Gpus(8).Running(0, {"n0"}, "gpu").Build()};
+    pending_ = {JobBuilder("urgent").Id(1).Account("ops").Qos(c.preemptor_qos).Gpus(8).Build()};
+    CycleResult r = Run();
+    ASSERT_EQ(r.preemptions.size(), c.preempted ? 1u : 0u);
+    if (c.preempted) {
+      ASSERT_EQ(r.preemptions[0].victims.size(), 1u);
+      EXPECT_EQ(r.preemptions[0].victims[0].id.value, 9u);
+      EXPECT_EQ(r.preemptions[0].victims[0].mode, c.mode);
+    }
+  }
 }
 
 TEST_F(PreemptionFixture, PicksTheFewestMostRecentlyStartedVictims) {
@@ -109,8 +158,8 @@ TEST_F(PreemptionFixture, StoppingVictimsKeepTheirRoomForThePreemptorWithoutNewV
   Job stopping = JobBuilder("victim").Id(9).Qos("low").Gpus(8).Running(0, {"n0"}, "gpu").Build();
   stopping.preempted_by = JobId{1};
   cluster_.nodes.push_back(NodeBuilder("n1").Build());
-  cluster_.running = {stopping,
-                      JobBuilder("other").Id(10).Qos("low").Gpus(8).Running(0, {"n1"}, "gpu").Build()};
+  cluster_.running = {
+      stopping, JobBuilder("other").Id(10).Qos("low").Gpus(8).Running(0, {"n1"}, "gpu").Build()};
   pending_ = {JobBuilder("urgent").Id(1).Qos("high").Gpus(8).Build()};
   CycleResult r = Run();
   EXPECT_TRUE(r.preemptions.empty());  // n0 is already being freed for it

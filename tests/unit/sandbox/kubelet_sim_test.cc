@@ -84,6 +84,145 @@ TEST_F(KubeletSimTest, ExitCodeAndSleepCommand) {
   EXPECT_EQ(Phase("s"), "Succeeded");
 }
 
+// The command is read as a shell script: `sleep N` runs for N, `exit C` ends the container with
+// code C; annotations take precedence.
+TEST_F(KubeletSimTest, CommandSleepAndExitDecideRunTimeAndExitCode) {
+  struct Case {
+    std::string name;
+    json command;
+    json args;
+    json annotations;
+    int ends_after_s;  // -1: runs until deleted
+    int exit_code;
+  };
+  const std::vector<Case> cases = {
+      {"sleep then exit", {"sh", "-c", "sleep 2; exit 3"}, nullptr, json::object(), 2, 3},
+      {"exit alone", {"/bin/sh", "-c", "exit 7"}, nullptr, json::object(), 0, 7},
+      {"exit 0", {"sh", "-c", "sleep 1 && exit 0"}, nullptr, json::object(), 1, 0},
+      {"script in args",
+       {"bash"},
+       {"-c", "# setup\necho hi\nsleep 1\nsleep 2\nexit 4"},
+       json::object(),
+       3,
+       4},
+      {"nothing after exit runs", {"sh", "-c", "exit 5; sleep 9"}, nullptr, json::object(), 0, 5},
+      {"skipped after ||", {"sh", "-c", "sleep 1 || exit 9"}, nullptr, json::object(), 1, 0},
+      {"exit code modulo 256", {"sh", "-c", "exit 257"}, nullptr, json::object(), 0, 1},
+      {"unknown code", {"sh", "-c", "sleep 1; exit $rc"}, nullptr, json::object(), 1, 0},
+      {"minutes suffix", {"sleep", "0.05m"}, nullptr, json::object(), 3, 0},
+      {"sleep infinity", {"sleep", "infinity"}, nullptr, json::object(), -1, 0},
+      {"no sleep or exit", {"python", "train.py"}, nullptr, json::object(), -1, 0},
+      {"annotations win",
+       {"sh", "-c", "sleep 9; exit 3"},
+       nullptr,
+       {{"fairway.dev/sim-duration", "1"}, {"fairway.dev/sim-exit-code", "0"}},
+       1,
+       0},
+  };
+  int n = 0;
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::string name = "c" + std::to_string(n++);
+    json p = PodBody(name);
+    p["metadata"]["annotations"] = c.annotations;
+    p["spec"]["containers"][0]["command"] = c.command;
+    if (!c.args.is_null()) p["spec"]["containers"][0]["args"] = c.args;
+    ASSERT_EQ(Do("POST", kPods, p).status, 201);
+    ASSERT_EQ(
+        Do("POST", kPods + "/" + name + "/binding", {{"target", {{"name", "gpu-node-0"}}}}).status,
+        201);
+    Step(1);  // start_delay
+    if (c.ends_after_s != 0) {
+      EXPECT_EQ(Phase(name), "Running");
+    }
+    if (c.ends_after_s > 0) {
+      Step(c.ends_after_s - 1);
+      clock_.Advance(std::chrono::milliseconds(900));
+      EXPECT_EQ(Phase(name), "Running");
+      Step(1);
+    }
+    if (c.ends_after_s < 0) {
+      Step(30);
+      EXPECT_EQ(Phase(name), "Running");
+      Do("DELETE", kPods + "/" + name);
+      continue;
+    }
+    EXPECT_EQ(Phase(name), c.exit_code == 0 ? "Succeeded" : "Failed");
+    json terminated =
+        Do("GET", kPods + "/" + name).body["status"]["containerStatuses"][0]["state"]["terminated"];
+    EXPECT_EQ(terminated["exitCode"], c.exit_code);
+    EXPECT_EQ(terminated["reason"], c.exit_code == 0 ? "Completed" : "Error");
+  }
+}
+
+// A script in a mounted ConfigMap (how sbatch hands its script to the pod) is read as if it were
+// in the command: `/bin/sh /fairway/script/script` runs the script's sleep and exit.
+TEST_F(KubeletSimTest, ScriptFromAMountedConfigMapDecidesRunTimeAndExitCode) {
+  json cm = {
+      {"apiVersion", "v1"},
+      {"kind", "ConfigMap"},
+      {"metadata", {{"name", "job-script"}}},
+      {"data",
+       {{"script", "#!/bin/sh\n# This script was created by sbatch --wrap.\n\nsleep 2; exit 3\n"},
+        {"other", "exit 9\n"}}}};
+  ASSERT_EQ(Do("POST", "/api/v1/namespaces/default/configmaps", cm).status, 201);
+  struct Case {
+    std::string name;
+    json command;
+    json volume;  // the configMap volume source
+    json mount;
+    int ends_after_s;  // -1: runs until deleted
+    int exit_code;
+  };
+  const json plain = {{"name", "job-script"}};
+  const json at_dir = {{"name", "script"}, {"mountPath", "/fairway/script"}};
+  const std::vector<Case> cases = {
+      {"sbatch's layout", {"/bin/sh", "/fairway/script/script"}, plain, at_dir, 2, 3},
+      {"items map paths to keys",
+       {"/bin/sh", "/fairway/script/run.sh"},
+       {{"name", "job-script"}, {"items", {{{"key", "other"}, {"path", "run.sh"}}}}},
+       at_dir,
+       0,
+       9},
+      {"subPath mounts one file",
+       {"bash", "/opt/job.sh"},
+       plain,
+       {{"name", "script"}, {"mountPath", "/opt/job.sh"}, {"subPath", "script"}},
+       2,
+       3},
+      {"a file the ConfigMap lacks", {"/bin/sh", "/fairway/script/missing"}, plain, at_dir, -1, 0},
+  };
+  int n = 0;
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::string name = "s" + std::to_string(n++);
+    json p = PodBody(name);
+    json& container = p["spec"]["containers"][0];
+    container["command"] = c.command;
+    container["volumeMounts"] = json::array({c.mount});
+    p["spec"]["volumes"] = json::array({{{"name", "script"}, {"configMap", c.volume}}});
+    ASSERT_EQ(Do("POST", kPods, p).status, 201);
+    ASSERT_EQ(
+        Do("POST", kPods + "/" + name + "/binding", {{"target", {{"name", "gpu-node-1"}}}}).status,
+        201);
+    Step(1);  // start_delay
+    if (c.ends_after_s != 0) {
+      EXPECT_EQ(Phase(name), "Running");
+    }
+    if (c.ends_after_s < 0) {
+      Step(30);
+      EXPECT_EQ(Phase(name), "Running");
+      Do("DELETE", kPods + "/" + name);
+      continue;
+    }
+    Step(c.ends_after_s);
+    EXPECT_EQ(Phase(name), "Failed");
+    EXPECT_EQ(Do("GET", kPods + "/" + name)
+                  .body["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"],
+              c.exit_code);
+  }
+}
+
 TEST_F(KubeletSimTest, PodsThatDoNotFitFail) {
   RunPod("big", json::object(), 3);
   Step(2);
