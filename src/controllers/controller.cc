@@ -142,13 +142,14 @@ void Controller::WaitUntil(std::chrono::steady_clock::time_point deadline, bool 
   }
 }
 
+// Cycles are spaced at least `debounce` apart, counted from the end of the previous one: an
+// event after a quiet spell starts a cycle at once (create-to-bound latency is one cycle, not
+// debounce + cycle), while a burst of events during or just after a cycle is merged into the
+// next one.
 bool Controller::WaitForCycle() {
   MutexLock lock(&mu_);
   WaitUntil(std::chrono::steady_clock::now() + options_.cycle_interval, true);
-  if (triggered_) {
-    // Debounce: let a burst of events land before the cycle.
-    WaitUntil(std::chrono::steady_clock::now() + options_.debounce, false);
-  }
+  if (triggered_) WaitUntil(last_cycle_end_ + options_.debounce, false);
   if (stop_) return false;
   triggered_ = false;
   if (config_changed_) {
@@ -161,6 +162,10 @@ bool Controller::WaitForCycle() {
 void Controller::Loop() {
   while (WaitForCycle()) {
     Status s = RunOnce();
+    {
+      MutexLock lock(&mu_);
+      last_cycle_end_ = std::chrono::steady_clock::now();
+    }
     if (!s.ok() && s.code() != StatusCode::kCancelled) {
       FAIRWAY_LOG(log_, kWarn, "cycle failed", {{"error", s.ToString()}});
     }

@@ -4,7 +4,7 @@
 // reconcilers, so every decision of a cycle sees one consistent view:
 //
 //   informers (nodes, all pods, Jobs, Partitions, Accounts, QoS) --events--> Trigger()
-//        |                                   (debounced; plus a timer every cycle_interval)
+//        |                  (cycles spaced by the debounce; plus a timer every cycle_interval)
 //        v
 //   RunOnce(), each step in its own file:
 //     1. jobs:     jobIDs (job_ids.h: one counter update per cycle, ids written with the first
@@ -82,8 +82,10 @@ struct ControllerOptions {
   core::SchedulerConfig config;
   std::string state_namespace = "default";  // where the jobID ConfigMap lives
   std::string id_configmap = "fairway-job-ids";
-  Duration cycle_interval = std::chrono::seconds(5);   // cycle at least this often
-  Duration debounce = std::chrono::milliseconds(100);  // events within this merge into one cycle
+  Duration cycle_interval = std::chrono::seconds(5);  // cycle at least this often
+  // Cycles start at least this long after the previous one ended: events in a burst merge into
+  // one cycle, and an event after a quiet spell is scheduled at once.
+  Duration debounce = std::chrono::milliseconds(100);
   // A changed usage checkpoint is written at least this often, and in the cycle a run ends.
   Duration usage_persist_interval = std::chrono::seconds(10);
   // Running pods are charged up to now - usage_settle (the kubelet reports ends late).
@@ -123,7 +125,8 @@ class Controller {
 
  private:
   void Loop();
-  // Waits for a trigger (then the debounce) or the cycle interval; false when stopping.
+  // Waits for a trigger (and the debounce since the last cycle) or the cycle interval; false
+  // when stopping.
   bool WaitForCycle();
   // Waits until `deadline`, stop, or (for_trigger) a trigger.
   void WaitUntil(std::chrono::steady_clock::time_point deadline, bool for_trigger)
@@ -183,6 +186,7 @@ class Controller {
   bool stop_ FAIRWAY_GUARDED_BY(mu_) = false;
   core::SchedulerConfig pending_config_ FAIRWAY_GUARDED_BY(mu_);
   bool config_changed_ FAIRWAY_GUARDED_BY(mu_) = false;
+  std::chrono::steady_clock::time_point last_cycle_end_ FAIRWAY_GUARDED_BY(mu_){};
   std::atomic<bool> stopping_{false};  // read between a cycle's phases
   std::thread thread_;
   std::atomic<int64_t> cycles_{0};

@@ -311,9 +311,10 @@ TEST_F(PreemptionHttpTest, HighQosPreemptsLowAndTheVictimIsRequeued) {
     return j.meta.annotations.count(std::string(kAnnotationPreemptedBy)) > 0;
   });
   ASSERT_TRUE(marked.has_value()) << Harness::StateOf(h.Get("victim"));
+  // Deleting, or (on a slow machine, past the 1 s grace period between two polls) gone.
   ASSERT_TRUE(h.WaitUntil([&] {
     auto pods = h.PodsOf("victim");
-    return !pods.empty() && PodIsDeleting(pods[0]);
+    return pods.empty() || PodIsDeleting(pods[0]);
   }));
   auto pod = h.PodsOf("victim");
   if (!pod.empty()) {
