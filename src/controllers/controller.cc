@@ -227,15 +227,19 @@ void Controller::MarkUndecodableJob(const json& obj, const Status& error) {
 
 ClusterObjects Controller::LoadObjects(std::vector<json>* raw_jobs) {
   ClusterObjects o;
-  for (const kube::ObjectPtr& p : nodes_->cache().List()) o.nodes.push_back(*p);
+  o.nodes =
+      node_cache_.Decode(nodes_->cache().List(), [](const json& n) { return NodeFromJson(n); });
   for (const kube::ObjectPtr& p : pods_->cache().List()) o.pods.push_back(*p);
-  std::vector<kube::ObjectPtr> jobs = jobs_->cache().List();
+  const std::vector<kube::ObjectPtr> jobs = jobs_->cache().List();
+  std::vector<StatusOr<api::JobObject>> decoded =
+      job_cache_.Decode(jobs, [](const json& j) { return api::JobFromJson(j); });
   std::set<std::string> seen;
-  for (const kube::ObjectPtr& p : jobs) {
-    std::string key = kube::ObjectKey(*p);
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    const std::string key = kube::ObjectKey(*jobs[i]);
     seen.insert(key);
-    json obj = writer_.Overlay(key, *p);
-    StatusOr<api::JobObject> job = api::JobFromJson(obj);
+    std::optional<json> ours = writer_.Newer(key, *jobs[i]);
+    json obj = ours.has_value() ? std::move(*ours) : *jobs[i];
+    StatusOr<api::JobObject> job = ours.has_value() ? api::JobFromJson(obj) : std::move(decoded[i]);
     if (!job.ok()) {
       MarkUndecodableJob(obj, job.status());
       continue;

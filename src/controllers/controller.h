@@ -61,6 +61,7 @@
 #include "common/status.h"
 #include "controllers/accounting.h"
 #include "controllers/assumed_starts.h"
+#include "controllers/decode_cache.h"
 #include "controllers/job_ids.h"
 #include "controllers/job_reconciler.h"
 #include "controllers/job_status.h"
@@ -198,6 +199,8 @@ class Controller {
   AssumedStarts assumed_;
   JobIdAssigner id_assigner_;
   JobReconciler reconciler_;
+  DecodeCache<core::Node> node_cache_;               // loop thread only
+  DecodeCache<StatusOr<api::JobObject>> job_cache_;  // loop thread only
 
   // Owned by the loop thread (RunOnce). cycle_log_ carries the cycle number; it is set at the
   // start of a cycle, before any worker thread of that cycle reads it.

@@ -86,10 +86,7 @@ void JobReconciler::Reconcile(ClusterObjects* objects, std::vector<json>* raw, c
     if (!job.empty())
       pass.pods_of[JsonString(p, {"metadata", "namespace"}) + "/" + job].push_back(&p);
   }
-  for (const json& n : objects->nodes) {
-    core::Node node = NodeFromJson(n);
-    pass.nodes[node.name.str()] = node;
-  }
+  for (const core::Node& node : objects->nodes) pass.nodes[node.name.str()] = node;
   pass.pending_ids = PendingJobIds(*objects);
   pass.assumed_keys = assumed_->InstanceKeys();
   pass.now = now;

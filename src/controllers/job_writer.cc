@@ -16,15 +16,15 @@ bool FirstStatusUnwritten(const json& stored) {
 JobWriter::JobWriter(kube::ApiClient* client, Clock* clock, kube::EventRecorder* events)
     : client_(client), clock_(clock), events_(events) {}
 
-json JobWriter::Overlay(const std::string& key, json cached) {
+std::optional<json> JobWriter::Newer(const std::string& key, const json& cached) {
   MutexLock lock(&mu_);
   auto it = overlay_.find(key);
-  if (it == overlay_.end()) return cached;
+  if (it == overlay_.end()) return std::nullopt;
   const std::string ours = JsonString(it->second, {"metadata", "resourceVersion"});
   const std::string theirs = JsonString(cached, {"metadata", "resourceVersion"});
   if (kube::ResourceVersionNewer(ours, theirs)) return it->second;
   overlay_.erase(it);
-  return cached;
+  return std::nullopt;
 }
 
 void JobWriter::ForgetGone(const std::set<std::string>& present) {

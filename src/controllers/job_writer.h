@@ -12,6 +12,7 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -35,9 +36,9 @@ class JobWriter {
   // REQUIRES: client and clock outlive the writer; events may be null (no events).
   JobWriter(kube::ApiClient* client, Clock* clock, kube::EventRecorder* events);
 
-  // The object a cycle reads for the informer's `cached` Job: our last write if it is newer.
-  // A confirmed write (the informer caught up) is forgotten.
-  nlohmann::json Overlay(const std::string& key, nlohmann::json cached);
+  // Our last write of the Job if it is newer than the informer's `cached` copy (the cycle reads
+  // it instead); nullopt otherwise, and a confirmed write (the informer caught up) is forgotten.
+  std::optional<nlohmann::json> Newer(const std::string& key, const nlohmann::json& cached);
   // Forgets writes of Jobs that are gone (keys not in `present`).
   void ForgetGone(const std::set<std::string>& present);
 

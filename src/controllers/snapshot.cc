@@ -248,11 +248,10 @@ Snapshot BuildSnapshot(const ClusterObjects& objects, const std::vector<AssumedS
   const std::set<uint64_t> pending_ids = PendingJobIds(objects);
   core::ClusterState& cluster = snap.cluster;
   std::unordered_map<std::string, size_t> node_index;
-  for (const nlohmann::json& n : objects.nodes) {
-    core::Node node = NodeFromJson(n);
+  for (const core::Node& node : objects.nodes) {
     if (node.name.empty()) continue;
     node_index[node.name.str()] = cluster.nodes.size();
-    cluster.nodes.push_back(std::move(node));
+    cluster.nodes.push_back(node);
   }
   for (const api::PartitionObject& p : objects.partitions) {
     StatusOr<core::Partition> cp = api::ToCorePartition(p);

@@ -47,7 +47,7 @@ namespace fairway::controllers {
 
 // Everything the informers hold, decoded where Fairway owns the kind.
 struct ClusterObjects {
-  std::vector<nlohmann::json> nodes;
+  std::vector<core::Node> nodes;  // decoded (NodeFromJson)
   std::vector<nlohmann::json> pods;
   std::vector<api::JobObject> jobs;
   std::vector<api::PartitionObject> partitions;

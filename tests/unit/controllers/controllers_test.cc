@@ -68,7 +68,7 @@ api::JobObject MakeJob(const std::string& name, int nodes, int gpus, uint64_t id
 
 TEST(SnapshotTest, OtherPodsHoldResourcesAndRunningJobsHoldTheirNodes) {
   ClusterObjects o;
-  o.nodes = {Node("n1", 8), Node("n2", 8)};
+  o.nodes = {NodeFromJson(Node("n1", 8)), NodeFromJson(Node("n2", 8))};
   api::JobObject running = MakeJob("r", 1, 4, 7);
   running.status.state = core::JobState::kRunning;
   running.status.node_list = "n1";
@@ -98,7 +98,7 @@ TEST(SnapshotTest, OtherPodsHoldResourcesAndRunningJobsHoldTheirNodes) {
 
 TEST(SnapshotTest, AssumedStartsCountAsRunning) {
   ClusterObjects o;
-  o.nodes = {Node("n1", 8)};
+  o.nodes = {NodeFromJson(Node("n1", 8))};
   o.jobs = {MakeJob("p", 1, 8, 3)};
   AssumedStart a{
       "ns/p", std::nullopt, core::JobId{3}, core::PartitionName("gpu"), {core::NodeName("n1")}, {},
