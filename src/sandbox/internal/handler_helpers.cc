@@ -45,8 +45,8 @@ std::string QueryValue(const Query& q, const std::string& key) {
 }
 
 bool QueryBool(const Query& q, const std::string& key) {
-  std::string v = QueryValue(q, key);
-  return v == "true" || v == "1";
+  auto it = q.find(key);
+  return it != q.end() && it->second != "0" && ToLower(it->second) != "false";
 }
 
 IncludeObject ParseInclude(const Query& q) {

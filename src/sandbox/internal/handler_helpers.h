@@ -25,7 +25,10 @@ Result<nlohmann::json> ParseRequestBody(const HttpRequest& req, const std::strin
 
 // The query parameter, "" when absent.
 std::string QueryValue(const Query& q, const std::string& key);
-// "true" or "1".
+// A boolean query parameter (watch, allowWatchBookmarks, sendInitialEvents) as kube-apiserver
+// decodes one (apimachinery's Convert_Slice_string_To_bool): false when absent, "0" or "false" in
+// any case; true for every other value, the empty one included ("?watch", "watch=True" from the
+// Python client). It never fails.
 bool QueryBool(const Query& q, const std::string& key);
 IncludeObject ParseInclude(const Query& q);
 // labelSelector and fieldSelector of a list, watch or deletecollection.
