@@ -13,10 +13,9 @@
 // Thread-safety: pure functions over values.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "sandbox/api_error.h"
 
@@ -25,6 +24,9 @@ namespace fairway::sandbox {
 // Drops fields the schema does not declare. `schema` is an openAPIV3Schema; `object` the whole
 // custom resource.
 void PruneObject(const nlohmann::json& schema, nlohmann::json* object);
+// The fields PruneObject would drop, as upstream's field validation names them: full paths
+// ("spec.gpuz", "spec.list[0].x"), sorted.
+std::vector<std::string> UnknownFields(const nlohmann::json& schema, const nlohmann::json& object);
 // Applies `default` values (after pruning).
 void ApplyDefaults(const nlohmann::json& schema, nlohmann::json* object);
 // Returns one cause per violation; empty when valid. Paths are rendered "spec.list[2].name".

@@ -56,6 +56,19 @@ IncludeObject ParseInclude(const Query& q) {
   return IncludeObject::kMetadata;
 }
 
+Result<FieldValidation> ParseFieldValidation(const Query& q, const std::string& verb) {
+  const std::string options_kind = verb == "create"   ? "CreateOptions"
+                                   : verb == "update" ? "UpdateOptions"
+                                   : verb == "patch"  ? "PatchOptions"
+                                                      : "";
+  const std::string v = QueryValue(q, "fieldValidation");
+  if (options_kind.empty() || v.empty() || v == "Warn") return FieldValidation::kWarn;
+  if (v == "Strict") return FieldValidation::kStrict;
+  if (v == "Ignore") return FieldValidation::kIgnore;
+  return Invalid(options_kind, "meta.k8s.io", "",
+                 {NotSupportedCause("fieldValidation", v, {"", "Ignore", "Strict", "Warn"})});
+}
+
 Result<ObjectFilter> ParseFilter(const ResourceInfo& info, const Query& q) {
   ObjectFilter f;
   SANDBOX_ASSIGN_OR_RETURN(f.labels, LabelSelector::Parse(QueryValue(q, "labelSelector")));
