@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <regex>
 
 namespace fairway::sandbox {
@@ -116,6 +117,8 @@ std::string Num(double d) {
 
 class Validator {
  public:
+  explicit Validator(const CrdSchema& crd_schema) : crd_schema_(crd_schema) {}
+
   std::vector<FieldCause> causes;
 
   void Check(const nlohmann::json& schema, const nlohmann::json& v, const std::string& path) {
@@ -209,14 +212,11 @@ class Validator {
       }
     }
     if (auto p = schema.find("pattern"); p != schema.end() && p->is_string()) {
-      try {
-        std::regex re(p->get<std::string>(), std::regex::ECMAScript);
-        if (!std::regex_search(s, re)) {
-          causes.push_back(InvalidCause(
-              path, v, path + " in body should match '" + p->get<std::string>() + "'"));
-        }
-      } catch (const std::regex_error&) {
-        // An unsupported pattern is not the object's fault: accept.
+      const std::string& pattern = p->get_ref<const std::string&>();
+      // A pattern std::regex cannot compile is not the object's fault: accept.
+      const std::regex* re = crd_schema_.Pattern(pattern);
+      if (re != nullptr && !std::regex_search(s, *re)) {
+        causes.push_back(InvalidCause(path, v, path + " in body should match '" + pattern + "'"));
       }
     }
   }
@@ -283,7 +283,27 @@ class Validator {
       }
     }
   }
+
+  const CrdSchema& crd_schema_;
 };
+
+// Compiles every `pattern` keyword below `node` into *out, leaving out those std::regex cannot
+// compile.
+void CompilePatterns(const nlohmann::json& node, std::map<std::string, std::regex>* out) {
+  if (node.is_array()) {
+    for (const auto& e : node) CompilePatterns(e, out);
+    return;
+  }
+  if (!node.is_object()) return;
+  if (auto p = node.find("pattern"); p != node.end() && p->is_string() && !out->count(*p)) {
+    try {
+      out->emplace(*p, std::regex(p->get<std::string>(), std::regex::ECMAScript));
+    } catch (const std::regex_error&) {
+      // Left out: Pattern() then accepts every value.
+    }
+  }
+  for (const auto& [key, child] : node.items()) CompilePatterns(child, out);
+}
 
 }  // namespace
 
@@ -311,10 +331,19 @@ void ApplyDefaults(const nlohmann::json& schema, nlohmann::json* object) {
   Default(schema, object);
 }
 
-std::vector<FieldCause> ValidateAgainstSchema(const nlohmann::json& schema,
+CrdSchema::CrdSchema(nlohmann::json document) : document_(std::move(document)) {
+  CompilePatterns(document_, &patterns_);
+}
+
+const std::regex* CrdSchema::Pattern(const std::string& pattern) const {
+  auto it = patterns_.find(pattern);
+  return it == patterns_.end() ? nullptr : &it->second;
+}
+
+std::vector<FieldCause> ValidateAgainstSchema(const CrdSchema& schema,
                                               const nlohmann::json& object) {
-  Validator v;
-  v.Check(schema, object, "");
+  Validator v(schema);
+  v.Check(schema.document(), object, "");
   return std::move(v.causes);
 }
 

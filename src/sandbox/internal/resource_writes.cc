@@ -88,9 +88,9 @@ json DeleteOptionsJson(const std::string& body, bool dry_run) {
 MaybeError ValidateFields(const ResourceInfo& info, const json& obj, FieldValidation validation,
                           std::vector<std::string>* warnings,
                           const std::function<ApiError(const std::string&)>& strict_error) {
-  if (info.schema.is_null() || validation == FieldValidation::kIgnore) return std::nullopt;
+  if (!info.schema || validation == FieldValidation::kIgnore) return std::nullopt;
   std::string strict;
-  for (const std::string& path : UnknownFields(info.schema, obj)) {
+  for (const std::string& path : UnknownFields(info.schema->document(), obj)) {
     std::string problem = "unknown field \"" + path + "\"";
     if (validation == FieldValidation::kWarn) warnings->push_back(problem);
     strict += (strict.empty() ? "strict decoding error: " : ", ") + problem;
@@ -133,9 +133,9 @@ Result<json> ResourceHandler::MutatingAdmission(const ResourceInfo& info, Admiss
   if (!ctx->admission) return obj;
   // Custom resources reach admission as upstream decodes them: pruned and defaulted.
   json decoded = obj;
-  if (!info.schema.is_null()) {
-    PruneObject(info.schema, &decoded);
-    ApplyDefaults(info.schema, &decoded);
+  if (info.schema) {
+    PruneObject(info.schema->document(), &decoded);
+    ApplyDefaults(info.schema->document(), &decoded);
   }
   attrs.object = ToView(info, decoded);
   SANDBOX_ASSIGN_OR_RETURN(json mutated, admission_->Mutate(attrs, &ctx->warnings));

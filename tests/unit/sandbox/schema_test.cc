@@ -31,8 +31,9 @@ const json& Schema() {
 }
 
 std::vector<std::string> Messages(const json& obj) {
+  static const CrdSchema kCompiled(Schema());
   std::vector<std::string> out;
-  for (const FieldCause& c : ValidateAgainstSchema(Schema(), obj)) out.push_back(c.ToString());
+  for (const FieldCause& c : ValidateAgainstSchema(kCompiled, obj)) out.push_back(c.ToString());
   return out;
 }
 
@@ -64,6 +65,18 @@ TEST(SchemaTest, UnknownFieldsNamesWhatPruningDropsInUpstreamOrder) {
   PruneObject(Schema(), &pruned);
   EXPECT_TRUE(UnknownFields(Schema(), pruned).empty());
   EXPECT_EQ(pruned["spec"]["ports"][2], json({{"port", 2}}));
+}
+
+TEST(SchemaTest, PatternsAreCompiledOnceAndUnsupportedOnesAcceptEveryValue) {
+  const CrdSchema schema(json::parse(R"({"type":"object","properties":{
+    "a":{"type":"string","pattern":"^[a-z]+$"},
+    "b":{"type":"string","pattern":"(?<=x)y"}}})"));
+  const std::regex* a = schema.Pattern("^[a-z]+$");
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(schema.Pattern("^[a-z]+$"), a);
+  EXPECT_EQ(schema.Pattern("(?<=x)y"), nullptr);  // lookbehind: not ECMAScript
+  EXPECT_TRUE(ValidateAgainstSchema(schema, {{"a", "abc"}, {"b", "anything"}}).empty());
+  EXPECT_EQ(ValidateAgainstSchema(schema, {{"a", "A"}}).size(), 1u);
 }
 
 TEST(SchemaTest, DefaultsApplyOnlyUnderExistingParents) {
