@@ -56,35 +56,41 @@ nlohmann::json NodeObject(const SimNodeSpec& n, size_t index, const std::string&
   nlohmann::json spec = nlohmann::json::object();
   if (!taints.empty()) spec["taints"] = taints;
   char ip[32];
-  std::snprintf(ip, sizeof(ip), "10.%zu.%zu.%zu", (index >> 16) & 0xff, (index >> 8) & 0xff, index & 0xff);
+  std::snprintf(ip, sizeof(ip), "10.%zu.%zu.%zu", (index >> 16) & 0xff, (index >> 8) & 0xff,
+                index & 0xff);
   auto cond = [&](const char* type, const char* status, const char* reason, const char* msg) {
-    return nlohmann::json{{"type", type}, {"status", status}, {"reason", reason}, {"message", msg},
-                          {"lastHeartbeatTime", now}, {"lastTransitionTime", now}};
+    return nlohmann::json{
+        {"type", type},   {"status", status},         {"reason", reason},
+        {"message", msg}, {"lastHeartbeatTime", now}, {"lastTransitionTime", now}};
   };
-  return {{"apiVersion", "v1"},
-          {"kind", "Node"},
-          {"metadata", {{"name", n.name}, {"labels", labels}}},
-          {"spec", spec},
-          {"status",
-           {{"capacity", capacity},
-            {"allocatable", capacity},
-            {"conditions",
-             {cond("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
-              cond("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
-              cond("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
-              cond("Ready", "True", "KubeletReady", "kubelet is posting ready status")}},
-            {"addresses", {{{"type", "InternalIP"}, {"address", ip}}, {{"type", "Hostname"}, {"address", n.name}}}},
-            {"nodeInfo",
-             {{"kubeletVersion", "v1.32.0-fairway-sim"},
-              {"kubeProxyVersion", "v1.32.0-fairway-sim"},
-              {"containerRuntimeVersion", "fairway-sim://1.0"},
-              {"operatingSystem", "linux"},
-              {"architecture", "amd64"},
-              {"osImage", "Fairway simulated node"},
-              {"kernelVersion", "6.1.0"},
-              {"machineID", n.name},
-              {"systemUUID", n.name},
-              {"bootID", n.name}}}}}};
+  return {
+      {"apiVersion", "v1"},
+      {"kind", "Node"},
+      {"metadata", {{"name", n.name}, {"labels", labels}}},
+      {"spec", spec},
+      {"status",
+       {{"capacity", capacity},
+        {"allocatable", capacity},
+        {"conditions",
+         {cond("MemoryPressure", "False", "KubeletHasSufficientMemory",
+               "kubelet has sufficient memory available"),
+          cond("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+          cond("PIDPressure", "False", "KubeletHasSufficientPID",
+               "kubelet has sufficient PID available"),
+          cond("Ready", "True", "KubeletReady", "kubelet is posting ready status")}},
+        {"addresses",
+         {{{"type", "InternalIP"}, {"address", ip}}, {{"type", "Hostname"}, {"address", n.name}}}},
+        {"nodeInfo",
+         {{"kubeletVersion", "v1.32.0-fairway-sim"},
+          {"kubeProxyVersion", "v1.32.0-fairway-sim"},
+          {"containerRuntimeVersion", "fairway-sim://1.0"},
+          {"operatingSystem", "linux"},
+          {"architecture", "amd64"},
+          {"osImage", "Fairway simulated node"},
+          {"kernelVersion", "6.1.0"},
+          {"machineID", n.name},
+          {"systemUUID", n.name},
+          {"bootID", n.name}}}}}};
 }
 
 // GPUs a pod requests (max of init containers vs sum of containers).
@@ -165,14 +171,16 @@ std::vector<SimNodeSpec> UniformSimNodes(int count, int64_t gpus, const std::str
 
 class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimulator::Impl> {
  public:
-  Impl(ApiServer* api, Clock* clock, Options options) : api_(api), clock_(clock), options_(options) {}
+  Impl(ApiServer* api, Clock* clock, Options options)
+      : api_(api), clock_(clock), options_(options) {}
 
   struct PodTrack {
     std::string ns;
     std::string name;
     std::string node;
-    std::string phase;  // what the simulator last wrote ("" = not started)
+    std::string phase;  // what the simulator last wrote ("" = not started); set with SetPhase
     int64_t gpus = 0;
+    int exit_code = 0;  // fairway.dev/sim-exit-code, read when the pod starts
     bool deleting = false;
     std::unique_ptr<TimerHandle> timer;         // start or finish
     std::unique_ptr<TimerHandle> delete_timer;  // graceful deletion
@@ -216,6 +224,7 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
       if (p.delete_timer) p.delete_timer->Cancel();
     }
     pods_.clear();
+    running_gpus_.clear();
     if (watcher_) {
       watcher_->SetWakeup(nullptr);
       api_->store().StopWatch(*watcher_);
@@ -257,6 +266,7 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
       if (it != pods_.end()) {
         if (it->second.timer) it->second.timer->Cancel();
         if (it->second.delete_timer) it->second.delete_timer->Cancel();
+        SetPhase(it->second, "");  // its GPUs are free
         pods_.erase(it);
       }
       return;
@@ -271,12 +281,13 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
       t.name = internal::NameOf(pod);
       t.node = node;
       t.gpus = PodGpus(pod);
-      t.phase = phase == "Pending" ? "" : phase;
       it = pods_.emplace(uid, std::move(t)).first;
+      SetPhase(it->second, phase == "Pending" ? "" : phase);
       if (phase == "Pending" && GetString(pod, {"metadata", "deletionTimestamp"}).empty()) {
         if (failed_nodes_.count(node) > 0) {
-          FailPod(uid, "NodeLost", "Node " + node + " which was running pod " + it->second.name +
-                                       " is unresponsive");
+          FailPod(
+              uid, "NodeLost",
+              "Node " + node + " which was running pod " + it->second.name + " is unresponsive");
         } else {
           it->second.timer = After(options_.start_delay, [this, uid] { StartPod(uid); });
         }
@@ -297,12 +308,19 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
     }
   }
 
+  // Records the phase the simulator last wrote for a pod, keeping running_gpus_ in step: a pod
+  // start then costs a lookup instead of a walk over every pod seen (quadratic over a run).
+  // REQUIRES: mu_ held.
+  void SetPhase(PodTrack& t, const std::string& phase) {
+    if (t.phase == "Running") running_gpus_[t.node] -= t.gpus;
+    if (phase == "Running") running_gpus_[t.node] += t.gpus;
+    t.phase = phase;
+  }
+
+  // REQUIRES: mu_ held.
   int64_t GpusInUse(const std::string& node) const {
-    int64_t used = 0;
-    for (const auto& [uid, p] : pods_) {
-      if (p.node == node && p.phase == "Running") used += p.gpus;
-    }
-    return used;
+    auto it = running_gpus_.find(node);
+    return it == running_gpus_.end() ? 0 : it->second;
   }
 
   Status PatchStatus(const PodTrack& t, const std::string& uid, nlohmann::json status) {
@@ -347,7 +365,9 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
       }
     }
     auto cond = [&](const char* type, const char* status) {
-      return nlohmann::json{{"type", type}, {"status", status}, {"lastProbeTime", nullptr},
+      return nlohmann::json{{"type", type},
+                            {"status", status},
+                            {"lastProbeTime", nullptr},
                             {"lastTransitionTime", now}};
     };
     nlohmann::json status = {
@@ -355,18 +375,19 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
         {"startTime", now},
         {"hostIP", "10.0.0.1"},
         {"podIP", "10.244.0.1"},
-        {"conditions", {cond("PodReadyToStartContainers", "True"), cond("Initialized", "True"),
-                        cond("Ready", "True"), cond("ContainersReady", "True"),
-                        cond("PodScheduled", "True")}},
+        {"conditions",
+         {cond("PodReadyToStartContainers", "True"), cond("Initialized", "True"),
+          cond("Ready", "True"), cond("ContainersReady", "True"), cond("PodScheduled", "True")}},
         {"containerStatuses", statuses}};
     if (!PatchStatus(t, uid, status).ok()) return;
-    t.phase = "Running";
+    SetPhase(t, "Running");
     std::optional<double> duration = PodDuration(*pod);
     if (duration.has_value()) {
-      auto d = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(std::max(0.0, *duration)));
+      auto d = std::chrono::duration_cast<Duration>(
+          std::chrono::duration<double>(std::max(0.0, *duration)));
       std::string exit = GetString(*pod, {"metadata", "annotations", kExitCodeAnnotation});
       t.timer = After(d, [this, uid] { FinishPod(uid); });
-      exit_codes_[uid] = exit.empty() ? 0 : std::atoi(exit.c_str());
+      t.exit_code = exit.empty() ? 0 : std::atoi(exit.c_str());
     }
   }
 
@@ -375,7 +396,7 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
     auto it = pods_.find(uid);
     if (it == pods_.end() || it->second.deleting || it->second.phase != "Running") return;
     PodTrack& t = it->second;
-    int code = exit_codes_.count(uid) ? exit_codes_[uid] : 0;
+    const int code = t.exit_code;
     Result<nlohmann::json> pod = api_->Call("GET", PodPath(t.ns, t.name));
     if (!pod.ok()) return;
     std::string now = FormatTime(clock_->Now());
@@ -386,8 +407,10 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
         c["ready"] = false;
         c["started"] = false;
         c["state"] = {{"terminated",
-                       {{"exitCode", code}, {"reason", code == 0 ? "Completed" : "Error"},
-                        {"startedAt", started}, {"finishedAt", now},
+                       {{"exitCode", code},
+                        {"reason", code == 0 ? "Completed" : "Error"},
+                        {"startedAt", started},
+                        {"finishedAt", now},
                         {"containerID", "fairway-sim://" + uid}}}};
         statuses.push_back(c);
       }
@@ -405,8 +428,10 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
       }
     }
     std::string phase = code == 0 ? "Succeeded" : "Failed";
-    if (PatchStatus(t, uid, {{"phase", phase}, {"conditions", conditions}, {"containerStatuses", statuses}}).ok()) {
-      t.phase = phase;
+    if (PatchStatus(t, uid,
+                    {{"phase", phase}, {"conditions", conditions}, {"containerStatuses", statuses}})
+            .ok()) {
+      SetPhase(t, phase);
     }
   }
 
@@ -417,7 +442,7 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
     PodTrack& t = it->second;
     if (t.timer) t.timer->Cancel();
     if (PatchStatus(t, uid, {{"phase", "Failed"}, {"reason", reason}, {"message", message}}).ok()) {
-      t.phase = "Failed";
+      SetPhase(t, "Failed");
     }
   }
 
@@ -425,7 +450,9 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
   void CompleteDeletion(const std::string& uid) {
     auto it = pods_.find(uid);
     if (it == pods_.end()) return;
-    nlohmann::json opts = {{"apiVersion", "v1"}, {"kind", "DeleteOptions"}, {"gracePeriodSeconds", 0},
+    nlohmann::json opts = {{"apiVersion", "v1"},
+                           {"kind", "DeleteOptions"},
+                           {"gracePeriodSeconds", 0},
                            {"preconditions", {{"uid", uid}}}};
     Result<nlohmann::json> r = api_->Call("DELETE", PodPath(it->second.ns, it->second.name), opts);
     if (!r.ok() && r.error().code() != 404) {
@@ -457,15 +484,17 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
         if (c.value("type", "") == "Ready") {
           c["status"] = ready ? "True" : "Unknown";
           c["reason"] = ready ? "KubeletReady" : "NodeStatusUnknown";
-          c["message"] = ready ? "kubelet is posting ready status" : "Kubelet stopped posting node status.";
+          c["message"] =
+              ready ? "kubelet is posting ready status" : "Kubelet stopped posting node status.";
           c["lastTransitionTime"] = now;
           c["lastHeartbeatTime"] = now;
         }
         conditions.push_back(c);
       }
     }
-    Result<nlohmann::json> st = api_->Call("PATCH", path + "/status", {{"status", {{"conditions", conditions}}}},
-                                           "application/merge-patch+json");
+    Result<nlohmann::json> st =
+        api_->Call("PATCH", path + "/status", {{"status", {{"conditions", conditions}}}},
+                   "application/merge-patch+json");
     if (!st.ok()) return st.error().ToStatus();
     nlohmann::json taints = nlohmann::json::array();
     if (const auto* ts = GetPath(*node, {"spec", "taints"}); ts && ts->is_array()) {
@@ -474,8 +503,11 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
       }
     }
     if (!ready) {
-      taints.push_back({{"key", "node.kubernetes.io/unreachable"}, {"effect", "NoSchedule"}, {"timeAdded", now}});
-      taints.push_back({{"key", "node.kubernetes.io/unreachable"}, {"effect", "NoExecute"}, {"timeAdded", now}});
+      taints.push_back({{"key", "node.kubernetes.io/unreachable"},
+                        {"effect", "NoSchedule"},
+                        {"timeAdded", now}});
+      taints.push_back(
+          {{"key", "node.kubernetes.io/unreachable"}, {"effect", "NoExecute"}, {"timeAdded", now}});
     }
     Result<nlohmann::json> sp = api_->Call(
         "PATCH", path, {{"spec", {{"taints", taints.empty() ? nlohmann::json() : taints}}}},
@@ -494,8 +526,8 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
       if (p.node == name && p.phase != "Succeeded" && p.phase != "Failed") victims.push_back(uid);
     }
     for (const std::string& uid : victims) {
-      FailPod(uid, "NodeLost", "Node " + name + " which was running pod " + pods_[uid].name +
-                                   " is unresponsive");
+      FailPod(uid, "NodeLost",
+              "Node " + name + " which was running pod " + pods_[uid].name + " is unresponsive");
     }
     return OkStatus();
   }
@@ -519,16 +551,17 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
   Clock* clock_;
   Options options_;
   mutable std::mutex mu_;
-  bool stopped_ = false;                       // GUARDED_BY(mu_)
-  std::map<std::string, SimNodeSpec> nodes_;   // GUARDED_BY(mu_)
-  std::set<std::string> failed_nodes_;         // GUARDED_BY(mu_)
-  std::map<std::string, PodTrack> pods_;       // GUARDED_BY(mu_), by uid
-  std::map<std::string, int> exit_codes_;      // GUARDED_BY(mu_), by uid
-  std::shared_ptr<StoreWatcher> watcher_;      // GUARDED_BY(mu_)
+  bool stopped_ = false;                      // GUARDED_BY(mu_)
+  std::map<std::string, SimNodeSpec> nodes_;  // GUARDED_BY(mu_)
+  std::set<std::string> failed_nodes_;        // GUARDED_BY(mu_)
+  std::map<std::string, PodTrack> pods_;      // GUARDED_BY(mu_), by uid
+  // GPUs of the pods the simulator runs (phase Running), by node; kept by SetPhase.
+  std::map<std::string, int64_t> running_gpus_;  // GUARDED_BY(mu_)
+  std::shared_ptr<StoreWatcher> watcher_;        // GUARDED_BY(mu_)
   // Lock order: mu_ before drain_mu_.
   std::mutex drain_mu_;
-  bool drain_scheduled_ = false;               // GUARDED_BY(drain_mu_)
-  std::unique_ptr<TimerHandle> drain_timer_;   // GUARDED_BY(drain_mu_)
+  bool drain_scheduled_ = false;              // GUARDED_BY(drain_mu_)
+  std::unique_ptr<TimerHandle> drain_timer_;  // GUARDED_BY(drain_mu_)
 };
 
 KubeletSimulator::KubeletSimulator(ApiServer* api, Clock* clock, Options options)
@@ -537,7 +570,9 @@ KubeletSimulator::KubeletSimulator(ApiServer* api, Clock* clock)
     : KubeletSimulator(api, clock, Options{}) {}
 KubeletSimulator::~KubeletSimulator() { Stop(); }
 
-Status KubeletSimulator::AddNodes(const std::vector<SimNodeSpec>& nodes) { return impl_->AddNodes(nodes); }
+Status KubeletSimulator::AddNodes(const std::vector<SimNodeSpec>& nodes) {
+  return impl_->AddNodes(nodes);
+}
 Status KubeletSimulator::Start() { return impl_->Start(); }
 void KubeletSimulator::Stop() { impl_->Stop(); }
 Status KubeletSimulator::FailNode(const std::string& name) { return impl_->FailNode(name); }
@@ -553,12 +588,13 @@ void KubeletSimulator::RegisterAdminRoutes() {
     if (req.method != "POST" || slash == std::string::npos) return ErrorResponse(PathNotFound());
     std::string name = rest.substr(0, slash);
     std::string action = rest.substr(slash + 1);
-    Status s = action == "fail" ? self->FailNode(name)
+    Status s = action == "fail"      ? self->FailNode(name)
                : action == "recover" ? self->RecoverNode(name)
                                      : NotFoundError("unknown action " + action);
     if (!s.ok()) {
-      return ErrorResponse(s.code() == StatusCode::kNotFound ? ApiError(404, "NotFound", s.message())
-                                                             : InternalError(s.message()));
+      return ErrorResponse(s.code() == StatusCode::kNotFound
+                               ? ApiError(404, "NotFound", s.message())
+                               : InternalError(s.message()));
     }
     return JsonResponse(200, {{"node", name}, {"action", action}});
   });
