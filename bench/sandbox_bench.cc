@@ -1,10 +1,10 @@
 // Sandbox API server throughput over real HTTP on 127.0.0.1: creates per second on one
 // keep-alive connection, and watch events per second delivered to one watcher (plus the
-// in-process create rate for comparison). Run:
+// in-process create rate for comparison), Fairway Job creates through the shipped CRD's schema,
+// and kubelet-simulator pod starts. Run:
 //   build/bench/sandbox_bench --benchmark_min_time=2
-#include <benchmark/benchmark.h>
-
 #include <arpa/inet.h>
+#include <benchmark/benchmark.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "common/clock.h"
+#include "sandbox/manifest.h"
 #include "sandbox/sandbox.h"
 
 namespace fairway::sandbox {
@@ -39,9 +40,11 @@ class RawClient {
   bool ok() const { return fd_ >= 0; }
 
   void Send(const std::string& method, const std::string& target, const std::string& body) {
-    std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\n";
+    std::string req =
+        method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\n";
     if (!body.empty()) {
-      req += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+      req += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+             "\r\n";
     }
     req += "\r\n" + body;
     size_t off = 0;
@@ -154,7 +157,8 @@ void BM_HttpWatchEvents(benchmark::State& state) {
   int64_t i = 0;
   for (auto _ : state) {
     for (int64_t k = 0; k < batch; ++k) {
-      auto r = sb->api().Call("POST", "/api/v1/namespaces/default/configmaps", nlohmann::json::parse(ConfigMap(i++)));
+      auto r = sb->api().Call("POST", "/api/v1/namespaces/default/configmaps",
+                              nlohmann::json::parse(ConfigMap(i++)));
       if (!r.ok()) state.SkipWithError("create failed");
     }
     if (!w.CountEvents(batch)) state.SkipWithError("watch ended");
@@ -168,12 +172,81 @@ void BM_InProcessCreate(benchmark::State& state) {
   ApiServer api(&clock);
   int64_t i = 0;
   for (auto _ : state) {
-    auto r = api.Call("POST", "/api/v1/namespaces/default/configmaps", nlohmann::json::parse(ConfigMap(i++)));
+    auto r = api.Call("POST", "/api/v1/namespaces/default/configmaps",
+                      nlohmann::json::parse(ConfigMap(i++)));
     if (!r.ok()) state.SkipWithError("create failed");
   }
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_InProcessCreate);
+
+// Fairway Job creates in-process against the shipped Job CRD: schema pruning, defaulting and
+// validation on every write, seven of its `pattern`s included.
+void BM_InProcessJobCreate(benchmark::State& state) {
+  FakeClock clock;
+  ApiServer api(&clock);
+  StatusOr<std::vector<nlohmann::json>> crds = ReadManifests(FAIRWAY_SOURCE_DIR "/crds");
+  if (!crds.ok()) return state.SkipWithError(crds.status().ToString().c_str());
+  for (const nlohmann::json& crd : *crds) {
+    if (!api.Apply(crd).ok()) return state.SkipWithError("applying the CRDs failed");
+  }
+  int64_t i = 0;
+  for (auto _ : state) {
+    nlohmann::json job = {
+        {"apiVersion", "fairway.dev/v1alpha1"},
+        {"kind", "Job"},
+        {"metadata", {{"name", "job-" + std::to_string(i++)}}},
+        {"spec",
+         {{"partition", "gpu"},
+          {"account", "physics"},
+          {"qos", "normal"},
+          {"timeLimit", "1-00:00:00"},
+          {"resources", {{"gpus", 1}, {"gpuType", "H100"}, {"cpu", "8"}, {"memory", "64Gi"}}}}}};
+    auto r = api.Call("POST", "/apis/fairway.dev/v1alpha1/namespaces/default/jobs", job);
+    if (!r.ok()) state.SkipWithError(r.error().message().c_str());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_InProcessJobCreate);
+
+// BM_KubeletPodStarts/<pods>: the kubelet simulator starts <pods> bound 1-GPU pods on <pods>/8
+// nodes of 8 GPUs at once (one FakeClock step); the time per start should not grow with the
+// number of pods it already runs.
+void BM_KubeletPodStarts(benchmark::State& state) {
+  const int64_t pods = state.range(0);
+  for (auto _ : state) {
+    state.PauseTiming();
+    FakeClock clock;
+    ApiServer api(&clock);
+    KubeletSimulator kubelet(&api, &clock, {std::chrono::seconds(1)});
+    if (!kubelet.AddNodes(UniformSimNodes(static_cast<int>(pods / 8), 8, "H100")).ok() ||
+        !kubelet.Start().ok()) {
+      return state.SkipWithError("starting the kubelet simulator failed");
+    }
+    for (int64_t i = 0; i < pods; ++i) {
+      const std::string name = "p-" + std::to_string(i);
+      nlohmann::json pod = {{"metadata", {{"name", name}}},
+                            {"spec",
+                             {{"containers",
+                               {{{"name", "c"},
+                                 {"image", "i"},
+                                 {"resources", {{"limits", {{"nvidia.com/gpu", "1"}}}}}}}}}}};
+      nlohmann::json binding = {{"target", {{"name", "gpu-node-" + std::to_string(i / 8)}}}};
+      if (!api.Call("POST", "/api/v1/namespaces/default/pods", pod).ok() ||
+          !api.Call("POST", "/api/v1/namespaces/default/pods/" + name + "/binding", binding).ok()) {
+        return state.SkipWithError("creating pods failed");
+      }
+    }
+    clock.Advance(Duration::zero());  // the simulator takes the pods in
+    state.ResumeTiming();
+    clock.Advance(std::chrono::seconds(1));  // and starts them all
+    state.PauseTiming();
+    kubelet.Stop();
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(state.iterations() * pods);
+}
+BENCHMARK(BM_KubeletPodStarts)->Arg(2000)->Arg(8000)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace fairway::sandbox

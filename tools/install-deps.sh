@@ -9,7 +9,7 @@ packages=(
   nlohmann-json3-dev libyaml-cpp-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libboost-dev
-  openssl python3
+  openssl python3 python3-kubernetes
 )
 
 missing=()

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/base64.h"
+#include "common/json_depth.h"
 #include "common/log.h"
 #include "kube/http_transport.h"
 #include "sandbox/authn.h"
@@ -211,6 +212,9 @@ Result<AdmissionResponse> ParseAdmissionResponse(const std::string& body,
   auto invalid = [](const std::string& why) {
     return CallFailure("received invalid webhook response: " + why);
   };
+  // A webhook is another server: its reply gets the depth bound of a request body.
+  const std::string too_deep = " nests more than " + std::to_string(kMaxJsonDepth) + " levels deep";
+  if (JsonDepth(body, kMaxJsonDepth) > kMaxJsonDepth) return invalid("the body" + too_deep);
   json review = json::parse(body, nullptr, false);
   if (review.is_discarded() || !review.is_object()) return invalid("the body is not a JSON object");
   std::string api_version = review.value("apiVersion", "");
@@ -243,6 +247,8 @@ Result<AdmissionResponse> ParseAdmissionResponse(const std::string& body,
   if (!mutating) return invalid("validating webhook may not return response.patch");
   StatusOr<std::string> decoded = Base64Decode(patch);
   if (!decoded.ok()) return invalid("response.patch is not base64");
+  if (JsonDepth(*decoded, kMaxJsonDepth) > kMaxJsonDepth)
+    return invalid("response.patch" + too_deep);
   out.patch = json::parse(*decoded, nullptr, false);
   if (out.patch.is_discarded() || !out.patch.is_array()) {
     return invalid("response.patch is not a JSON patch array");

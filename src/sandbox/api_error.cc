@@ -53,13 +53,16 @@ FieldCause TypeInvalidCause(const std::string& field, const nlohmann::json& valu
 }
 
 ApiError::ApiError(int code, std::string reason, std::string message, nlohmann::json details)
-    : code_(code), reason_(std::move(reason)), message_(std::move(message)),
+    : code_(code),
+      reason_(std::move(reason)),
+      message_(std::move(message)),
       details_(std::move(details)) {}
 
 nlohmann::json ApiError::ToStatusJson() const {
-  nlohmann::json s = {{"kind", "Status"},     {"apiVersion", "v1"}, {"metadata", nlohmann::json::object()},
-                      {"status", "Failure"},  {"message", message_}, {"reason", reason_},
-                      {"code", code_}};
+  nlohmann::json s = {
+      {"kind", "Status"},    {"apiVersion", "v1"},  {"metadata", nlohmann::json::object()},
+      {"status", "Failure"}, {"message", message_}, {"reason", reason_},
+      {"code", code_}};
   if (!details_.is_null()) s["details"] = details_;
   return s;
 }
@@ -104,9 +107,10 @@ ApiError AlreadyExists(const ResourceRef& ref, const std::string& name) {
 }
 
 ApiError Conflict(const ResourceRef& ref, const std::string& name, const std::string& why) {
-  return ApiError(409, "Conflict",
-                  "Operation cannot be fulfilled on " + ref.Qualified() + " \"" + name + "\": " + why,
-                  Details(ref, name));
+  return ApiError(
+      409, "Conflict",
+      "Operation cannot be fulfilled on " + ref.Qualified() + " \"" + name + "\": " + why,
+      Details(ref, name));
 }
 
 ApiError StaleConflict(const ResourceRef& ref, const std::string& name) {
@@ -150,13 +154,17 @@ ApiError MethodNotAllowed(const std::string& message) {
 ApiError UnsupportedMediaType(const std::string& message) {
   return ApiError(415, "UnsupportedMediaType", message);
 }
+ApiError RequestEntityTooLarge(size_t limit_bytes) {
+  return ApiError(413, "RequestEntityTooLarge",
+                  "Request entity too large: limit is " + std::to_string(limit_bytes));
+}
 ApiError InternalError(const std::string& message) {
-  return ApiError(500, "InternalError", message,
-                  {{"causes", {{{"message", message}}}}});
+  return ApiError(500, "InternalError", message, {{"causes", {{{"message", message}}}}});
 }
 ApiError PathNotFound() {
-  return ApiError(404, "NotFound", "the server could not find the requested resource",
-                  {{"causes", {{{"reason", "UnexpectedServerResponse"}, {"message", "404 page not found"}}}}});
+  return ApiError(
+      404, "NotFound", "the server could not find the requested resource",
+      {{"causes", {{{"reason", "UnexpectedServerResponse"}, {"message", "404 page not found"}}}}});
 }
 ApiError TooManyRequests(const std::string& message, int retry_after_s) {
   ApiError e(429, "TooManyRequests", message, {{"retryAfterSeconds", retry_after_s}});

@@ -13,13 +13,13 @@
 // Thread-safety: value types.
 #pragma once
 
+#include <cstddef>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
 #include <variant>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/status.h"
 
@@ -93,6 +93,8 @@ ApiError Forbidden(const std::string& message, nlohmann::json details = nullptr)
 ApiError Expired(const std::string& message);
 ApiError MethodNotAllowed(const std::string& message);
 ApiError UnsupportedMediaType(const std::string& message);
+// 413 "Request entity too large: limit is N" for a body over `limit_bytes`.
+ApiError RequestEntityTooLarge(size_t limit_bytes);
 ApiError InternalError(const std::string& message);
 ApiError PathNotFound();  // "the server could not find the requested resource"
 ApiError TooManyRequests(const std::string& message, int retry_after_s);
@@ -128,10 +130,10 @@ using MaybeError = std::optional<ApiError>;
 #define SANDBOX_CONCAT_INNER_(a, b) a##b
 #define SANDBOX_CONCAT_(a, b) SANDBOX_CONCAT_INNER_(a, b)
 // Returns the ApiError of a MaybeError expression.
-#define SANDBOX_RETURN_IF_ERROR(expr)             \
-  do {                                            \
+#define SANDBOX_RETURN_IF_ERROR(expr)                \
+  do {                                               \
     ::fairway::sandbox::MaybeError sb_err_ = (expr); \
-    if (sb_err_.has_value()) return *sb_err_;     \
+    if (sb_err_.has_value()) return *sb_err_;        \
   } while (false)
 #define SANDBOX_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
   auto tmp = (expr);                                   \

@@ -1,6 +1,8 @@
 #include "sandbox/api_server.h"
 
+#include "common/json_depth.h"
 #include "sandbox/discovery.h"
+#include "sandbox/internal/protobuf.h"
 #include "sandbox/internal/request.h"
 #include "sandbox/internal/resource_handler.h"
 #include "sandbox/internal/util.h"
@@ -51,6 +53,18 @@ AuthorizationAttributes ResourceAttributes(const UserInfo& user, const std::stri
     }
   }
   return a;
+}
+
+// 400 for a JSON or YAML body nested deeper than kMaxJsonDepth, before anything parses it: the
+// parsed body's recursive walks (schema pruning and validation, copies, serialization) would
+// overflow the handler thread's stack. Protobuf bodies are binary and decode into fixed types.
+MaybeError CheckBodyDepth(const HttpRequest& req) {
+  if (req.body.empty() || internal::protobuf::IsProtobufContentType(req.Header("content-type"))) {
+    return std::nullopt;
+  }
+  if (JsonDepth(req.body, kMaxJsonDepth) <= kMaxJsonDepth) return std::nullopt;
+  return BadRequest("the body of the request could not be decoded: it nests more than " +
+                    std::to_string(kMaxJsonDepth) + " levels deep");
 }
 
 AuthorizationAttributes NonResourceAttributes(const UserInfo& user, const std::string& verb,
@@ -176,6 +190,7 @@ HandlerReply ApiServer::HandleUnchecked(const HttpRequest& req, const UserInfo* 
   Query query;
   internal::SplitTarget(req.target, &path, &query);
   while (path.size() > 1 && path.back() == '/') path.pop_back();
+  if (MaybeError e = CheckBodyDepth(req)) return {ErrorResponse(*e), nullptr};
 
   if (internal::StartsWith(path, "/sandbox/")) {
     std::optional<HttpResponse> r = HandleAdmin(req, path);

@@ -2,27 +2,30 @@
 
 #include <functional>
 
+#include "sandbox/schema.h"
+
 namespace fairway::sandbox {
 namespace {
 
 nlohmann::json GroupEntry(const std::string& group, const std::vector<std::string>& versions) {
   nlohmann::json vs = nlohmann::json::array();
-  for (const std::string& v : versions) vs.push_back({{"groupVersion", group + "/" + v}, {"version", v}});
+  for (const std::string& v : versions)
+    vs.push_back({{"groupVersion", group + "/" + v}, {"version", v}});
   return {{"name", group},
           {"versions", vs},
-          {"preferredVersion", {{"groupVersion", group + "/" + versions.front()}, {"version", versions.front()}}}};
+          {"preferredVersion",
+           {{"groupVersion", group + "/" + versions.front()}, {"version", versions.front()}}}};
 }
 
-std::string PathHash(const std::string& s) {
-  return std::to_string(std::hash<std::string>{}(s));
-}
+std::string PathHash(const std::string& s) { return std::to_string(std::hash<std::string>{}(s)); }
 
 }  // namespace
 
 nlohmann::json ApiVersionsDoc(const std::string& server_address) {
   return {{"kind", "APIVersions"},
           {"versions", {"v1"}},
-          {"serverAddressByClientCIDRs", {{{"clientCIDR", "0.0.0.0/0"}, {"serverAddress", server_address}}}}};
+          {"serverAddressByClientCIDRs",
+           {{{"clientCIDR", "0.0.0.0/0"}, {"serverAddress", server_address}}}}};
 }
 
 nlohmann::json ApiGroupListDoc(const ResourceRegistry& registry) {
@@ -34,7 +37,8 @@ nlohmann::json ApiGroupListDoc(const ResourceRegistry& registry) {
   return {{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", groups}};
 }
 
-std::optional<nlohmann::json> ApiGroupDoc(const ResourceRegistry& registry, const std::string& group) {
+std::optional<nlohmann::json> ApiGroupDoc(const ResourceRegistry& registry,
+                                          const std::string& group) {
   for (const auto& [g, versions] : registry.Groups()) {
     if (g != group || g.empty()) continue;
     nlohmann::json doc = GroupEntry(g, versions);
@@ -46,7 +50,8 @@ std::optional<nlohmann::json> ApiGroupDoc(const ResourceRegistry& registry, cons
 }
 
 std::optional<nlohmann::json> ApiResourceListDoc(const ResourceRegistry& registry,
-                                                 const std::string& group, const std::string& version) {
+                                                 const std::string& group,
+                                                 const std::string& version) {
   nlohmann::json resources = nlohmann::json::array();
   bool found = false;
   for (const ResourceInfoPtr& info : registry.All()) {
@@ -62,8 +67,11 @@ std::optional<nlohmann::json> ApiResourceListDoc(const ResourceRegistry& registr
     resources.push_back(r);
     auto sub = [&](const std::string& name, const std::string& kind, nlohmann::json verbs,
                    const std::string& sub_group, const std::string& sub_version) {
-      nlohmann::json s = {{"name", info->plural + "/" + name}, {"singularName", ""},
-                          {"namespaced", info->namespaced}, {"kind", kind}, {"verbs", verbs}};
+      nlohmann::json s = {{"name", info->plural + "/" + name},
+                          {"singularName", ""},
+                          {"namespaced", info->namespaced},
+                          {"kind", kind},
+                          {"verbs", verbs}};
       if (!sub_group.empty()) {
         s["group"] = sub_group;
         s["version"] = sub_version;
@@ -103,7 +111,8 @@ nlohmann::json OpenApiV3Index(const ResourceRegistry& registry) {
       std::string p = group.empty() ? "api/" + v : "apis/" + group + "/" + v;
       std::string key;
       for (const ResourceInfoPtr& i : registry.All()) {
-        if (i->group == group && i->version == v) key += i->plural + i->kind + i->schema.dump();
+        if (i->group == group && i->version == v)
+          key += i->plural + i->kind + (i->schema ? i->schema->document().dump() : "");
       }
       paths[p] = {{"serverRelativeURL", "/openapi/v3/" + p + "?hash=" + PathHash(key)}};
     }
@@ -121,23 +130,28 @@ std::optional<nlohmann::json> OpenApiV3GroupVersion(const ResourceRegistry& regi
     if (p != gv_path) continue;
     found = true;
     nlohmann::json gvk = {{"group", i->group}, {"version", i->version}, {"kind", i->kind}};
-    std::string schema_name = (i->group.empty() ? "io.k8s.api.core." : i->group + ".") + i->version + "." + i->kind;
+    std::string schema_name =
+        (i->group.empty() ? "io.k8s.api.core." : i->group + ".") + i->version + "." + i->kind;
     nlohmann::json params = nlohmann::json::array(
         {{{"name", "fieldValidation"}, {"in", "query"}, {"schema", {{"type", "string"}}}},
          {{"name", "fieldManager"}, {"in", "query"}, {"schema", {{"type", "string"}}}},
          {{"name", "dryRun"}, {"in", "query"}, {"schema", {{"type", "string"}}}}});
     nlohmann::json ok_response = {
-        {"200", {{"description", "OK"},
-                 {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/" + schema_name}}}}}}}}}};
+        {"200",
+         {{"description", "OK"},
+          {"content",
+           {{"application/json",
+             {{"schema", {{"$ref", "#/components/schemas/" + schema_name}}}}}}}}}};
     nlohmann::json op = {{"x-kubernetes-group-version-kind", gvk},
                          {"parameters", params},
                          {"responses", ok_response}};
     std::string base = "/" + p + (i->namespaced ? "/namespaces/{namespace}/" : "/") + i->plural;
     paths[base + "/{name}"] = {{"get", op}, {"put", op}, {"patch", op}, {"delete", op}};
     paths[base] = {{"get", op}, {"post", op}};
-    nlohmann::json schema = i->schema.is_object() ? i->schema
-                                                  : nlohmann::json{{"type", "object"},
-                                                                   {"x-kubernetes-preserve-unknown-fields", true}};
+    nlohmann::json schema =
+        i->schema
+            ? i->schema->document()
+            : nlohmann::json{{"type", "object"}, {"x-kubernetes-preserve-unknown-fields", true}};
     schema["x-kubernetes-group-version-kind"] = nlohmann::json::array({gvk});
     schemas[schema_name] = schema;
   }

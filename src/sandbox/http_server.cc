@@ -51,9 +51,43 @@ struct Shared {
   HttpServer::Handler handler;
   std::function<std::chrono::milliseconds()> latency;
   net::thread_pool* pool;  // runs `handler`; outlives the sessions' use of it (Impl::Stop)
-  size_t body_limit;
+  std::shared_ptr<const HttpServer::Options> options;  // the limits and timeouts
   std::shared_ptr<PostGate> gate;
 };
+
+// Bytes asked for per read while waiting for a request to begin or draining a rejected one.
+constexpr size_t kReadChunk = 16 * 1024;
+// After an error reply to a request that was not read to its end, what the client still sends is
+// read and dropped for at most this long / this much, so that it reads the reply rather than a
+// connection reset.
+constexpr std::chrono::seconds kDrainTime{5};
+constexpr size_t kDrainBytes = 64 * 1024 * 1024;
+
+HttpResponse TextResponse(int status, std::string text) {
+  HttpResponse r;
+  r.status = status;
+  r.content_type = "text/plain; charset=utf-8";
+  r.body = std::move(text);
+  return r;
+}
+
+// The reply to a request that failed to parse, as Go's net/http sends one (kube-apiserver never
+// sees such a request); nullopt when there is no one to answer (the client left, timed out).
+std::optional<HttpResponse> ReadErrorResponse(beast::error_code ec, size_t body_limit) {
+  if (ec == http::error::body_limit) {
+    return ErrorResponse(RequestEntityTooLarge(body_limit));
+  }
+  if (ec == http::error::header_limit) {
+    return TextResponse(431, "431 Request Header Fields Too Large");
+  }
+  const bool parse_error =
+      ec.category() == http::make_error_code(http::error::bad_method).category();
+  if (!parse_error || ec == http::error::end_of_stream || ec == http::error::partial_message ||
+      ec == http::error::short_read) {
+    return std::nullopt;
+  }
+  return TextResponse(400, "400 Bad Request: " + ec.message());
+}
 
 // The subject of a client certificate the handshake verified, or nullopt.
 std::optional<PeerCertificate> VerifiedPeer(SSL* ssl) {
@@ -95,7 +129,8 @@ void UseClientCa(ssl::context& ctx, const std::string& pem) {
   ctx.set_verify_mode(ssl::verify_peer);
 }
 
-// One connection. Derived provides stream(), DoEof() and Close().
+// One connection. Derived provides stream(), peer_certificate(), ShutdownSend(), DoEof() and
+// Close().
 template <class Derived>
 class Session {
  public:
@@ -107,17 +142,52 @@ class Session {
  protected:
   Derived& derived() { return static_cast<Derived&>(*this); }
 
-  void DoRead() {
-    parser_.emplace();
-    parser_->body_limit(shared_.body_limit);
-    beast::get_lowest_layer(derived().stream()).expires_after(std::chrono::minutes(10));
-    http::async_read(derived().stream(), buffer_, *parser_,
-                     beast::bind_front_handler(&Session::OnRead, derived().shared_from_this()));
+  const HttpServer::Options& options() const { return *shared_.options; }
+  void Expire(std::chrono::seconds d) {
+    beast::get_lowest_layer(derived().stream()).expires_after(d);
   }
 
-  void OnRead(beast::error_code ec, std::size_t) {
-    if (ec == http::error::end_of_stream) return derived().DoEof();
-    if (ec) return derived().Close();
+  // Waits up to the idle timeout for the next request to begin, unless it has already.
+  void DoRead() {
+    parser_.emplace();
+    parser_->body_limit(options().body_limit);
+    parser_->header_limit(static_cast<std::uint32_t>(options().header_limit));
+    if (buffer_.size() > 0) return ReadHeader();
+    Expire(options().idle_timeout);
+    derived().stream().async_read_some(
+        buffer_.prepare(kReadChunk),
+        [self = derived().shared_from_this()](beast::error_code ec, std::size_t n) {
+          if (ec) return self->derived().Close();  // closed by the client, or idle too long
+          self->buffer_.commit(n);
+          self->ReadHeader();
+        });
+  }
+
+  void ReadHeader() {
+    Expire(options().header_timeout);
+    http::async_read_header(derived().stream(), buffer_, *parser_,
+                            [self = derived().shared_from_this()](
+                                beast::error_code ec, std::size_t) { self->OnHeader(ec); });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (ec) return OnReadError(ec);
+    if (parser_->is_done()) return OnRead();
+    Expire(options().body_timeout);
+    http::async_read(derived().stream(), buffer_, *parser_,
+                     [self = derived().shared_from_this()](beast::error_code read_ec, std::size_t) {
+                       if (read_ec) return self->OnReadError(read_ec);
+                       self->OnRead();
+                     });
+  }
+
+  void OnReadError(beast::error_code ec) {
+    std::optional<HttpResponse> reply = ReadErrorResponse(ec, options().body_limit);
+    if (!reply) return derived().Close();
+    Write(std::move(*reply), 11, /*keep_alive=*/false, /*head=*/false, /*drain=*/true);
+  }
+
+  void OnRead() {
     request_ = parser_->release();
     std::chrono::milliseconds latency =
         shared_.latency ? shared_.latency() : std::chrono::milliseconds(0);
@@ -155,20 +225,48 @@ class Session {
 
   void Respond(HandlerReply reply, bool head) {
     if (reply.watch) return StartWatch(std::move(reply));
+    Write(std::move(reply.response), request_.version(), request_.keep_alive(), head,
+          /*drain=*/false);
+  }
+
+  // Sends `reply`; then, by `drain`, drops what the client still sends and closes, else reads
+  // the next request (keep-alive) or closes.
+  void Write(HttpResponse reply, unsigned version, bool keep_alive, bool head, bool drain) {
     auto res = std::make_shared<http::response<http::string_body>>(
-        static_cast<http::status>(reply.response.status), request_.version());
-    res->set(http::field::content_type, reply.response.content_type);
+        static_cast<http::status>(reply.status), version);
+    res->set(http::field::content_type, reply.content_type);
     res->set(http::field::cache_control, "no-cache, private");
-    for (const auto& [k, v] : reply.response.headers) res->insert(k, v);
-    res->keep_alive(request_.keep_alive());
-    if (!head) res->body() = std::move(reply.response.body);
+    for (const auto& [k, v] : reply.headers) res->insert(k, v);
+    res->keep_alive(keep_alive);
+    if (!head) res->body() = std::move(reply.body);
     res->prepare_payload();
+    Expire(options().body_timeout);
     http::async_write(
         derived().stream(), *res,
-        [self = derived().shared_from_this(), res](beast::error_code ec, std::size_t) {
+        [self = derived().shared_from_this(), res, drain](beast::error_code ec, std::size_t) {
           if (ec) return self->Close();
+          if (drain) return self->StartDrain();
           if (res->need_eof()) return self->DoEof();
           self->DoRead();
+        });
+  }
+
+  // After an error reply: reads and drops what the client still sends, bounded by kDrainTime and
+  // kDrainBytes, then closes.
+  void StartDrain() {
+    derived().ShutdownSend();  // the client sees the reply end
+    buffer_.consume(buffer_.size());
+    Expire(kDrainTime);
+    Drain();
+  }
+
+  void Drain() {
+    derived().stream().async_read_some(
+        buffer_.prepare(kReadChunk),
+        [self = derived().shared_from_this()](beast::error_code ec, std::size_t n) {
+          self->drained_ += n;
+          if (ec || self->drained_ > kDrainBytes) return self->derived().DoEof();
+          self->Drain();
         });
   }
 
@@ -281,6 +379,7 @@ class Session {
   std::optional<http::request_parser<http::string_body>> parser_;
   http::request<http::string_body> request_;
   std::optional<net::steady_timer> delay_;
+  size_t drained_ = 0;  // bytes read and dropped after an error reply (StartDrain)
   // Watch state (on the session strand).
   std::shared_ptr<WatchStream> watch_;
   std::optional<http::response<http::empty_body>> watch_res_;
@@ -305,9 +404,12 @@ class PlainSession : public Session<PlainSession>,
   }
   beast::tcp_stream& stream() { return stream_; }
   std::optional<PeerCertificate> peer_certificate() const { return std::nullopt; }
-  void DoEof() {
+  void ShutdownSend() {
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+  void DoEof() {
+    ShutdownSend();
     Close();
   }
   void Close() {
@@ -337,6 +439,9 @@ class TlsSession : public Session<TlsSession>, public std::enable_shared_from_th
   }
   beast::ssl_stream<beast::tcp_stream>& stream() { return stream_; }
   const std::optional<PeerCertificate>& peer_certificate() const { return peer_; }
+  // A TCP half-close would end the TLS stream without close_notify; the client reads the reply's
+  // "Connection: close" instead.
+  void ShutdownSend() {}
   void DoEof() { Close(); }
   void Close() {
     closed_ = true;
@@ -358,6 +463,7 @@ class HttpServer::Impl {
       : handler_(std::move(handler)),
         latency_(std::move(latency)),
         options_(std::move(options)),
+        shared_options_(std::make_shared<const Options>(options_)),
         pool_(static_cast<size_t>(std::max(1, options_.handler_threads))),
         acceptor_(net::make_strand(ioc_)),
         gate_(std::make_shared<PostGate>()) {}
@@ -428,7 +534,7 @@ class HttpServer::Impl {
             if (ec == net::error::operation_aborted) return;
           } else {
             socket.set_option(tcp::no_delay(true), ec);
-            Shared shared{handler_, latency_, &pool_, options_.body_limit, gate_};
+            Shared shared{handler_, latency_, &pool_, shared_options_, gate_};
             if (ssl_ctx_) {
               std::make_shared<TlsSession>(std::move(socket), *ssl_ctx_, shared)->Run();
             } else {
@@ -451,6 +557,7 @@ class HttpServer::Impl {
   Handler handler_;
   std::function<std::chrono::milliseconds()> latency_;
   Options options_;
+  std::shared_ptr<const Options> shared_options_;  // the copy sessions read
   net::io_context ioc_;
   // Declared after ioc_ so it is destroyed first: queued work holds sessions of ioc_.
   net::thread_pool pool_;

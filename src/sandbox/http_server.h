@@ -9,6 +9,13 @@
 // ends, and is torn down as soon as the client closes its side (a pending read notices EOF).
 // Fault-injected latency delays requests on a timer without blocking I/O threads.
 //
+// Requests that cannot be served are answered before the connection closes, as kube-apiserver
+// (Go's net/http) answers them: a body over the limit gets 413 with a Status object, a header over
+// the limit 431, a malformed request 400 (plain text); what the client still sends is then read
+// and dropped for a moment so that it gets to read the answer. A client that stalls (no next
+// request, a header or body that stops arriving, a reply it does not read) is disconnected after
+// the matching timeout.
+//
 // TLS client certificates: with a client CA the server asks for (but does not require) a client
 // certificate; one that chains to the CA fills HttpRequest::peer_certificate (CN, O entries), one
 // that does not fails the handshake (Go's VerifyClientCertIfGiven). A repeated request header
@@ -18,6 +25,7 @@
 // REQUIRES: the ApiServer (or what the handler uses) outlives the HttpServer.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -40,7 +48,14 @@ class HttpServer {
     std::string client_ca_pem;
     int threads = 2;          // I/O threads
     int handler_threads = 8;  // threads running the handler (it may block)
-    size_t body_limit = 16 * 1024 * 1024;
+    // Request limits, kube-apiserver's (its MaxRequestBodyBytes and the settings of its
+    // http.Server). A larger body gets 413 RequestEntityTooLarge (a Status), a larger header
+    // 431; a connection that stays silent past a timeout is closed.
+    size_t body_limit = 3 * 1024 * 1024;
+    size_t header_limit = 1024 * 1024;
+    std::chrono::seconds idle_timeout{90};    // a kept-alive connection awaiting its next request
+    std::chrono::seconds header_timeout{32};  // the rest of a request header, once begun
+    std::chrono::seconds body_timeout{60};    // a request body; also writing a reply
   };
   using Handler = std::function<HandlerReply(const HttpRequest&)>;
 

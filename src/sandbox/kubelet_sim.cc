@@ -329,8 +329,9 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
     std::string ns;
     std::string name;
     std::string node;
-    std::string phase;  // what the simulator last wrote ("" = not started)
+    std::string phase;  // what the simulator last wrote ("" = not started); set with SetPhase
     int64_t gpus = 0;
+    int exit_code = 0;  // from the command (exit C) or fairway.dev/sim-exit-code, at start
     bool deleting = false;
     std::unique_ptr<TimerHandle> timer;         // start or finish
     std::unique_ptr<TimerHandle> delete_timer;  // graceful deletion
@@ -374,6 +375,7 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
       if (p.delete_timer) p.delete_timer->Cancel();
     }
     pods_.clear();
+    running_gpus_.clear();
     if (watcher_) {
       watcher_->SetWakeup(nullptr);
       api_->store().StopWatch(*watcher_);
@@ -415,6 +417,7 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
       if (it != pods_.end()) {
         if (it->second.timer) it->second.timer->Cancel();
         if (it->second.delete_timer) it->second.delete_timer->Cancel();
+        SetPhase(it->second, "");  // its GPUs are free
         pods_.erase(it);
       }
       return;
@@ -429,8 +432,8 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
       t.name = internal::NameOf(pod);
       t.node = node;
       t.gpus = PodGpus(pod);
-      t.phase = phase == "Pending" ? "" : phase;
       it = pods_.emplace(uid, std::move(t)).first;
+      SetPhase(it->second, phase == "Pending" ? "" : phase);
       if (phase == "Pending" && GetString(pod, {"metadata", "deletionTimestamp"}).empty()) {
         if (failed_nodes_.count(node) > 0) {
           FailPod(
@@ -456,12 +459,19 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
     }
   }
 
+  // Records the phase the simulator last wrote for a pod, keeping running_gpus_ in step: a pod
+  // start then costs a lookup instead of a walk over every pod seen (quadratic over a run).
+  // REQUIRES: mu_ held.
+  void SetPhase(PodTrack& t, const std::string& phase) {
+    if (t.phase == "Running") running_gpus_[t.node] -= t.gpus;
+    if (phase == "Running") running_gpus_[t.node] += t.gpus;
+    t.phase = phase;
+  }
+
+  // REQUIRES: mu_ held.
   int64_t GpusInUse(const std::string& node) const {
-    int64_t used = 0;
-    for (const auto& [uid, p] : pods_) {
-      if (p.node == node && p.phase == "Running") used += p.gpus;
-    }
-    return used;
+    auto it = running_gpus_.find(node);
+    return it == running_gpus_.end() ? 0 : it->second;
   }
 
   Status PatchStatus(const PodTrack& t, const std::string& uid, nlohmann::json status) {
@@ -521,7 +531,7 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
           cond("Ready", "True"), cond("ContainersReady", "True"), cond("PodScheduled", "True")}},
         {"containerStatuses", statuses}};
     if (!PatchStatus(t, uid, status).ok()) return;
-    t.phase = "Running";
+    SetPhase(t, "Running");
     std::string ns = t.ns;
     PodRun run = RunOf(*pod, [&](const std::string& config_map, const std::string& key) {
       Result<nlohmann::json> cm =
@@ -541,7 +551,7 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
       auto d = std::chrono::duration_cast<Duration>(
           std::chrono::duration<double>(std::max(0.0, *run.duration_s)));
       t.timer = After(d, [this, uid] { FinishPod(uid); });
-      exit_codes_[uid] = run.exit_code;
+      t.exit_code = run.exit_code;
     }
   }
 
@@ -550,7 +560,7 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
     auto it = pods_.find(uid);
     if (it == pods_.end() || it->second.deleting || it->second.phase != "Running") return;
     PodTrack& t = it->second;
-    int code = exit_codes_.count(uid) ? exit_codes_[uid] : 0;
+    const int code = t.exit_code;
     Result<nlohmann::json> pod = api_->Call("GET", PodPath(t.ns, t.name));
     if (!pod.ok()) return;
     std::string now = FormatTime(clock_->Now());
@@ -585,7 +595,7 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
     if (PatchStatus(t, uid,
                     {{"phase", phase}, {"conditions", conditions}, {"containerStatuses", statuses}})
             .ok()) {
-      t.phase = phase;
+      SetPhase(t, phase);
     }
   }
 
@@ -596,7 +606,7 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
     PodTrack& t = it->second;
     if (t.timer) t.timer->Cancel();
     if (PatchStatus(t, uid, {{"phase", "Failed"}, {"reason", reason}, {"message", message}}).ok()) {
-      t.phase = "Failed";
+      SetPhase(t, "Failed");
     }
   }
 
@@ -709,8 +719,9 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
   std::map<std::string, SimNodeSpec> nodes_;  // GUARDED_BY(mu_)
   std::set<std::string> failed_nodes_;        // GUARDED_BY(mu_)
   std::map<std::string, PodTrack> pods_;      // GUARDED_BY(mu_), by uid
-  std::map<std::string, int> exit_codes_;     // GUARDED_BY(mu_), by uid
-  std::shared_ptr<StoreWatcher> watcher_;     // GUARDED_BY(mu_)
+  // GPUs of the pods the simulator runs (phase Running), by node; kept by SetPhase.
+  std::map<std::string, int64_t> running_gpus_;  // GUARDED_BY(mu_)
+  std::shared_ptr<StoreWatcher> watcher_;        // GUARDED_BY(mu_)
   // Lock order: mu_ before drain_mu_.
   std::mutex drain_mu_;
   bool drain_scheduled_ = false;              // GUARDED_BY(drain_mu_)

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "sandbox/internal/util.h"
+#include "sandbox/schema.h"
 
 namespace fairway::sandbox {
 namespace {
@@ -225,7 +226,7 @@ Result<std::vector<ResourceInfo>> ResourceInfosFromCrd(const nlohmann::json& crd
       }
     }
     if (const auto* s = internal::GetPath(v, {"schema", "openAPIV3Schema"}); s && s->is_object()) {
-      info.schema = *s;
+      info.schema = std::make_shared<const CrdSchema>(*s);
     }
     if (info.version.empty()) {
       return Invalid("CustomResourceDefinition", "apiextensions.k8s.io", name,

@@ -9,15 +9,16 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "sandbox/api_error.h"
 
 namespace fairway::sandbox {
+
+class CrdSchema;  // schema.h
 
 struct PrinterColumn {
   std::string name;
@@ -51,7 +52,9 @@ struct ResourceInfo {
   bool custom = false;
   std::string bucket;  // storage key, shared by versions and views ("/events" for both APIs)
   std::vector<PrinterColumn> columns;  // CRD additionalPrinterColumns
-  nlohmann::json schema;               // openAPIV3Schema for custom resources; null otherwise
+  // The openAPIV3Schema of a custom resource version, compiled; null for built-in kinds and
+  // versions without one.
+  std::shared_ptr<const CrdSchema> schema;
   std::vector<std::string> verbs;
   // Extra subresources listed in discovery beyond status/scale: {"binding", "eviction"} for pods.
   std::vector<std::string> extra_subresources;

@@ -1,6 +1,8 @@
 #include "sandbox/schema.h"
 
+#include <algorithm>
 #include <cmath>
+#include <map>
 #include <regex>
 
 namespace fairway::sandbox {
@@ -15,9 +17,18 @@ std::string Join(const std::string& path, const std::string& key) {
   return path.empty() ? key : path + "." + key;
 }
 
-void Prune(const nlohmann::json& schema, nlohmann::json* value, bool root_like) {
+// Walks `value` (a nlohmann::json, const or not) against `schema` and calls
+// on_unknown(object, key, path) for every field the schema does not declare, once the object's
+// declared fields have been walked: pruning drops them, field validation reports them. Kept:
+// fields below x-kubernetes-preserve-unknown-fields, and apiVersion/kind/metadata where
+// `root_like` (the resource) or x-kubernetes-embedded-resource. `path` is the path of `value`
+// in upstream's notation ("spec.list[2]"); it is restored on return.
+template <typename Json, typename OnUnknown>
+void WalkUnknown(const nlohmann::json& schema, Json& value, bool root_like, std::string* path,
+                 const OnUnknown& on_unknown) {
   if (!schema.is_object()) return;
-  if (value->is_object()) {
+  const size_t path_len = path->size();
+  if (value.is_object()) {
     bool preserve = Flag(schema, "x-kubernetes-preserve-unknown-fields");
     bool embedded = root_like || Flag(schema, "x-kubernetes-embedded-resource");
     const nlohmann::json* props = nullptr;
@@ -26,22 +37,34 @@ void Prune(const nlohmann::json& schema, nlohmann::json* value, bool root_like) 
     if (auto it = schema.find("additionalProperties"); it != schema.end()) {
       additional = &*it;
     }
-    std::vector<std::string> drop;
-    for (auto it = value->begin(); it != value->end(); ++it) {
+    std::vector<std::string> unknown;
+    for (auto it = value.begin(); it != value.end(); ++it) {
       const std::string& k = it.key();
       if (embedded && (k == "apiVersion" || k == "kind" || k == "metadata")) continue;
+      const nlohmann::json* field_schema = nullptr;
       if (props != nullptr && props->contains(k)) {
-        Prune((*props)[k], &it.value(), false);
+        field_schema = &(*props)[k];
       } else if (additional != nullptr) {
-        if (additional->is_object()) Prune(*additional, &it.value(), false);
+        field_schema = additional;
       } else if (!preserve) {
-        drop.push_back(k);
+        unknown.push_back(k);
+        continue;
       }
+      if (field_schema == nullptr) continue;
+      *path += path_len == 0 ? k : "." + k;
+      WalkUnknown(*field_schema, it.value(), false, path, on_unknown);
+      path->resize(path_len);
     }
-    for (const std::string& k : drop) value->erase(k);
-  } else if (value->is_array()) {
+    for (const std::string& k : unknown) {
+      on_unknown(value, k, path_len == 0 ? k : *path + "." + k);
+    }
+  } else if (value.is_array()) {
     if (auto it = schema.find("items"); it != schema.end() && it->is_object()) {
-      for (auto& e : *value) Prune(*it, &e, false);
+      for (size_t i = 0; i < value.size(); ++i) {
+        *path += "[" + std::to_string(i) + "]";
+        WalkUnknown(*it, value[i], false, path, on_unknown);
+        path->resize(path_len);
+      }
     }
   }
 }
@@ -94,21 +117,24 @@ std::string Num(double d) {
 
 class Validator {
  public:
+  explicit Validator(const CrdSchema& crd_schema) : crd_schema_(crd_schema) {}
+
   std::vector<FieldCause> causes;
 
   void Check(const nlohmann::json& schema, const nlohmann::json& v, const std::string& path) {
     if (!schema.is_object()) return;
     if (v.is_null()) {
       if (!Flag(schema, "nullable") && schema.contains("type")) {
-        causes.push_back(InvalidCause(path, "null", path + " in body must be of type " +
-                                                        schema["type"].get<std::string>() + ": \"null\""));
+        causes.push_back(InvalidCause(
+            path, "null",
+            path + " in body must be of type " + schema["type"].get<std::string>() + ": \"null\""));
       }
       return;
     }
     if (Flag(schema, "x-kubernetes-int-or-string")) {
       if (!v.is_string() && TypeOf(v) != "integer") {
-        causes.push_back(InvalidCause(path, v, path + " in body must be of type integer,string: \"" +
-                                                   TypeOf(v) + "\""));
+        causes.push_back(InvalidCause(
+            path, v, path + " in body must be of type integer,string: \"" + TypeOf(v) + "\""));
         return;
       }
     } else if (auto t = schema.find("type"); t != schema.end() && t->is_string()) {
@@ -116,8 +142,8 @@ class Validator {
       std::string have = TypeOf(v);
       bool ok = have == want || (want == "number" && have == "integer");
       if (!ok) {
-        causes.push_back(TypeInvalidCause(path, v, path + " in body must be of type " + want +
-                                                       ": \"" + have + "\""));
+        causes.push_back(TypeInvalidCause(
+            path, v, path + " in body must be of type " + want + ": \"" + have + "\""));
         return;
       }
     }
@@ -143,22 +169,25 @@ class Validator {
       double max = m->get<double>();
       if (Flag(schema, "exclusiveMaximum") ? d >= max : d > max) {
         causes.push_back(InvalidCause(
-            path, v, path + " in body should be less than " +
-                         std::string(Flag(schema, "exclusiveMaximum") ? "" : "or equal to ") + Num(max)));
+            path, v,
+            path + " in body should be less than " +
+                std::string(Flag(schema, "exclusiveMaximum") ? "" : "or equal to ") + Num(max)));
       }
     }
     if (auto m = schema.find("minimum"); m != schema.end() && m->is_number()) {
       double min = m->get<double>();
       if (Flag(schema, "exclusiveMinimum") ? d <= min : d < min) {
         causes.push_back(InvalidCause(
-            path, v, path + " in body should be greater than " +
-                         std::string(Flag(schema, "exclusiveMinimum") ? "" : "or equal to ") + Num(min)));
+            path, v,
+            path + " in body should be greater than " +
+                std::string(Flag(schema, "exclusiveMinimum") ? "" : "or equal to ") + Num(min)));
       }
     }
     if (auto m = schema.find("multipleOf"); m != schema.end() && m->is_number()) {
       double f = m->get<double>();
       if (f > 0 && std::fmod(d, f) != 0) {
-        causes.push_back(InvalidCause(path, v, path + " in body should be a multiple of " + Num(f)));
+        causes.push_back(
+            InvalidCause(path, v, path + " in body should be a multiple of " + Num(f)));
       }
     }
   }
@@ -170,25 +199,24 @@ class Validator {
     for (unsigned char c : s) len += (c & 0xC0) != 0x80;
     if (auto m = schema.find("maxLength"); m != schema.end() && m->is_number_integer()) {
       if (len > m->get<size_t>()) {
-        causes.push_back(InvalidCause(path, v, path + " in body should be at most " +
-                                                   std::to_string(m->get<int64_t>()) + " chars long"));
+        causes.push_back(InvalidCause(path, v,
+                                      path + " in body should be at most " +
+                                          std::to_string(m->get<int64_t>()) + " chars long"));
       }
     }
     if (auto m = schema.find("minLength"); m != schema.end() && m->is_number_integer()) {
       if (len < m->get<size_t>()) {
-        causes.push_back(InvalidCause(path, v, path + " in body should be at least " +
-                                                   std::to_string(m->get<int64_t>()) + " chars long"));
+        causes.push_back(InvalidCause(path, v,
+                                      path + " in body should be at least " +
+                                          std::to_string(m->get<int64_t>()) + " chars long"));
       }
     }
     if (auto p = schema.find("pattern"); p != schema.end() && p->is_string()) {
-      try {
-        std::regex re(p->get<std::string>(), std::regex::ECMAScript);
-        if (!std::regex_search(s, re)) {
-          causes.push_back(InvalidCause(path, v, path + " in body should match '" +
-                                                     p->get<std::string>() + "'"));
-        }
-      } catch (const std::regex_error&) {
-        // An unsupported pattern is not the object's fault: accept.
+      const std::string& pattern = p->get_ref<const std::string&>();
+      // A pattern std::regex cannot compile is not the object's fault: accept.
+      const std::regex* re = crd_schema_.Pattern(pattern);
+      if (re != nullptr && !std::regex_search(s, *re)) {
+        causes.push_back(InvalidCause(path, v, path + " in body should match '" + pattern + "'"));
       }
     }
   }
@@ -196,8 +224,9 @@ class Validator {
   void CheckArray(const nlohmann::json& schema, const nlohmann::json& v, const std::string& path) {
     if (auto m = schema.find("maxItems"); m != schema.end() && m->is_number_integer()) {
       if (v.size() > m->get<size_t>()) {
-        causes.push_back({"TooMany", "Too many: " + std::to_string(v.size()) + ": must have at most " +
-                                         std::to_string(m->get<int64_t>()) + " items",
+        causes.push_back({"TooMany",
+                          "Too many: " + std::to_string(v.size()) + ": must have at most " +
+                              std::to_string(m->get<int64_t>()) + " items",
                           path});
       }
     }
@@ -223,8 +252,9 @@ class Validator {
     }
     if (auto m = schema.find("maxProperties"); m != schema.end() && m->is_number_integer()) {
       if (v.size() > m->get<size_t>()) {
-        causes.push_back({"TooMany", "Too many: " + std::to_string(v.size()) + ": must have at most " +
-                                         std::to_string(m->get<int64_t>()) + " items",
+        causes.push_back({"TooMany",
+                          "Too many: " + std::to_string(v.size()) + ": must have at most " +
+                              std::to_string(m->get<int64_t>()) + " items",
                           path});
       }
     }
@@ -242,7 +272,8 @@ class Validator {
       additional = &*it;
     }
     for (auto it = v.begin(); it != v.end(); ++it) {
-      if (path.empty() && (it.key() == "metadata" || it.key() == "apiVersion" || it.key() == "kind")) {
+      if (path.empty() &&
+          (it.key() == "metadata" || it.key() == "apiVersion" || it.key() == "kind")) {
         continue;
       }
       if (props != nullptr && props->contains(it.key())) {
@@ -252,22 +283,67 @@ class Validator {
       }
     }
   }
+
+  const CrdSchema& crd_schema_;
 };
+
+// Compiles every `pattern` keyword below `node` into *out, leaving out those std::regex cannot
+// compile.
+void CompilePatterns(const nlohmann::json& node, std::map<std::string, std::regex>* out) {
+  if (node.is_array()) {
+    for (const auto& e : node) CompilePatterns(e, out);
+    return;
+  }
+  if (!node.is_object()) return;
+  if (auto p = node.find("pattern"); p != node.end() && p->is_string() && !out->count(*p)) {
+    try {
+      out->emplace(*p, std::regex(p->get<std::string>(), std::regex::ECMAScript));
+    } catch (const std::regex_error&) {
+      // Left out: Pattern() then accepts every value.
+    }
+  }
+  for (const auto& [key, child] : node.items()) CompilePatterns(child, out);
+}
 
 }  // namespace
 
 void PruneObject(const nlohmann::json& schema, nlohmann::json* object) {
-  Prune(schema, object, /*root_like=*/true);
+  std::string path;
+  WalkUnknown(schema, *object, /*root_like=*/true, &path,
+              [](nlohmann::json& parent, const std::string& key, const std::string&) {
+                parent.erase(key);
+              });
+}
+
+std::vector<std::string> UnknownFields(const nlohmann::json& schema, const nlohmann::json& object) {
+  std::vector<std::string> out;
+  std::string path;
+  WalkUnknown(schema, object, /*root_like=*/true, &path,
+              [&out](const nlohmann::json&, const std::string&, const std::string& field_path) {
+                out.push_back(field_path);
+              });
+  // Upstream sorts the paths as strings ("a[10]" before "a[2]").
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 void ApplyDefaults(const nlohmann::json& schema, nlohmann::json* object) {
   Default(schema, object);
 }
 
-std::vector<FieldCause> ValidateAgainstSchema(const nlohmann::json& schema,
+CrdSchema::CrdSchema(nlohmann::json document) : document_(std::move(document)) {
+  CompilePatterns(document_, &patterns_);
+}
+
+const std::regex* CrdSchema::Pattern(const std::string& pattern) const {
+  auto it = patterns_.find(pattern);
+  return it == patterns_.end() ? nullptr : &it->second;
+}
+
+std::vector<FieldCause> ValidateAgainstSchema(const CrdSchema& schema,
                                               const nlohmann::json& object) {
-  Validator v;
-  v.Check(schema, object, "");
+  Validator v(schema);
+  v.Check(schema.document(), object, "");
   return std::move(v.causes);
 }
 

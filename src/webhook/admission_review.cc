@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "common/base64.h"
+#include "common/json_depth.h"
 #include "common/status_macros.h"
 
 namespace fairway::webhook {
@@ -119,31 +120,6 @@ Status ReadRequest(const json& request, AdmissionRequest* out) {
     return InvalidArgumentError("must be an object or null", "request.oldObject");
   }
   return OkStatus();
-}
-
-// Nesting depth of the arrays and objects in `text`, scanning past strings; stops counting once
-// `limit` is exceeded.
-size_t JsonDepth(std::string_view text, size_t limit) {
-  size_t depth = 0;
-  size_t deepest = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < text.size() && deepest <= limit; ++i) {
-    char c = text[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      deepest = std::max(deepest, ++depth);
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return deepest;
 }
 
 }  // namespace

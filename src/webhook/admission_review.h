@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/json_depth.h"
 #include "common/status.h"
 
 namespace fairway::webhook {
@@ -80,12 +81,7 @@ AdmissionResponse Allow(const std::string& uid);
 // -> "BadRequest").
 AdmissionResponse Deny(const std::string& uid, int32_t code, std::string message);
 
-// Deepest JSON nesting accepted in a request body. Kubernetes objects stay far below it; the
-// bound keeps the recursive copies and comparisons of nlohmann::json off the end of the stack
-// whatever a client sends.
-inline constexpr size_t kMaxJsonDepth = 1000;
-
-// Parses an HTTP request body: JSON nested at most kMaxJsonDepth levels, then
+// Parses an HTTP request body: JSON nested at most kMaxJsonDepth (common/json_depth.h) levels, then
 // ParseAdmissionReview. Errors are kInvalidArgument.
 [[nodiscard]] StatusOr<AdmissionRequest> ParseAdmissionReviewBody(std::string_view body);
 

@@ -63,10 +63,18 @@ if [ ${#REAL_CRDS[@]} -gt 0 ]; then
   done
 fi
 
-step "create / get / patch / delete a custom resource"
-"${K[@]}" create -f "$HERE/testdata/gpujob.yaml"
-[ "$("${K[@]}" get gj train-1 -o jsonpath='{.spec.gpus}')" = 4 ] || fail "spec.gpus"
+step "field validation: --validate=strict rejects an unknown field, warn prunes it with a warning"
+if "${K[@]}" create --validate=strict -f "$HERE/testdata/gpujob.yaml" 2>"$TMP/strict.txt"; then
+  fail "strict create accepted an unknown field"
+fi
+grep -q 'strict decoding error: unknown field "spec.unknownField"' "$TMP/strict.txt" \
+  || fail "strict message: $(cat "$TMP/strict.txt")"
+"${K[@]}" create --validate=warn -f "$HERE/testdata/gpujob.yaml" 2>"$TMP/warn.txt"
+grep -q 'Warning: unknown field "spec.unknownField"' "$TMP/warn.txt" || fail "warning: $(cat "$TMP/warn.txt")"
 [ -z "$("${K[@]}" get gpujob train-1 -o jsonpath='{.spec.unknownField}')" ] || fail "unknown field not pruned"
+
+step "create / get / patch / delete a custom resource"
+[ "$("${K[@]}" get gj train-1 -o jsonpath='{.spec.gpus}')" = 4 ] || fail "spec.gpus"
 [ "$("${K[@]}" get gpujobs.example.com train-1 -o jsonpath='{.spec.priority}')" = 0 ] || fail "default not applied"
 "${K[@]}" get gj | tee "$TMP/gj.txt"
 head -1 "$TMP/gj.txt" | grep -q "NAME *GPUS *READY *AGE" || fail "printer columns"
@@ -151,7 +159,9 @@ KT=(kubectl --kubeconfig "$TMP/tls.kubeconfig" --cache-dir "$TMP/cache-tls" --re
 grep -q "certificate-authority-data" "$TMP/tls.kubeconfig" || fail "kubeconfig lacks CA"
 "${KT[@]}" get nodes | grep -q "gpu-node-0 *Ready" || fail "TLS get nodes"
 "${KT[@]}" apply -f "$HERE/testdata/gpujob-crd.yaml" >/dev/null
-"${KT[@]}" create -f "$HERE/testdata/gpujob.yaml" >/dev/null
+# --validate=ignore: fieldValidation=Ignore prunes spec.unknownField without a warning.
+"${KT[@]}" create --validate=ignore -f "$HERE/testdata/gpujob.yaml" >/dev/null 2>"$TMP/ignore.txt"
+[ ! -s "$TMP/ignore.txt" ] || fail "ignore printed: $(cat "$TMP/ignore.txt")"
 "${KT[@]}" get gj train-1 >/dev/null || fail "TLS custom resource"
 
 echo "PASS"

@@ -45,8 +45,8 @@ std::string QueryValue(const Query& q, const std::string& key) {
 }
 
 bool QueryBool(const Query& q, const std::string& key) {
-  std::string v = QueryValue(q, key);
-  return v == "true" || v == "1";
+  auto it = q.find(key);
+  return it != q.end() && it->second != "0" && ToLower(it->second) != "false";
 }
 
 IncludeObject ParseInclude(const Query& q) {
@@ -54,6 +54,19 @@ IncludeObject ParseInclude(const Query& q) {
   if (v == "Object") return IncludeObject::kObject;
   if (v == "None") return IncludeObject::kNone;
   return IncludeObject::kMetadata;
+}
+
+Result<FieldValidation> ParseFieldValidation(const Query& q, const std::string& verb) {
+  const std::string options_kind = verb == "create"   ? "CreateOptions"
+                                   : verb == "update" ? "UpdateOptions"
+                                   : verb == "patch"  ? "PatchOptions"
+                                                      : "";
+  const std::string v = QueryValue(q, "fieldValidation");
+  if (options_kind.empty() || v.empty() || v == "Warn") return FieldValidation::kWarn;
+  if (v == "Strict") return FieldValidation::kStrict;
+  if (v == "Ignore") return FieldValidation::kIgnore;
+  return Invalid(options_kind, "meta.k8s.io", "",
+                 {NotSupportedCause("fieldValidation", v, {"", "Ignore", "Strict", "Warn"})});
 }
 
 Result<ObjectFilter> ParseFilter(const ResourceInfo& info, const Query& q) {

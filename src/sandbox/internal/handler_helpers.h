@@ -25,9 +25,21 @@ Result<nlohmann::json> ParseRequestBody(const HttpRequest& req, const std::strin
 
 // The query parameter, "" when absent.
 std::string QueryValue(const Query& q, const std::string& key);
-// "true" or "1".
+// A boolean query parameter (watch, allowWatchBookmarks, sendInitialEvents) as kube-apiserver
+// decodes one (apimachinery's Convert_Slice_string_To_bool): false when absent, "0" or "false" in
+// any case; true for every other value, the empty one included ("?watch", "watch=True" from the
+// Python client). It never fails.
 bool QueryBool(const Query& q, const std::string& key);
 IncludeObject ParseInclude(const Query& q);
+
+// What a create, update or patch does with fields the object's schema does not declare
+// (?fieldValidation): drop them silently, drop them with a Warning header each, or reject the
+// request. Absent means Warn, kube-apiserver's default.
+enum class FieldValidation { kIgnore, kWarn, kStrict };
+// ?fieldValidation of a request with `verb`. Only create, update and patch take it (their
+// CreateOptions, UpdateOptions, PatchOptions): a value other than Ignore, Warn, Strict or "" is a
+// 422 there, as upstream answers it; other verbs ignore it.
+Result<FieldValidation> ParseFieldValidation(const Query& q, const std::string& verb);
 // labelSelector and fieldSelector of a list, watch or deletecollection.
 Result<ObjectFilter> ParseFilter(const ResourceInfo& info, const Query& q);
 // DeleteOptions from the body and ?gracePeriodSeconds.

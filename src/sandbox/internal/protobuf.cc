@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "common/base64.h"
+#include "common/json_depth.h"
 #include "sandbox/internal/util.h"
 
 namespace fairway::sandbox::internal::protobuf {
@@ -487,6 +488,11 @@ Result<nlohmann::json> DecodeFieldsV1(std::string_view data, const std::string& 
     if (f.number != 1) continue;
     if (f.wire != WireType::kLen) return DecodeError(where, "wrong wire type in FieldsV1");
     if (!ValidUtf8(f.bytes)) return DecodeError(where, "invalid UTF-8 in FieldsV1");
+    // JSON inside the binary body, which ApiServer's depth check skips.
+    if (JsonDepth(f.bytes, kMaxJsonDepth) > kMaxJsonDepth) {
+      return DecodeError(
+          where, "FieldsV1 nests more than " + std::to_string(kMaxJsonDepth) + " levels deep");
+    }
     out = nlohmann::json::parse(f.bytes, nullptr, /*allow_exceptions=*/false);
     if (out.is_discarded()) return DecodeError(where, "FieldsV1 is not JSON");
   }

@@ -36,7 +36,7 @@ void SplitTarget(const std::string& target, std::string* path, Query* query) {
       size_t eq = part.find('=');
       std::string k = UrlDecode(part.substr(0, eq), true);
       std::string v = eq == std::string::npos ? "" : UrlDecode(part.substr(eq + 1), true);
-      (*query)[k] = v;
+      query->emplace(k, v);  // a repeated parameter keeps its first value, as Go's url.Values.Get
     }
     if (amp == std::string::npos) break;
     start = amp + 1;

@@ -14,7 +14,7 @@ using Query = std::map<std::string, std::string>;
 
 // Percent-decodes (and '+' -> ' ' when `plus_is_space`).
 std::string UrlDecode(const std::string& s, bool plus_is_space);
-// Splits "path?query" and decodes both.
+// Splits "path?query" and decodes both; a repeated query parameter keeps its first value.
 void SplitTarget(const std::string& target, std::string* path, Query* query);
 std::vector<std::string> SplitPath(const std::string& path);
 

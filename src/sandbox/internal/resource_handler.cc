@@ -159,6 +159,9 @@ HandlerReply ResourceHandler::Handle(const HttpRequest& req, const ResourcePath&
   ctx.req = &req;
   ctx.dry_run = QueryValue(q, "dryRun") == "All";
   ctx.admission = AdmissionMayApply(*info, p, verb);
+  Result<FieldValidation> validation = ParseFieldValidation(q, verb);
+  if (!validation.ok()) return {ErrorResponse(validation.error()), nullptr};
+  ctx.field_validation = *validation;
   Result<HttpResponse> r = Route(*info, p, q, verb, &ctx);
   HttpResponse response = r.ok() ? std::move(r).value() : ErrorResponse(r.error());
   AddWarningHeaders(ctx.warnings, &response);

@@ -28,6 +28,7 @@
 #include "sandbox/api_error.h"
 #include "sandbox/api_server.h"
 #include "sandbox/http_types.h"
+#include "sandbox/internal/handler_helpers.h"
 #include "sandbox/internal/request.h"
 #include "sandbox/internal/write_rules.h"
 #include "sandbox/object_store.h"
@@ -62,8 +63,8 @@ class ResourceHandler {
                             const HttpRequest& req);
   HandlerReply Watch(const ResourceInfoPtr& info, const ResourcePath& p, const Query& q,
                      const HttpRequest& req);
-  // One write request: who asks (req->user), dryRun=All, and the warnings admission webhooks
-  // returned (sent back as Warning headers).
+  // One write request: who asks (req->user), dryRun=All, fieldValidation, and the warnings of
+  // admission webhooks and field validation (sent back as Warning headers).
   struct WriteContext {
     const HttpRequest* req = nullptr;
     bool dry_run = false;
@@ -71,6 +72,8 @@ class ResourceHandler {
     // decided once so that a write without admission computes under the store lock (no webhook
     // call can happen there).
     bool admission = false;
+    // ?fieldValidation of a create, update or patch.
+    FieldValidation field_validation = FieldValidation::kWarn;
     std::vector<std::string> warnings;
   };
   // Computes the next state of an existing object from its current state. With ctx.admission it

@@ -80,6 +80,31 @@ json DeleteOptionsJson(const std::string& body, bool dry_run) {
   return o;
 }
 
+// fieldValidation on custom resource `obj` as decoded from a request (a create or update body,
+// a patched object), for the fields its schema does not declare: a warning each under Warn; under
+// Strict the error `strict_error` shapes from upstream's text, `strict decoding error: unknown
+// field "spec.a", unknown field "spec.b"`. The fields themselves are pruned later, before
+// defaulting and validation, whatever the directive.
+MaybeError ValidateFields(const ResourceInfo& info, const json& obj, FieldValidation validation,
+                          std::vector<std::string>* warnings,
+                          const std::function<ApiError(const std::string&)>& strict_error) {
+  if (!info.schema || validation == FieldValidation::kIgnore) return std::nullopt;
+  std::string strict;
+  for (const std::string& path : UnknownFields(info.schema->document(), obj)) {
+    std::string problem = "unknown field \"" + path + "\"";
+    if (validation == FieldValidation::kWarn) warnings->push_back(problem);
+    strict += (strict.empty() ? "strict decoding error: " : ", ") + problem;
+  }
+  if (validation == FieldValidation::kWarn || strict.empty()) return std::nullopt;
+  return strict_error(strict);
+}
+
+// Upstream's 400 for a create or update body that does not decode as the resource's kind.
+ApiError UndecodableBody(const ResourceInfo& info, const std::string& why) {
+  return BadRequest(info.kind + " in version \"" + info.version + "\" cannot be handled as a " +
+                    info.kind + ": " + why);
+}
+
 const UserInfo& RequestUser(const HttpRequest& req) {
   static const UserInfo* const kLoopback = new UserInfo(LoopbackUser());
   return req.user ? *req.user : *kLoopback;
@@ -108,9 +133,9 @@ Result<json> ResourceHandler::MutatingAdmission(const ResourceInfo& info, Admiss
   if (!ctx->admission) return obj;
   // Custom resources reach admission as upstream decodes them: pruned and defaulted.
   json decoded = obj;
-  if (!info.schema.is_null()) {
-    PruneObject(info.schema, &decoded);
-    ApplyDefaults(info.schema, &decoded);
+  if (info.schema) {
+    PruneObject(info.schema->document(), &decoded);
+    ApplyDefaults(info.schema->document(), &decoded);
   }
   attrs.object = ToView(info, decoded);
   SANDBOX_ASSIGN_OR_RETURN(json mutated, admission_->Mutate(attrs, &ctx->warnings));
@@ -266,6 +291,9 @@ Result<HttpResponse> ResourceHandler::Create(const ResourceInfo& info, const Res
   }
   if (IsReviewResource(info)) return Review(info, body, *ctx);
   json obj = FromView(info, body);
+  SANDBOX_RETURN_IF_ERROR(
+      ValidateFields(info, obj, ctx->field_validation, &ctx->warnings,
+                     [&](const std::string& why) { return UndecodableBody(info, why); }));
   json& meta = EnsureObject(obj, "metadata");
   std::string body_ns = GetString(obj, {"metadata", "namespace"});
   if (info.namespaced) {
@@ -290,6 +318,9 @@ Result<HttpResponse> ResourceHandler::Update(const ResourceInfo& info, const Res
                                              const json& body, WriteContext* ctx) {
   if (!body.is_object()) return BadRequest("the object must be a JSON object");
   json obj = FromView(info, body);
+  SANDBOX_RETURN_IF_ERROR(
+      ValidateFields(info, obj, ctx->field_validation, &ctx->warnings,
+                     [&](const std::string& why) { return UndecodableBody(info, why); }));
   json& meta = EnsureObject(obj, "metadata");
   std::string body_name = GetString(obj, {"metadata", "name"});
   if (!body_name.empty() && body_name != p.name) {
@@ -337,6 +368,13 @@ Result<HttpResponse> ResourceHandler::Patch(const ResourceInfo& info, const Reso
       AdmissionFor(info, p, "UPDATE", WriteOptions("PatchOptions", ctx->dry_run), *ctx);
   UpdateFn compute = [&](const json& cur) -> Result<Mutation> {
     SANDBOX_ASSIGN_OR_RETURN(json incoming, PatchedObject(info, type, cur, patch));
+    // Upstream's server-side apply judges fields outside the schema its own way; not modelled.
+    if (type != PatchType::kApply) {
+      SANDBOX_RETURN_IF_ERROR(ValidateFields(
+          info, incoming, ctx->field_validation, &ctx->warnings, [&](const std::string& why) {
+            return Invalid("", "", "", {InvalidCause("patch", incoming.dump(), why)});
+          }));
+    }
     return AdmitUpdate(info, p, attrs, cur, std::move(incoming), true, now, ctx);
   };
   Result<ObjectStore::WriteResult> r = GuaranteedUpdate(info, p.ns, p.name, *ctx, compute);

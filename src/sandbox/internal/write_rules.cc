@@ -34,7 +34,9 @@ bool IsExtendedResource(const std::string& name) {
   return true;
 }
 
-std::string QuantityText(const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+std::string QuantityText(const nlohmann::json& v) {
+  return v.is_string() ? v.get<std::string>() : v.dump();
+}
 
 // Defaults requests from limits and validates extended resources of every container.
 void PodResources(nlohmann::json* pod, std::vector<FieldCause>* causes) {
@@ -49,7 +51,9 @@ void PodResources(nlohmann::json* pod, std::vector<FieldCause>* causes) {
       if (!c.is_object() || !c.contains("resources") || !c["resources"].is_object()) continue;
       nlohmann::json& res = c["resources"];
       std::string base = std::string("spec.") + list + "[" + std::to_string(i) + "].resources";
-      nlohmann::json limits = res.contains("limits") && res["limits"].is_object() ? res["limits"] : nlohmann::json::object();
+      nlohmann::json limits = res.contains("limits") && res["limits"].is_object()
+                                  ? res["limits"]
+                                  : nlohmann::json::object();
       nlohmann::json& requests = EnsureObject(res, "requests");
       for (auto it = limits.begin(); it != limits.end(); ++it) {
         if (!requests.contains(it.key())) requests[it.key()] = *it;
@@ -75,9 +79,9 @@ void PodResources(nlohmann::json* pod, std::vector<FieldCause>* causes) {
         }
         auto l = ParseQuantity(limits[it.key()]);
         if (l && *l != *q) {
-          causes->push_back(InvalidCause(base + ".requests", QuantityText(*it),
-                                         "must be equal to " + it.key() + " limit of " +
-                                             QuantityText(limits[it.key()])));
+          causes->push_back(InvalidCause(
+              base + ".requests", QuantityText(*it),
+              "must be equal to " + it.key() + " limit of " + QuantityText(limits[it.key()])));
         }
       }
       for (auto it = limits.begin(); it != limits.end(); ++it) {
@@ -95,7 +99,8 @@ void PodResources(nlohmann::json* pod, std::vector<FieldCause>* causes) {
 MaybeError PreparePodCreate(const ResourceInfo& info, nlohmann::json* pod, WallTime now) {
   std::vector<FieldCause> causes;
   nlohmann::json& spec = EnsureObject(*pod, "spec");
-  if (!spec.contains("containers") || !spec["containers"].is_array() || spec["containers"].empty()) {
+  if (!spec.contains("containers") || !spec["containers"].is_array() ||
+      spec["containers"].empty()) {
     causes.push_back(RequiredCause("spec.containers"));
   } else {
     for (size_t i = 0; i < spec["containers"].size(); ++i) {
@@ -115,9 +120,12 @@ MaybeError PreparePodCreate(const ResourceInfo& info, nlohmann::json* pod, WallT
   if (spec.contains("schedulingGates") && spec["schedulingGates"].is_array() &&
       !spec["schedulingGates"].empty()) {
     status["conditions"] = nlohmann::json::array(
-        {{{"type", "PodScheduled"}, {"status", "False"}, {"reason", "SchedulingGated"},
+        {{{"type", "PodScheduled"},
+          {"status", "False"},
+          {"reason", "SchedulingGated"},
           {"message", "Scheduling is blocked due to non-empty scheduling gates"},
-          {"lastProbeTime", nullptr}, {"lastTransitionTime", FormatTime(now)}}});
+          {"lastProbeTime", nullptr},
+          {"lastTransitionTime", FormatTime(now)}}});
   }
   (*pod)["status"] = status;
   return std::nullopt;
@@ -137,7 +145,8 @@ MaybeError ValidateEventV1(const ResourceInfo& info, const nlohmann::json& ev) {
     if (v.empty()) {
       causes.push_back(RequiredCause(v1));
     } else if (v.size() > max) {
-      causes.push_back(InvalidCause(v1, "", "can have at most " + std::to_string(max) + " characters"));
+      causes.push_back(
+          InvalidCause(v1, "", "can have at most " + std::to_string(max) + " characters"));
     }
   };
   check_len("reportingInstance", "reportingInstance", 128);
@@ -147,7 +156,8 @@ MaybeError ValidateEventV1(const ResourceInfo& info, const nlohmann::json& ev) {
     causes.push_back(InvalidCause("note", "", "can have at most 1024 characters"));
   }
   if (const nlohmann::json* s = GetPath(ev, {"series"}); s != nullptr && s->is_object()) {
-    if (s->value("count", 0) < 2) causes.push_back(InvalidCause("series.count", s->value("count", 0), "should be at least 2"));
+    if (s->value("count", 0) < 2)
+      causes.push_back(InvalidCause("series.count", s->value("count", 0), "should be at least 2"));
   }
   if (!causes.empty()) return InvalidObject(info, ev, causes);
   return std::nullopt;
@@ -157,17 +167,18 @@ MaybeError ValidateCoreEvent(const ResourceInfo& info, const nlohmann::json& ev)
   std::string ns = NamespaceOf(ev);
   std::string involved = GetString(ev, {"involvedObject", "namespace"});
   if (!involved.empty() && involved != ns) {
-    return InvalidObject(info, ev, {InvalidCause("involvedObject.namespace", involved,
-                                                 "does not match event.namespace")});
+    return InvalidObject(
+        info, ev,
+        {InvalidCause("involvedObject.namespace", involved, "does not match event.namespace")});
   }
   return std::nullopt;
 }
 
 MaybeError ApplySchema(const ResourceInfo& info, nlohmann::json* obj) {
-  if (info.schema.is_null()) return std::nullopt;
-  PruneObject(info.schema, obj);
-  ApplyDefaults(info.schema, obj);
-  std::vector<FieldCause> causes = ValidateAgainstSchema(info.schema, *obj);
+  if (!info.schema) return std::nullopt;
+  PruneObject(info.schema->document(), obj);
+  ApplyDefaults(info.schema->document(), obj);
+  std::vector<FieldCause> causes = ValidateAgainstSchema(*info.schema, *obj);
   if (!causes.empty()) return InvalidObject(info, *obj, causes);
   return std::nullopt;
 }
@@ -181,14 +192,19 @@ MaybeError PrepareCrd(const ResourceInfo& info, nlohmann::json* crd, WallTime no
   for (const auto& v : spec["versions"]) {
     if (v.value("storage", false)) stored_versions.push_back(v.value("name", ""));
   }
-  nlohmann::json status = {
-      {"conditions",
-       {{{"type", "NamesAccepted"}, {"status", "True"}, {"reason", "NoConflicts"},
-         {"message", "no conflicts found"}, {"lastTransitionTime", t}},
-        {{"type", "Established"}, {"status", "True"}, {"reason", "InitialNamesAccepted"},
-         {"message", "the initial names have been accepted"}, {"lastTransitionTime", t}}}},
-      {"acceptedNames", spec["names"]},
-      {"storedVersions", stored_versions}};
+  nlohmann::json status = {{"conditions",
+                            {{{"type", "NamesAccepted"},
+                              {"status", "True"},
+                              {"reason", "NoConflicts"},
+                              {"message", "no conflicts found"},
+                              {"lastTransitionTime", t}},
+                             {{"type", "Established"},
+                              {"status", "True"},
+                              {"reason", "InitialNamesAccepted"},
+                              {"message", "the initial names have been accepted"},
+                              {"lastTransitionTime", t}}}},
+                           {"acceptedNames", spec["names"]},
+                           {"storedVersions", stored_versions}};
   if (!status["acceptedNames"].contains("singular")) {
     status["acceptedNames"]["singular"] = infos.value()[0].singular;
   }
@@ -215,8 +231,9 @@ MaybeError ValidateMetadataTypes(const nlohmann::json& obj) {
     auto it = meta->find(field);
     if (it == meta->end() || it->is_null()) continue;
     if (!it->is_object()) {
-      return BadRequest(std::string("json: cannot unmarshal into Go struct field ObjectMeta.metadata.") +
-                        field + " of type map[string]string");
+      return BadRequest(
+          std::string("json: cannot unmarshal into Go struct field ObjectMeta.metadata.") + field +
+          " of type map[string]string");
     }
     for (const auto& v : *it) {
       if (!v.is_string()) {
@@ -369,7 +386,8 @@ Result<Mutation> PrepareUpdate(const ResourceInfo& info, const std::string& sub,
         meta.erase(f);
       }
     }
-    if (meta.contains("finalizers") && meta["finalizers"].is_array() && meta["finalizers"].empty()) {
+    if (meta.contains("finalizers") && meta["finalizers"].is_array() &&
+        meta["finalizers"].empty()) {
       meta.erase("finalizers");
     }
     if (info.status_subresource) {
@@ -383,20 +401,23 @@ Result<Mutation> PrepareUpdate(const ResourceInfo& info, const std::string& sub,
       std::string old_node = GetString(current, {"spec", "nodeName"});
       std::string new_node = GetString(next, {"spec", "nodeName"});
       if (old_node != new_node) {
-        return Invalid(info.kind, info.group, name,
-                       {ForbiddenCause("spec", "pod updates may not change fields other than "
-                                               "`spec.containers[*].image`, `spec.initContainers[*].image`, "
-                                               "`spec.activeDeadlineSeconds`, `spec.tolerations` (only additions to "
-                                               "existing tolerations), `spec.terminationGracePeriodSeconds` "
-                                               "(allow it to be set to 1 if it was previously negative); "
-                                               "use the pods/binding subresource to set spec.nodeName")});
+        return Invalid(
+            info.kind, info.group, name,
+            {ForbiddenCause("spec",
+                            "pod updates may not change fields other than "
+                            "`spec.containers[*].image`, `spec.initContainers[*].image`, "
+                            "`spec.activeDeadlineSeconds`, `spec.tolerations` (only additions to "
+                            "existing tolerations), `spec.terminationGracePeriodSeconds` "
+                            "(allow it to be set to 1 if it was previously negative); "
+                            "use the pods/binding subresource to set spec.nodeName")});
       }
     }
     if (IsCrd(info)) {
       nlohmann::json status = next.contains("status") ? next["status"] : nlohmann::json();
       SANDBOX_RETURN_IF_ERROR(PrepareCrd(info, &next, now));
       // Keep the original transition times.
-      if (status.is_object() && status.contains("conditions")) next["status"]["conditions"] = status["conditions"];
+      if (status.is_object() && status.contains("conditions"))
+        next["status"]["conditions"] = status["conditions"];
     }
   }
   if (info.custom || !IsCrd(info)) {
@@ -418,7 +439,8 @@ Result<Mutation> PrepareUpdate(const ResourceInfo& info, const std::string& sub,
       return Invalid(info.kind, info.group, name,
                      {ForbiddenCause("metadata.finalizers",
                                      "no new finalizers can be added if the object is being "
-                                     "deleted, found new finalizers " + list)});
+                                     "deleted, found new finalizers " +
+                                         list)});
     }
   }
 
@@ -448,8 +470,8 @@ Result<Mutation> PrepareDelete(const ResourceInfo& info, const nlohmann::json& c
   }
   if (!options.precondition_rv.empty() && options.precondition_rv != rv) {
     return Conflict(info.Ref(), name,
-                    "Precondition failed: ResourceVersion in precondition: " + options.precondition_rv +
-                        ", ResourceVersion in object meta: " + rv);
+                    "Precondition failed: ResourceVersion in precondition: " +
+                        options.precondition_rv + ", ResourceVersion in object meta: " + rv);
   }
   bool has_finalizers = !Finalizers(current).empty();
   Mutation m;

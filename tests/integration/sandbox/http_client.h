@@ -92,4 +92,24 @@ class HttpClient {
   std::unique_ptr<Conn> conn_;
 };
 
+// A plain TCP connection that sends bytes exactly as given (malformed requests, requests that
+// stall halfway) and reads the server's answer until the server closes the connection.
+class RawConnection {
+ public:
+  RawConnection(const std::string& host, uint16_t port);
+  ~RawConnection();
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+
+  bool connected() const { return fd_ >= 0; }
+  // False when the server no longer takes bytes.
+  bool Send(const std::string& bytes);
+  // All the server sent until it closed the connection (possibly nothing), or nullopt if it is
+  // still open after `timeout`.
+  std::optional<std::string> ReadUntilClosed(std::chrono::milliseconds timeout);
+
+ private:
+  int fd_ = -1;
+};
+
 }  // namespace fairway::sandbox::testing

@@ -1,5 +1,6 @@
 // Core REST semantics of the sandbox API server, in-process.
 #include "api_test_util.h"
+#include "common/json_depth.h"
 
 namespace fairway::sandbox {
 namespace {
@@ -10,7 +11,8 @@ using testing::ApiServerTest;
 using ApiCoreTest = ApiServerTest;
 
 TEST_F(ApiCoreTest, CreateSetsServerFields) {
-  auto r = Do("POST", "/api/v1/namespaces/default/configmaps", {{"metadata", {{"name", "c"}}}, {"data", {{"k", "v"}}}});
+  auto r = Do("POST", "/api/v1/namespaces/default/configmaps",
+              {{"metadata", {{"name", "c"}}}, {"data", {{"k", "v"}}}});
   ASSERT_EQ(r.status, 201) << r.raw.body;
   EXPECT_EQ(r.body["kind"], "ConfigMap");
   EXPECT_EQ(r.body["apiVersion"], "v1");
@@ -35,19 +37,23 @@ TEST_F(ApiCoreTest, CreateErrors) {
   EXPECT_EQ(dup.body["kind"], "Status");
   EXPECT_EQ(dup.body["status"], "Failure");
 
-  auto wrong_ns = Do("POST", "/api/v1/namespaces/default/configmaps", {{"metadata", {{"name", "x"}, {"namespace", "other"}}}});
+  auto wrong_ns = Do("POST", "/api/v1/namespaces/default/configmaps",
+                     {{"metadata", {{"name", "x"}, {"namespace", "other"}}}});
   EXPECT_EQ(wrong_ns.status, 400);
   auto missing_ns = Do("POST", "/api/v1/namespaces/nope/configmaps", cm);
   EXPECT_EQ(missing_ns.status, 404);
   EXPECT_EQ(missing_ns.body["message"], "namespaces \"nope\" not found");
-  auto no_name = Do("POST", "/api/v1/namespaces/default/configmaps", {{"metadata", json::object()}});
+  auto no_name =
+      Do("POST", "/api/v1/namespaces/default/configmaps", {{"metadata", json::object()}});
   EXPECT_EQ(no_name.status, 422);
   EXPECT_EQ(no_name.body["reason"], "Invalid");
-  auto with_rv = Do("POST", "/api/v1/namespaces/default/configmaps", {{"metadata", {{"name", "y"}, {"resourceVersion", "5"}}}});
+  auto with_rv = Do("POST", "/api/v1/namespaces/default/configmaps",
+                    {{"metadata", {{"name", "y"}, {"resourceVersion", "5"}}}});
   EXPECT_EQ(with_rv.status, 500);
   EXPECT_EQ(with_rv.body["message"], "resourceVersion should not be set on objects to be created");
   EXPECT_EQ(Do("POST", "/api/v1/namespaces/default/configmaps", "{not json").status, 400);
-  auto bad_name = Do("POST", "/api/v1/namespaces/default/configmaps", {{"metadata", {{"name", "Bad_Name"}}}});
+  auto bad_name =
+      Do("POST", "/api/v1/namespaces/default/configmaps", {{"metadata", {{"name", "Bad_Name"}}}});
   EXPECT_EQ(bad_name.status, 422);
   auto unknown = Do("GET", "/apis/nope.io/v1/things");
   EXPECT_EQ(unknown.status, 404);
@@ -57,8 +63,8 @@ TEST_F(ApiCoreTest, CreateErrors) {
 TEST_F(ApiCoreTest, GenerateNameYieldsUniqueNames) {
   std::set<std::string> names;
   for (int i = 0; i < 20; ++i) {
-    auto r = Do("POST", "/api/v1/namespaces/default/pods", {{"metadata", {{"generateName", "train-"}}},
-                                                            {"spec", PodBody("x")["spec"]}});
+    auto r = Do("POST", "/api/v1/namespaces/default/pods",
+                {{"metadata", {{"generateName", "train-"}}}, {"spec", PodBody("x")["spec"]}});
     ASSERT_EQ(r.status, 201);
     std::string name = r.body["metadata"]["name"];
     EXPECT_EQ(name.size(), 11u);
@@ -83,7 +89,8 @@ TEST_F(ApiCoreTest, ResourceVersionIsGlobalAndIncreasing) {
 }
 
 TEST_F(ApiCoreTest, UpdateConcurrency) {
-  auto c = Do("POST", "/api/v1/namespaces/default/configmaps", {{"metadata", {{"name", "c"}}}, {"data", {{"k", "1"}}}});
+  auto c = Do("POST", "/api/v1/namespaces/default/configmaps",
+              {{"metadata", {{"name", "c"}}}, {"data", {{"k", "1"}}}});
   json stale = c.body;
   json fresh = c.body;
   fresh["data"]["k"] = "2";
@@ -94,9 +101,10 @@ TEST_F(ApiCoreTest, UpdateConcurrency) {
   auto conflict = Do("PUT", "/api/v1/namespaces/default/configmaps/c", stale);
   EXPECT_EQ(conflict.status, 409);
   EXPECT_EQ(conflict.body["reason"], "Conflict");
-  EXPECT_EQ(conflict.body["message"],
-            "Operation cannot be fulfilled on configmaps \"c\": the object has been modified; please "
-            "apply your changes to the latest version and try again");
+  EXPECT_EQ(
+      conflict.body["message"],
+      "Operation cannot be fulfilled on configmaps \"c\": the object has been modified; please "
+      "apply your changes to the latest version and try again");
   // Built-ins: PUT without resourceVersion is unconditional.
   json unconditional = stale;
   unconditional["metadata"].erase("resourceVersion");
@@ -105,46 +113,60 @@ TEST_F(ApiCoreTest, UpdateConcurrency) {
   json renamed = unconditional;
   renamed["metadata"]["name"] = "other";
   EXPECT_EQ(Do("PUT", "/api/v1/namespaces/default/configmaps/c", renamed).status, 400);
-  EXPECT_EQ(Do("PUT", "/api/v1/namespaces/default/configmaps/nope", json{{"metadata", json::object()}}).status, 404);
+  EXPECT_EQ(
+      Do("PUT", "/api/v1/namespaces/default/configmaps/nope", json{{"metadata", json::object()}})
+          .status,
+      404);
 }
 
 TEST_F(ApiCoreTest, PatchTypes) {
-  Do("POST", "/api/v1/namespaces/default/configmaps", {{"metadata", {{"name", "c"}, {"labels", {{"old", "1"}}}}}});
+  Do("POST", "/api/v1/namespaces/default/configmaps",
+     {{"metadata", {{"name", "c"}, {"labels", {{"old", "1"}}}}}});
   auto merge = Do("PATCH", "/api/v1/namespaces/default/configmaps/c",
-                  {{"metadata", {{"labels", {{"old", nullptr}, {"new", "x"}}}}}}, "application/merge-patch+json");
+                  {{"metadata", {{"labels", {{"old", nullptr}, {"new", "x"}}}}}},
+                  "application/merge-patch+json");
   ASSERT_EQ(merge.status, 200);
   EXPECT_EQ(merge.body["metadata"]["labels"], json({{"new", "x"}}));
   auto stale = Do("PATCH", "/api/v1/namespaces/default/configmaps/c",
-                  {{"metadata", {{"resourceVersion", "1"}, {"labels", {{"a", "b"}}}}}}, "application/merge-patch+json");
+                  {{"metadata", {{"resourceVersion", "1"}, {"labels", {{"a", "b"}}}}}},
+                  "application/merge-patch+json");
   EXPECT_EQ(stale.status, 409);
   auto test_fail = Do("PATCH", "/api/v1/namespaces/default/configmaps/c",
                       json::parse(R"([{"op":"test","path":"/metadata/labels/new","value":"y"}])"),
                       "application/json-patch+json");
   EXPECT_EQ(test_fail.status, 422);
-  auto smp = Do("PATCH", "/api/v1/namespaces/default/configmaps/c", {{"metadata", {{"finalizers", {"a"}}}}},
-                "application/strategic-merge-patch+json");
+  auto smp = Do("PATCH", "/api/v1/namespaces/default/configmaps/c",
+                {{"metadata", {{"finalizers", {"a"}}}}}, "application/strategic-merge-patch+json");
   ASSERT_EQ(smp.status, 200);
-  smp = Do("PATCH", "/api/v1/namespaces/default/configmaps/c", {{"metadata", {{"finalizers", {"b"}}}}},
-           "application/strategic-merge-patch+json");
+  smp = Do("PATCH", "/api/v1/namespaces/default/configmaps/c",
+           {{"metadata", {{"finalizers", {"b"}}}}}, "application/strategic-merge-patch+json");
   EXPECT_EQ(smp.body["metadata"]["finalizers"], json({"a", "b"}));
-  EXPECT_EQ(Do("PATCH", "/api/v1/namespaces/default/configmaps/c", json::object(), "text/plain").status, 415);
-  EXPECT_EQ(Do("PATCH", "/api/v1/namespaces/default/configmaps/nope", json::object(), "application/merge-patch+json").status, 404);
+  EXPECT_EQ(
+      Do("PATCH", "/api/v1/namespaces/default/configmaps/c", json::object(), "text/plain").status,
+      415);
+  EXPECT_EQ(Do("PATCH", "/api/v1/namespaces/default/configmaps/nope", json::object(),
+               "application/merge-patch+json")
+                .status,
+            404);
 }
 
 TEST_F(ApiCoreTest, FinalizersDelayDeletion) {
-  Do("POST", "/api/v1/namespaces/default/configmaps", {{"metadata", {{"name", "c"}, {"finalizers", {"example.com/x"}}}}});
+  Do("POST", "/api/v1/namespaces/default/configmaps",
+     {{"metadata", {{"name", "c"}, {"finalizers", {"example.com/x"}}}}});
   auto w = Watch("/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=" +
                  std::to_string(api_.store().CurrentRv()));
   auto del = Do("DELETE", "/api/v1/namespaces/default/configmaps/c");
   ASSERT_EQ(del.status, 200);
   EXPECT_EQ(del.body["metadata"]["deletionTimestamp"], "2025-03-01T08:00:00Z");
   EXPECT_EQ(Do("GET", "/api/v1/namespaces/default/configmaps/c").status, 200);
-  EXPECT_EQ(Do("DELETE", "/api/v1/namespaces/default/configmaps/c").status, 200);  // harmless repeat
+  EXPECT_EQ(Do("DELETE", "/api/v1/namespaces/default/configmaps/c").status,
+            200);  // harmless repeat
   auto add = Do("PATCH", "/api/v1/namespaces/default/configmaps/c",
-                {{"metadata", {{"finalizers", {"example.com/x", "new"}}}}}, "application/merge-patch+json");
+                {{"metadata", {{"finalizers", {"example.com/x", "new"}}}}},
+                "application/merge-patch+json");
   EXPECT_EQ(add.status, 422);
-  auto remove = Do("PATCH", "/api/v1/namespaces/default/configmaps/c", {{"metadata", {{"finalizers", nullptr}}}},
-                   "application/merge-patch+json");
+  auto remove = Do("PATCH", "/api/v1/namespaces/default/configmaps/c",
+                   {{"metadata", {{"finalizers", nullptr}}}}, "application/merge-patch+json");
   ASSERT_EQ(remove.status, 200);
   EXPECT_EQ(Do("GET", "/api/v1/namespaces/default/configmaps/c").status, 404);
   auto events = Events(*w);
@@ -157,7 +179,8 @@ TEST_F(ApiCoreTest, FinalizersDelayDeletion) {
 
 TEST_F(ApiCoreTest, DeletePreconditions) {
   auto c = Do("POST", "/api/v1/namespaces/default/configmaps", {{"metadata", {{"name", "c"}}}});
-  auto bad = Do("DELETE", "/api/v1/namespaces/default/configmaps/c", {{"preconditions", {{"uid", "nope"}}}});
+  auto bad = Do("DELETE", "/api/v1/namespaces/default/configmaps/c",
+                {{"preconditions", {{"uid", "nope"}}}});
   EXPECT_EQ(bad.status, 409);
   auto ok = Do("DELETE", "/api/v1/namespaces/default/configmaps/c",
                {{"preconditions", {{"uid", c.body["metadata"]["uid"]}}}});
@@ -168,7 +191,8 @@ TEST_F(ApiCoreTest, DeletePreconditions) {
 
 TEST_F(ApiCoreTest, PaginationUsesOneSnapshot) {
   for (int i = 0; i < 5; ++i) {
-    Do("POST", "/api/v1/namespaces/default/configmaps", {{"metadata", {{"name", "c" + std::to_string(i)}}}});
+    Do("POST", "/api/v1/namespaces/default/configmaps",
+       {{"metadata", {{"name", "c" + std::to_string(i)}}}});
   }
   auto p1 = Do("GET", "/api/v1/namespaces/default/configmaps?limit=2");
   ASSERT_EQ(p1.body["items"].size(), 2u);
@@ -196,8 +220,10 @@ TEST_F(ApiCoreTest, PaginationUsesOneSnapshot) {
 }
 
 TEST_F(ApiCoreTest, SelectorsFilterLists) {
-  Do("POST", "/api/v1/namespaces/default/configmaps", {{"metadata", {{"name", "a"}, {"labels", {{"tier", "gpu"}}}}}});
-  Do("POST", "/api/v1/namespaces/default/configmaps", {{"metadata", {{"name", "b"}, {"labels", {{"tier", "cpu"}}}}}});
+  Do("POST", "/api/v1/namespaces/default/configmaps",
+     {{"metadata", {{"name", "a"}, {"labels", {{"tier", "gpu"}}}}}});
+  Do("POST", "/api/v1/namespaces/default/configmaps",
+     {{"metadata", {{"name", "b"}, {"labels", {{"tier", "cpu"}}}}}});
   auto gpu = Do("GET", "/api/v1/namespaces/default/configmaps?labelSelector=tier%3Dgpu");
   ASSERT_EQ(gpu.body["items"].size(), 1u);
   EXPECT_EQ(gpu.body["items"][0]["metadata"]["name"], "a");
@@ -218,18 +244,24 @@ TEST_F(ApiCoreTest, LeaseMicroTimeRoundTripsAndConflicts) {
   ASSERT_EQ(c.status, 201);
   EXPECT_EQ(c.body["spec"]["renewTime"], "2025-03-01T08:04:58.120455Z");
   EXPECT_NE(c.raw.body.find("\"renewTime\":\"2025-03-01T08:04:58.120455Z\""), std::string::npos);
-  EXPECT_EQ(Do("POST", "/apis/coordination.k8s.io/v1/namespaces/default/leases", lease).status, 409);
+  EXPECT_EQ(Do("POST", "/apis/coordination.k8s.io/v1/namespaces/default/leases", lease).status,
+            409);
   json a = c.body;
   json b = c.body;
   a["spec"]["holderIdentity"] = "a_2";
   b["spec"]["holderIdentity"] = "b_1";
-  EXPECT_EQ(Do("PUT", "/apis/coordination.k8s.io/v1/namespaces/default/leases/fairway", a).status, 200);
-  EXPECT_EQ(Do("PUT", "/apis/coordination.k8s.io/v1/namespaces/default/leases/fairway", b).status, 409);
-  EXPECT_EQ(Do("GET", "/apis/coordination.k8s.io/v1/namespaces/default/leases/fairway").body["spec"]["holderIdentity"], "a_2");
+  EXPECT_EQ(Do("PUT", "/apis/coordination.k8s.io/v1/namespaces/default/leases/fairway", a).status,
+            200);
+  EXPECT_EQ(Do("PUT", "/apis/coordination.k8s.io/v1/namespaces/default/leases/fairway", b).status,
+            409);
+  EXPECT_EQ(Do("GET", "/apis/coordination.k8s.io/v1/namespaces/default/leases/fairway")
+                .body["spec"]["holderIdentity"],
+            "a_2");
 }
 
 TEST_F(ApiCoreTest, EventsAreOneStoreWithTwoViews) {
-  json v1 = json::parse(R"({"apiVersion":"events.k8s.io/v1","kind":"Event","metadata":{"name":"p.1"},
+  json v1 =
+      json::parse(R"({"apiVersion":"events.k8s.io/v1","kind":"Event","metadata":{"name":"p.1"},
     "eventTime":"2025-03-01T08:00:00.000000Z","reportingController":"fairway.dev/scheduler",
     "reportingInstance":"s-1","action":"Scheduling","reason":"FailedScheduling","type":"Warning",
     "note":"0/4 nodes","regarding":{"kind":"Pod","name":"p","namespace":"default","uid":"u1"}})");
@@ -242,9 +274,12 @@ TEST_F(ApiCoreTest, EventsAreOneStoreWithTwoViews) {
   EXPECT_EQ(core.body["involvedObject"]["name"], "p");
   EXPECT_EQ(core.body["reportingComponent"], "fairway.dev/scheduler");
   Do("POST", "/api/v1/namespaces/default/events",
-     json::parse(R"({"metadata":{"name":"q.1"},"involvedObject":{"kind":"Pod","name":"q","namespace":"default"},
+     json::parse(
+         R"({"metadata":{"name":"q.1"},"involvedObject":{"kind":"Pod","name":"q","namespace":"default"},
                      "reason":"Started","message":"m","type":"Normal"})"));
-  auto selected = Do("GET", "/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3Dp,involvedObject.uid%3Du1");
+  auto selected = Do("GET",
+                     "/api/v1/namespaces/default/"
+                     "events?fieldSelector=involvedObject.name%3Dp,involvedObject.uid%3Du1");
   ASSERT_EQ(selected.body["items"].size(), 1u);
   auto v1list = Do("GET", "/apis/events.k8s.io/v1/namespaces/default/events");
   EXPECT_EQ(v1list.body["items"].size(), 2u);
@@ -259,7 +294,9 @@ TEST_F(ApiCoreTest, EventsAreOneStoreWithTwoViews) {
 }
 
 TEST_F(ApiCoreTest, TableOutputForBuiltins) {
-  Do("POST", "/api/v1/nodes", {{"metadata", {{"name", "n1"}}}, {"status", {{"conditions", {{{"type", "Ready"}, {"status", "True"}}}}}}});
+  Do("POST", "/api/v1/nodes",
+     {{"metadata", {{"name", "n1"}}},
+      {"status", {{"conditions", {{{"type", "Ready"}, {"status", "True"}}}}}}});
   auto t = Do("GET", "/api/v1/nodes", nullptr, "application/json",
               "application/json;as=Table;v=v1;g=meta.k8s.io,application/json");
   ASSERT_EQ(t.status, 200);
@@ -273,7 +310,9 @@ TEST_F(ApiCoreTest, TableOutputForBuiltins) {
 }
 
 TEST_F(ApiCoreTest, NodeCreateKeepsStatus) {
-  auto n = Do("POST", "/api/v1/nodes", {{"metadata", {{"name", "n1"}}}, {"status", {{"allocatable", {{"nvidia.com/gpu", "8"}}}}}});
+  auto n = Do(
+      "POST", "/api/v1/nodes",
+      {{"metadata", {{"name", "n1"}}}, {"status", {{"allocatable", {{"nvidia.com/gpu", "8"}}}}}});
   EXPECT_EQ(n.body["status"]["allocatable"]["nvidia.com/gpu"], "8");
 }
 
@@ -282,13 +321,19 @@ TEST_F(ApiCoreTest, NamespaceDeletionRemovesContents) {
   Do("POST", "/api/v1/namespaces/ml/configmaps", {{"metadata", {{"name", "c"}}}});
   EXPECT_EQ(Do("DELETE", "/api/v1/namespaces/ml").status, 200);
   EXPECT_EQ(Do("GET", "/api/v1/namespaces/ml/configmaps/c").status, 404);
-  EXPECT_EQ(Do("POST", "/api/v1/namespaces/ml/configmaps", {{"metadata", {{"name", "c"}}}}).status, 404);
+  EXPECT_EQ(Do("POST", "/api/v1/namespaces/ml/configmaps", {{"metadata", {{"name", "c"}}}}).status,
+            404);
 }
 
 TEST_F(ApiCoreTest, OwnerReferencesAreGarbageCollected) {
-  auto owner = Do("POST", "/api/v1/namespaces/default/configmaps", {{"metadata", {{"name", "owner"}}}});
-  json ref = {{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"name", "owner"}, {"uid", owner.body["metadata"]["uid"]}};
-  Do("POST", "/api/v1/namespaces/default/configmaps", {{"metadata", {{"name", "dep"}, {"ownerReferences", {ref}}}}});
+  auto owner =
+      Do("POST", "/api/v1/namespaces/default/configmaps", {{"metadata", {{"name", "owner"}}}});
+  json ref = {{"apiVersion", "v1"},
+              {"kind", "ConfigMap"},
+              {"name", "owner"},
+              {"uid", owner.body["metadata"]["uid"]}};
+  Do("POST", "/api/v1/namespaces/default/configmaps",
+     {{"metadata", {{"name", "dep"}, {"ownerReferences", {ref}}}}});
   Do("DELETE", "/api/v1/namespaces/default/configmaps/owner");
   EXPECT_EQ(Do("GET", "/api/v1/namespaces/default/configmaps/dep").status, 404);
 }
@@ -305,8 +350,12 @@ TEST_F(ApiCoreTest, FaultInjection) {
   // Over the admin endpoint.
   auto add = Do("POST", "/sandbox/faults", {{"verb", "create"}, {"resource", "*"}, {"code", 503}});
   ASSERT_EQ(add.status, 200);
-  EXPECT_EQ(Do("POST", "/api/v1/namespaces/default/configmaps", {{"metadata", {{"name", "x"}}}}).status, 503);
-  EXPECT_EQ(Do("POST", "/api/v1/namespaces/default/configmaps", {{"metadata", {{"name", "x"}}}}).status, 201);
+  EXPECT_EQ(
+      Do("POST", "/api/v1/namespaces/default/configmaps", {{"metadata", {{"name", "x"}}}}).status,
+      503);
+  EXPECT_EQ(
+      Do("POST", "/api/v1/namespaces/default/configmaps", {{"metadata", {{"name", "x"}}}}).status,
+      201);
   Do("POST", "/sandbox/faults/unauthorized", {{"count", 1}});
   EXPECT_EQ(Do("GET", "/api/v1/nodes").status, 401);
   EXPECT_EQ(Do("GET", "/api/v1/nodes").status, 200);
@@ -319,21 +368,54 @@ TEST_F(ApiCoreTest, FaultInjection) {
 
 TEST_F(ApiCoreTest, BodyFormats) {
   // Protobuf is decoded (protobuf_test.cc): the bare magic is an empty Namespace, so no name.
-  auto proto = Do("POST", "/api/v1/namespaces", std::string("k8s\0", 4), "application/vnd.kubernetes.protobuf");
+  auto proto = Do("POST", "/api/v1/namespaces", std::string("k8s\0", 4),
+                  "application/vnd.kubernetes.protobuf");
   EXPECT_EQ(proto.status, 422);
   EXPECT_EQ(proto.body["reason"], "Invalid");
   auto cbor = Do("POST", "/api/v1/namespaces", std::string("\xd9\xd9\xf7", 3), "application/cbor");
   EXPECT_EQ(cbor.status, 415);
   EXPECT_EQ(cbor.body["reason"], "UnsupportedMediaType");
-  auto yaml = Do("POST", "/api/v1/namespaces/default/configmaps", std::string("metadata:\n  name: y\ndata:\n  k: v\n"),
-                 "application/yaml");
+  auto yaml = Do("POST", "/api/v1/namespaces/default/configmaps",
+                 std::string("metadata:\n  name: y\ndata:\n  k: v\n"), "application/yaml");
   ASSERT_EQ(yaml.status, 201) << yaml.raw.body;
   EXPECT_EQ(yaml.body["data"]["k"], "v");
   auto review = Do("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
-                   {{"apiVersion", "authorization.k8s.io/v1"}, {"kind", "SelfSubjectAccessReview"},
+                   {{"apiVersion", "authorization.k8s.io/v1"},
+                    {"kind", "SelfSubjectAccessReview"},
                     {"spec", {{"resourceAttributes", {{"verb", "get"}, {"resource", "pods"}}}}}});
   EXPECT_EQ(review.status, 201);
   EXPECT_EQ(review.body["status"]["allowed"], true);
+}
+
+// {"metadata":{"name":NAME},"x":[[...]]}, nested `depth` levels (the object is the first).
+std::string NestedBody(const std::string& name, size_t depth) {
+  return R"({"metadata":{"name":")" + name + R"("},"x":)" + std::string(depth - 1, '[') +
+         std::string(depth - 1, ']') + "}";
+}
+
+TEST_F(ApiCoreTest, BodiesNestedBeyondTheLimitAreBadRequestNotACrash) {
+  const std::string cms = "/api/v1/namespaces/default/configmaps";
+  // 200 KB nested 100,000 deep used to overflow the stack.
+  auto deep = Do("POST", cms, NestedBody("deep", 100000));
+  EXPECT_EQ(deep.status, 400);
+  EXPECT_EQ(deep.body["reason"], "BadRequest");
+  EXPECT_EQ(deep.body["message"],
+            "the body of the request could not be decoded: it nests more than 1000 levels deep");
+  // Every body is checked before anything parses it: patches, YAML, the admin routes.
+  EXPECT_EQ(Do("PATCH", cms + "/deep", NestedBody("deep", kMaxJsonDepth + 1),
+               "application/merge-patch+json")
+                .status,
+            400);
+  EXPECT_EQ(Do("POST", cms, "metadata: {name: y}\nx: " + std::string(5000, '['), "application/yaml")
+                .status,
+            400);
+  EXPECT_EQ(Do("POST", "/sandbox/faults", std::string(5000, '[')).status, 400);
+  // At the limit the object is stored and served whole.
+  auto at_limit = Do("POST", cms, NestedBody("limit", kMaxJsonDepth));
+  ASSERT_EQ(at_limit.status, 201) << at_limit.raw.body.substr(0, 300);
+  auto get = Do("GET", cms + "/limit");
+  ASSERT_EQ(get.status, 200);
+  EXPECT_EQ(get.body["x"], json::parse(NestedBody("limit", kMaxJsonDepth))["x"]);
 }
 
 TEST_F(ApiCoreTest, Discovery) {

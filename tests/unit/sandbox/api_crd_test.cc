@@ -14,7 +14,9 @@ class ApiCrdTest : public testing::ApiServerTest {
     crd_ = r.body;
   }
   static json Job(const std::string& name, int gpus) {
-    return {{"apiVersion", "example.com/v1"}, {"kind", "GpuJob"}, {"metadata", {{"name", name}}},
+    return {{"apiVersion", "example.com/v1"},
+            {"kind", "GpuJob"},
+            {"metadata", {{"name", name}}},
             {"spec", {{"gpus", gpus}}}};
   }
   const std::string kJobs = "/apis/example.com/v1/namespaces/default/gpujobs";
@@ -52,6 +54,90 @@ TEST_F(ApiCrdTest, CreatePrunesDefaultsAndDropsStatus) {
   EXPECT_EQ(r.body["metadata"]["generation"], 1);
 }
 
+// The Warning headers of a reply, in order.
+std::vector<std::string> Warnings(const testing::Reply& r) {
+  std::vector<std::string> out;
+  for (const auto& [name, value] : r.raw.headers) {
+    if (name == "Warning") out.push_back(value);
+  }
+  return out;
+}
+
+TEST_F(ApiCrdTest, StrictFieldValidationRejectsUnknownFieldsByPath) {
+  json job = Job("j1", 4);
+  job["spec"]["gpuz"] = 1;
+  job["extra"] = true;
+  auto r = Do("POST", kJobs + "?fieldValidation=Strict", job);
+  ASSERT_EQ(r.status, 400) << r.raw.body;
+  EXPECT_EQ(r.body["reason"], "BadRequest");
+  EXPECT_EQ(r.body["message"],
+            "GpuJob in version \"v1\" cannot be handled as a GpuJob: strict decoding error: "
+            "unknown field \"extra\", unknown field \"spec.gpuz\"");
+  EXPECT_EQ(Do("GET", kJobs + "/j1").status, 404);
+
+  ASSERT_EQ(Do("POST", kJobs + "?fieldValidation=Strict", Job("j1", 4)).status, 201);
+  json update = Do("GET", kJobs + "/j1").body;
+  update["spec"]["gpuz"] = 2;
+  auto put = Do("PUT", kJobs + "/j1?fieldValidation=Strict", update);
+  EXPECT_EQ(put.status, 400);
+  EXPECT_EQ(put.body["message"],
+            "GpuJob in version \"v1\" cannot be handled as a GpuJob: strict decoding error: "
+            "unknown field \"spec.gpuz\"");
+  auto patch = Do("PATCH", kJobs + "/j1?fieldValidation=Strict", {{"spec", {{"gpuz", 2}}}},
+                  "application/merge-patch+json");
+  ASSERT_EQ(patch.status, 422);
+  EXPECT_EQ(patch.body["details"]["causes"][0]["field"], "patch");
+  EXPECT_NE(patch.body["message"].get<std::string>().find(
+                "strict decoding error: unknown field \"spec.gpuz\""),
+            std::string::npos);
+  // Known fields pass.
+  EXPECT_EQ(Do("PATCH", kJobs + "/j1?fieldValidation=Strict", {{"spec", {{"gpus", 2}}}},
+               "application/merge-patch+json")
+                .status,
+            200);
+}
+
+TEST_F(ApiCrdTest, WarnFieldValidationIsTheDefaultAndPrunes) {
+  json job = Job("j1", 4);
+  job["spec"]["gpuz"] = 1;
+  for (const char* query : {"", "?fieldValidation=Warn"}) {
+    auto r = Do("POST", kJobs + query, job);
+    ASSERT_EQ(r.status, 201) << query << r.raw.body;
+    EXPECT_EQ(Warnings(r), std::vector<std::string>{R"(299 - "unknown field \"spec.gpuz\"")"});
+    EXPECT_FALSE(r.body["spec"].contains("gpuz"));
+    ASSERT_EQ(Do("DELETE", kJobs + "/j1").status, 200);
+  }
+  ASSERT_EQ(Do("POST", kJobs, Job("j1", 4)).status, 201);
+  auto patch = Do("PATCH", kJobs + "/j1", {{"spec", {{"gpuz", 2}, {"gpus", 2}}}},
+                  "application/merge-patch+json");
+  ASSERT_EQ(patch.status, 200);
+  EXPECT_EQ(Warnings(patch), std::vector<std::string>{R"(299 - "unknown field \"spec.gpuz\"")"});
+  EXPECT_EQ(patch.body["spec"], json({{"gpus", 2}, {"priority", 0}}));
+}
+
+TEST_F(ApiCrdTest, IgnoreFieldValidationPrunesSilently) {
+  json job = Job("j1", 4);
+  job["spec"]["gpuz"] = 1;
+  auto r = Do("POST", kJobs + "?fieldValidation=Ignore", job);
+  ASSERT_EQ(r.status, 201);
+  EXPECT_TRUE(Warnings(r).empty());
+  EXPECT_FALSE(r.body["spec"].contains("gpuz"));
+}
+
+TEST_F(ApiCrdTest, UnsupportedFieldValidationIsInvalidOptions) {
+  auto r = Do("POST", kJobs + "?fieldValidation=strict", Job("j1", 4));
+  ASSERT_EQ(r.status, 422);
+  EXPECT_EQ(r.body["message"],
+            "CreateOptions.meta.k8s.io \"\" is invalid: fieldValidation: Unsupported value: "
+            "\"strict\": supported values: \"\", \"Ignore\", \"Strict\", \"Warn\"");
+  auto patch = Do("PATCH", kJobs + "/j1?fieldValidation=x", {{"spec", {{"gpus", 2}}}},
+                  "application/merge-patch+json");
+  EXPECT_EQ(patch.status, 422);
+  EXPECT_EQ(patch.body["details"]["kind"], "PatchOptions");
+  // Reads take no fieldValidation.
+  EXPECT_EQ(Do("GET", kJobs + "?fieldValidation=x").status, 200);
+}
+
 TEST_F(ApiCrdTest, ValidationErrorsHaveCauses) {
   auto r = Do("POST", kJobs, Job("j1", 9));
   ASSERT_EQ(r.status, 422);
@@ -79,7 +165,8 @@ TEST_F(ApiCrdTest, GenerationAndStatusSubresource) {
   EXPECT_EQ(s.body["spec"]["gpus"], 2);
   EXPECT_EQ(s.body["metadata"]["generation"], 1);
   // Metadata-only change: no bump. Main endpoint keeps stored status.
-  auto m = Do("PATCH", kJobs + "/j1", {{"metadata", {{"labels", {{"a", "b"}}}}}, {"status", {{"phase", "X"}}}},
+  auto m = Do("PATCH", kJobs + "/j1",
+              {{"metadata", {{"labels", {{"a", "b"}}}}}, {"status", {{"phase", "X"}}}},
               "application/merge-patch+json");
   ASSERT_EQ(m.status, 200);
   EXPECT_EQ(m.body["metadata"]["generation"], 1);
@@ -93,14 +180,17 @@ TEST_F(ApiCrdTest, GenerationAndStatusSubresource) {
   auto put = Do("PUT", kJobs + "/j1", no_rv);
   EXPECT_EQ(put.status, 422);
   EXPECT_EQ(put.body["details"]["causes"][0]["field"], "metadata.resourceVersion");
-  EXPECT_EQ(put.body["details"]["causes"][0]["message"], "Invalid value: 0x0: must be specified for an update");
+  EXPECT_EQ(put.body["details"]["causes"][0]["message"],
+            "Invalid value: 0x0: must be specified for an update");
   // Stale PUT conflict message names the group.
   json stale = job;
   stale["spec"]["gpus"] = 1;
   auto conflict = Do("PUT", kJobs + "/j1", stale);
   EXPECT_EQ(conflict.status, 409);
-  EXPECT_EQ(conflict.body["details"], json({{"name", "j1"}, {"group", "example.com"}, {"kind", "gpujobs"}}));
-  EXPECT_NE(conflict.body["message"].get<std::string>().find("gpujobs.example.com \"j1\""), std::string::npos);
+  EXPECT_EQ(conflict.body["details"],
+            json({{"name", "j1"}, {"group", "example.com"}, {"kind", "gpujobs"}}));
+  EXPECT_NE(conflict.body["message"].get<std::string>().find("gpujobs.example.com \"j1\""),
+            std::string::npos);
   // Status subresource of a missing object: 404.
   st["metadata"]["name"] = "nope";
   EXPECT_EQ(Do("PUT", kJobs + "/nope/status", st).status, 404);
@@ -108,7 +198,10 @@ TEST_F(ApiCrdTest, GenerationAndStatusSubresource) {
 
 TEST_F(ApiCrdTest, StrategicMergeIs415ForCustomResources) {
   Do("POST", kJobs, Job("j1", 2));
-  EXPECT_EQ(Do("PATCH", kJobs + "/j1", {{"spec", {{"gpus", 3}}}}, "application/strategic-merge-patch+json").status, 415);
+  EXPECT_EQ(Do("PATCH", kJobs + "/j1", {{"spec", {{"gpus", 3}}}},
+               "application/strategic-merge-patch+json")
+                .status,
+            415);
 }
 
 TEST_F(ApiCrdTest, DeleteReturnsSuccessStatus) {
@@ -130,14 +223,16 @@ TEST_F(ApiCrdTest, ScaleSubresource) {
   EXPECT_EQ(s.body["kind"], "Scale");
   EXPECT_EQ(s.body["spec"]["replicas"], 3);
   EXPECT_EQ(s.body["status"]["replicas"], 0);
-  auto p = Do("PATCH", kJobs + "/j1/scale", {{"spec", {{"replicas", 5}}}}, "application/merge-patch+json");
+  auto p = Do("PATCH", kJobs + "/j1/scale", {{"spec", {{"replicas", 5}}}},
+              "application/merge-patch+json");
   ASSERT_EQ(p.status, 200) << p.raw.body;
   EXPECT_EQ(Do("GET", kJobs + "/j1").body["spec"]["replicas"], 5);
 }
 
 TEST_F(ApiCrdTest, TableUsesPrinterColumns) {
   Do("POST", kJobs, Job("j1", 2));
-  auto t = Do("GET", kJobs, nullptr, "application/json", "application/json;as=Table;v=v1;g=meta.k8s.io");
+  auto t =
+      Do("GET", kJobs, nullptr, "application/json", "application/json;as=Table;v=v1;g=meta.k8s.io");
   ASSERT_EQ(t.body["columnDefinitions"].size(), 2u);
   EXPECT_EQ(t.body["columnDefinitions"][1]["name"], "GPUs");
   EXPECT_EQ(t.body["rows"][0]["cells"], json::parse(R"(["j1",2])"));
@@ -153,14 +248,18 @@ TEST_F(ApiCrdTest, CustomResourceFieldSelectors) {
 TEST_F(ApiCrdTest, CrdDeletionRemovesInstancesAndPaths) {
   Do("POST", kJobs, Job("j1", 2));
   auto w = Watch(kJobs + "?watch=1&resourceVersion=" + std::to_string(api_.store().CurrentRv()));
-  EXPECT_EQ(Do("DELETE", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gpujobs.example.com").status, 200);
+  EXPECT_EQ(
+      Do("DELETE", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gpujobs.example.com")
+          .status,
+      200);
   EXPECT_EQ(Do("GET", kJobs).status, 404);
   EXPECT_EQ(Do("GET", "/apis/example.com/v1").status, 404);
   auto events = Events(*w);
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0]["type"], "DELETED");
   // Re-creating the CRD gives an empty collection.
-  ASSERT_EQ(Do("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", CrdBody()).status, 201);
+  ASSERT_EQ(Do("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", CrdBody()).status,
+            201);
   EXPECT_TRUE(Do("GET", kJobs).body["items"].empty());
 }
 

@@ -26,7 +26,8 @@ TEST_F(ApiWatchTest, FromRevisionSendsOnlyLaterChangesInOrder) {
   std::string rv = Do("POST", kPods, PodBody("a")).body["metadata"]["resourceVersion"];
   auto w = Watch(kPods + "?watch=1&resourceVersion=" + rv);
   EXPECT_TRUE(Events(*w).empty());
-  Do("PATCH", kPods + "/a", {{"metadata", {{"labels", {{"x", "1"}}}}}}, "application/merge-patch+json");
+  Do("PATCH", kPods + "/a", {{"metadata", {{"labels", {{"x", "1"}}}}}},
+     "application/merge-patch+json");
   Do("DELETE", kPods + "/a");
   auto events = Events(*w);
   ASSERT_EQ(events.size(), 2u);
@@ -39,16 +40,19 @@ TEST_F(ApiWatchTest, FromRevisionSendsOnlyLaterChangesInOrder) {
 
 TEST_F(ApiWatchTest, SelectorTransitionsBecomeAddedAndDeleted) {
   Do("POST", kPods, PodBody("a"));
-  auto w = Watch("/api/v1/pods?watch=1&fieldSelector=status.phase!%3DSucceeded,status.phase!%3DFailed");
+  auto w =
+      Watch("/api/v1/pods?watch=1&fieldSelector=status.phase!%3DSucceeded,status.phase!%3DFailed");
   ASSERT_EQ(Events(*w).size(), 1u);
-  Do("PATCH", kPods + "/a/status", {{"status", {{"phase", "Succeeded"}}}}, "application/merge-patch+json");
+  Do("PATCH", kPods + "/a/status", {{"status", {{"phase", "Succeeded"}}}},
+     "application/merge-patch+json");
   auto left = Events(*w);
   ASSERT_EQ(left.size(), 1u);
   EXPECT_EQ(left[0]["type"], "DELETED");
   EXPECT_EQ(left[0]["object"]["status"]["phase"], "Pending");  // previous content
   auto lw = Watch("/api/v1/pods?watch=1&labelSelector=team%3Dml&resourceVersion=" +
                   std::to_string(api_.store().CurrentRv()));
-  Do("PATCH", kPods + "/a", {{"metadata", {{"labels", {{"team", "ml"}}}}}}, "application/merge-patch+json");
+  Do("PATCH", kPods + "/a", {{"metadata", {{"labels", {{"team", "ml"}}}}}},
+     "application/merge-patch+json");
   auto entered = Events(*lw);
   ASSERT_EQ(entered.size(), 1u);
   EXPECT_EQ(entered[0]["type"], "ADDED");
@@ -60,11 +64,39 @@ TEST_F(ApiWatchTest, BookmarksCarryOnlyTheResourceVersion) {
   auto events = Events(*w);
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0]["type"], "BOOKMARK");
-  EXPECT_EQ(events[0]["object"], json({{"kind", "Pod"}, {"apiVersion", "v1"},
-                                       {"metadata", {{"resourceVersion", std::to_string(api_.store().CurrentRv())}}}}));
+  EXPECT_EQ(events[0]["object"],
+            json({{"kind", "Pod"},
+                  {"apiVersion", "v1"},
+                  {"metadata", {{"resourceVersion", std::to_string(api_.store().CurrentRv())}}}}));
   auto nobm = Watch("/api/v1/pods?watch=1");
   clock_.Advance(std::chrono::seconds(2));
   EXPECT_TRUE(Events(*nobm).empty());
+}
+
+TEST_F(ApiWatchTest, BooleanParametersDecodeAsKubeApiserverDecodesThem) {
+  // apimachinery's Convert_Slice_string_To_bool: "0" and any case of "false" are false, every
+  // other value (the empty one too) is true; the first of repeated values counts.
+  for (const std::string query : {"watch=1", "watch=true", "watch=True", "watch=TRUE", "watch=t",
+                                  "watch=yes", "watch=", "watch", "watch=true&watch=false"}) {
+    HttpRequest req;
+    req.method = "GET";
+    req.target = "/api/v1/pods?" + query;
+    HandlerReply r = api_.Handle(req);
+    EXPECT_NE(r.watch, nullptr) << query << ": " << r.response.body;
+    if (r.watch) r.watch->Close();
+  }
+  for (const std::string query :
+       {"watch=0", "watch=false", "watch=False", "watch=FALSE", "watch=fAlSe", "watch=0&watch=1"}) {
+    auto r = Do("GET", "/api/v1/pods?" + query);
+    EXPECT_EQ(r.status, 200) << query;
+    EXPECT_EQ(r.body["kind"], "PodList") << query;
+  }
+  // The Python client's spelling turns bookmarks on too.
+  auto w = Watch("/api/v1/pods?watch=True&allowWatchBookmarks=True");
+  clock_.Advance(std::chrono::seconds(2));
+  auto events = Events(*w);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]["type"], "BOOKMARK");
 }
 
 TEST_F(ApiWatchTest, CompactedRevisionGivesErrorEventThenEnd) {
@@ -79,7 +111,8 @@ TEST_F(ApiWatchTest, CompactedRevisionGivesErrorEventThenEnd) {
   EXPECT_EQ(events[0]["type"], "ERROR");
   EXPECT_EQ(events[0]["object"]["code"], 410);
   EXPECT_EQ(events[0]["object"]["reason"], "Expired");
-  EXPECT_NE(events[0]["object"]["message"].get<std::string>().find("too old resource version"), std::string::npos);
+  EXPECT_NE(events[0]["object"]["message"].get<std::string>().find("too old resource version"),
+            std::string::npos);
 }
 
 TEST_F(ApiWatchTest, DropEndsStreamsAndBadRequestsFailBeforeStreaming) {
@@ -95,7 +128,8 @@ TEST_F(ApiWatchTest, DropEndsStreamsAndBadRequestsFailBeforeStreaming) {
 
 TEST_F(ApiWatchTest, TableWatchEvents) {
   Do("POST", kPods, PodBody("a"));
-  auto w = Watch("/api/v1/namespaces/default/pods?watch=1", "application/json;as=Table;v=v1;g=meta.k8s.io");
+  auto w = Watch("/api/v1/namespaces/default/pods?watch=1",
+                 "application/json;as=Table;v=v1;g=meta.k8s.io");
   auto events = Events(*w);
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0]["object"]["kind"], "Table");
@@ -105,7 +139,8 @@ TEST_F(ApiWatchTest, TableWatchEvents) {
 TEST_F(ApiWatchTest, EventsV1ViewOfCoreEvents) {
   auto w = Watch("/apis/events.k8s.io/v1/namespaces/default/events?watch=1");
   Do("POST", "/api/v1/namespaces/default/events",
-     json::parse(R"({"metadata":{"name":"e"},"involvedObject":{"kind":"Pod","name":"p"},"message":"hi","reason":"R"})"));
+     json::parse(
+         R"({"metadata":{"name":"e"},"involvedObject":{"kind":"Pod","name":"p"},"message":"hi","reason":"R"})"));
   auto events = Events(*w);
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0]["object"]["apiVersion"], "events.k8s.io/v1");

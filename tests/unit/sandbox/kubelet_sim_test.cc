@@ -233,6 +233,32 @@ TEST_F(KubeletSimTest, PodsThatDoNotFitFail) {
   EXPECT_EQ(Do("GET", kPods + "/toomuch").body["status"]["reason"], "OutOfnvidia.com/gpu");
 }
 
+TEST_F(KubeletSimTest, GpusFreedByFinishedFailedOrDeletedPodsAreReused) {
+  // gpu-node-0 has 4 GPUs; each pod takes all of them.
+  RunPod("done", {{"fairway.dev/sim-duration", "1"}}, 4);
+  Step(3);
+  ASSERT_EQ(Phase("done"), "Succeeded");
+  RunPod("failed", {{"fairway.dev/sim-duration", "1"}, {"fairway.dev/sim-exit-code", "1"}}, 4);
+  Step(3);
+  ASSERT_EQ(Phase("failed"), "Failed");
+  RunPod("long", json::object(), 4);
+  Step(2);
+  ASSERT_EQ(Phase("long"), "Running");
+  RunPod("rejected", json::object(), 1);
+  Step(2);
+  EXPECT_EQ(Phase("rejected"), "Failed");
+  Do("DELETE", kPods + "/long");
+  Step(3);
+  ASSERT_EQ(Do("GET", kPods + "/long").status, 404);
+  RunPod("after", json::object(), 4);
+  Step(2);
+  EXPECT_EQ(Phase("after"), "Running");
+  // The other node's GPUs were never in use.
+  RunPod("elsewhere", json::object(), 4, "gpu-node-1");
+  Step(2);
+  EXPECT_EQ(Phase("elsewhere"), "Running");
+}
+
 TEST_F(KubeletSimTest, GracefulDeletionCompletes) {
   RunPod("p", json::object());
   Step(2);
