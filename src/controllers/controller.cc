@@ -405,6 +405,7 @@ void Controller::StartInstance(const core::StartDecision& d, api::JobObject* job
                     ? ArrayTaskJobId(*array, job->status.job_id, *d.array_task)
                     : job->status.job_id;
   plan.partition = d.partition.str();
+  plan.qos = d.qos.str();
   plan.nodes = NodeStrings(d.nodes);
   plan.time_limit = d.time_limit;
   plan.restarts = job->status.restarts;

@@ -112,7 +112,9 @@ JobPods BuildJobPods(const api::JobObject& job, const PodPlan& plan) {
       {"SLURM_NTASKS", std::to_string(nnodes)},
       {"SLURM_JOB_PARTITION", plan.partition},
       {"SLURM_JOB_ACCOUNT", spec.account},
-      {"SLURM_JOB_QOS", spec.qos.empty() ? std::string("normal") : spec.qos},
+      {"SLURM_JOB_QOS", !plan.qos.empty()   ? plan.qos
+                        : !spec.qos.empty() ? spec.qos
+                                            : std::string("normal")},
       {"SLURM_JOB_USER", spec.user},
       {"SLURM_RESTART_COUNT", std::to_string(plan.restarts)},
       {"SLURM_GPUS_ON_NODE", std::to_string(gpus)},

@@ -42,6 +42,9 @@ struct PodPlan {
   std::vector<std::string> nodes;  // rank order
   std::optional<core::Seconds> time_limit;
   int32_t restarts = 0;
+  // The QoS the scheduler started it under (its own, the account's default, or normal);
+  // "" (pods recreated after a restart) falls back to spec.qos, else normal.
+  std::string qos;
 };
 
 struct JobPods {

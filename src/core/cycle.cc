@@ -80,6 +80,7 @@ void CycleState::Start(const QueuedPair& pair, const std::vector<int32_t>& nodes
   start.partition = pool.partition(pair.partition).name;
   for (int32_t n : nodes) start.nodes.push_back(pool.node(n).name);
   start.time_limit = pair.time_limit;
+  start.qos = limits.EffectiveQos(job);
   start.priority = pair.breakdown;
   start.backfilled = backfilled;
   if (job.array.has_value()) {

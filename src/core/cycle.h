@@ -50,6 +50,7 @@ struct StartDecision {
   PartitionName partition;
   std::vector<NodeName> nodes;        // one per pod, rank order
   std::optional<Seconds> time_limit;  // the limit the job runs under; nullopt = unlimited
+  QosName qos;                        // the QoS it runs under (EffectiveQosName: "" = none)
   PriorityBreakdown priority;
   bool backfilled = false;  // started by the backfill planner, not the main pass
   // For a job array: the task index started (the driver splits it off as its own job record).
@@ -101,8 +102,8 @@ struct CycleStats {
 };
 
 struct CycleResult {
-  std::vector<StartDecision> started;  // in start order
-  std::vector<PendingDecision> pending;  // every job not started, in input order
+  std::vector<StartDecision> started;          // in start order
+  std::vector<PendingDecision> pending;        // every job not started, in input order
   std::vector<PartitionName> partition_names;  // the cluster's partitions, by index
   std::vector<int32_t> pending_partitions;     // flat lists of partition indices
 

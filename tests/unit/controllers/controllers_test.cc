@@ -159,6 +159,26 @@ TEST(PodBuilderTest, MultiNodePodsCarrySlurmEnvLabelsAndService) {
   EXPECT_EQ(env["CUDA_VISIBLE_DEVICES"], "0,1,2,3");
   EXPECT_EQ(env["MASTER_ADDR"], "train-0.train.ns.svc");
   EXPECT_EQ(env["MASTER_PORT"], "29500");
+  EXPECT_EQ(env["SLURM_JOB_QOS"], "normal");  // no QoS anywhere
+}
+
+TEST(PodBuilderTest, QosIsTheOneTheSchedulerStartedTheJobUnder) {
+  api::JobObject j = MakeJob("train", 1, 1, 7);
+  PodPlan plan;
+  plan.job_id = 7;
+  plan.nodes = {"gpu01"};
+  auto qos_of = [&](const PodPlan& p) {
+    JobPods pods = BuildJobPods(j, p);
+    for (const json& e : pods.pods[0]["spec"]["containers"][0]["env"]) {
+      if (e["name"] == "SLURM_JOB_QOS") return e["value"].get<std::string>();
+    }
+    return std::string();
+  };
+  plan.qos = "gold";  // the account's defaultQos, resolved by the core
+  EXPECT_EQ(qos_of(plan), "gold");
+  plan.qos.clear();  // recreated after a restart: the spec's, else normal
+  j.spec.qos = "high";
+  EXPECT_EQ(qos_of(plan), "high");
 }
 
 TEST(JobStatusTest, PodsDecideTheOutcome) {

@@ -344,6 +344,7 @@ TEST_F(CycleFixture, JobsWithoutQosRunUnderTheAccountDefaultElseNormal) {
   EXPECT_EQ(Reason("b"), "QOSMaxJobsPerUserLimit");
   ASSERT_TRUE(Started("c"));
   EXPECT_EQ(started_.at("c").time_limit, Seconds(600));  // gold's MaxWall
+  EXPECT_EQ(started_.at("c").qos.str(), "gold");         // the account's default
   // g has run 1000 s under gold's 600 s MaxWall; r has no limit.
   ASSERT_EQ(result_.timed_out.size(), 1u);
   EXPECT_EQ(result_.timed_out[0].id.value, 8u);
