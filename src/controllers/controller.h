@@ -86,7 +86,7 @@ struct ControllerOptions {
   Duration cycle_interval = std::chrono::seconds(5);  // cycle at least this often
   // Cycles start at least this long after the previous one ended: events in a burst merge into
   // one cycle, and an event after a quiet spell is scheduled at once.
-  Duration debounce = std::chrono::milliseconds(100);
+  Duration debounce = std::chrono::milliseconds(20);
   // A changed usage checkpoint is written at least this often, and in the cycle a run ends.
   Duration usage_persist_interval = std::chrono::seconds(10);
   // Running pods are charged up to now - usage_settle (the kubelet reports ends late).
