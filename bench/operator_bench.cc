@@ -310,6 +310,7 @@ void BM_OperatorThroughput(benchmark::State& state) {
 }
 BENCHMARK(BM_OperatorThroughput)
     ->Args({1000, 20000})
+    ->Args({1000, 100000})
     ->Iterations(1)
     ->UseManualTime()
     ->Unit(benchmark::kSecond);
