@@ -225,7 +225,7 @@ void Controller::MarkUndecodableJob(const json& obj, const Status& error) {
   writer_.Event(obj, "Job", true, "InvalidSpec", message);
 }
 
-ClusterObjects Controller::LoadObjects(std::vector<json>* raw_jobs) {
+ClusterObjects Controller::LoadObjects(std::vector<kube::ObjectPtr>* raw_jobs) {
   ClusterObjects o;
   o.nodes =
       node_cache_.Decode(nodes_->cache().List(), [](const json& n) { return NodeFromJson(n); });
@@ -237,11 +237,11 @@ ClusterObjects Controller::LoadObjects(std::vector<json>* raw_jobs) {
   for (size_t i = 0; i < jobs.size(); ++i) {
     const std::string key = kube::ObjectKey(*jobs[i]);
     seen.insert(key);
-    std::optional<json> ours = writer_.Newer(key, *jobs[i]);
-    json obj = ours.has_value() ? std::move(*ours) : *jobs[i];
-    StatusOr<api::JobObject> job = ours.has_value() ? api::JobFromJson(obj) : std::move(decoded[i]);
+    kube::ObjectPtr ours = writer_.Newer(key, *jobs[i]);
+    kube::ObjectPtr obj = ours ? ours : jobs[i];
+    StatusOr<api::JobObject> job = ours ? api::JobFromJson(*obj) : std::move(decoded[i]);
     if (!job.ok()) {
-      MarkUndecodableJob(obj, job.status());
+      MarkUndecodableJob(*obj, job.status());
       continue;
     }
     o.jobs.push_back(std::move(*job));
@@ -254,7 +254,7 @@ ClusterObjects Controller::LoadObjects(std::vector<json>* raw_jobs) {
   std::sort(order.begin(), order.end(),
             [&](size_t a, size_t b) { return o.jobs[a].meta.Key() < o.jobs[b].meta.Key(); });
   std::vector<api::JobObject> jobs_sorted;
-  std::vector<json> raw_sorted;
+  std::vector<kube::ObjectPtr> raw_sorted;
   for (size_t i : order) {
     jobs_sorted.push_back(std::move(o.jobs[i]));
     raw_sorted.push_back(std::move((*raw_jobs)[i]));
@@ -286,7 +286,7 @@ Status Controller::RunOnce() {
   const MonotonicTime t0 = clock_->Monotonic();
   const core::Timestamp now = ToTimestamp(clock_->Now());
   cycle_log_ = log_.With({{"cycle", cycles_.load() + 1}});
-  std::vector<json> raw;  // the stored Jobs, parallel to objects.jobs
+  std::vector<kube::ObjectPtr> raw;  // the stored Jobs, parallel to objects.jobs
   ClusterObjects objects = LoadObjects(&raw);
   // Assumed starts the informer now shows (or that ended) are confirmed: forget them.
   assumed_.Confirm(jobs_->cache());
@@ -321,7 +321,7 @@ Status Controller::RunOnce() {
 
 // Jobs whose spec cannot be converted end FAILED with the message (not retried).
 void Controller::FailInvalidJobs(const Snapshot& snap, ClusterObjects* objects,
-                                 std::vector<json>* raw, core::Timestamp now) {
+                                 std::vector<kube::ObjectPtr>* raw, core::Timestamp now) {
   for (const HeldBack& h : snap.held_back) {
     if (!h.invalid) continue;
     api::JobObject& job = objects->jobs[h.job];
@@ -334,7 +334,7 @@ void Controller::FailInvalidJobs(const Snapshot& snap, ClusterObjects* objects,
     st.message = h.message;
     st.end_time = now;
     Status s = writer_.WriteStatus(&(*raw)[h.job], &job, st);
-    if (s.ok()) writer_.Event((*raw)[h.job], "Job", true, "InvalidSpec", h.message);
+    if (s.ok()) writer_.Event(*(*raw)[h.job], "Job", true, "InvalidSpec", h.message);
   }
 }
 
@@ -371,7 +371,8 @@ void Controller::ReportCycle(const core::CycleResult& result, MonotonicTime star
 // in flight at once. Decisions do not depend on the order: the core placed every start on the
 // snapshot already, and each start is recorded as assumed before its first write.
 void Controller::ApplyStarts(const core::CycleResult& result, const Snapshot& snap,
-                             ClusterObjects* objects, std::vector<json>* raw, core::Timestamp now) {
+                             ClusterObjects* objects, std::vector<kube::ObjectPtr>* raw,
+                             core::Timestamp now) {
   std::map<size_t, std::vector<const core::StartDecision*>> by_job;  // by job index: stable
   for (const core::StartDecision& d : result.started) {
     by_job[snap.pending_refs[d.pending_index].job].push_back(&d);
@@ -390,8 +391,8 @@ void Controller::ApplyStarts(const core::CycleResult& result, const Snapshot& sn
 // One start: the decision is recorded in the API server first (status RUNNING, and the start
 // assumed so no later cycle hands out the same GPUs), then the pods are created and bound, all
 // or none; a failed binding reverts the status and forgets the assumption.
-void Controller::StartInstance(const core::StartDecision& d, api::JobObject* job, json* obj,
-                               core::Timestamp now) {
+void Controller::StartInstance(const core::StartDecision& d, api::JobObject* job,
+                               kube::ObjectPtr* obj, core::Timestamp now) {
   std::optional<api::ArraySpec> array;
   if (!job->spec.array.empty()) {
     auto a = api::ParseArraySpec(job->spec.array, api::kMaxMaxArraySize);
@@ -429,7 +430,7 @@ void Controller::StartInstance(const core::StartDecision& d, api::JobObject* job
   if (!b.ok()) {
     FAIRWAY_LOG(cycle_log_, kWarn, "binding failed, start rolled back",
                 {{"job", job->meta.Key()}, {"error", b.ToString()}});
-    writer_.Event(*obj, "Job", true, "FailedBinding", b.ToString());
+    writer_.Event(**obj, "Job", true, "FailedBinding", b.ToString());
     assumed_.Forget(assumed.job_key, assumed.array_index);
     api::JobStatus reverted = job->status;
     UndoStart(&reverted, before, d.array_task);
@@ -443,7 +444,7 @@ void Controller::StartInstance(const core::StartDecision& d, api::JobObject* job
                {"jobid", plan.job_id},
                {"nodes", api::CompressHostList(plan.nodes)},
                {"backfill", d.backfilled}});
-  writer_.Event(*obj, "Job", false, "Started",
+  writer_.Event(**obj, "Job", false, "Started",
                 "started on " + api::CompressHostList(plan.nodes) + " in partition " +
                     plan.partition + (d.backfilled ? " (backfill)" : ""));
 }
@@ -451,7 +452,7 @@ void Controller::StartInstance(const core::StartDecision& d, api::JobObject* job
 // Pending jobs: reason, priority, expected start, partitions. Only changed statuses are
 // written; different Jobs in parallel (as ApplyStarts), a Job's own decisions in order.
 void Controller::WritePendingStatuses(const core::CycleResult& result, const Snapshot& snap,
-                                      ClusterObjects* objects, std::vector<json>* raw) {
+                                      ClusterObjects* objects, std::vector<kube::ObjectPtr>* raw) {
   std::map<size_t, std::vector<const core::PendingDecision*>> by_job;
   for (const core::PendingDecision& d : result.pending) {
     by_job[snap.pending_refs[d.pending_index].job].push_back(&d);
@@ -468,7 +469,7 @@ void Controller::WritePendingStatuses(const core::CycleResult& result, const Sna
         parts += (parts.empty() ? "" : ",") + p.str();
       }
       MarkPending(&st, *d, parts);
-      if (!StatusDiffers(st, job.status) && !FirstStatusUnwritten((*raw)[ji])) continue;
+      if (!StatusDiffers(st, job.status) && !FirstStatusUnwritten(*(*raw)[ji])) continue;
       const std::string previous_reason = job.status.reason;
       Status s = writer_.WriteStatus(&(*raw)[ji], &job, st);
       if (!s.ok()) {
@@ -476,7 +477,7 @@ void Controller::WritePendingStatuses(const core::CycleResult& result, const Sna
       }
       if (s.ok() && st.reason != previous_reason && NeedsAttention(d->reason)) {
         writer_.Event(
-            (*raw)[ji], "Job", true, st.reason,
+            *(*raw)[ji], "Job", true, st.reason,
             "the job cannot start until its spec or the cluster's configuration changes: " +
                 st.reason);
       }
@@ -485,12 +486,12 @@ void Controller::WritePendingStatuses(const core::CycleResult& result, const Sna
 }
 
 void Controller::ApplyTimeouts(const core::CycleResult& result, const Snapshot& snap,
-                               ClusterObjects* objects, std::vector<json>* raw,
+                               ClusterObjects* objects, std::vector<kube::ObjectPtr>* raw,
                                core::Timestamp now) {
   for (const core::TimeoutDecision& t : result.timed_out) {
     const InstanceRef& ref = snap.running_refs[t.running_index];
     api::JobObject& job = objects->jobs[ref.job];
-    json& obj = (*raw)[ref.job];
+    kube::ObjectPtr& obj = (*raw)[ref.job];
     if (!InstanceRunning(job, ref.array_index)) continue;  // only assumed so far
     const int32_t restarts = InstanceRestarts(job, ref.array_index);
     std::vector<const json*> live;
@@ -515,14 +516,14 @@ void Controller::ApplyTimeouts(const core::CycleResult& result, const Snapshot& 
       continue;
     }
     std::string what = ref.array_index ? "task " + std::to_string(*ref.array_index) + ": " : "";
-    writer_.Event(obj, "Job", true, OutcomeReason(out), what + OutcomeMessage(out));
+    writer_.Event(*obj, "Job", true, OutcomeReason(out), what + OutcomeMessage(out));
     FAIRWAY_LOG(cycle_log_, kInfo, "job timed out",
                 {{"job", job.meta.Key()}, {"jobid", t.id.value}});
   }
 }
 
 void Controller::ApplyPreemptions(const core::CycleResult& result, const Snapshot& snap,
-                                  ClusterObjects* objects, std::vector<json>* raw) {
+                                  ClusterObjects* objects, std::vector<kube::ObjectPtr>* raw) {
   struct Victim {
     InstanceRef ref;
     PreemptMark mark;
@@ -548,7 +549,7 @@ void Controller::ApplyPreemptions(const core::CycleResult& result, const Snapsho
   }
   for (auto& [ji, victims] : by_job) {
     api::JobObject& job = objects->jobs[ji];
-    json& obj = (*raw)[ji];
+    kube::ObjectPtr& obj = (*raw)[ji];
     // Record the choice first; marks of runs that no longer run are dropped.
     std::vector<PreemptMark> marks;
     for (const PreemptMark& m : PreemptMarksOf(job)) {
@@ -580,7 +581,7 @@ void Controller::ApplyPreemptions(const core::CycleResult& result, const Snapsho
                         v.preemptor_key + "); " +
                         (v.mark.mode == core::PreemptMode::kRequeue ? "requeue" : "cancel") +
                         " after a grace period of " + std::to_string(v.mark.grace_seconds) + "s";
-      writer_.Event(obj, "Job", true, "Preempting", msg);
+      writer_.Event(*obj, "Job", true, "Preempting", msg);
       FAIRWAY_LOG(cycle_log_, kInfo, "preempting",
                   {{"job", job.meta.Key()},
                    {"jobid", v.mark.victim},

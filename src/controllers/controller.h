@@ -132,26 +132,26 @@ class Controller {
   // Waits until `deadline`, stop, or (for_trigger) a trigger.
   void WaitUntil(std::chrono::steady_clock::time_point deadline, bool for_trigger)
       FAIRWAY_REQUIRES(mu_);
-  ClusterObjects LoadObjects(std::vector<nlohmann::json>* raw_jobs);
+  ClusterObjects LoadObjects(std::vector<kube::ObjectPtr>* raw_jobs);
   // Ends a Job that does not decode FAILED (reason InvalidSpec) with a Warning event, once.
   void MarkUndecodableJob(const nlohmann::json& obj, const Status& error);
   void FailInvalidJobs(const Snapshot& snap, ClusterObjects* objects,
-                       std::vector<nlohmann::json>* raw, core::Timestamp now);
+                       std::vector<kube::ObjectPtr>* raw, core::Timestamp now);
   core::CycleResult Schedule(const Snapshot& snap, core::Timestamp now);
   void ReportCycle(const core::CycleResult& result, MonotonicTime start);
   void ApplyTimeouts(const core::CycleResult& result, const Snapshot& snap, ClusterObjects* objects,
-                     std::vector<nlohmann::json>* raw, core::Timestamp now);
+                     std::vector<kube::ObjectPtr>* raw, core::Timestamp now);
   void ApplyPreemptions(const core::CycleResult& result, const Snapshot& snap,
-                        ClusterObjects* objects, std::vector<nlohmann::json>* raw);
+                        ClusterObjects* objects, std::vector<kube::ObjectPtr>* raw);
   // Applies the cycle's starts, Jobs in parallel (see the definition).
   void ApplyStarts(const core::CycleResult& result, const Snapshot& snap, ClusterObjects* objects,
-                   std::vector<nlohmann::json>* raw, core::Timestamp now);
+                   std::vector<kube::ObjectPtr>* raw, core::Timestamp now);
   // One start: status RUNNING, assumed, pods created and bound; rolled back on failure.
-  void StartInstance(const core::StartDecision& d, api::JobObject* job, nlohmann::json* obj,
+  void StartInstance(const core::StartDecision& d, api::JobObject* job, kube::ObjectPtr* obj,
                      core::Timestamp now);
   // Writes the changed statuses of pending jobs (and first statuses), Jobs in parallel.
   void WritePendingStatuses(const core::CycleResult& result, const Snapshot& snap,
-                            ClusterObjects* objects, std::vector<nlohmann::json>* raw);
+                            ClusterObjects* objects, std::vector<kube::ObjectPtr>* raw);
   void UpdateUsage(const Snapshot& snap, const ClusterObjects& objects, core::Timestamp now);
   void PersistUsage(const Snapshot& snap, const ClusterObjects& objects,
                     const std::shared_ptr<const core::AccountContext>& accounts,

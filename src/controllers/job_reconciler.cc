@@ -59,7 +59,7 @@ struct JobReconciler::Pass {
 
 struct JobReconciler::JobWork {
   api::JobObject* job = nullptr;
-  json* obj = nullptr;
+  kube::ObjectPtr* obj = nullptr;  // the stored Job
   std::string key;
   std::vector<const json*> pods;
   std::optional<api::ArraySpec> array;
@@ -77,8 +77,8 @@ struct JobReconciler::Instance {
   std::string node_list;
 };
 
-void JobReconciler::Reconcile(ClusterObjects* objects, std::vector<json>* raw, core::Timestamp now,
-                              const Logger& log) {
+void JobReconciler::Reconcile(ClusterObjects* objects, std::vector<kube::ObjectPtr>* raw,
+                              core::Timestamp now, const Logger& log) {
   Pass pass;
   pass.objects = objects;
   for (const json& p : objects->pods) {
@@ -156,7 +156,7 @@ void JobReconciler::ApplyTaskActions(const Pass& pass, JobWork* w) {
   if (SetTaskActionCondition(&w->st, acts.errors, pass.now)) {
     std::string msg;
     for (const std::string& e : acts.errors) msg += (msg.empty() ? "" : "; ") + e;
-    writer_->Event(*w->obj, "Job", true, "InvalidTaskList", msg);
+    writer_->Event(**w->obj, "Job", true, "InvalidTaskList", msg);
   }
   if (!acts.cancel.empty()) CancelTaskList(pass, w, acts);
   if (acts.has_requeue) RequeueTaskList(pass, w, acts);
@@ -186,7 +186,7 @@ void JobReconciler::CancelTaskList(const Pass& pass, JobWork* w, const TaskActio
   if (stopped.empty() && dropped.empty()) return;
   std::set<uint32_t> all(stopped.begin(), stopped.end());
   all.insert(dropped.begin(), dropped.end());
-  writer_->Event(*w->obj, "Job", false, "Cancelled",
+  writer_->Event(**w->obj, "Job", false, "Cancelled",
                  "tasks " + api::FormatTaskIndexList(all) + " cancelled by user request");
 }
 
@@ -197,7 +197,7 @@ void JobReconciler::RequeueTaskList(const Pass& pass, JobWork* w, const TaskActi
     assumed_->Forget(w->key, i);
   }
   if (!requeued.empty()) {
-    writer_->Event(*w->obj, "Job", false, "Requeued",
+    writer_->Event(**w->obj, "Job", false, "Requeued",
                    "tasks " + api::FormatTaskIndexList({requeued.begin(), requeued.end()}) +
                        " requeued by user request");
   }
@@ -218,7 +218,7 @@ void JobReconciler::Cancel(const Pass& pass, JobWork* w) {
   writer_->DeletePods(NotTerminal(w->pods), *pass.log);
   CancelJob(&w->st, w->array ? &*w->array : nullptr, pass.now);
   assumed_->ForgetJob(w->key);
-  writer_->Event(*w->obj, "Job", false, "Cancelled", "cancelled by user request");
+  writer_->Event(**w->obj, "Job", false, "Cancelled", "cancelled by user request");
   w->changed = true;
 }
 
@@ -230,7 +230,7 @@ void JobReconciler::Requeue(const Pass& pass, JobWork* w, const std::string& tok
     if (!s.ok()) FAIRWAY_LOG(*pass.log, kWarn, "requeue hold failed", {{"error", s.ToString()}});
   }
   assumed_->ForgetJob(w->key);
-  writer_->Event(*w->obj, "Job", false, "Requeued", "requeued by user request");
+  writer_->Event(**w->obj, "Job", false, "Requeued", "requeued by user request");
   w->changed = true;
 }
 
@@ -243,7 +243,7 @@ void JobReconciler::EvaluateRunning(const Pass& pass, JobWork* w) {
     const bool requeue = out.kind == InstanceOutcome::kPreempted ? out.requeue : job.spec.requeue;
     ApplyOutcome(&w->st, out, requeue, pass.now, requeue_delay_);
     w->changed = true;
-    writer_->Event(*w->obj, "Job", out.kind != InstanceOutcome::kCompleted, OutcomeReason(out),
+    writer_->Event(**w->obj, "Job", out.kind != InstanceOutcome::kCompleted, OutcomeReason(out),
                    OutcomeMessage(out));
     return;
   }
@@ -256,7 +256,7 @@ void JobReconciler::EvaluateRunning(const Pass& pass, JobWork* w) {
     const bool requeue = out.kind == InstanceOutcome::kPreempted ? out.requeue : job.spec.requeue;
     ApplyTaskOutcome(&w->st, *w->array, r.index, out, requeue, pass.now);
     if (out.kind == InstanceOutcome::kPreempted) {
-      writer_->Event(*w->obj, "Job", true, "Preempted",
+      writer_->Event(**w->obj, "Job", true, "Preempted",
                      "task " + std::to_string(r.index) + " " + OutcomeMessage(out) +
                          (out.requeue ? "; requeued" : ""));
     }

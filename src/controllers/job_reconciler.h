@@ -41,7 +41,7 @@ class JobReconciler {
       : writer_(writer), binder_(binder), assumed_(assumed), requeue_delay_(requeue_delay) {}
 
   // `raw` is parallel to objects->jobs (the stored objects); both are updated by the writes.
-  void Reconcile(ClusterObjects* objects, std::vector<nlohmann::json>* raw, core::Timestamp now,
+  void Reconcile(ClusterObjects* objects, std::vector<kube::ObjectPtr>* raw, core::Timestamp now,
                  const Logger& log);
 
  private:

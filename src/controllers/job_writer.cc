@@ -16,15 +16,15 @@ bool FirstStatusUnwritten(const json& stored) {
 JobWriter::JobWriter(kube::ApiClient* client, Clock* clock, kube::EventRecorder* events)
     : client_(client), clock_(clock), events_(events) {}
 
-std::optional<json> JobWriter::Newer(const std::string& key, const json& cached) {
+kube::ObjectPtr JobWriter::Newer(const std::string& key, const json& cached) {
   MutexLock lock(&mu_);
   auto it = overlay_.find(key);
-  if (it == overlay_.end()) return std::nullopt;
-  const std::string ours = JsonString(it->second, {"metadata", "resourceVersion"});
+  if (it == overlay_.end()) return nullptr;
+  const std::string ours = JsonString(*it->second, {"metadata", "resourceVersion"});
   const std::string theirs = JsonString(cached, {"metadata", "resourceVersion"});
   if (kube::ResourceVersionNewer(ours, theirs)) return it->second;
   overlay_.erase(it);
-  return std::nullopt;
+  return nullptr;
 }
 
 void JobWriter::ForgetGone(const std::set<std::string>& present) {
@@ -32,32 +32,31 @@ void JobWriter::ForgetGone(const std::set<std::string>& present) {
   std::erase_if(overlay_, [&](const auto& e) { return present.count(e.first) == 0; });
 }
 
-void JobWriter::Adopt(json written, json* raw, api::JobObject* job) {
+void JobWriter::Adopt(json written, kube::ObjectPtr* raw, api::JobObject* job) {
   job->meta.resource_version = JsonString(written, {"metadata", "resourceVersion"});
-  {
-    MutexLock lock(&mu_);
-    overlay_[job->meta.Key()] = written;
-  }
-  *raw = std::move(written);
+  *raw = std::make_shared<const json>(std::move(written));
+  MutexLock lock(&mu_);
+  overlay_[job->meta.Key()] = *raw;
 }
 
-Status JobWriter::WriteStatus(json* raw, api::JobObject* job, const api::JobStatus& status) {
+Status JobWriter::WriteStatus(kube::ObjectPtr* raw, api::JobObject* job,
+                              const api::JobStatus& status) {
   api::JobStatus st = status;
   st.observed_generation = job->meta.generation;
   api::FillJobDisplayFields(&st, std::chrono::time_point_cast<core::Seconds>(clock_->Now()));
-  const bool first = FirstStatusUnwritten(*raw);
-  json obj = *raw;
+  const bool first = FirstStatusUnwritten(**raw);
+  json obj = **raw;
   obj["status"] = api::ToJson(st);
   StatusOr<json> w =
       client_->UpdateStatus(kube::ResourceRef::FairwayJobs(), job->meta.namespace_name, obj);
   if (!w.ok()) return w.status().WithContext("status of Job " + job->meta.Key());
   job->status = st;
   Adopt(std::move(*w), raw, job);
-  if (first) Event(*raw, "Job", false, "Submitted", "assigned jobID " + std::to_string(st.job_id));
+  if (first) Event(**raw, "Job", false, "Submitted", "assigned jobID " + std::to_string(st.job_id));
   return OkStatus();
 }
 
-Status JobWriter::WritePreemptMarks(json* raw, api::JobObject* job,
+Status JobWriter::WritePreemptMarks(kube::ObjectPtr* raw, api::JobObject* job,
                                     const std::vector<PreemptMark>& marks) {
   const std::string key(kAnnotationPreemptedBy);
   json annotations = {{key, marks.empty() ? json(nullptr) : json(FormatPreemptMarks(marks))}};
@@ -65,7 +64,8 @@ Status JobWriter::WritePreemptMarks(json* raw, api::JobObject* job,
   return s.ok() ? s : s.WithContext("preemption marks");
 }
 
-Status JobWriter::PatchAnnotations(json* raw, api::JobObject* job, const json& annotations) {
+Status JobWriter::PatchAnnotations(kube::ObjectPtr* raw, api::JobObject* job,
+                                   const json& annotations) {
   json patch = {{"metadata",
                  {{"annotations", annotations}, {"resourceVersion", job->meta.resource_version}}}};
   StatusOr<json> w = client_->Patch(kube::ResourceRef::FairwayJobs(), job->meta.namespace_name,
@@ -82,7 +82,7 @@ Status JobWriter::PatchAnnotations(json* raw, api::JobObject* job, const json& a
   return OkStatus();
 }
 
-Status JobWriter::Hold(json* raw, api::JobObject* job) {
+Status JobWriter::Hold(kube::ObjectPtr* raw, api::JobObject* job) {
   json patch = {{"spec", {{"hold", true}}}};
   StatusOr<json> w = client_->Patch(kube::ResourceRef::FairwayJobs(), job->meta.namespace_name,
                                     job->meta.name, kube::PatchType::kMerge, patch);

@@ -12,7 +12,6 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -25,6 +24,7 @@
 #include "controllers/job_status.h"
 #include "kube/api_client.h"
 #include "kube/event_recorder.h"
+#include "kube/informer.h"
 
 namespace fairway::controllers {
 
@@ -37,22 +37,22 @@ class JobWriter {
   JobWriter(kube::ApiClient* client, Clock* clock, kube::EventRecorder* events);
 
   // Our last write of the Job if it is newer than the informer's `cached` copy (the cycle reads
-  // it instead); nullopt otherwise, and a confirmed write (the informer caught up) is forgotten.
-  std::optional<nlohmann::json> Newer(const std::string& key, const nlohmann::json& cached);
+  // it instead); null otherwise, and a confirmed write (the informer caught up) is forgotten.
+  kube::ObjectPtr Newer(const std::string& key, const nlohmann::json& cached);
   // Forgets writes of Jobs that are gone (keys not in `present`).
   void ForgetGone(const std::set<std::string>& present);
 
   // Replaces the status (observedGeneration and display fields filled in). On success `raw` and
   // `job` hold the stored object; the first write of a job's jobID records a Submitted event.
-  Status WriteStatus(nlohmann::json* raw, api::JobObject* job, const api::JobStatus& status);
+  Status WriteStatus(kube::ObjectPtr* raw, api::JobObject* job, const api::JobStatus& status);
   // Replaces the preemption marks (annotation; removed when `marks` is empty).
-  Status WritePreemptMarks(nlohmann::json* raw, api::JobObject* job,
+  Status WritePreemptMarks(kube::ObjectPtr* raw, api::JobObject* job,
                            const std::vector<PreemptMark>& marks);
   // Merge-patches annotations (null values remove), guarded by the Job's resourceVersion.
-  Status PatchAnnotations(nlohmann::json* raw, api::JobObject* job,
+  Status PatchAnnotations(kube::ObjectPtr* raw, api::JobObject* job,
                           const nlohmann::json& annotations);
   // Sets spec.hold (scontrol requeuehold).
-  Status Hold(nlohmann::json* raw, api::JobObject* job);
+  Status Hold(kube::ObjectPtr* raw, api::JobObject* job);
 
   // Deletes pods not already terminating; failures are logged (the next cycle tries again).
   void DeletePods(const std::vector<const nlohmann::json*>& pods, const Logger& log,
@@ -62,13 +62,13 @@ class JobWriter {
 
  private:
   // Takes the stored object of a successful write into `raw`, `job` and the overlay.
-  void Adopt(nlohmann::json written, nlohmann::json* raw, api::JobObject* job);
+  void Adopt(nlohmann::json written, kube::ObjectPtr* raw, api::JobObject* job);
 
   kube::ApiClient* const client_;
   Clock* const clock_;
   kube::EventRecorder* const events_;
   Mutex mu_;
-  std::map<std::string, nlohmann::json> overlay_ FAIRWAY_GUARDED_BY(mu_);  // key -> our write
+  std::map<std::string, kube::ObjectPtr> overlay_ FAIRWAY_GUARDED_BY(mu_);  // key -> our write
 };
 
 }  // namespace fairway::controllers
