@@ -242,208 +242,266 @@ std::set<uint64_t> PendingJobIds(const ClusterObjects& objects) {
   return out;
 }
 
-Snapshot BuildSnapshot(const ClusterObjects& objects, const std::vector<AssumedStart>& assumed,
-                       const SnapshotOptions& options) {
-  Snapshot snap;
-  const std::set<uint64_t> pending_ids = PendingJobIds(objects);
-  core::ClusterState& cluster = snap.cluster;
-  std::unordered_map<std::string, size_t> node_index;
-  for (const core::Node& node : objects.nodes) {
+namespace {
+
+// BuildSnapshot's state: the snapshot under construction and the lookups its steps share.
+class SnapshotBuilder {
+ public:
+  SnapshotBuilder(const ClusterObjects& objects, const std::vector<AssumedStart>& assumed,
+                  const SnapshotOptions& options)
+      : objects_(objects),
+        assumed_(assumed),
+        options_(options),
+        pending_ids_(PendingJobIds(objects)) {
+    for (const AssumedStart& a : assumed) {
+      assumed_by_key_[InstanceKey(a.job_key, a.array_index)] = &a;
+    }
+    conv_.now = options.now;
+  }
+
+  Snapshot Build() {
+    AddClusterObjects();
+    for (size_t ji = 0; ji < objects_.jobs.size(); ++ji) AddJob(ji);
+    AddPods();
+    return std::move(snap_);
+  }
+
+ private:
+  void AddClusterObjects();
+  void AddJob(size_t ji);
+  void AddSingleJob(size_t ji, core::Job job);
+  void AddArrayJob(size_t ji, core::Job job);
+  // The array's indices neither started, ended nor held, as ranges.
+  std::vector<core::IndexRange> PendingRanges(const api::JobObject& obj, const api::ArraySpec& spec,
+                                              const std::map<uint32_t, core::JobState>& states);
+  void AddRunning(core::Job job, InstanceRef ref, const std::string& key, int32_t restarts);
+  void AddPending(size_t ji, core::Job job);
+  void AddPods();
+
+  const ClusterObjects& objects_;
+  const std::vector<AssumedStart>& assumed_;
+  const SnapshotOptions& options_;
+  const std::set<uint64_t> pending_ids_;
+  std::map<std::string, const AssumedStart*> assumed_by_key_;
+  api::JobConversionOptions conv_;
+  Snapshot snap_;
+  std::unordered_map<std::string, size_t> node_index_;
+  // Instance keys whose pods (of the current run: the restarts label) are the job's allocation.
+  std::map<std::string, int32_t> running_keys_;
+  std::vector<PreemptMark> marks_;  // of the job being added
+};
+
+void SnapshotBuilder::AddClusterObjects() {
+  core::ClusterState& cluster = snap_.cluster;
+  for (const core::Node& node : objects_.nodes) {
     if (node.name.empty()) continue;
-    node_index[node.name.str()] = cluster.nodes.size();
+    node_index_[node.name.str()] = cluster.nodes.size();
     cluster.nodes.push_back(node);
   }
-  for (const api::PartitionObject& p : objects.partitions) {
-    StatusOr<core::Partition> cp = api::ToCorePartition(p);
-    if (cp.ok())
-      cluster.partitions.push_back(std::move(*cp));
-    else
-      snap.warnings.push_back("Partition " + p.meta.name + ": " + cp.status().ToString());
-  }
-  for (const api::AccountObject& a : objects.accounts) {
-    StatusOr<core::Account> ca = api::ToCoreAccount(a);
-    if (ca.ok())
-      cluster.accounts.push_back(std::move(*ca));
-    else
-      snap.warnings.push_back("Account " + a.meta.name + ": " + ca.status().ToString());
-  }
-  for (const api::QosObject& q : objects.qos) {
-    StatusOr<core::Qos> cq = api::ToCoreQos(q);
-    if (cq.ok())
-      cluster.qos.push_back(std::move(*cq));
-    else
-      snap.warnings.push_back("QoS " + q.meta.name + ": " + cq.status().ToString());
-  }
-
-  std::map<std::string, const AssumedStart*> assumed_by_key;
-  for (const AssumedStart& a : assumed) assumed_by_key[InstanceKey(a.job_key, a.array_index)] = &a;
-  // Instance keys whose pods (of the current run: the restarts label) are the job's allocation.
-  std::map<std::string, int32_t> running_keys;
-
-  api::JobConversionOptions conv;
-  conv.now = options.now;
-  std::vector<PreemptMark> marks;  // of the job being converted
-  auto add_running = [&](core::Job job, InstanceRef ref, const std::string& key, int32_t restarts) {
-    job.state = core::JobState::kRunning;
-    if (auto it = assumed_by_key.find(key); it != assumed_by_key.end()) {
-      const AssumedStart& a = *it->second;
-      job.id = a.id;
-      job.running_partition = a.partition;
-      job.allocated_nodes = a.nodes;
-      job.start_time = a.start_time;
-      if (a.time_limit.has_value()) job.time_limit = a.time_limit;
+  auto add = [&](const auto& objects, auto convert, auto* out, const char* kind) {
+    for (const auto& o : objects) {
+      auto c = convert(o);
+      if (c.ok()) {
+        out->push_back(std::move(*c));
+      } else {
+        snap_.warnings.push_back(std::string(kind) + " " + o.meta.name + ": " +
+                                 c.status().ToString());
+      }
     }
-    if (!job.start_time.has_value()) job.start_time = options.now;
-    if (const PreemptMark* m = FindPreemptMark(marks, job.id.value, restarts)) {
-      job.preempted_by = core::JobId{m->preemptor};
-    }
-    running_keys[key] = restarts;
-    snap.running_refs.push_back(ref);
-    cluster.running.push_back(std::move(job));
   };
+  add(
+      objects_.partitions, [](const auto& o) { return api::ToCorePartition(o); },
+      &cluster.partitions, "Partition");
+  add(
+      objects_.accounts, [](const auto& o) { return api::ToCoreAccount(o); }, &cluster.accounts,
+      "Account");
+  add(
+      objects_.qos, [](const auto& o) { return api::ToCoreQos(o); }, &cluster.qos, "QoS");
+}
 
-  for (size_t ji = 0; ji < objects.jobs.size(); ++ji) {
-    const api::JobObject& obj = objects.jobs[ji];
-    const std::string job_key = obj.meta.Key();
-    std::optional<core::JobState> state = obj.status.state;
-    if (state.has_value() && core::IsTerminal(*state)) continue;
-    if (obj.meta.deletion_timestamp.has_value()) continue;
-    StatusOr<core::Job> converted = api::ToCoreJob(obj, conv);
-    if (!converted.ok()) {
-      snap.held_back.push_back(
-          {ji, core::PendingReason::kNone, converted.status().ToString(), true});
-      continue;
-    }
-    if (Status t = CheckTemplateGpus(obj.spec); !t.ok()) {
-      snap.held_back.push_back({ji, core::PendingReason::kNone, t.ToString(), true});
-      continue;
-    }
-    core::Job job = std::move(*converted);
-    job.gpu_type = Lower(job.gpu_type);
-    job.requeue = obj.spec.requeue;
-    if (obj.status.job_id == 0) continue;  // the driver assigns ids first
-    marks = PreemptMarksOf(obj);
-
-    if (obj.spec.array.empty()) {
-      bool running = IsRunning(state) || assumed_by_key.count(job_key) > 0;
-      if (running) {
-        add_running(std::move(job), {ji, std::nullopt}, job_key, obj.status.restarts);
-        continue;
-      }
-      SetDependency(obj, objects.jobs, options.now, &job);
-      // A requeued job is eligible again only after the requeue delay (status.eligibleTime).
-      if (obj.status.eligible_time.has_value() && *obj.status.eligible_time > options.now) {
-        job.begin_time =
-            std::max(job.begin_time.value_or(*obj.status.eligible_time), *obj.status.eligible_time);
-      }
-      for (const PreemptMark& m : marks) {
-        if (m.victim == obj.status.job_id && m.restarts < obj.status.restarts &&
-            pending_ids.count(m.preemptor) > 0) {
-          core::Timestamp after = options.now + core::Seconds(1);
-          job.begin_time = std::max(job.begin_time.value_or(after), after);
-        }
-      }
-      job.state = core::JobState::kPending;
-      job.start_time.reset();
-      job.allocated_nodes.clear();
-      snap.pending.push_back(std::move(job));
-      snap.pending_refs.push_back({ji, std::nullopt});
-      continue;
-    }
-
-    // An array job.
-    StatusOr<api::ArraySpec> spec = api::ParseArraySpec(obj.spec.array, api::kMaxMaxArraySize);
-    if (!spec.ok()) {
-      snap.held_back.push_back({ji, core::PendingReason::kNone, spec.status().ToString(), true});
-      continue;
-    }
-    std::map<uint32_t, core::JobState> states;
-    if (obj.status.array.has_value()) states = ArrayTaskStates(*obj.status.array);
-    uint32_t running = 0;
-    if (obj.status.array.has_value()) {
-      for (const api::ArrayTaskRecord& r : obj.status.array->tasks) {
-        if (r.state != core::JobState::kRunning) continue;
-        core::Job t = ArrayTaskJob(job, *spec, r.index);
-        t.id = core::JobId{r.job_id};
-        t.start_time = r.start_time;
-        t.running_partition = core::PartitionName(obj.status.partition);
-        for (const std::string& n : SplitNodeList(r.node_list)) t.allocated_nodes.emplace_back(n);
-        ++running;
-        add_running(std::move(t), {ji, r.index}, InstanceKey(job_key, r.index), r.restarts);
-      }
-    }
-    // Assumed task starts not yet in the status.
-    for (const AssumedStart& a : assumed) {
-      if (a.job_key != job_key || !a.array_index.has_value()) continue;
-      if (running_keys.count(InstanceKey(job_key, a.array_index)) > 0) continue;
-      states[*a.array_index] = core::JobState::kRunning;
-      ++running;
-      add_running(ArrayTaskJob(job, *spec, *a.array_index), {ji, a.array_index},
-                  InstanceKey(job_key, a.array_index), 0);
-    }
-    // The pending part of the array: one record; the core splits tasks off as they start.
-    core::ArrayTasks tasks;
-    tasks.max_running = spec->max_running.value_or(0);
-    tasks.running = running;
-    std::optional<core::IndexRange> cur;
-    // Tasks held one by one (fairway.dev/hold-tasks) are not offered to the core.
-    const std::set<uint32_t> held = HeldTasks(obj);
-    // Consecutive pending indices with a common stride form one range (a strided spec such as
-    // 0-998:2 stays a single range), so a large array stays one small record.
-    spec->ForEach([&](uint32_t i) {
-      if (states.count(i) > 0 || held.count(i) > 0) return;
-      if (cur.has_value()) {
-        if (cur->first == cur->last) {  // the second index fixes the range's stride
-          cur->step = i - cur->first;
-          cur->last = i;
-          return;
-        }
-        if (i == cur->last + cur->step) {
-          cur->last = i;
-          return;
-        }
-        tasks.pending.push_back(*cur);
-      }
-      cur = core::IndexRange{i, i, 1};
-    });
-    if (cur.has_value()) tasks.pending.push_back(*cur);
-    if (tasks.pending.empty()) continue;
-    job.array = std::move(tasks);
-    job.state = core::JobState::kPending;
-    job.start_time.reset();
-    job.allocated_nodes.clear();
-    SetDependency(obj, objects.jobs, options.now, &job);
-    snap.pending.push_back(std::move(job));
-    snap.pending_refs.push_back({ji, std::nullopt});
+void SnapshotBuilder::AddJob(size_t ji) {
+  const api::JobObject& obj = objects_.jobs[ji];
+  const std::optional<core::JobState> state = obj.status.state;
+  if (state.has_value() && core::IsTerminal(*state)) return;
+  if (obj.meta.deletion_timestamp.has_value()) return;
+  StatusOr<core::Job> converted = api::ToCoreJob(obj, conv_);
+  if (!converted.ok()) {
+    snap_.held_back.push_back(
+        {ji, core::PendingReason::kNone, converted.status().ToString(), true});
+    return;
   }
+  if (Status t = CheckTemplateGpus(obj.spec); !t.ok()) {
+    snap_.held_back.push_back({ji, core::PendingReason::kNone, t.ToString(), true});
+    return;
+  }
+  core::Job job = std::move(*converted);
+  job.gpu_type = Lower(job.gpu_type);
+  job.requeue = obj.spec.requeue;
+  if (obj.status.job_id == 0) return;  // the driver assigns ids first
+  marks_ = PreemptMarksOf(obj);
+  if (obj.spec.array.empty()) {
+    AddSingleJob(ji, std::move(job));
+  } else {
+    AddArrayJob(ji, std::move(job));
+  }
+}
 
-  // Pods: every bound, non-terminal pod holds its request on its node. The pods of a running
-  // instance's current run are its allocation (counted once, through cluster.running), also
-  // while they terminate (a preempted victim keeps its room until its pods are gone); pods of
-  // an earlier run, or of an instance that no longer runs, count as other pods until they end.
-  for (const nlohmann::json& pod : objects.pods) {
-    std::string node = JsonString(pod, {"spec", "nodeName"});
+void SnapshotBuilder::AddSingleJob(size_t ji, core::Job job) {
+  const api::JobObject& obj = objects_.jobs[ji];
+  const std::string job_key = obj.meta.Key();
+  if (IsRunning(obj.status.state) || assumed_by_key_.count(job_key) > 0) {
+    AddRunning(std::move(job), {ji, std::nullopt}, job_key, obj.status.restarts);
+    return;
+  }
+  // A requeued job is eligible again only after the requeue delay (status.eligibleTime).
+  if (obj.status.eligible_time.has_value() && *obj.status.eligible_time > options_.now) {
+    job.begin_time =
+        std::max(job.begin_time.value_or(*obj.status.eligible_time), *obj.status.eligible_time);
+  }
+  for (const PreemptMark& m : marks_) {
+    if (m.victim == obj.status.job_id && m.restarts < obj.status.restarts &&
+        pending_ids_.count(m.preemptor) > 0) {
+      core::Timestamp after = options_.now + core::Seconds(1);
+      job.begin_time = std::max(job.begin_time.value_or(after), after);
+    }
+  }
+  AddPending(ji, std::move(job));
+}
+
+void SnapshotBuilder::AddArrayJob(size_t ji, core::Job job) {
+  const api::JobObject& obj = objects_.jobs[ji];
+  const std::string job_key = obj.meta.Key();
+  StatusOr<api::ArraySpec> spec = api::ParseArraySpec(obj.spec.array, api::kMaxMaxArraySize);
+  if (!spec.ok()) {
+    snap_.held_back.push_back({ji, core::PendingReason::kNone, spec.status().ToString(), true});
+    return;
+  }
+  std::map<uint32_t, core::JobState> states;
+  uint32_t running = 0;
+  if (obj.status.array.has_value()) {
+    states = ArrayTaskStates(*obj.status.array);
+    for (const api::ArrayTaskRecord& r : obj.status.array->tasks) {
+      if (r.state != core::JobState::kRunning) continue;
+      core::Job t = ArrayTaskJob(job, *spec, r.index);
+      t.id = core::JobId{r.job_id};
+      t.start_time = r.start_time;
+      t.running_partition = core::PartitionName(obj.status.partition);
+      for (const std::string& n : SplitNodeList(r.node_list)) t.allocated_nodes.emplace_back(n);
+      ++running;
+      AddRunning(std::move(t), {ji, r.index}, InstanceKey(job_key, r.index), r.restarts);
+    }
+  }
+  // Assumed task starts not yet in the status.
+  for (const AssumedStart& a : assumed_) {
+    if (a.job_key != job_key || !a.array_index.has_value()) continue;
+    if (running_keys_.count(InstanceKey(job_key, a.array_index)) > 0) continue;
+    states[*a.array_index] = core::JobState::kRunning;
+    ++running;
+    AddRunning(ArrayTaskJob(job, *spec, *a.array_index), {ji, a.array_index},
+               InstanceKey(job_key, a.array_index), 0);
+  }
+  // The pending part of the array: one record; the core splits tasks off as they start.
+  core::ArrayTasks tasks;
+  tasks.max_running = spec->max_running.value_or(0);
+  tasks.running = running;
+  tasks.pending = PendingRanges(obj, *spec, states);
+  if (tasks.pending.empty()) return;
+  job.array = std::move(tasks);
+  AddPending(ji, std::move(job));
+}
+
+std::vector<core::IndexRange> SnapshotBuilder::PendingRanges(
+    const api::JobObject& obj, const api::ArraySpec& spec,
+    const std::map<uint32_t, core::JobState>& states) {
+  std::vector<core::IndexRange> ranges;
+  std::optional<core::IndexRange> cur;
+  // Tasks held one by one (fairway.dev/hold-tasks) are not offered to the core.
+  const std::set<uint32_t> held = HeldTasks(obj);
+  // Consecutive pending indices with a common stride form one range (a strided spec such as
+  // 0-998:2 stays a single range), so a large array stays one small record.
+  spec.ForEach([&](uint32_t i) {
+    if (states.count(i) > 0 || held.count(i) > 0) return;
+    if (cur.has_value()) {
+      if (cur->first == cur->last) {  // the second index fixes the range's stride
+        cur->step = i - cur->first;
+        cur->last = i;
+        return;
+      }
+      if (i == cur->last + cur->step) {
+        cur->last = i;
+        return;
+      }
+      ranges.push_back(*cur);
+    }
+    cur = core::IndexRange{i, i, 1};
+  });
+  if (cur.has_value()) ranges.push_back(*cur);
+  return ranges;
+}
+
+void SnapshotBuilder::AddRunning(core::Job job, InstanceRef ref, const std::string& key,
+                                 int32_t restarts) {
+  job.state = core::JobState::kRunning;
+  if (auto it = assumed_by_key_.find(key); it != assumed_by_key_.end()) {
+    const AssumedStart& a = *it->second;
+    job.id = a.id;
+    job.running_partition = a.partition;
+    job.allocated_nodes = a.nodes;
+    job.start_time = a.start_time;
+    if (a.time_limit.has_value()) job.time_limit = a.time_limit;
+  }
+  if (!job.start_time.has_value()) job.start_time = options_.now;
+  if (const PreemptMark* m = FindPreemptMark(marks_, job.id.value, restarts)) {
+    job.preempted_by = core::JobId{m->preemptor};
+  }
+  running_keys_[key] = restarts;
+  snap_.running_refs.push_back(ref);
+  snap_.cluster.running.push_back(std::move(job));
+}
+
+void SnapshotBuilder::AddPending(size_t ji, core::Job job) {
+  SetDependency(objects_.jobs[ji], objects_.jobs, options_.now, &job);
+  job.state = core::JobState::kPending;
+  job.start_time.reset();
+  job.allocated_nodes.clear();
+  snap_.pending.push_back(std::move(job));
+  snap_.pending_refs.push_back({ji, std::nullopt});
+}
+
+// Pods: every bound, non-terminal pod holds its request on its node. The pods of a running
+// instance's current run are its allocation (counted once, through cluster.running), also
+// while they terminate (a preempted victim keeps its room until its pods are gone); pods of
+// an earlier run, or of an instance that no longer runs, count as other pods until they end.
+void SnapshotBuilder::AddPods() {
+  for (const nlohmann::json& pod : objects_.pods) {
+    const std::string node = JsonString(pod, {"spec", "nodeName"});
     if (node.empty() || PodIsTerminal(pod)) continue;
-    auto it = node_index.find(node);
-    if (it == node_index.end()) continue;
-    std::string job_name = PodLabel(pod, kLabelJob);
+    auto it = node_index_.find(node);
+    if (it == node_index_.end()) continue;
+    const std::string job_name = PodLabel(pod, kLabelJob);
     if (!job_name.empty()) {
-      std::string ns = JsonString(pod, {"metadata", "namespace"});
-      std::string index_label = PodLabel(pod, kLabelArrayIndex);
+      const std::string ns = JsonString(pod, {"metadata", "namespace"});
+      const std::string index_label = PodLabel(pod, kLabelArrayIndex);
       std::optional<uint32_t> index;
       if (!index_label.empty()) {
         index = static_cast<uint32_t>(std::strtoul(index_label.c_str(), nullptr, 10));
       }
-      auto rk = running_keys.find(InstanceKey(ns + "/" + job_name, index));
-      std::string restarts = PodLabel(pod, kLabelRestarts);
-      if (rk != running_keys.end() &&
+      auto rk = running_keys_.find(InstanceKey(ns + "/" + job_name, index));
+      const std::string restarts = PodLabel(pod, kLabelRestarts);
+      if (rk != running_keys_.end() &&
           (restarts.empty() || restarts == std::to_string(rk->second))) {
         continue;
       }
     }
-    cluster.nodes[it->second].used_by_other_pods += PodRequest(pod);
+    snap_.cluster.nodes[it->second].used_by_other_pods += PodRequest(pod);
   }
-  return snap;
+}
+
+}  // namespace
+
+Snapshot BuildSnapshot(const ClusterObjects& objects, const std::vector<AssumedStart>& assumed,
+                       const SnapshotOptions& options) {
+  return SnapshotBuilder(objects, assumed, options).Build();
 }
 
 }  // namespace fairway::controllers
