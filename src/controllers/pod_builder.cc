@@ -72,44 +72,63 @@ std::string PodName(const std::string& job_name, std::optional<uint32_t> array_i
   return InstanceName(job_name, array_index, restarts) + "-" + std::to_string(rank);
 }
 
-JobPods BuildJobPods(const api::JobObject& job, const PodPlan& plan) {
-  JobPods out;
-  const api::JobSpec& spec = job.spec;
-  const std::string& ns = job.meta.namespace_name;
-  const std::string instance = InstanceName(job.meta.name, plan.array_index, plan.restarts);
-  const std::string service = DnsLabel(instance);
-  const size_t nnodes = plan.nodes.size();
-  const std::string nodelist = api::CompressHostList(plan.nodes);
-  const bool multi = nnodes > 1;
+namespace {
 
+using EnvVars = std::vector<std::pair<std::string, std::string>>;
+
+// What every pod of one instance shares.
+struct InstancePods {
+  const api::JobObject& job;
+  const PodPlan& plan;
+  std::string service;  // the headless Service's name (multi-node jobs)
+  bool multi = false;   // more than one node
+  int64_t gpus = 0;     // per node
+  std::map<std::string, std::string> labels;
+  EnvVars env;  // the same on every rank
+};
+
+std::map<std::string, std::string> InstanceLabels(const api::JobObject& job, const PodPlan& plan) {
   std::map<std::string, std::string> labels = {
       {std::string(kLabelJob), job.meta.name},
       {std::string(kLabelJobId), std::to_string(plan.job_id)},
       {std::string(kLabelPartition), plan.partition},
-      {std::string(kLabelAccount), spec.account},
+      {std::string(kLabelAccount), job.spec.account},
       {std::string(kLabelRestarts), std::to_string(plan.restarts)},
   };
-  if (!spec.user.empty() && spec.user.size() <= 63) labels[std::string(kLabelUser)] = spec.user;
+  if (!job.spec.user.empty() && job.spec.user.size() <= 63) {
+    labels[std::string(kLabelUser)] = job.spec.user;
+  }
   if (plan.array_index.has_value()) {
     labels[std::string(kLabelArrayIndex)] = std::to_string(*plan.array_index);
   }
+  return labels;
+}
 
-  // GPUs per node (gres folds into gpus through ToCoreJob; read both forms here).
-  int64_t gpus = spec.resources.gpus;
-  if (gpus == 0 && !spec.resources.gres.empty()) {
+// GPUs per node (gres folds into gpus through ToCoreJob; read both forms here).
+int64_t GpusPerNode(const api::JobObject& job) {
+  int64_t gpus = job.spec.resources.gpus;
+  if (gpus == 0 && !job.spec.resources.gres.empty()) {
     StatusOr<core::Job> cj = api::ToCoreJob(job);
     if (cj.ok()) gpus = cj->per_node.gpus;
   }
+  return gpus;
+}
 
-  std::vector<std::pair<std::string, std::string>> common = {
+// Slurm's job-wide environment (the per-rank variables are added per pod).
+EnvVars InstanceEnv(const InstancePods& ip) {
+  const api::JobSpec& spec = ip.job.spec;
+  const PodPlan& plan = ip.plan;
+  const std::string nnodes = std::to_string(plan.nodes.size());
+  const std::string nodelist = api::CompressHostList(plan.nodes);
+  EnvVars env = {
       {"SLURM_JOB_ID", std::to_string(plan.job_id)},
       {"SLURM_JOBID", std::to_string(plan.job_id)},
-      {"SLURM_JOB_NAME", job.meta.name},
+      {"SLURM_JOB_NAME", ip.job.meta.name},
       {"SLURM_JOB_NODELIST", nodelist},
       {"SLURM_NODELIST", nodelist},
-      {"SLURM_NNODES", std::to_string(nnodes)},
-      {"SLURM_JOB_NUM_NODES", std::to_string(nnodes)},
-      {"SLURM_NTASKS", std::to_string(nnodes)},
+      {"SLURM_NNODES", nnodes},
+      {"SLURM_JOB_NUM_NODES", nnodes},
+      {"SLURM_NTASKS", nnodes},
       {"SLURM_JOB_PARTITION", plan.partition},
       {"SLURM_JOB_ACCOUNT", spec.account},
       {"SLURM_JOB_QOS", !plan.qos.empty()   ? plan.qos
@@ -117,123 +136,145 @@ JobPods BuildJobPods(const api::JobObject& job, const PodPlan& plan) {
                                             : std::string("normal")},
       {"SLURM_JOB_USER", spec.user},
       {"SLURM_RESTART_COUNT", std::to_string(plan.restarts)},
-      {"SLURM_GPUS_ON_NODE", std::to_string(gpus)},
+      {"SLURM_GPUS_ON_NODE", std::to_string(ip.gpus)},
       {"SLURM_CLUSTER_NAME", "fairway"},
   };
-  if (gpus > 0) {
+  if (ip.gpus > 0) {
     std::string devices;
-    for (int64_t i = 0; i < gpus; ++i) devices += (i ? "," : "") + std::to_string(i);
-    common.emplace_back("CUDA_VISIBLE_DEVICES", devices);
+    for (int64_t i = 0; i < ip.gpus; ++i) devices += (i ? "," : "") + std::to_string(i);
+    env.emplace_back("CUDA_VISIBLE_DEVICES", devices);
   }
   if (plan.array_index.has_value()) {
     StatusOr<api::ArraySpec> as = api::ParseArraySpec(spec.array, api::kMaxMaxArraySize);
-    common.emplace_back("SLURM_ARRAY_JOB_ID", std::to_string(plan.array_job_id));
-    common.emplace_back("SLURM_ARRAY_TASK_ID", std::to_string(*plan.array_index));
+    env.emplace_back("SLURM_ARRAY_JOB_ID", std::to_string(plan.array_job_id));
+    env.emplace_back("SLURM_ARRAY_TASK_ID", std::to_string(*plan.array_index));
     if (as.ok() && !as->empty()) {
-      common.emplace_back("SLURM_ARRAY_TASK_COUNT", std::to_string(as->size()));
-      common.emplace_back("SLURM_ARRAY_TASK_MIN", std::to_string(as->min_index()));
-      common.emplace_back("SLURM_ARRAY_TASK_MAX", std::to_string(as->max_index()));
-      common.emplace_back("SLURM_ARRAY_TASK_STEP", std::to_string(as->step));
+      env.emplace_back("SLURM_ARRAY_TASK_COUNT", std::to_string(as->size()));
+      env.emplace_back("SLURM_ARRAY_TASK_MIN", std::to_string(as->min_index()));
+      env.emplace_back("SLURM_ARRAY_TASK_MAX", std::to_string(as->max_index()));
+      env.emplace_back("SLURM_ARRAY_TASK_STEP", std::to_string(as->step));
     }
   }
-  if (multi) {
-    common.emplace_back("MASTER_ADDR",
-                        DnsLabel(PodName(job.meta.name, plan.array_index, plan.restarts, 0)) + "." +
-                            service + "." + ns + ".svc");
-    common.emplace_back("MASTER_PORT", std::to_string(kMasterPort));
-    common.emplace_back("WORLD_SIZE", std::to_string(nnodes));
+  if (ip.multi) {
+    const std::string rank0 = PodName(ip.job.meta.name, plan.array_index, plan.restarts, 0);
+    env.emplace_back("MASTER_ADDR", DnsLabel(rank0) + "." + ip.service + "." +
+                                        ip.job.meta.namespace_name + ".svc");
+    env.emplace_back("MASTER_PORT", std::to_string(kMasterPort));
+    env.emplace_back("WORLD_SIZE", nnodes);
   }
+  return env;
+}
 
-  const json& tmpl = spec.pod_template.is_object() ? spec.pod_template : json::object();
-  // The job's request goes on the first container, unless the template already spreads the
-  // job's GPUs over its containers (admission and the snapshot check that they add up to
-  // spec.resources).
+json PodMetadata(const InstancePods& ip, const json& tmpl, size_t rank) {
+  json meta =
+      tmpl.contains("metadata") && tmpl["metadata"].is_object() ? tmpl["metadata"] : json::object();
+  meta.erase("name");
+  meta.erase("generateName");
+  meta["name"] = PodName(ip.job.meta.name, ip.plan.array_index, ip.plan.restarts, rank);
+  meta["namespace"] = ip.job.meta.namespace_name;
+  if (!meta.contains("labels") || !meta["labels"].is_object()) meta["labels"] = json::object();
+  for (const auto& [k, v] : ip.labels) meta["labels"][k] = v;
+  meta["labels"][std::string(kLabelNodeIndex)] = std::to_string(rank);
+  if (!meta.contains("annotations") || !meta["annotations"].is_object()) {
+    meta["annotations"] = json::object();
+  }
+  for (std::string_view key : {kAnnotationSimDuration, kAnnotationSimExitCode}) {
+    auto it = ip.job.meta.annotations.find(std::string(key));
+    if (it != ip.job.meta.annotations.end()) meta["annotations"][std::string(key)] = it->second;
+  }
+  meta["ownerReferences"] = json::array({OwnerRef(ip.job)});
+  return meta;
+}
+
+// The job's request goes on the first container, unless the template already spreads the job's
+// GPUs over its containers (admission and the snapshot check that they add up).
+void SetFirstContainerResources(const InstancePods& ip, bool template_names_gpus, json* pspec) {
+  json& first = (*pspec)["containers"][0];
+  json& res = first["resources"];
+  if (!res.is_object()) res = json::object();
+  if (ip.gpus > 0 && !template_names_gpus) {
+    res["requests"][std::string(kGpuResource)] = std::to_string(ip.gpus);
+    res["limits"][std::string(kGpuResource)] = std::to_string(ip.gpus);
+  }
+  const api::JobResources& r = ip.job.spec.resources;
+  if (!r.cpu.empty()) res["requests"]["cpu"] = r.cpu;
+  if (!r.memory.empty()) res["requests"]["memory"] = r.memory;
+  if (res.empty()) first.erase("resources");
+}
+
+json PodSpec(const InstancePods& ip, const json& tmpl, bool template_names_gpus,
+             const std::string& pod_name, size_t rank) {
+  json pspec = tmpl.contains("spec") && tmpl["spec"].is_object() ? tmpl["spec"] : json::object();
+  pspec["schedulerName"] = std::string(kSchedulerName);
+  pspec.erase("nodeName");
+  pspec.erase("nodeSelector");  // placement is the scheduler's; constraints are in spec.constraint
+  if (!pspec.contains("restartPolicy")) pspec["restartPolicy"] = "Never";
+  if (ip.plan.time_limit.has_value() && ip.plan.time_limit->count() > 0) {
+    pspec["activeDeadlineSeconds"] = ip.plan.time_limit->count();
+  }
+  if (ip.multi) {
+    pspec["hostname"] = DnsLabel(pod_name);  // one DNS label; a pod name may be longer
+    pspec["subdomain"] = ip.service;
+  }
+  if (!pspec.contains("containers") || !pspec["containers"].is_array() ||
+      pspec["containers"].empty()) {
+    pspec["containers"] = json::array(
+        {{{"name", "main"}, {"image", "busybox:stable"}, {"command", {"sleep", "infinity"}}}});
+  }
+  SetFirstContainerResources(ip, template_names_gpus, &pspec);
+  EnvVars vars = ip.env;
+  vars.emplace_back("SLURM_NODEID", std::to_string(rank));
+  vars.emplace_back("SLURM_PROCID", std::to_string(rank));
+  vars.emplace_back("SLURM_LOCALID", "0");
+  vars.emplace_back("RANK", std::to_string(rank));
+  vars.emplace_back("SLURMD_NODENAME", ip.plan.nodes[rank]);
+  for (json& c : pspec["containers"]) SetEnv(&c, vars);
+  return pspec;
+}
+
+json HeadlessService(const InstancePods& ip) {
+  const api::JobObject& job = ip.job;
+  json svc = {{"apiVersion", "v1"},
+              {"kind", "Service"},
+              {"metadata",
+               {{"name", ip.service},
+                {"namespace", job.meta.namespace_name},
+                {"labels", {{std::string(kLabelJob), job.meta.name}}},
+                {"ownerReferences", json::array({OwnerRef(job)})}}},
+              {"spec",
+               {{"clusterIP", "None"},
+                {"publishNotReadyAddresses", true},
+                {"selector",
+                 {{std::string(kLabelJob), job.meta.name},
+                  {std::string(kLabelRestarts), std::to_string(ip.plan.restarts)}}},
+                {"ports", json::array({{{"name", "master"}, {"port", kMasterPort}}})}}}};
+  if (ip.plan.array_index.has_value()) {
+    svc["spec"]["selector"][std::string(kLabelArrayIndex)] = std::to_string(*ip.plan.array_index);
+  }
+  return svc;
+}
+
+}  // namespace
+
+JobPods BuildJobPods(const api::JobObject& job, const PodPlan& plan) {
+  InstancePods ip{job, plan};
+  ip.service = DnsLabel(InstanceName(job.meta.name, plan.array_index, plan.restarts));
+  ip.multi = plan.nodes.size() > 1;
+  ip.gpus = GpusPerNode(job);
+  ip.labels = InstanceLabels(job, plan);
+  ip.env = InstanceEnv(ip);
+  const json& tmpl = job.spec.pod_template.is_object() ? job.spec.pod_template : json::object();
   StatusOr<api::TemplateGpus> template_gpus = api::CountTemplateGpus(tmpl);
   const bool template_names_gpus = template_gpus.ok() && template_gpus->any;
-  for (size_t rank = 0; rank < nnodes; ++rank) {
-    json pod = json::object();
-    pod["apiVersion"] = "v1";
-    pod["kind"] = "Pod";
-    json meta = tmpl.contains("metadata") && tmpl["metadata"].is_object() ? tmpl["metadata"]
-                                                                          : json::object();
-    meta.erase("name");
-    meta.erase("generateName");
-    meta["name"] = PodName(job.meta.name, plan.array_index, plan.restarts, rank);
-    meta["namespace"] = ns;
-    if (!meta.contains("labels") || !meta["labels"].is_object()) meta["labels"] = json::object();
-    for (const auto& [k, v] : labels) meta["labels"][k] = v;
-    meta["labels"][std::string(kLabelNodeIndex)] = std::to_string(rank);
-    if (!meta.contains("annotations") || !meta["annotations"].is_object()) {
-      meta["annotations"] = json::object();
-    }
-    for (std::string_view key : {kAnnotationSimDuration, kAnnotationSimExitCode}) {
-      auto it = job.meta.annotations.find(std::string(key));
-      if (it != job.meta.annotations.end()) meta["annotations"][std::string(key)] = it->second;
-    }
-    meta["ownerReferences"] = json::array({OwnerRef(job)});
-    pod["metadata"] = std::move(meta);
-
-    json pspec = tmpl.contains("spec") && tmpl["spec"].is_object() ? tmpl["spec"] : json::object();
-    pspec["schedulerName"] = std::string(kSchedulerName);
-    pspec.erase("nodeName");
-    pspec.erase(
-        "nodeSelector");  // placement is the scheduler's; constraints are in spec.constraint
-    if (!pspec.contains("restartPolicy")) pspec["restartPolicy"] = "Never";
-    if (plan.time_limit.has_value() && plan.time_limit->count() > 0) {
-      pspec["activeDeadlineSeconds"] = plan.time_limit->count();
-    }
-    if (multi) {
-      // A hostname is one DNS label; a pod name may be longer or hold dots.
-      pspec["hostname"] = DnsLabel(pod["metadata"]["name"].get<std::string>());
-      pspec["subdomain"] = service;
-    }
-    if (!pspec.contains("containers") || !pspec["containers"].is_array() ||
-        pspec["containers"].empty()) {
-      pspec["containers"] = json::array(
-          {{{"name", "main"}, {"image", "busybox:stable"}, {"command", {"sleep", "infinity"}}}});
-    }
-    json& first = pspec["containers"][0];
-    json& res = first["resources"];
-    if (!res.is_object()) res = json::object();
-    if (gpus > 0 && !template_names_gpus) {
-      res["requests"][std::string(kGpuResource)] = std::to_string(gpus);
-      res["limits"][std::string(kGpuResource)] = std::to_string(gpus);
-    }
-    if (!spec.resources.cpu.empty()) res["requests"]["cpu"] = spec.resources.cpu;
-    if (!spec.resources.memory.empty()) res["requests"]["memory"] = spec.resources.memory;
-    if (res.empty()) first.erase("resources");
-
-    std::vector<std::pair<std::string, std::string>> vars = common;
-    vars.emplace_back("SLURM_NODEID", std::to_string(rank));
-    vars.emplace_back("SLURM_PROCID", std::to_string(rank));
-    vars.emplace_back("SLURM_LOCALID", "0");
-    vars.emplace_back("RANK", std::to_string(rank));
-    vars.emplace_back("SLURMD_NODENAME", plan.nodes[rank]);
-    for (json& c : pspec["containers"]) SetEnv(&c, vars);
-    pod["spec"] = std::move(pspec);
+  JobPods out;
+  for (size_t rank = 0; rank < plan.nodes.size(); ++rank) {
+    json pod = {{"apiVersion", "v1"}, {"kind", "Pod"}};
+    pod["metadata"] = PodMetadata(ip, tmpl, rank);
+    const std::string name = pod["metadata"]["name"].get<std::string>();
+    pod["spec"] = PodSpec(ip, tmpl, template_names_gpus, name, rank);
     out.pods.push_back(std::move(pod));
   }
-
-  if (multi) {
-    json svc = {{"apiVersion", "v1"},
-                {"kind", "Service"},
-                {"metadata",
-                 {{"name", service},
-                  {"namespace", ns},
-                  {"labels", {{std::string(kLabelJob), job.meta.name}}},
-                  {"ownerReferences", json::array({OwnerRef(job)})}}},
-                {"spec",
-                 {{"clusterIP", "None"},
-                  {"publishNotReadyAddresses", true},
-                  {"selector",
-                   {{std::string(kLabelJob), job.meta.name},
-                    {std::string(kLabelRestarts), std::to_string(plan.restarts)}}},
-                  {"ports", json::array({{{"name", "master"}, {"port", kMasterPort}}})}}}};
-    if (plan.array_index.has_value()) {
-      svc["spec"]["selector"][std::string(kLabelArrayIndex)] = std::to_string(*plan.array_index);
-    }
-    out.service = std::move(svc);
-  }
+  if (ip.multi) out.service = HeadlessService(ip);
   return out;
 }
 
