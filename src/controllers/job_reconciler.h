@@ -9,6 +9,9 @@
 //   preemption     marked victims (job_status.h PreemptMark): pods deleted with the grace
 //                  period, then PREEMPTED or back to PENDING; marks of ended runs removed;
 //   clean-up       pods left running by an ended job are deleted.
+//   upkeep         a job whose conditions are missing or older than its spec gets them
+//                  written, ended or not (JobConditionsCurrent). A bounded number of these
+//                  writes per cycle.
 // All of a Job's changes in a cycle go out as one status write (after the preemption marks,
 // before the annotation clean-up, so a restart in between acts again at most on what the
 // status still allows).
@@ -65,11 +68,15 @@ class JobReconciler {
   void RecreatePods(const Pass& pass, JobWork* w, const Instance& inst);
   // The writes: marks, then status, then annotation clean-up.
   void Commit(const Pass& pass, JobWork* w);
+  // True if the job's status needs an upkeep write (header comment) and this cycle's budget
+  // has room for it; takes one from the budget then.
+  bool TakeUpkeepWrite(const Pass& pass, const JobWork& w);
 
   JobWriter* const writer_;
   PodBinder* const binder_;
   AssumedStarts* const assumed_;
   const core::Seconds requeue_delay_;
+  int upkeep_left_ = 0;  // upkeep writes left in this cycle
 };
 
 }  // namespace fairway::controllers

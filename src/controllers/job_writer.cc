@@ -42,9 +42,11 @@ void JobWriter::Adopt(json written, json* raw, api::JobObject* job) {
 }
 
 Status JobWriter::WriteStatus(json* raw, api::JobObject* job, const api::JobStatus& status) {
+  const core::Timestamp now = std::chrono::time_point_cast<core::Seconds>(clock_->Now());
   api::JobStatus st = status;
   st.observed_generation = job->meta.generation;
-  api::FillJobDisplayFields(&st, std::chrono::time_point_cast<core::Seconds>(clock_->Now()));
+  SyncJobConditions(&st, job->meta.generation, now);
+  api::FillJobDisplayFields(&st, now);
   const bool first = FirstStatusUnwritten(*raw);
   json obj = *raw;
   obj["status"] = api::ToJson(st);

@@ -6,6 +6,9 @@
 // version at least as new, so the next cycle reads what was written, not the informer's older
 // copy (Kueue and the Kubernetes scheduler keep such "assumed" state the same way).
 //
+// Every status goes out with its conditions and display fields brought up to date
+// (SyncJobConditions, FillJobDisplayFields).
+//
 // Thread-safety: thread-safe; writes to different Jobs may run concurrently. Calls on one Job
 // (and its `raw`/`job` arguments) are made by one thread at a time.
 #pragma once
@@ -41,8 +44,9 @@ class JobWriter {
   // Forgets writes of Jobs that are gone (keys not in `present`).
   void ForgetGone(const std::set<std::string>& present);
 
-  // Replaces the status (observedGeneration and display fields filled in). On success `raw` and
-  // `job` hold the stored object; the first write of a job's jobID records a Submitted event.
+  // Replaces the status (observedGeneration, conditions and display fields filled in). On
+  // success `raw` and `job` hold the stored object; the first write of a job's jobID records a
+  // Submitted event.
   Status WriteStatus(nlohmann::json* raw, api::JobObject* job, const api::JobStatus& status);
   // Replaces the preemption marks (annotation; removed when `marks` is empty).
   Status WritePreemptMarks(nlohmann::json* raw, api::JobObject* job,

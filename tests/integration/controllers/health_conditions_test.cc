@@ -1,0 +1,104 @@
+// Job conditions over HTTP against the sandbox (harness.h): what `kubectl wait` sees.
+#include <gtest/gtest.h>
+
+#include "harness.h"
+
+namespace fairway::controllers::testing {
+namespace {
+
+using core::JobState;
+
+const api::Condition* Cond(const api::JobObject& j, const std::string& type) {
+  for (const api::Condition& c : j.status.conditions) {
+    if (c.type == type) return &c;
+  }
+  return nullptr;
+}
+
+bool CondIs(const api::JobObject& j, const std::string& type, api::ConditionStatus status) {
+  const api::Condition* c = Cond(j, type);
+  return c != nullptr && c->status == status && c->observed_generation == j.meta.generation;
+}
+
+std::string Conditions(const std::optional<api::JobObject>& j) {
+  if (!j.has_value()) return "<missing>";
+  std::string out = Harness::StateOf(j);
+  for (const api::Condition& c : j->status.conditions) {
+    out += "; " + c.type + "=" + std::string(api::ConditionStatusName(c.status)) + " " + c.reason;
+  }
+  return out;
+}
+
+// The conditions kubectl wait reads come back from the API server as written (the CRD's
+// structural schema keeps them), and follow the job from submission to its end.
+TEST(JobConditionsHttpTest, ConditionsFollowTheJobThroughItsLife) {
+  Harness h;
+  h.Start();
+  json j = JobJson("held", 1, 1, 0.3);
+  j["spec"]["hold"] = true;
+  h.Submit(j);
+  auto held = h.WaitJob("held", [](const api::JobObject& x) {
+    return CondIs(x, "Held", api::ConditionStatus::kTrue);
+  });
+  ASSERT_TRUE(held.has_value()) << Conditions(h.Get("held"));
+  EXPECT_TRUE(CondIs(*held, "Submitted", api::ConditionStatus::kTrue)) << Conditions(held);
+  EXPECT_TRUE(CondIs(*held, "Started", api::ConditionStatus::kFalse)) << Conditions(held);
+  EXPECT_TRUE(CondIs(*held, "Preempted", api::ConditionStatus::kFalse)) << Conditions(held);
+  EXPECT_EQ(Cond(*held, "Held")->reason, "JobHeldUser");
+
+  h.Patch("held", {{"spec", {{"hold", false}}}});  // a new generation
+  auto done = h.WaitJob("held", [](const api::JobObject& x) {
+    return CondIs(x, "Complete", api::ConditionStatus::kTrue);
+  });
+  ASSERT_TRUE(done.has_value()) << Conditions(h.Get("held"));
+  EXPECT_EQ(done->status.state, JobState::kCompleted);
+  EXPECT_EQ(done->meta.generation, 2);
+  EXPECT_TRUE(CondIs(*done, "Started", api::ConditionStatus::kTrue)) << Conditions(done);
+  EXPECT_TRUE(CondIs(*done, "Failed", api::ConditionStatus::kFalse)) << Conditions(done);
+  EXPECT_TRUE(CondIs(*done, "Held", api::ConditionStatus::kFalse)) << Conditions(done);
+  EXPECT_EQ(done->status.conditions.size(), 6u) << Conditions(done);
+  // Each transition was stamped when it happened: released, then started, then completed.
+  EXPECT_LE(*Cond(*done, "Held")->last_transition_time,
+            *Cond(*done, "Started")->last_transition_time);
+  EXPECT_LE(*Cond(*done, "Started")->last_transition_time,
+            *Cond(*done, "Complete")->last_transition_time);
+}
+
+TEST(JobConditionsHttpTest, AFailedJobIsFailedWithSlurmsReason) {
+  Harness h;
+  h.Start();
+  json j = JobJson("exits", 1, 1, 0);
+  j["metadata"].erase("annotations");
+  json container = {{"name", "main"}, {"image", "busybox"}, {"command", {"sh", "-c", "exit 3"}}};
+  j["spec"]["template"] = {{"spec", {{"containers", json::array({container})}}}};
+  h.Submit(j);
+  auto failed = h.WaitJob("exits", [](const api::JobObject& x) {
+    return CondIs(x, "Failed", api::ConditionStatus::kTrue);
+  });
+  ASSERT_TRUE(failed.has_value()) << Conditions(h.Get("exits"));
+  EXPECT_EQ(Cond(*failed, "Failed")->reason, "NonZeroExitCode");
+  EXPECT_TRUE(CondIs(*failed, "Complete", api::ConditionStatus::kFalse)) << Conditions(failed);
+}
+
+// A Job whose status was written without conditions (by an operator that predates them) gets
+// them from the job reconciler, ended or not.
+TEST(JobConditionsHttpTest, StatusWithoutConditionsGetsThem) {
+  Harness h;
+  h.Start();
+  h.Submit(JobJson("old", 1, 1, 0.1));
+  ASSERT_TRUE(h.WaitState("old", JobState::kCompleted).has_value());
+  h.StopController();
+  auto stored = h.client_->Get(kube::ResourceRef::FairwayJobs(), "default", "old");
+  ASSERT_TRUE(stored.ok());
+  (*stored)["status"].erase("conditions");
+  ASSERT_TRUE(h.client_->UpdateStatus(kube::ResourceRef::FairwayJobs(), "default", *stored).ok());
+  ASSERT_TRUE(h.Get("old")->status.conditions.empty());
+  h.StartController();
+  auto back = h.WaitJob("old", [](const api::JobObject& x) {
+    return CondIs(x, "Complete", api::ConditionStatus::kTrue) && x.status.conditions.size() == 6;
+  });
+  EXPECT_TRUE(back.has_value()) << Conditions(h.Get("old"));
+}
+
+}  // namespace
+}  // namespace fairway::controllers::testing
