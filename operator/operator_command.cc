@@ -42,6 +42,9 @@ constexpr const char* kUsage =
     "  --namespace NS          namespace of the lease, the jobID ConfigMap and the webhook's\n"
     "                          certificate Secret (default: the client's namespace)\n"
     "  --metrics-address A     Prometheus listener (default 0.0.0.0:8080; \"\" disables)\n"
+    "  --elapsed-refresh D     a running job's TIME column (status.elapsed) is rewritten when\n"
+    "                          it lags by D: one status write per running job per D\n"
+    "                          (default 1m; whole seconds)\n"
     "  --no-leader-elect       run without leader election (a single replica only)\n"
     "  --leader-elect-lease-duration D  how long a standby waits after it last saw the lease\n"
     "                          change before taking it over (default 15s; rounded up to whole\n"
@@ -184,6 +187,13 @@ StatusOr<controllers::OperatorOptions> OperatorOptionsFrom(const Flags& flags,
     return InvalidArgumentError("--cycle-interval-ms must be an integer >= 10");
   }
   o.controller.cycle_interval = std::chrono::milliseconds(*interval);
+  FAIRWAY_ASSIGN_OR_RETURN(
+      Duration refresh,
+      GetDuration(flags, "elapsed-refresh", std::chrono::seconds(o.controller.elapsed_refresh)));
+  o.controller.elapsed_refresh = std::chrono::duration_cast<core::Seconds>(refresh);
+  if (o.controller.elapsed_refresh < core::Seconds(1)) {
+    return InvalidArgumentError("--elapsed-refresh must be at least 1s", "elapsed-refresh");
+  }
   FAIRWAY_ASSIGN_OR_RETURN(o.lease_duration,
                            GetDuration(flags, "leader-elect-lease-duration", o.lease_duration));
   FAIRWAY_ASSIGN_OR_RETURN(o.renew_deadline,
@@ -209,13 +219,13 @@ int Fail(const std::string& message, int code = 1) {
 }  // namespace
 
 int RunOperatorCommand(const std::vector<std::string>& args) {
-  StatusOr<Flags> flags =
-      Flags::Parse(args,
-                   {"kubeconfig", "context", "config", "namespace", "metrics-address",
-                    "cycle-interval-ms", "webhook-port", "webhook-address", "webhook-cert-dir",
-                    "webhook-service", "leader-elect-lease-duration", "leader-elect-renew-deadline",
-                    "leader-elect-retry-period", "kube-api-qps", "kube-api-burst"},
-                   {"no-leader-elect", "no-webhook", "help"});
+  StatusOr<Flags> flags = Flags::Parse(
+      args,
+      {"kubeconfig", "context", "config", "namespace", "metrics-address", "cycle-interval-ms",
+       "webhook-port", "webhook-address", "webhook-cert-dir", "webhook-service",
+       "leader-elect-lease-duration", "leader-elect-renew-deadline", "leader-elect-retry-period",
+       "kube-api-qps", "kube-api-burst", "elapsed-refresh"},
+      {"no-leader-elect", "no-webhook", "help"});
   if (!flags.ok()) return Fail(flags.status().ToString() + "\n\n" + kUsage, 2);
   if (flags->Has("help")) {
     std::printf("%s", kUsage);

@@ -76,7 +76,7 @@ Controller::Controller(kube::ApiClient* client, Clock* clock, OperatorMetrics* m
       writer_(client, clock, events),
       binder_(client, metrics),
       id_assigner_(client, options_.state_namespace, options_.id_configmap),
-      reconciler_(&writer_, &binder_, &assumed_, options_.requeue_delay) {
+      reconciler_(&writer_, &binder_, &assumed_, options_.requeue_delay, options_.elapsed_refresh) {
   auto add = [&](kube::ResourceRef ref) {
     informers_.push_back(std::make_unique<kube::Informer>(client_, ref, "", clock_));
     kube::Informer* inf = informers_.back().get();

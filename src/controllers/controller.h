@@ -96,6 +96,9 @@ struct ControllerOptions {
   core::Seconds requeue_delay = core::Seconds(120);
   // Jobs whose starts (status write, pod creates, binds) are in flight at once in a cycle.
   size_t bind_parallelism = 16;
+  // The TIME column of a running job moves in steps of this (job_status.h, ElapsedRefreshDue):
+  // one status write per running job per step. REQUIRES: > 0.
+  core::Seconds elapsed_refresh = core::Seconds(60);
 };
 
 class Controller {

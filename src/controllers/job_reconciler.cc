@@ -13,9 +13,10 @@ using nlohmann::json;
 namespace {
 
 // Upkeep writes (job_reconciler.h) in one cycle, at most: the reconciler writes one Job at a
-// time, so after an upgrade (every Job lacks its conditions) the backlog is spread over cycles
-// instead of stalling one for seconds. 100 writes of a few milliseconds each keep a cycle well
-// under a second; a job left over is written in a later cycle.
+// time, so after an upgrade (every Job lacks its conditions) or a restart (the TIME of every
+// running job is due at once) the backlog is spread over cycles instead of stalling one for
+// seconds. 100 writes of a few milliseconds each keep a cycle well under a second; a job left
+// over is written in a later cycle.
 constexpr int kUpkeepWritesPerCycle = 100;
 
 std::vector<const json*> NotTerminal(const std::vector<const json*>& pods) {
@@ -168,9 +169,9 @@ bool JobReconciler::TakeUpkeepWrite(const Pass& pass, const JobWork& w) {
   if (upkeep_left_ <= 0) return false;
   // A new job's first status (it carries the jobID) is written by the scheduler driver with its
   // pending reason, in parallel with the other new jobs; it gets its conditions then.
-  if (FirstStatusUnwritten(*w.obj) || JobConditionsCurrent(w.st, w.job->meta.generation)) {
-    return false;
-  }
+  const bool stale =
+      !FirstStatusUnwritten(*w.obj) && !JobConditionsCurrent(w.st, w.job->meta.generation);
+  if (!stale && !ElapsedRefreshDue(w.st, pass.now, elapsed_refresh_)) return false;
   --upkeep_left_;
   return true;
 }

@@ -9,9 +9,10 @@
 //   preemption     marked victims (job_status.h PreemptMark): pods deleted with the grace
 //                  period, then PREEMPTED or back to PENDING; marks of ended runs removed;
 //   clean-up       pods left running by an ended job are deleted.
-//   upkeep         a job whose conditions are missing or older than its spec gets them
-//                  written, ended or not (JobConditionsCurrent). A bounded number of these
-//                  writes per cycle.
+//   upkeep         a running job's status is rewritten when its TIME column (status.elapsed)
+//                  lags by elapsed_refresh (job_status.h, ElapsedRefreshDue); a job whose
+//                  conditions are missing or older than its spec gets them written, ended or not
+//                  (JobConditionsCurrent). A bounded number of these writes per cycle.
 // All of a Job's changes in a cycle go out as one status write (after the preemption marks,
 // before the annotation clean-up, so a restart in between acts again at most on what the
 // status still allows).
@@ -38,10 +39,14 @@ namespace fairway::controllers {
 
 class JobReconciler {
  public:
-  // REQUIRES: writer, binder and assumed outlive the reconciler.
+  // REQUIRES: writer, binder and assumed outlive the reconciler; elapsed_refresh > 0.
   JobReconciler(JobWriter* writer, PodBinder* binder, AssumedStarts* assumed,
-                core::Seconds requeue_delay)
-      : writer_(writer), binder_(binder), assumed_(assumed), requeue_delay_(requeue_delay) {}
+                core::Seconds requeue_delay, core::Seconds elapsed_refresh)
+      : writer_(writer),
+        binder_(binder),
+        assumed_(assumed),
+        requeue_delay_(requeue_delay),
+        elapsed_refresh_(elapsed_refresh) {}
 
   // `raw` is parallel to objects->jobs (the stored objects); both are updated by the writes.
   void Reconcile(ClusterObjects* objects, std::vector<nlohmann::json>* raw, core::Timestamp now,
@@ -76,6 +81,7 @@ class JobReconciler {
   PodBinder* const binder_;
   AssumedStarts* const assumed_;
   const core::Seconds requeue_delay_;
+  const core::Seconds elapsed_refresh_;
   int upkeep_left_ = 0;  // upkeep writes left in this cycle
 };
 

@@ -561,6 +561,12 @@ bool JobConditionsCurrent(const api::JobStatus& st, int64_t generation) {
   return true;
 }
 
+bool ElapsedRefreshDue(const api::JobStatus& st, core::Timestamp now, core::Seconds refresh) {
+  if (st.state != core::JobState::kRunning || !st.start_time.has_value()) return false;
+  const core::Seconds shown = core::ParseSlurmDuration(st.elapsed).value_or(core::Seconds(0));
+  return (now - *st.start_time) - shown >= refresh;
+}
+
 void CancelJob(api::JobStatus* st, const api::ArraySpec* array, core::Timestamp now) {
   const bool was_pending = st->state.value_or(core::JobState::kPending) == core::JobState::kPending;
   if (array != nullptr && st->array.has_value()) {

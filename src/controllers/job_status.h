@@ -122,7 +122,7 @@ void MarkPending(api::JobStatus* status, const core::PendingDecision& d,
 // True if the statuses differ in anything but the display field `elapsed`.
 bool StatusDiffers(const api::JobStatus& a, const api::JobStatus& b);
 
-// ---- Conditions ---------------------------------------------------------------------------------
+// ---- Conditions and the TIME column ------------------------------------------------------------
 
 // Brings the six conditions of the header comment up to date with the other fields (adding the
 // missing ones), each observing `generation`.
@@ -132,6 +132,15 @@ void SyncJobConditions(api::JobStatus* status, int64_t generation, core::Timesta
 // existed, or whose spec changed since their last status write, fail this: the job reconciler
 // then writes their status once.
 bool JobConditionsCurrent(const api::JobStatus& status, int64_t generation);
+
+// `kubectl get fjob` prints TIME from status.elapsed, which only a status write changes: a
+// printer column cannot compute now - startTime, and a `date` column over startTime would print
+// an age ("5m") instead of squeue's M:SS and keep counting after the job ended. So a running
+// job's status is rewritten when its stored elapsed time lags the real one by `refresh` or more:
+// TIME moves in steps of `refresh` at a cost of one write per running job per `refresh`
+// (ControllerOptions::elapsed_refresh). Ended jobs keep their final elapsed time, written with
+// their end. True when that refresh is due at `now`.
+bool ElapsedRefreshDue(const api::JobStatus& status, core::Timestamp now, core::Seconds refresh);
 
 // CANCELLED now. A job cancelled while pending keeps its pending reason, as Slurm keeps a
 // cancelled job's state_reason (a dependent whose dependency can never be satisfied still says

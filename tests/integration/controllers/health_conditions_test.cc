@@ -1,4 +1,5 @@
-// Job conditions over HTTP against the sandbox (harness.h): what `kubectl wait` sees.
+// Job conditions and the TIME column over HTTP against the sandbox (harness.h): what
+// `kubectl wait` and `kubectl get fjob` see.
 #include <gtest/gtest.h>
 
 #include "harness.h"
@@ -98,6 +99,21 @@ TEST(JobConditionsHttpTest, StatusWithoutConditionsGetsThem) {
     return CondIs(x, "Complete", api::ConditionStatus::kTrue) && x.status.conditions.size() == 6;
   });
   EXPECT_TRUE(back.has_value()) << Conditions(h.Get("old"));
+}
+
+// TIME (status.elapsed) moves while the job runs: rewritten once it lags by the refresh step
+// (60 s by default; the controller's clock jumps ahead here).
+TEST(JobTimeColumnHttpTest, ElapsedTimeOfARunningJobMoves) {
+  Harness h;
+  h.Start();
+  h.Submit(JobJson("long", 1, 1, 60));
+  auto running = h.WaitState("long", JobState::kRunning);
+  ASSERT_TRUE(running.has_value()) << Harness::StateOf(h.Get("long"));
+  EXPECT_EQ(running->status.elapsed, "0:00");
+  h.clock_.Advance(90);
+  auto moved = h.WaitJob(
+      "long", [](const api::JobObject& x) { return x.status.elapsed.rfind("1:3", 0) == 0; });
+  EXPECT_TRUE(moved.has_value()) << h.Get("long")->status.elapsed;
 }
 
 }  // namespace

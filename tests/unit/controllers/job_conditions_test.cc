@@ -1,4 +1,5 @@
-// Job conditions (Submitted, Started, Complete, Failed, Held, Preempted) (job_status.h).
+// Job conditions (Submitted, Started, Complete, Failed, Held, Preempted) and the TIME column's
+// refresh (job_status.h).
 #include <gtest/gtest.h>
 
 #include "api/array_spec.h"
@@ -238,6 +239,31 @@ TEST(JobConditionsTest, CurrentOnlyWithAllSixObservingTheGeneration) {
   EXPECT_FALSE(JobConditionsCurrent(st, 2));  // the spec changed since
   st.conditions.pop_back();
   EXPECT_FALSE(JobConditionsCurrent(st, 1));
+}
+
+// The TIME column's refresh: due when the stored elapsed time lags the real one by `refresh`.
+TEST(ElapsedRefreshTest, DueWhenTheStoredTimeLagsByTheRefresh) {
+  const core::Seconds refresh(60);
+  api::JobStatus st = Pending("Priority");
+  api::FillJobDisplayFields(&st, T(150));
+  EXPECT_FALSE(ElapsedRefreshDue(st, T(1000), refresh));  // pending: 0:00 is right
+
+  MarkStarted(&st, StartOn({"n1"}), 42, T(200));
+  api::FillJobDisplayFields(&st, T(200));
+  EXPECT_EQ(st.elapsed, "0:00");
+  EXPECT_FALSE(ElapsedRefreshDue(st, T(259), refresh));
+  EXPECT_TRUE(ElapsedRefreshDue(st, T(260), refresh));
+  api::FillJobDisplayFields(&st, T(260));
+  EXPECT_EQ(st.elapsed, "1:00");
+  EXPECT_FALSE(ElapsedRefreshDue(st, T(319), refresh));
+  EXPECT_TRUE(ElapsedRefreshDue(st, T(200 + 2 * 86400), refresh));
+
+  InstanceOutcome done;
+  done.kind = InstanceOutcome::kCompleted;
+  ApplyOutcome(&st, done, true, T(290));
+  api::FillJobDisplayFields(&st, T(290));
+  EXPECT_EQ(st.elapsed, "1:30");
+  EXPECT_FALSE(ElapsedRefreshDue(st, T(5000), refresh));  // ended: final
 }
 
 }  // namespace
