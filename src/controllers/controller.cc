@@ -73,7 +73,7 @@ Controller::Controller(kube::ApiClient* client, Clock* clock, OperatorMetrics* m
       clock_(clock),
       metrics_(metrics),
       options_(std::move(options)),
-      writer_(client, clock, events),
+      writer_(client, clock, metrics, events),
       binder_(client, metrics),
       id_assigner_(client, options_.state_namespace, options_.id_configmap),
       reconciler_(&writer_, &binder_, &assumed_, options_.requeue_delay, options_.elapsed_refresh) {
@@ -693,6 +693,10 @@ void Controller::UpdatePartitions(const Snapshot& snap, const ClusterObjects& ob
 
 void Controller::ReportMetrics(const Snapshot& snap, const ClusterObjects& objects,
                                const std::shared_ptr<const core::AccountContext>& accounts) {
+  std::set<std::string> partitions, account_names;
+  for (const api::PartitionObject& p : objects.partitions) partitions.insert(p.meta.name);
+  for (const api::AccountObject& a : objects.accounts) account_names.insert(a.meta.name);
+  metrics_->SetLiveObjects(partitions, account_names);
   std::map<std::pair<std::string, std::string>, int64_t> jobs;
   std::map<std::string, int64_t> reasons;
   for (const api::JobObject& j : objects.jobs) {

@@ -567,6 +567,47 @@ bool ElapsedRefreshDue(const api::JobStatus& st, core::Timestamp now, core::Seco
   return (now - *st.start_time) - shown >= refresh;
 }
 
+StatusTransitions TransitionsBetween(const api::JobStatus& before, const api::JobStatus& after) {
+  StatusTransitions t;
+  auto waited = [](core::Timestamp start, std::optional<core::Timestamp> queued) {
+    return std::max(core::Seconds(0), start - queued.value_or(start));
+  };
+  if (after.array.has_value()) {
+    // Tasks: the counts of each final state only grow (records of COMPLETED tasks are dropped).
+    for (const auto& [state, n] : after.array->counts) {
+      if (!core::IsTerminal(state)) continue;
+      int64_t was = 0;
+      if (before.array.has_value()) {
+        auto it = before.array->counts.find(state);
+        if (it != before.array->counts.end()) was = it->second;
+      }
+      if (n > was) t.ended[state] += n - was;
+    }
+    for (const api::ArrayTaskRecord& r : after.array->tasks) {
+      if (r.state != core::JobState::kRunning || !r.start_time.has_value()) continue;
+      const bool known = before.array.has_value() &&
+                         std::any_of(before.array->tasks.begin(), before.array->tasks.end(),
+                                     [&](const api::ArrayTaskRecord& b) {
+                                       return b.index == r.index && b.start_time == r.start_time;
+                                     });
+      if (!known) t.started.push_back({after.partition, waited(*r.start_time, after.submit_time)});
+    }
+    return t;
+  }
+  const bool was_ended = before.state.has_value() && core::IsTerminal(*before.state);
+  if (after.state.has_value() && core::IsTerminal(*after.state) && !was_ended) {
+    t.ended[*after.state] += 1;
+  }
+  if (after.state == core::JobState::kRunning && after.start_time.has_value() &&
+      (before.state != core::JobState::kRunning || before.start_time != after.start_time)) {
+    const std::optional<core::Timestamp> queued =
+        after.restarts > 0 && after.eligible_time.has_value() ? after.eligible_time
+                                                              : after.submit_time;
+    t.started.push_back({after.partition, waited(*after.start_time, queued)});
+  }
+  return t;
+}
+
 void CancelJob(api::JobStatus* st, const api::ArraySpec* array, core::Timestamp now) {
   const bool was_pending = st->state.value_or(core::JobState::kPending) == core::JobState::kPending;
   if (array != nullptr && st->array.has_value()) {

@@ -142,6 +142,22 @@ bool JobConditionsCurrent(const api::JobStatus& status, int64_t generation);
 // their end. True when that refresh is due at `now`.
 bool ElapsedRefreshDue(const api::JobStatus& status, core::Timestamp now, core::Seconds refresh);
 
+// ---- Transitions, for metrics ------------------------------------------------------------------
+
+// What one status write records: instances (the job, or array tasks) that ended, by final state,
+// and runs that started, each with its partition and how long it waited in the queue: from the
+// job's submission, or, for a run after a requeue, from when it became eligible again
+// (status.eligibleTime). Array tasks wait from the array's submission.
+struct StatusTransitions {
+  std::map<core::JobState, int64_t> ended;
+  struct Start {
+    std::string partition;
+    core::Seconds waited{0};
+  };
+  std::vector<Start> started;
+};
+StatusTransitions TransitionsBetween(const api::JobStatus& before, const api::JobStatus& after);
+
 // CANCELLED now. A job cancelled while pending keeps its pending reason, as Slurm keeps a
 // cancelled job's state_reason (a dependent whose dependency can never be satisfied still says
 // DependencyNeverSatisfied); a running one had none left.

@@ -13,8 +13,9 @@ bool FirstStatusUnwritten(const json& stored) {
   return id == nullptr || !id->is_number() || id->get<uint64_t>() == 0;
 }
 
-JobWriter::JobWriter(kube::ApiClient* client, Clock* clock, kube::EventRecorder* events)
-    : client_(client), clock_(clock), events_(events) {}
+JobWriter::JobWriter(kube::ApiClient* client, Clock* clock, OperatorMetrics* metrics,
+                     kube::EventRecorder* events)
+    : client_(client), clock_(clock), metrics_(metrics), events_(events) {}
 
 json JobWriter::Overlay(const std::string& key, json cached) {
   MutexLock lock(&mu_);
@@ -48,6 +49,7 @@ Status JobWriter::WriteStatus(json* raw, api::JobObject* job, const api::JobStat
   SyncJobConditions(&st, job->meta.generation, now);
   api::FillJobDisplayFields(&st, now);
   const bool first = FirstStatusUnwritten(*raw);
+  const StatusTransitions changes = TransitionsBetween(job->status, st);
   json obj = *raw;
   obj["status"] = api::ToJson(st);
   StatusOr<json> w =
@@ -55,6 +57,12 @@ Status JobWriter::WriteStatus(json* raw, api::JobObject* job, const api::JobStat
   if (!w.ok()) return w.status().WithContext("status of Job " + job->meta.Key());
   job->status = st;
   Adopt(std::move(*w), raw, job);
+  for (const auto& [state, count] : changes.ended) {
+    metrics_->JobsCompleted(std::string(core::JobStateName(state)), count);
+  }
+  for (const StatusTransitions::Start& s : changes.started) {
+    metrics_->ObserveQueueWait(s.partition, static_cast<double>(s.waited.count()));
+  }
   if (first) Event(*raw, "Job", false, "Submitted", "assigned jobID " + std::to_string(st.job_id));
   return OkStatus();
 }

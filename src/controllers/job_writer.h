@@ -7,7 +7,10 @@
 // copy (Kueue and the Kubernetes scheduler keep such "assumed" state the same way).
 //
 // Every status goes out with its conditions and display fields brought up to date
-// (SyncJobConditions, FillJobDisplayFields).
+// (SyncJobConditions, FillJobDisplayFields), and what the write changed is counted in the
+// metrics: runs that ended by final state, and each start's wait in the queue
+// (TransitionsBetween). A start is counted when it is recorded, as fairway_jobs_started_total
+// counts it, so a start rolled back after a failed binding counts again when retried.
 //
 // Thread-safety: thread-safe; writes to different Jobs may run concurrently. Calls on one Job
 // (and its `raw`/`job` arguments) are made by one thread at a time.
@@ -25,6 +28,7 @@
 #include "common/mutex.h"
 #include "common/status.h"
 #include "controllers/job_status.h"
+#include "controllers/metrics.h"
 #include "kube/api_client.h"
 #include "kube/event_recorder.h"
 
@@ -35,8 +39,9 @@ bool FirstStatusUnwritten(const nlohmann::json& stored);
 
 class JobWriter {
  public:
-  // REQUIRES: client and clock outlive the writer; events may be null (no events).
-  JobWriter(kube::ApiClient* client, Clock* clock, kube::EventRecorder* events);
+  // REQUIRES: client, clock and metrics outlive the writer; events may be null (no events).
+  JobWriter(kube::ApiClient* client, Clock* clock, OperatorMetrics* metrics,
+            kube::EventRecorder* events);
 
   // The object a cycle reads for the informer's `cached` Job: our last write if it is newer.
   // A confirmed write (the informer caught up) is forgotten.
@@ -69,6 +74,7 @@ class JobWriter {
 
   kube::ApiClient* const client_;
   Clock* const clock_;
+  OperatorMetrics* const metrics_;
   kube::EventRecorder* const events_;
   Mutex mu_;
   std::map<std::string, nlohmann::json> overlay_ FAIRWAY_GUARDED_BY(mu_);  // key -> our write

@@ -8,6 +8,8 @@
 //   fairway_scheduler_cycle_duration_seconds            histogram
 //   fairway_scheduler_cycles_total                      counter
 //   fairway_jobs_started_total                          counter
+//   fairway_jobs_completed_total{state}                 counter (runs ended, by final state)
+//   fairway_job_queue_wait_seconds{partition}           histogram (submission to start)
 //   fairway_backfill_starts_total                       counter
 //   fairway_pods_bound_total                            counter
 //   fairway_bind_failures_total{reason}                 counter
@@ -17,12 +19,14 @@
 //   fairway_leader                                      gauge (1 when this replica leads)
 //   fairway_fenced_writes_total{verb}                   counter (writes refused: lease not
 //                                                       renewed in time)
+// Series labelled with a partition or account that no longer exists (SetLiveObjects) are
+// removed; other label sets that drop out of a gauge family read 0.
 //
 // Thread-safety: thread-safe.
 #pragma once
 
 #include <memory>
-#include <mutex>
+#include <set>
 #include <string>
 
 #include "common/status.h"
@@ -47,12 +51,16 @@ class PrometheusMetrics : public controllers::OperatorMetrics {
   // The text exposition (tests, `fairway demo`).
   std::string Render() const;
 
+  void SetLiveObjects(const std::set<std::string>& partitions,
+                      const std::set<std::string>& accounts) override;
   void SetJobs(const std::map<std::pair<std::string, std::string>, int64_t>& jobs) override;
   void SetPendingReasons(const std::map<std::string, int64_t>& reasons) override;
   void SetGpus(
       const std::map<std::pair<std::string, std::string>, controllers::GpuCounts>& gpus) override;
   void SetAccounts(const std::map<std::string, controllers::AccountShare>& accounts) override;
   void ObserveCycle(double seconds, int64_t started, int64_t backfill_started) override;
+  void JobsCompleted(const std::string& state, int64_t count) override;
+  void ObserveQueueWait(const std::string& partition, double seconds) override;
   void PodsBound(int64_t count) override;
   void BindFailed(const std::string& reason) override;
   void ObserveApiRequest(const std::string& verb, const std::string& resource, double seconds,

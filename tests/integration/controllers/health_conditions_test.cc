@@ -1,7 +1,10 @@
-// Job conditions and the TIME column over HTTP against the sandbox (harness.h): what
-// `kubectl wait` and `kubectl get fjob` see.
+// Job conditions, the TIME column and the job metrics over HTTP against the sandbox
+// (harness.h): what `kubectl wait`, `kubectl get fjob` and Prometheus see.
 #include <gtest/gtest.h>
 
+#include <mutex>
+
+#include "controllers/names.h"
 #include "harness.h"
 
 namespace fairway::controllers::testing {
@@ -114,6 +117,78 @@ TEST(JobTimeColumnHttpTest, ElapsedTimeOfARunningJobMoves) {
   auto moved = h.WaitJob(
       "long", [](const api::JobObject& x) { return x.status.elapsed.rfind("1:3", 0) == 0; });
   EXPECT_TRUE(moved.has_value()) << h.Get("long")->status.elapsed;
+}
+
+// What the controller reports to its metrics: runs that ended by final state, queue waits by
+// partition, and the objects that exist (series of others are removed).
+class RecordingMetrics : public NullOperatorMetrics {
+ public:
+  void SetLiveObjects(const std::set<std::string>& partitions,
+                      const std::set<std::string>& accounts) override {
+    std::lock_guard<std::mutex> l(mu_);
+    partitions_ = partitions;
+    accounts_ = accounts;
+  }
+  void JobsCompleted(const std::string& state, int64_t count) override {
+    std::lock_guard<std::mutex> l(mu_);
+    completed_[state] += count;
+  }
+  void ObserveQueueWait(const std::string& partition, double seconds) override {
+    std::lock_guard<std::mutex> l(mu_);
+    waits_[partition].push_back(seconds);
+  }
+  std::map<std::string, int64_t> completed() {
+    std::lock_guard<std::mutex> l(mu_);
+    return completed_;
+  }
+  std::map<std::string, std::vector<double>> waits() {
+    std::lock_guard<std::mutex> l(mu_);
+    return waits_;
+  }
+  std::pair<std::set<std::string>, std::set<std::string>> live() {
+    std::lock_guard<std::mutex> l(mu_);
+    return {partitions_, accounts_};
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, int64_t> completed_;
+  std::map<std::string, std::vector<double>> waits_;
+  std::set<std::string> partitions_, accounts_;
+};
+
+TEST(JobMetricsHttpTest, CompletionsQueueWaitsAndLiveObjects) {
+  HarnessOptions o;
+  o.nodes = 1;
+  o.start_controller = false;
+  Harness h(o);
+  h.Start();
+  RecordingMetrics metrics;
+  ControllerOptions co;
+  co.cycle_interval = std::chrono::milliseconds(150);
+  co.debounce = std::chrono::milliseconds(20);
+  auto client = h.NewClient();
+  Controller ctl(client.get(), &h.clock_, &metrics, &h.events_, co);
+  ASSERT_TRUE(ctl.Start().ok());
+  // The second job waits for the first's GPUs.
+  h.Submit(JobJson("first", 1, 8, 0.5));
+  ASSERT_TRUE(h.WaitState("first", JobState::kRunning).has_value());
+  h.Submit(JobJson("second", 1, 8, 0.1));
+  json cancelled = JobJson("cancelled", 1, 8, 0.1);
+  cancelled["metadata"]["annotations"][std::string(kAnnotationCancel)] = "true";
+  h.Submit(cancelled);
+  ASSERT_TRUE(h.WaitState("second", JobState::kCompleted).has_value());
+  ASSERT_TRUE(h.WaitState("cancelled", JobState::kCancelled).has_value());
+  EXPECT_TRUE(h.WaitUntil([&] {
+    return metrics.completed() ==
+           std::map<std::string, int64_t>{{"CANCELLED", 1}, {"COMPLETED", 2}};
+  })) << metrics.completed().size();
+  std::map<std::string, std::vector<double>> waits = metrics.waits();
+  ASSERT_EQ(waits["gpu"].size(), 2u);
+  EXPECT_GE(waits["gpu"][1], 0.0);
+  EXPECT_EQ(metrics.live(),
+            (std::pair<std::set<std::string>, std::set<std::string>>{{"gpu"}, {"physics"}}));
+  ctl.Stop();
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
-// Job conditions (Submitted, Started, Complete, Failed, Held, Preempted) and the TIME column's
-// refresh (job_status.h).
+// Job conditions (Submitted, Started, Complete, Failed, Held, Preempted), the TIME column's
+// refresh and the status transitions the metrics count (job_status.h).
 #include <gtest/gtest.h>
 
 #include "api/array_spec.h"
@@ -264,6 +264,67 @@ TEST(ElapsedRefreshTest, DueWhenTheStoredTimeLagsByTheRefresh) {
   api::FillJobDisplayFields(&st, T(290));
   EXPECT_EQ(st.elapsed, "1:30");
   EXPECT_FALSE(ElapsedRefreshDue(st, T(5000), refresh));  // ended: final
+}
+
+TEST(StatusTransitionsTest, StartsWithTheirQueueWaitAndEndsByFinalState) {
+  api::JobStatus pending = Pending("Priority");
+  api::JobStatus running = pending;
+  MarkStarted(&running, StartOn({"n1"}), 42, T(190));
+  StatusTransitions t = TransitionsBetween(pending, running);
+  ASSERT_EQ(t.started.size(), 1u);
+  EXPECT_EQ(t.started[0].partition, "gpu");
+  EXPECT_EQ(t.started[0].waited, core::Seconds(90));
+  EXPECT_TRUE(t.ended.empty());
+  EXPECT_TRUE(TransitionsBetween(running, running).started.empty());  // a refresh
+
+  api::JobStatus done = running;
+  InstanceOutcome out;
+  out.kind = InstanceOutcome::kCompleted;
+  ApplyOutcome(&done, out, true, T(300));
+  t = TransitionsBetween(running, done);
+  EXPECT_TRUE(t.started.empty());
+  EXPECT_EQ(t.ended, (std::map<JobState, int64_t>{{JobState::kCompleted, 1}}));
+  EXPECT_TRUE(TransitionsBetween(done, done).ended.empty());
+
+  // A requeued run waits from when it became eligible again, not from the submission.
+  api::JobStatus requeued = running;
+  RequeueJob(&requeued, T(400), "tok", core::Seconds(120));
+  api::JobStatus rerun = requeued;
+  MarkStarted(&rerun, StartOn({"n2"}), 42, T(530));
+  t = TransitionsBetween(requeued, rerun);
+  ASSERT_EQ(t.started.size(), 1u);
+  EXPECT_EQ(t.started[0].waited, core::Seconds(10));
+
+  api::JobStatus cancelled = pending;
+  CancelJob(&cancelled, nullptr, T(150));
+  EXPECT_EQ(TransitionsBetween(pending, cancelled).ended,
+            (std::map<JobState, int64_t>{{JobState::kCancelled, 1}}));
+}
+
+TEST(StatusTransitionsTest, ArrayTasksCountOneEach) {
+  api::JobStatus st = Pending("Priority");
+  auto spec = api::ParseArraySpec("0-3");
+  ASSERT_TRUE(spec.ok());
+  InitArrayStatus(&st, *spec);
+  api::JobStatus before = st;
+  for (uint32_t i : {0u, 1u}) {
+    core::StartDecision d = StartOn({"n1"});
+    d.array_task = i;
+    MarkStarted(&st, d, 42 + i, T(130));
+  }
+  StatusTransitions t = TransitionsBetween(before, st);
+  ASSERT_EQ(t.started.size(), 2u);
+  EXPECT_EQ(t.started[1].waited, core::Seconds(30));
+
+  before = st;
+  InstanceOutcome done;
+  done.kind = InstanceOutcome::kCompleted;
+  ApplyTaskOutcome(&st, *spec, 0, done, true, T(200));
+  CancelTasks(&st, *spec, {1, 2, 3}, T(210));
+  t = TransitionsBetween(before, st);
+  EXPECT_TRUE(t.started.empty());
+  EXPECT_EQ(t.ended,
+            (std::map<JobState, int64_t>{{JobState::kCompleted, 1}, {JobState::kCancelled, 3}}));
 }
 
 }  // namespace
