@@ -161,6 +161,7 @@ bool Controller::WaitForCycle() {
 void Controller::Loop() {
   while (WaitForCycle()) {
     Status s = RunOnce();
+    last_cycle_end_.store(clock_->Monotonic());
     if (!s.ok() && s.code() != StatusCode::kCancelled) {
       FAIRWAY_LOG(log_, kWarn, "cycle failed", {{"error", s.ToString()}});
     }

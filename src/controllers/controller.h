@@ -121,6 +121,9 @@ class Controller {
   // Stop() interrupted it.
   [[nodiscard]] Status RunOnce();
   int64_t cycles() const { return cycles_.load(); }
+  // When the loop (Start's thread) last finished a cycle, whatever its outcome;
+  // MonotonicTime::min() before the first. Liveness and readiness (Operator) read it.
+  MonotonicTime last_cycle_end() const { return last_cycle_end_.load(); }
   // Replaces the scheduler settings from the next cycle on (settings reload).
   void SetConfig(const core::SchedulerConfig& config);
 
@@ -189,6 +192,7 @@ class Controller {
   std::atomic<bool> stopping_{false};  // read between a cycle's phases
   std::thread thread_;
   std::atomic<int64_t> cycles_{0};
+  std::atomic<MonotonicTime> last_cycle_end_{MonotonicTime::min()};
 
   // The parts of a cycle, in the order the data flows (thread-safe where the starts' workers
   // share them: writer_, binder_, assumed_).

@@ -1,7 +1,7 @@
 #include "metrics/prometheus_metrics.h"
 
+#include <CivetServer.h>
 #include <prometheus/counter.h>
-#include <prometheus/exposer.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <sstream>
 #include <vector>
 
@@ -21,12 +22,48 @@ using prometheus::BuildGauge;
 using prometheus::BuildHistogram;
 using Labels = std::map<std::string, std::string>;
 
+// Writes a complete response. civetweb's keep-alive is off, so it closes the connection after
+// it; "Connection: close" says so, or an HTTP/1.1 client would send its next request on it.
+void Reply(mg_connection* conn, int code, const char* content_type, const std::string& body) {
+  mg_printf(conn,
+            "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+            "Cache-Control: no-store\r\nConnection: close\r\n\r\n",
+            code, code == 200 ? "OK" : "Service Unavailable", content_type, body.size());
+  mg_write(conn, body.data(), body.size());
+}
+
+// GET on one path, answered by a function.
+class GetHandler : public CivetHandler {
+ public:
+  explicit GetHandler(std::function<void(mg_connection*)> serve) : serve_(std::move(serve)) {}
+  using CivetHandler::handleGet;
+  bool handleGet(CivetServer*, mg_connection* conn) override {
+    serve_(conn);
+    return true;
+  }
+
+ private:
+  std::function<void(mg_connection*)> serve_;
+};
+
+// A health check's answer: 200 "ok", else 503 with the reason.
+void ReplyHealth(mg_connection* conn, const Status& s) {
+  Reply(conn, s.ok() ? 200 : 503, "text/plain; charset=utf-8",
+        s.ok() ? "ok\n" : s.message() + "\n");
+}
+
 }  // namespace
 
 struct PrometheusMetrics::Impl {
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
-  std::unique_ptr<prometheus::Exposer> exposer;
-  std::mutex mu;  // guards the families' label bookkeeping below
+  // The server's threads use the handlers and everything below until the server is stopped
+  // (~PrometheusMetrics does that first).
+  std::vector<std::unique_ptr<GetHandler>> handlers;
+  std::unique_ptr<CivetServer> server;
+  // Held shared while a request runs a check, exclusively to replace them.
+  mutable std::shared_mutex health_mu;
+  HealthChecks health;  // guarded by health_mu
+  std::mutex mu;        // guards the families' label bookkeeping below
 
   prometheus::Family<prometheus::Gauge>& jobs =
       BuildGauge().Name("fairway_jobs").Help("Jobs by state and partition").Register(*registry);
@@ -172,21 +209,34 @@ struct PrometheusMetrics::Impl {
 };
 
 PrometheusMetrics::PrometheusMetrics() : impl_(std::make_unique<Impl>()) {}
-PrometheusMetrics::~PrometheusMetrics() = default;
+PrometheusMetrics::~PrometheusMetrics() {
+  // Joins the request threads before the handlers and metrics they use go.
+  impl_->server.reset();
+}
 
 Status PrometheusMetrics::Serve(const std::string& address) {
+  Impl* impl = impl_.get();
   try {
-    impl_->exposer = std::make_unique<prometheus::Exposer>(address);
-    impl_->exposer->RegisterCollectable(impl_->registry);
+    impl->server = std::make_unique<CivetServer>(
+        std::vector<std::string>{"listening_ports", address, "num_threads", "2"});
   } catch (const std::exception& e) {
     return UnavailableError("metrics listener on " + address + ": " + e.what());
   }
+  auto add = [&](const std::string& path, std::function<void(mg_connection*)> serve) {
+    impl->handlers.push_back(std::make_unique<GetHandler>(std::move(serve)));
+    impl->server->addHandler(path, impl->handlers.back().get());
+  };
+  add("/metrics", [this](mg_connection* conn) {
+    Reply(conn, 200, "text/plain; version=0.0.4; charset=utf-8", Render());
+  });
+  add("/healthz", [this](mg_connection* conn) { ReplyHealth(conn, Live()); });
+  add("/readyz", [this](mg_connection* conn) { ReplyHealth(conn, Ready()); });
   return OkStatus();
 }
 
 uint16_t PrometheusMetrics::port() const {
-  if (!impl_->exposer) return 0;
-  auto ports = impl_->exposer->GetListeningPorts();
+  if (!impl_->server) return 0;
+  std::vector<int> ports = impl_->server->getListeningPorts();
   return ports.empty() ? 0 : static_cast<uint16_t>(ports[0]);
 }
 
@@ -194,6 +244,21 @@ std::string PrometheusMetrics::Render() const {
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, impl_->registry->Collect());
   return out.str();
+}
+
+void PrometheusMetrics::SetHealthChecks(HealthChecks checks) {
+  std::unique_lock<std::shared_mutex> lock(impl_->health_mu);
+  impl_->health = std::move(checks);
+}
+
+Status PrometheusMetrics::Live() const {
+  std::shared_lock<std::shared_mutex> lock(impl_->health_mu);
+  return impl_->health.live ? impl_->health.live() : OkStatus();
+}
+
+Status PrometheusMetrics::Ready() const {
+  std::shared_lock<std::shared_mutex> lock(impl_->health_mu);
+  return impl_->health.ready ? impl_->health.ready() : UnavailableError("starting");
 }
 
 void PrometheusMetrics::SetLiveObjects(const std::set<std::string>& partitions,

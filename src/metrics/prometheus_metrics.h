@@ -1,4 +1,10 @@
-// OperatorMetrics bound to prometheus-cpp, served on /metrics (DESIGN.md: prefix fairway_).
+// OperatorMetrics bound to prometheus-cpp, served with the process's health checks on one HTTP
+// listener (DESIGN.md: prefix fairway_):
+//   GET /metrics  the text exposition
+//   GET /healthz  liveness: 200 "ok", or 503 with the reason (HealthChecks::live)
+//   GET /readyz   readiness, the same (HealthChecks::ready)
+// The listener is civetweb's (the server prometheus-cpp's own Exposer runs on), used directly so
+// the health checks share it.
 //
 //   fairway_jobs{state,partition}                       gauge
 //   fairway_pending_jobs{reason}                        gauge
@@ -25,6 +31,7 @@
 // Thread-safety: thread-safe.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -32,24 +39,33 @@
 #include "common/status.h"
 #include "controllers/metrics.h"
 
-namespace prometheus {
-class Exposer;
-class Registry;
-}  // namespace prometheus
-
 namespace fairway::metrics {
+
+// The process's health, as /healthz and /readyz report it: OK, or why not.
+struct HealthChecks {
+  std::function<Status()> live;
+  std::function<Status()> ready;
+};
 
 class PrometheusMetrics : public controllers::OperatorMetrics {
  public:
   PrometheusMetrics();
   ~PrometheusMetrics() override;
 
-  // Serves /metrics on `address` ("0.0.0.0:8080", "127.0.0.1:0").
+  // Serves /metrics, /healthz and /readyz on `address` ("0.0.0.0:8080", "127.0.0.1:0").
+  // kUnavailable when the address cannot be bound.
   [[nodiscard]] Status Serve(const std::string& address);
   // The port actually bound (after Serve), 0 before.
   uint16_t port() const;
   // The text exposition (tests, `fairway demo`).
   std::string Render() const;
+  // Installs the health checks. Until then (the process is starting) /healthz answers OK and
+  // /readyz 503. Returns once no request runs the old checks, so whatever they use may go away
+  // afterwards; SetHealthChecks({}) goes back to the starting answers.
+  void SetHealthChecks(HealthChecks checks);
+  // What /healthz and /readyz answer: the installed check, or the starting answer.
+  Status Live() const;
+  Status Ready() const;
 
   void SetLiveObjects(const std::set<std::string>& partitions,
                       const std::set<std::string>& accounts) override;

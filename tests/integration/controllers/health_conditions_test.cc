@@ -1,10 +1,14 @@
-// Job conditions, the TIME column and the job metrics over HTTP against the sandbox
-// (harness.h): what `kubectl wait`, `kubectl get fjob` and Prometheus see.
+// Job conditions, the TIME column, the job metrics and the operator's health, over HTTP against
+// the sandbox (harness.h): what `kubectl wait`, `kubectl get fjob`, Prometheus and the kubelet's
+// probes see.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <mutex>
+#include <thread>
 
 #include "controllers/names.h"
+#include "controllers/operator.h"
 #include "harness.h"
 
 namespace fairway::controllers::testing {
@@ -189,6 +193,60 @@ TEST(JobMetricsHttpTest, CompletionsQueueWaitsAndLiveObjects) {
   EXPECT_EQ(metrics.live(),
             (std::pair<std::set<std::string>, std::set<std::string>>{{"gpu"}, {"physics"}}));
   ctl.Stop();
+}
+
+// Liveness and readiness: a standby is both; the leader is ready once it ran a cycle; a loop
+// stuck in a cycle (every API call slowed down here) is neither, and recovers.
+TEST(OperatorHealthHttpTest, StandbyLeaderAndWedgedLoop) {
+  HarnessOptions o;
+  o.start_controller = false;
+  Harness h(o);
+  h.Start();
+  auto make = [&](const std::string& id, bool elect, std::unique_ptr<kube::RestApiClient>* client) {
+    *client = h.NewClient();
+    OperatorOptions oo;
+    oo.identity = id;
+    oo.leader_elect = elect;
+    oo.lease_duration = std::chrono::milliseconds(1500);
+    oo.renew_deadline = std::chrono::milliseconds(1000);
+    oo.retry_period = std::chrono::milliseconds(200);
+    oo.controller.cycle_interval = std::chrono::milliseconds(150);
+    oo.controller.debounce = std::chrono::milliseconds(20);
+    oo.stalled_after = std::chrono::seconds(1);
+    oo.ready_within = std::chrono::seconds(1);
+    return std::make_unique<Operator>(client->get(), &h.clock_, &h.metrics_, oo);
+  };
+  {
+    std::unique_ptr<kube::RestApiClient> ca, cb;
+    auto a = make("replica-a", true, &ca);
+    auto b = make("replica-b", true, &cb);
+    ASSERT_TRUE(a->Start().ok());
+    ASSERT_TRUE(b->Start().ok());
+    ASSERT_TRUE(h.WaitUntil([&] { return a->leading() || b->leading(); }));
+    Operator* leader = a->leading() ? a.get() : b.get();
+    Operator* standby = a->leading() ? b.get() : a.get();
+    EXPECT_TRUE(h.WaitUntil([&] { return leader->Ready().ok(); })) << leader->Ready();
+    EXPECT_TRUE(leader->Live().ok());
+    EXPECT_TRUE(standby->Ready().ok());
+    EXPECT_TRUE(standby->Live().ok());
+    a->Stop();
+    b->Stop();
+  }
+
+  std::unique_ptr<kube::RestApiClient> cs;
+  auto single = make("single", false, &cs);
+  EXPECT_EQ(single->Ready().code(), StatusCode::kUnavailable);  // not started
+  ASSERT_TRUE(single->Start().ok());
+  ASSERT_TRUE(h.WaitUntil([&] { return single->Ready().ok(); })) << single->Ready();
+  h.sb_->api().faults().SetLatency(std::chrono::milliseconds(1500));
+  h.Submit(JobJson("slow", 1, 1, 0.1));  // the cycle's writes now take seconds
+  EXPECT_TRUE(h.WaitUntil([&] { return !single->Live().ok(); }, 20));
+  EXPECT_NE(single->Live().message().find("wedged"), std::string::npos) << single->Live();
+  EXPECT_FALSE(single->Ready().ok());
+  h.sb_->api().faults().SetLatency(std::chrono::milliseconds(0));
+  EXPECT_TRUE(h.WaitUntil([&] { return single->Live().ok() && single->Ready().ok(); }, 30))
+      << single->Live() << " / " << single->Ready();
+  single->Stop();
 }
 
 }  // namespace

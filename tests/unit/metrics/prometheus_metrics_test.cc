@@ -77,5 +77,17 @@ TEST(PrometheusMetricsTest, PendingReasonsDropToZero) {
   EXPECT_TRUE(Has(text, "fairway_pending_jobs{reason=\"Priority\"} 1")) << text;
 }
 
+TEST(PrometheusMetricsTest, HealthIsLiveButNotReadyUntilChecksAreInstalled) {
+  PrometheusMetrics m;
+  EXPECT_TRUE(m.Live().ok());
+  EXPECT_EQ(m.Ready().code(), StatusCode::kUnavailable);
+  m.SetHealthChecks({[] { return UnavailableError("wedged"); }, [] { return OkStatus(); }});
+  EXPECT_EQ(m.Live().message(), "wedged");
+  EXPECT_TRUE(m.Ready().ok());
+  m.SetHealthChecks({});
+  EXPECT_TRUE(m.Live().ok());
+  EXPECT_EQ(m.Ready().message(), "starting");
+}
+
 }  // namespace
 }  // namespace fairway::metrics
