@@ -41,7 +41,15 @@ constexpr const char* kUsage =
     "                          defaults); re-read when it changes (a mounted ConfigMap)\n"
     "  --namespace NS          namespace of the lease, the jobID ConfigMap and the webhook's\n"
     "                          certificate Secret (default: the client's namespace)\n"
-    "  --metrics-address A     Prometheus listener (default 0.0.0.0:8080; \"\" disables)\n"
+    "  --metrics-address A     listener of /metrics, /healthz and /readyz (default\n"
+    "                          0.0.0.0:8080; \"\" disables)\n"
+    "  --healthz-cycle-timeout D  /healthz fails when the leader finished no scheduling cycle\n"
+    "                          for D: its loop is wedged (default 2m)\n"
+    "  --readyz-cycle-timeout D   /readyz fails when the leader's last cycle ended longer than\n"
+    "                          D ago, or before its first (default 1m); a standby is ready\n"
+    "  --elapsed-refresh D     a running job's TIME column (status.elapsed) is rewritten when\n"
+    "                          it lags by D: one status write per running job per D\n"
+    "                          (default 1m; whole seconds)\n"
     "  --no-leader-elect       run without leader election (a single replica only)\n"
     "  --leader-elect-lease-duration D  how long a standby waits after it last saw the lease\n"
     "                          change before taking it over (default 15s; rounded up to whole\n"
@@ -184,6 +192,22 @@ StatusOr<controllers::OperatorOptions> OperatorOptionsFrom(const Flags& flags,
     return InvalidArgumentError("--cycle-interval-ms must be an integer >= 10");
   }
   o.controller.cycle_interval = std::chrono::milliseconds(*interval);
+  FAIRWAY_ASSIGN_OR_RETURN(o.stalled_after,
+                           GetDuration(flags, "healthz-cycle-timeout", o.stalled_after));
+  FAIRWAY_ASSIGN_OR_RETURN(o.ready_within,
+                           GetDuration(flags, "readyz-cycle-timeout", o.ready_within));
+  if (o.stalled_after <= o.controller.cycle_interval ||
+      o.ready_within <= o.controller.cycle_interval) {
+    return InvalidArgumentError(
+        "--healthz-cycle-timeout and --readyz-cycle-timeout must exceed the cycle interval");
+  }
+  FAIRWAY_ASSIGN_OR_RETURN(
+      Duration refresh,
+      GetDuration(flags, "elapsed-refresh", std::chrono::seconds(o.controller.elapsed_refresh)));
+  o.controller.elapsed_refresh = std::chrono::duration_cast<core::Seconds>(refresh);
+  if (o.controller.elapsed_refresh < core::Seconds(1)) {
+    return InvalidArgumentError("--elapsed-refresh must be at least 1s", "elapsed-refresh");
+  }
   FAIRWAY_ASSIGN_OR_RETURN(o.lease_duration,
                            GetDuration(flags, "leader-elect-lease-duration", o.lease_duration));
   FAIRWAY_ASSIGN_OR_RETURN(o.renew_deadline,
@@ -214,7 +238,8 @@ int RunOperatorCommand(const std::vector<std::string>& args) {
                    {"kubeconfig", "context", "config", "namespace", "metrics-address",
                     "cycle-interval-ms", "webhook-port", "webhook-address", "webhook-cert-dir",
                     "webhook-service", "leader-elect-lease-duration", "leader-elect-renew-deadline",
-                    "leader-elect-retry-period", "kube-api-qps", "kube-api-burst"},
+                    "leader-elect-retry-period", "kube-api-qps", "kube-api-burst",
+                    "healthz-cycle-timeout", "readyz-cycle-timeout", "elapsed-refresh"},
                    {"no-leader-elect", "no-webhook", "help"});
   if (!flags.ok()) return Fail(flags.status().ToString() + "\n\n" + kUsage, 2);
   if (flags->Has("help")) {
@@ -263,6 +288,9 @@ int RunOperatorCommand(const std::vector<std::string>& args) {
   }
   controllers::Operator op(client->get(), &clock, &prom, *options, lease_client->get());
   if (Status s = op.Start(); !s.ok()) return Fail(s.ToString());
+  // The admission webhook's informers synced before Start returned, so the operator's own
+  // checks are the whole story from here; until now /readyz said "starting".
+  prom.SetHealthChecks({[&op] { return op.Live(); }, [&op] { return op.Ready(); }});
   FAIRWAY_LOG(log, kInfo, "operator started",
               {{"server", rest->source},
                {"namespace", ns},
@@ -277,6 +305,8 @@ int RunOperatorCommand(const std::vector<std::string>& args) {
   });
   WatchSettings(config_path, settings_text, &op, admission.get(), log);
   int rc = g_signal == -1 ? 1 : 0;
+  // No probe may reach the operator once it is gone (it is destroyed before `prom`).
+  prom.SetHealthChecks({});
   op.Stop();
   waiter.join();
   if (admission) admission->Stop();

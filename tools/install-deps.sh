@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ccache pkg-config
   libssl-dev zlib1g-dev
-  nlohmann-json3-dev libyaml-cpp-dev prometheus-cpp-dev
+  nlohmann-json3-dev libyaml-cpp-dev prometheus-cpp-dev libcivetweb-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libboost-dev
   openssl python3 python3-kubernetes

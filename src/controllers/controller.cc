@@ -73,10 +73,10 @@ Controller::Controller(kube::ApiClient* client, Clock* clock, OperatorMetrics* m
       clock_(clock),
       metrics_(metrics),
       options_(std::move(options)),
-      writer_(client, clock, events),
+      writer_(client, clock, metrics, events),
       binder_(client, metrics),
       id_assigner_(client, options_.state_namespace, options_.id_configmap),
-      reconciler_(&writer_, &binder_, &assumed_, options_.requeue_delay) {
+      reconciler_(&writer_, &binder_, &assumed_, options_.requeue_delay, options_.elapsed_refresh) {
   auto add = [&](kube::ResourceRef ref) {
     informers_.push_back(std::make_unique<kube::Informer>(client_, ref, "", clock_));
     kube::Informer* inf = informers_.back().get();
@@ -149,7 +149,7 @@ void Controller::WaitUntil(std::chrono::steady_clock::time_point deadline, bool 
 bool Controller::WaitForCycle() {
   MutexLock lock(&mu_);
   WaitUntil(std::chrono::steady_clock::now() + options_.cycle_interval, true);
-  if (triggered_) WaitUntil(last_cycle_end_ + options_.debounce, false);
+  if (triggered_) WaitUntil(debounce_from_ + options_.debounce, false);
   if (stop_) return false;
   triggered_ = false;
   if (config_changed_) {
@@ -164,8 +164,9 @@ void Controller::Loop() {
     Status s = RunOnce();
     {
       MutexLock lock(&mu_);
-      last_cycle_end_ = std::chrono::steady_clock::now();
+      debounce_from_ = std::chrono::steady_clock::now();
     }
+    last_cycle_end_.store(clock_->Monotonic());
     if (!s.ok() && s.code() != StatusCode::kCancelled) {
       FAIRWAY_LOG(log_, kWarn, "cycle failed", {{"error", s.ToString()}});
     }
@@ -704,6 +705,10 @@ void Controller::UpdatePartitions(const Snapshot& snap, const ClusterObjects& ob
 
 void Controller::ReportMetrics(const Snapshot& snap, const ClusterObjects& objects,
                                const std::shared_ptr<const core::AccountContext>& accounts) {
+  std::set<std::string> partitions, account_names;
+  for (const api::PartitionObject& p : objects.partitions) partitions.insert(p.meta.name);
+  for (const api::AccountObject& a : objects.accounts) account_names.insert(a.meta.name);
+  metrics_->SetLiveObjects(partitions, account_names);
   std::map<std::pair<std::string, std::string>, int64_t> jobs;
   std::map<std::string, int64_t> reasons;
   for (const api::JobObject& j : objects.jobs) {

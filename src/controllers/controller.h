@@ -99,6 +99,9 @@ struct ControllerOptions {
   core::Seconds requeue_delay = core::Seconds(120);
   // Jobs whose starts (status write, pod creates, binds) are in flight at once in a cycle.
   size_t bind_parallelism = 16;
+  // The TIME column of a running job moves in steps of this (job_status.h, ElapsedRefreshDue):
+  // one status write per running job per step. REQUIRES: > 0.
+  core::Seconds elapsed_refresh = core::Seconds(60);
 };
 
 class Controller {
@@ -121,6 +124,9 @@ class Controller {
   // Stop() interrupted it.
   [[nodiscard]] Status RunOnce();
   int64_t cycles() const { return cycles_.load(); }
+  // When the loop (Start's thread) last finished a cycle, whatever its outcome;
+  // MonotonicTime::min() before the first. Liveness and readiness (Operator) read it.
+  MonotonicTime last_cycle_end() const { return last_cycle_end_.load(); }
   // Replaces the scheduler settings from the next cycle on (settings reload).
   void SetConfig(const core::SchedulerConfig& config);
 
@@ -187,10 +193,12 @@ class Controller {
   bool stop_ FAIRWAY_GUARDED_BY(mu_) = false;
   core::SchedulerConfig pending_config_ FAIRWAY_GUARDED_BY(mu_);
   bool config_changed_ FAIRWAY_GUARDED_BY(mu_) = false;
-  std::chrono::steady_clock::time_point last_cycle_end_ FAIRWAY_GUARDED_BY(mu_){};
+  std::chrono::steady_clock::time_point debounce_from_
+      FAIRWAY_GUARDED_BY(mu_){};       // last cycle's end
   std::atomic<bool> stopping_{false};  // read between a cycle's phases
   std::thread thread_;
   std::atomic<int64_t> cycles_{0};
+  std::atomic<MonotonicTime> last_cycle_end_{MonotonicTime::min()};
 
   // The parts of a cycle, in the order the data flows (thread-safe where the starts' workers
   // share them: writer_, binder_, assumed_).

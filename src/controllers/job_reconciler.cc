@@ -12,6 +12,13 @@ using nlohmann::json;
 
 namespace {
 
+// Upkeep writes (job_reconciler.h) in one cycle, at most: the reconciler writes one Job at a
+// time, so after an upgrade (every Job lacks its conditions) or a restart (the TIME of every
+// running job is due at once) the backlog is spread over cycles instead of stalling one for
+// seconds. 100 writes of a few milliseconds each keep a cycle well under a second; a job left
+// over is written in a later cycle.
+constexpr int kUpkeepWritesPerCycle = 100;
+
 std::vector<const json*> NotTerminal(const std::vector<const json*>& pods) {
   std::vector<const json*> out;
   for (const json* p : pods) {
@@ -91,6 +98,7 @@ void JobReconciler::Reconcile(ClusterObjects* objects, std::vector<kube::ObjectP
   pass.assumed_keys = assumed_->InstanceKeys();
   pass.now = now;
   pass.log = &log;
+  upkeep_left_ = kUpkeepWritesPerCycle;
   for (size_t ji = 0; ji < objects->jobs.size(); ++ji) {
     api::JobObject& job = objects->jobs[ji];
     if (job.meta.deletion_timestamp.has_value()) continue;
@@ -113,6 +121,8 @@ void JobReconciler::ReconcileJob(const Pass& pass, JobWork* w) {
       if (!PodIsTerminal(*p) && !PodIsDeleting(*p)) live.push_back(p);
     }
     if (!live.empty()) writer_->DeletePods(live, *pass.log);
+    w->changed = TakeUpkeepWrite(pass, *w);
+    Commit(pass, w);
     return;
   }
   if (w->st.job_id == 0) return;  // no jobID yet (its allocation failed): next cycle
@@ -148,7 +158,19 @@ void JobReconciler::ReconcileJob(const Pass& pass, JobWork* w) {
   } else {
     EvaluateRunning(pass, w);
   }
+  if (!w->changed) w->changed = TakeUpkeepWrite(pass, *w);
   Commit(pass, w);
+}
+
+bool JobReconciler::TakeUpkeepWrite(const Pass& pass, const JobWork& w) {
+  if (upkeep_left_ <= 0) return false;
+  // A new job's first status (it carries the jobID) is written by the scheduler driver with its
+  // pending reason, in parallel with the other new jobs; it gets its conditions then.
+  const bool stale =
+      !FirstStatusUnwritten(**w.obj) && !JobConditionsCurrent(w.st, w.job->meta.generation);
+  if (!stale && !ElapsedRefreshDue(w.st, pass.now, elapsed_refresh_)) return false;
+  --upkeep_left_;
+  return true;
 }
 
 void JobReconciler::ApplyTaskActions(const Pass& pass, JobWork* w) {

@@ -9,6 +9,10 @@
 //   preemption     marked victims (job_status.h PreemptMark): pods deleted with the grace
 //                  period, then PREEMPTED or back to PENDING; marks of ended runs removed;
 //   clean-up       pods left running by an ended job are deleted.
+//   upkeep         a running job's status is rewritten when its TIME column (status.elapsed)
+//                  lags by elapsed_refresh (job_status.h, ElapsedRefreshDue); a job whose
+//                  conditions are missing or older than its spec gets them written, ended or not
+//                  (JobConditionsCurrent). A bounded number of these writes per cycle.
 // All of a Job's changes in a cycle go out as one status write (after the preemption marks,
 // before the annotation clean-up, so a restart in between acts again at most on what the
 // status still allows).
@@ -35,10 +39,14 @@ namespace fairway::controllers {
 
 class JobReconciler {
  public:
-  // REQUIRES: writer, binder and assumed outlive the reconciler.
+  // REQUIRES: writer, binder and assumed outlive the reconciler; elapsed_refresh > 0.
   JobReconciler(JobWriter* writer, PodBinder* binder, AssumedStarts* assumed,
-                core::Seconds requeue_delay)
-      : writer_(writer), binder_(binder), assumed_(assumed), requeue_delay_(requeue_delay) {}
+                core::Seconds requeue_delay, core::Seconds elapsed_refresh)
+      : writer_(writer),
+        binder_(binder),
+        assumed_(assumed),
+        requeue_delay_(requeue_delay),
+        elapsed_refresh_(elapsed_refresh) {}
 
   // `raw` is parallel to objects->jobs (the stored objects); both are updated by the writes.
   void Reconcile(ClusterObjects* objects, std::vector<kube::ObjectPtr>* raw, core::Timestamp now,
@@ -65,11 +73,16 @@ class JobReconciler {
   void RecreatePods(const Pass& pass, JobWork* w, const Instance& inst);
   // The writes: marks, then status, then annotation clean-up.
   void Commit(const Pass& pass, JobWork* w);
+  // True if the job's status needs an upkeep write (header comment) and this cycle's budget
+  // has room for it; takes one from the budget then.
+  bool TakeUpkeepWrite(const Pass& pass, const JobWork& w);
 
   JobWriter* const writer_;
   PodBinder* const binder_;
   AssumedStarts* const assumed_;
   const core::Seconds requeue_delay_;
+  const core::Seconds elapsed_refresh_;
+  int upkeep_left_ = 0;  // upkeep writes left in this cycle
 };
 
 }  // namespace fairway::controllers

@@ -1,9 +1,12 @@
 #include "controllers/job_status.h"
 
 #include <algorithm>
+#include <array>
 #include <set>
+#include <string_view>
 
 #include "api/array_task_list.h"
+#include "api/hostlist.h"
 #include "controllers/kube_objects.h"
 #include "controllers/names.h"
 #include "core/partition_rules.h"
@@ -103,24 +106,80 @@ int32_t ExitOf(const InstanceOutcome& o) {
   }
 }
 
-void SetCondition(api::JobStatus* status, const std::string& type, const std::string& reason,
-                  const std::string& message, core::Timestamp now) {
+// Sets condition `type` (added when missing) and returns it. As metav1.Condition requires,
+// lastTransitionTime moves only when the status flips; reason and message always follow.
+api::Condition* SetCondition(api::JobStatus* status, const std::string& type,
+                             api::ConditionStatus value, const std::string& reason,
+                             const std::string& message, core::Timestamp now) {
   for (api::Condition& c : status->conditions) {
     if (c.type != type) continue;
-    if (c.reason != reason || c.message != message) {
-      c.reason = reason;
-      c.message = message;
+    if (c.status != value) {
+      c.status = value;
       c.last_transition_time = now;
     }
-    return;
+    c.reason = reason;
+    c.message = message;
+    return &c;
   }
   api::Condition c;
   c.type = type;
-  c.status = api::ConditionStatus::kTrue;
+  c.status = value;
   c.reason = reason;
   c.message = message;
   c.last_transition_time = now;
   status->conditions.push_back(std::move(c));
+  return &status->conditions.back();
+}
+
+api::Condition* FindCondition(api::JobStatus* status, std::string_view type) {
+  for (api::Condition& c : status->conditions) {
+    if (c.type == type) return &c;
+  }
+  return nullptr;
+}
+
+// The conditions SyncJobConditions maintains (job_status.h).
+constexpr std::string_view kSubmitted = "Submitted";
+constexpr std::string_view kStarted = "Started";
+constexpr std::string_view kComplete = "Complete";
+constexpr std::string_view kFailed = "Failed";
+constexpr std::string_view kHeld = "Held";
+constexpr std::string_view kPreempted = "Preempted";
+constexpr std::array<std::string_view, 6> kJobConditions = {kSubmitted, kStarted, kComplete,
+                                                            kFailed,    kHeld,    kPreempted};
+
+// A Slurm state as a condition reason (metav1 wants CamelCase): "NodeFail", "OutOfMemory".
+std::string StateReason(core::JobState state) {
+  switch (state) {
+    case core::JobState::kPending:
+      return "Pending";
+    case core::JobState::kRunning:
+      return "Running";
+    case core::JobState::kCompleted:
+      return "Completed";
+    case core::JobState::kCancelled:
+      return "Cancelled";
+    case core::JobState::kFailed:
+      return "Failed";
+    case core::JobState::kTimeout:
+      return "Timeout";
+    case core::JobState::kNodeFail:
+      return "NodeFail";
+    case core::JobState::kPreempted:
+      return "Preempted";
+    case core::JobState::kOutOfMemory:
+      return "OutOfMemory";
+    case core::JobState::kRequeued:
+      return "Requeued";
+  }
+  return "Unknown";
+}
+
+// A preemption's condition: True until the job runs again (MarkStarted).
+void SetPreempted(api::JobStatus* st, bool requeued, const std::string& message,
+                  core::Timestamp now) {
+  SetCondition(st, std::string(kPreempted), api::ConditionStatus::kTrue,
+               requeued ? "Requeued" : "Cancelled", message, now);
 }
 
 }  // namespace
@@ -241,12 +300,12 @@ void ApplyOutcome(api::JobStatus* st, const InstanceOutcome& o, bool requeue_all
   if (o.kind == InstanceOutcome::kNodeFail && requeue_allowed) {
     RequeueJob(st, now, "", requeue_delay);
     st->reason = "None";
-    SetCondition(st, "NodeFailure", "NodeFail", OutcomeMessage(o), now);
+    SetCondition(st, "NodeFailure", api::ConditionStatus::kTrue, "NodeFail", OutcomeMessage(o),
+                 now);
     return;
   }
   if (o.kind == InstanceOutcome::kPreempted) {
-    SetCondition(st, "Preempted", requeue_allowed ? "Requeued" : "Cancelled", OutcomeMessage(o),
-                 now);
+    SetPreempted(st, requeue_allowed, OutcomeMessage(o), now);
     if (requeue_allowed) {
       RequeueJob(st, now, "", requeue_delay);
       st->reason = "None";
@@ -327,6 +386,10 @@ void ApplyTaskOutcome(api::JobStatus* st, const api::ArraySpec& spec, uint32_t i
   std::vector<api::ArrayTaskRecord>& tasks = st->array->tasks;
   for (auto it = tasks.begin(); it != tasks.end(); ++it) {
     if (it->index != index) continue;
+    if (o.kind == InstanceOutcome::kPreempted) {
+      SetPreempted(st, requeue_allowed, "task " + std::to_string(index) + " " + OutcomeMessage(o),
+                   now);
+    }
     if ((o.kind == InstanceOutcome::kNodeFail || o.kind == InstanceOutcome::kPreempted) &&
         requeue_allowed) {
       tasks.erase(it);  // back to pending
@@ -356,6 +419,11 @@ void MarkStarted(api::JobStatus* st, const core::StartDecision& d, uint64_t job_
   st->partition = d.partition.str();
   st->reason = "";
   st->expected_start_time.reset();
+  if (api::Condition* c = FindCondition(st, kPreempted);
+      c != nullptr && c->status == api::ConditionStatus::kTrue) {
+    SetCondition(st, std::string(kPreempted), api::ConditionStatus::kFalse, "Restarted",
+                 "a run started after the preemption", now);
+  }
   if (d.array_task.has_value() && st->array.has_value()) {
     api::ArrayTaskRecord r;
     r.index = *d.array_task;
@@ -427,6 +495,119 @@ bool StatusDiffers(const api::JobStatus& a, const api::JobStatus& b) {
   return !(x == y);
 }
 
+void SyncJobConditions(api::JobStatus* st, int64_t generation, core::Timestamp now) {
+  const core::JobState state = st->state.value_or(core::JobState::kPending);
+  const std::string state_name(core::JobStateName(state));
+  const bool ended = core::IsTerminal(state);
+  auto set = [&](std::string_view type, bool value, const std::string& reason,
+                 const std::string& message) {
+    SetCondition(st, std::string(type),
+                 value ? api::ConditionStatus::kTrue : api::ConditionStatus::kFalse, reason,
+                 message, now)
+        ->observed_generation = generation;
+  };
+
+  const bool has_id = st->job_id != 0;
+  set(kSubmitted, has_id, has_id ? "JobIDAssigned" : "AwaitingJobID",
+      has_id ? "jobID " + std::to_string(st->job_id) : "");
+
+  if (st->start_time.has_value()) {
+    std::string where = "started in partition " + st->partition;
+    if (!st->node_list.empty()) where += " on " + api::CompressHostList(SplitComma(st->node_list));
+    set(kStarted, true, "Started", where);
+  } else if (!ended) {
+    set(kStarted, false, st->restarts > 0 ? "Requeued" : "Pending",
+        "waiting: " + (st->reason.empty() ? std::string("None") : st->reason));
+  } else {
+    set(kStarted, false, StateReason(state), "ended " + state_name + " before it started");
+  }
+
+  const bool complete = state == core::JobState::kCompleted;
+  set(kComplete, complete, StateReason(state),
+      !complete               ? "the job is " + state_name
+      : st->array.has_value() ? "all " + std::to_string(st->array->task_count) + " tasks completed"
+                              : "all pods succeeded");
+
+  const bool failed = ended && !complete;
+  std::string end = "ended " + state_name;
+  if (st->exit_code.value_or(0) != 0) end += " with exit code " + std::to_string(*st->exit_code);
+  if (!st->message.empty()) end += ": " + st->message;
+  // FAILED carries Slurm's finer reason (NonZeroExitCode, JobLaunchFailure, InvalidSpec).
+  set(kFailed, failed,
+      failed && state == core::JobState::kFailed && !st->reason.empty() ? st->reason
+                                                                        : StateReason(state),
+      failed ? end : "the job is " + state_name);
+
+  const bool held =
+      !ended && (st->reason == core::PendingReasonName(core::PendingReason::kJobHeldUser) ||
+                 st->reason == core::PendingReasonName(core::PendingReason::kJobHeldAdmin));
+  set(kHeld, held, held ? st->reason : "NotHeld",
+      held ? "held: the job starts only once it is released" : "");
+
+  api::Condition* preempted = FindCondition(st, kPreempted);
+  if (preempted == nullptr) {
+    preempted = SetCondition(st, std::string(kPreempted), api::ConditionStatus::kFalse,
+                             "NotPreempted", "", now);
+  }
+  preempted->observed_generation = generation;
+}
+
+bool JobConditionsCurrent(const api::JobStatus& st, int64_t generation) {
+  for (std::string_view type : kJobConditions) {
+    auto it = std::find_if(st.conditions.begin(), st.conditions.end(),
+                           [&](const api::Condition& c) { return c.type == type; });
+    if (it == st.conditions.end() || it->observed_generation != generation) return false;
+  }
+  return true;
+}
+
+bool ElapsedRefreshDue(const api::JobStatus& st, core::Timestamp now, core::Seconds refresh) {
+  if (st.state != core::JobState::kRunning || !st.start_time.has_value()) return false;
+  const core::Seconds shown = core::ParseSlurmDuration(st.elapsed).value_or(core::Seconds(0));
+  return (now - *st.start_time) - shown >= refresh;
+}
+
+StatusTransitions TransitionsBetween(const api::JobStatus& before, const api::JobStatus& after) {
+  StatusTransitions t;
+  auto waited = [](core::Timestamp start, std::optional<core::Timestamp> queued) {
+    return std::max(core::Seconds(0), start - queued.value_or(start));
+  };
+  if (after.array.has_value()) {
+    // Tasks: the counts of each final state only grow (records of COMPLETED tasks are dropped).
+    for (const auto& [state, n] : after.array->counts) {
+      if (!core::IsTerminal(state)) continue;
+      int64_t was = 0;
+      if (before.array.has_value()) {
+        auto it = before.array->counts.find(state);
+        if (it != before.array->counts.end()) was = it->second;
+      }
+      if (n > was) t.ended[state] += n - was;
+    }
+    for (const api::ArrayTaskRecord& r : after.array->tasks) {
+      if (r.state != core::JobState::kRunning || !r.start_time.has_value()) continue;
+      const bool known = before.array.has_value() &&
+                         std::any_of(before.array->tasks.begin(), before.array->tasks.end(),
+                                     [&](const api::ArrayTaskRecord& b) {
+                                       return b.index == r.index && b.start_time == r.start_time;
+                                     });
+      if (!known) t.started.push_back({after.partition, waited(*r.start_time, after.submit_time)});
+    }
+    return t;
+  }
+  const bool was_ended = before.state.has_value() && core::IsTerminal(*before.state);
+  if (after.state.has_value() && core::IsTerminal(*after.state) && !was_ended) {
+    t.ended[*after.state] += 1;
+  }
+  if (after.state == core::JobState::kRunning && after.start_time.has_value() &&
+      (before.state != core::JobState::kRunning || before.start_time != after.start_time)) {
+    const std::optional<core::Timestamp> queued =
+        after.restarts > 0 && after.eligible_time.has_value() ? after.eligible_time
+                                                              : after.submit_time;
+    t.started.push_back({after.partition, waited(*after.start_time, queued)});
+  }
+  return t;
+}
+
 void CancelJob(api::JobStatus* st, const api::ArraySpec* array, core::Timestamp now) {
   const bool was_pending = st->state.value_or(core::JobState::kPending) == core::JobState::kPending;
   if (array != nullptr && st->array.has_value()) {
@@ -469,7 +650,9 @@ void RequeueJob(api::JobStatus* st, core::Timestamp now, const std::string& toke
   st->node_list.clear();
   st->exit_code.reset();
   st->reason = "None";
-  if (!token.empty()) SetCondition(st, "Requeued", "UserRequeue", token, now);
+  if (!token.empty()) {
+    SetCondition(st, "Requeued", api::ConditionStatus::kTrue, "UserRequeue", token, now);
+  }
 }
 
 bool RequeueTokenSeen(const api::JobStatus& st, const std::string& token) {
@@ -581,7 +764,7 @@ bool SetTaskActionCondition(api::JobStatus* st, const std::vector<std::string>& 
   for (const api::Condition& c : st->conditions) {
     if (c.type == type && c.message == msg) return false;
   }
-  SetCondition(st, type, "InvalidTaskList", msg, now);
+  SetCondition(st, type, api::ConditionStatus::kTrue, "InvalidTaskList", msg, now);
   return true;
 }
 

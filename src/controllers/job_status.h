@@ -15,6 +15,23 @@
 // task ended COMPLETED if all completed, else the state of the last non-COMPLETED task outcome
 // (FAILED/TIMEOUT/...). Per-task records live in status.array (api::ArrayStatus).
 //
+// Conditions (metav1.Condition), on every status the operator writes (JobWriter::WriteStatus
+// calls SyncJobConditions), so `kubectl wait --for=condition=Complete fjob/x` works:
+//   Submitted  True once the job has its jobID (the operator accepted it).
+//   Started    True once the current run started, and after it ended; False while the job
+//              waits (reason Requeued after a requeue) or when it ended without starting.
+//   Complete   True when the job ended COMPLETED.
+//   Failed     True when it ended any other way (FAILED, CANCELLED, TIMEOUT, NODE_FAIL,
+//              PREEMPTED, OUT_OF_MEMORY), the reason saying which: as the batch Job's Failed,
+//              so waiting for Complete or Failed always ends.
+//   Held       True while the job waits held (reason JobHeldUser or JobHeldAdmin).
+//   Preempted  True from a preemption that ended a run (of the job or of an array task) until
+//              the job starts a run again. Not derivable from the other fields once a requeued
+//              victim is PENDING, so ApplyOutcome, ApplyTaskOutcome and MarkStarted set it.
+// The first five follow from the other status fields. As metav1 requires, lastTransitionTime
+// moves only when a condition's status flips; reason, message and observedGeneration follow the
+// job. Conditions of other types (Requeued, NodeFailure, InvalidTaskAction) are left alone.
+//
 // Thread-safety: pure functions.
 #pragma once
 
@@ -104,6 +121,42 @@ void MarkPending(api::JobStatus* status, const core::PendingDecision& d,
                  const std::string& partitions);
 // True if the statuses differ in anything but the display field `elapsed`.
 bool StatusDiffers(const api::JobStatus& a, const api::JobStatus& b);
+
+// ---- Conditions and the TIME column ------------------------------------------------------------
+
+// Brings the six conditions of the header comment up to date with the other fields (adding the
+// missing ones), each observing `generation`.
+void SyncJobConditions(api::JobStatus* status, int64_t generation, core::Timestamp now);
+// True if all six are there and observed `generation` (kubectl wait ignores a condition whose
+// observedGeneration is older than metadata.generation). Jobs written before the conditions
+// existed, or whose spec changed since their last status write, fail this: the job reconciler
+// then writes their status once.
+bool JobConditionsCurrent(const api::JobStatus& status, int64_t generation);
+
+// `kubectl get fjob` prints TIME from status.elapsed, which only a status write changes: a
+// printer column cannot compute now - startTime, and a `date` column over startTime would print
+// an age ("5m") instead of squeue's M:SS and keep counting after the job ended. So a running
+// job's status is rewritten when its stored elapsed time lags the real one by `refresh` or more:
+// TIME moves in steps of `refresh` at a cost of one write per running job per `refresh`
+// (ControllerOptions::elapsed_refresh). Ended jobs keep their final elapsed time, written with
+// their end. True when that refresh is due at `now`.
+bool ElapsedRefreshDue(const api::JobStatus& status, core::Timestamp now, core::Seconds refresh);
+
+// ---- Transitions, for metrics ------------------------------------------------------------------
+
+// What one status write records: instances (the job, or array tasks) that ended, by final state,
+// and runs that started, each with its partition and how long it waited in the queue: from the
+// job's submission, or, for a run after a requeue, from when it became eligible again
+// (status.eligibleTime). Array tasks wait from the array's submission.
+struct StatusTransitions {
+  std::map<core::JobState, int64_t> ended;
+  struct Start {
+    std::string partition;
+    core::Seconds waited{0};
+  };
+  std::vector<Start> started;
+};
+StatusTransitions TransitionsBetween(const api::JobStatus& before, const api::JobStatus& after);
 
 // CANCELLED now. A job cancelled while pending keeps its pending reason, as Slurm keeps a
 // cancelled job's state_reason (a dependent whose dependency can never be satisfied still says

@@ -13,8 +13,9 @@ bool FirstStatusUnwritten(const json& stored) {
   return id == nullptr || !id->is_number() || id->get<uint64_t>() == 0;
 }
 
-JobWriter::JobWriter(kube::ApiClient* client, Clock* clock, kube::EventRecorder* events)
-    : client_(client), clock_(clock), events_(events) {}
+JobWriter::JobWriter(kube::ApiClient* client, Clock* clock, OperatorMetrics* metrics,
+                     kube::EventRecorder* events)
+    : client_(client), clock_(clock), metrics_(metrics), events_(events) {}
 
 kube::ObjectPtr JobWriter::Newer(const std::string& key, const json& cached) {
   MutexLock lock(&mu_);
@@ -41,10 +42,13 @@ void JobWriter::Adopt(json written, kube::ObjectPtr* raw, api::JobObject* job) {
 
 Status JobWriter::WriteStatus(kube::ObjectPtr* raw, api::JobObject* job,
                               const api::JobStatus& status) {
+  const core::Timestamp now = std::chrono::time_point_cast<core::Seconds>(clock_->Now());
   api::JobStatus st = status;
   st.observed_generation = job->meta.generation;
-  api::FillJobDisplayFields(&st, std::chrono::time_point_cast<core::Seconds>(clock_->Now()));
+  SyncJobConditions(&st, job->meta.generation, now);
+  api::FillJobDisplayFields(&st, now);
   const bool first = FirstStatusUnwritten(**raw);
+  const StatusTransitions changes = TransitionsBetween(job->status, st);
   json obj = **raw;
   obj["status"] = api::ToJson(st);
   StatusOr<json> w =
@@ -52,6 +56,12 @@ Status JobWriter::WriteStatus(kube::ObjectPtr* raw, api::JobObject* job,
   if (!w.ok()) return w.status().WithContext("status of Job " + job->meta.Key());
   job->status = st;
   Adopt(std::move(*w), raw, job);
+  for (const auto& [state, count] : changes.ended) {
+    metrics_->JobsCompleted(std::string(core::JobStateName(state)), count);
+  }
+  for (const StatusTransitions::Start& s : changes.started) {
+    metrics_->ObserveQueueWait(s.partition, static_cast<double>(s.waited.count()));
+  }
   if (first) Event(**raw, "Job", false, "Submitted", "assigned jobID " + std::to_string(st.job_id));
   return OkStatus();
 }

@@ -6,6 +6,12 @@
 // version at least as new, so the next cycle reads what was written, not the informer's older
 // copy (Kueue and the Kubernetes scheduler keep such "assumed" state the same way).
 //
+// Every status goes out with its conditions and display fields brought up to date
+// (SyncJobConditions, FillJobDisplayFields), and what the write changed is counted in the
+// metrics: runs that ended by final state, and each start's wait in the queue
+// (TransitionsBetween). A start is counted when it is recorded, as fairway_jobs_started_total
+// counts it, so a start rolled back after a failed binding counts again when retried.
+//
 // Thread-safety: thread-safe; writes to different Jobs may run concurrently. Calls on one Job
 // (and its `raw`/`job` arguments) are made by one thread at a time.
 #pragma once
@@ -22,6 +28,7 @@
 #include "common/mutex.h"
 #include "common/status.h"
 #include "controllers/job_status.h"
+#include "controllers/metrics.h"
 #include "kube/api_client.h"
 #include "kube/event_recorder.h"
 #include "kube/informer.h"
@@ -33,8 +40,9 @@ bool FirstStatusUnwritten(const nlohmann::json& stored);
 
 class JobWriter {
  public:
-  // REQUIRES: client and clock outlive the writer; events may be null (no events).
-  JobWriter(kube::ApiClient* client, Clock* clock, kube::EventRecorder* events);
+  // REQUIRES: client, clock and metrics outlive the writer; events may be null (no events).
+  JobWriter(kube::ApiClient* client, Clock* clock, OperatorMetrics* metrics,
+            kube::EventRecorder* events);
 
   // Our last write of the Job if it is newer than the informer's `cached` copy (the cycle reads
   // it instead); null otherwise, and a confirmed write (the informer caught up) is forgotten.
@@ -42,8 +50,9 @@ class JobWriter {
   // Forgets writes of Jobs that are gone (keys not in `present`).
   void ForgetGone(const std::set<std::string>& present);
 
-  // Replaces the status (observedGeneration and display fields filled in). On success `raw` and
-  // `job` hold the stored object; the first write of a job's jobID records a Submitted event.
+  // Replaces the status (observedGeneration, conditions and display fields filled in). On
+  // success `raw` and `job` hold the stored object; the first write of a job's jobID records a
+  // Submitted event.
   Status WriteStatus(kube::ObjectPtr* raw, api::JobObject* job, const api::JobStatus& status);
   // Replaces the preemption marks (annotation; removed when `marks` is empty).
   Status WritePreemptMarks(kube::ObjectPtr* raw, api::JobObject* job,
@@ -66,6 +75,7 @@ class JobWriter {
 
   kube::ApiClient* const client_;
   Clock* const clock_;
+  OperatorMetrics* const metrics_;
   kube::EventRecorder* const events_;
   Mutex mu_;
   std::map<std::string, kube::ObjectPtr> overlay_ FAIRWAY_GUARDED_BY(mu_);  // key -> our write

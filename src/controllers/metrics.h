@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <tuple>
 
@@ -25,10 +26,16 @@ struct AccountShare {
   double raw_usage = 0;   // decayed GPU-seconds (billing-seconds)
 };
 
-// Gauges are set as whole families each cycle: a label set absent from the map is reset to 0.
+// Gauges are set as whole families each cycle: a label set absent from the map is reset to 0,
+// or removed when it names a Partition or Account that no longer exists (SetLiveObjects).
 class OperatorMetrics {
  public:
   virtual ~OperatorMetrics() = default;
+  // The Partitions and Accounts that exist, once per cycle before the gauges: every series
+  // labelled with another partition or account is removed, so a deleted object's series are not
+  // exported for ever.
+  virtual void SetLiveObjects(const std::set<std::string>& partitions,
+                              const std::set<std::string>& accounts) = 0;
   // (state, partition) -> jobs (array tasks count one each when running).
   virtual void SetJobs(const std::map<std::pair<std::string, std::string>, int64_t>& jobs) = 0;
   // reason -> pending jobs.
@@ -37,6 +44,12 @@ class OperatorMetrics {
   virtual void SetGpus(const std::map<std::pair<std::string, std::string>, GpuCounts>& gpus) = 0;
   virtual void SetAccounts(const std::map<std::string, AccountShare>& accounts) = 0;
   virtual void ObserveCycle(double seconds, int64_t started, int64_t backfill_started) = 0;
+  // `count` runs (jobs, or array tasks) ended in `state`, a final Slurm state ("COMPLETED",
+  // "FAILED", "CANCELLED", ...).
+  virtual void JobsCompleted(const std::string& state, int64_t count) = 0;
+  // A run started in `partition` after waiting `seconds` in the queue (job_status.h,
+  // StatusTransitions).
+  virtual void ObserveQueueWait(const std::string& partition, double seconds) = 0;
   virtual void PodsBound(int64_t count) = 0;
   virtual void BindFailed(const std::string& reason) = 0;
   // verb: "get", "list", "create", "update", "patch", "delete", "bind", "watch".
@@ -51,11 +64,14 @@ class OperatorMetrics {
 
 class NullOperatorMetrics : public OperatorMetrics {
  public:
+  void SetLiveObjects(const std::set<std::string>&, const std::set<std::string>&) override {}
   void SetJobs(const std::map<std::pair<std::string, std::string>, int64_t>&) override {}
   void SetPendingReasons(const std::map<std::string, int64_t>&) override {}
   void SetGpus(const std::map<std::pair<std::string, std::string>, GpuCounts>&) override {}
   void SetAccounts(const std::map<std::string, AccountShare>&) override {}
   void ObserveCycle(double, int64_t, int64_t) override {}
+  void JobsCompleted(const std::string&, int64_t) override {}
+  void ObserveQueueWait(const std::string&, double) override {}
   void PodsBound(int64_t) override {}
   void BindFailed(const std::string&) override {}
   void ObserveApiRequest(const std::string&, const std::string&, double, bool) override {}

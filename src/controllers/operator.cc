@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <random>
+#include <string>
 #include <utility>
 
 namespace fairway::controllers {
@@ -58,13 +60,15 @@ void Operator::StartLeading() {
   metrics_->SetLeader(true);
   FAIRWAY_LOG(log_, kInfo, "became leader", {{"identity", options_.identity}});
   Status s = controller->Start();
-  if (!s.ok()) {
-    FAIRWAY_LOG(log_, kError, "controllers failed to start", {{"error", s.ToString()}});
-    MutexLock lock(&mu_);
-    start_error_ = s;
-    done_ = true;
-    cv_.SignalAll();
+  if (s.ok()) {
+    loop_started_.store(clock_->Monotonic());
+    return;
   }
+  FAIRWAY_LOG(log_, kError, "controllers failed to start", {{"error", s.ToString()}});
+  MutexLock lock(&mu_);
+  start_error_ = s;
+  done_ = true;
+  cv_.SignalAll();
 }
 
 void Operator::SetConfig(const core::SchedulerConfig& config) {
@@ -163,6 +167,42 @@ void Operator::Stop() {
   if (elector_) elector_->Stop();
   StopControllers();
   leading_ = false;
+}
+
+namespace {
+
+int64_t WholeSeconds(Duration d) {
+  return std::chrono::duration_cast<std::chrono::seconds>(d).count();
+}
+
+}  // namespace
+
+Status Operator::Live() {
+  const MonotonicTime started = loop_started_.load();
+  Controller* c = controller();
+  if (!leading_.load() || c == nullptr || started == MonotonicTime::min()) return OkStatus();
+  const Duration idle = clock_->Monotonic() - std::max(started, c->last_cycle_end());
+  if (idle < options_.stalled_after) return OkStatus();
+  return UnavailableError("scheduler loop wedged: no cycle finished for " +
+                          std::to_string(WholeSeconds(idle)) + "s");
+}
+
+Status Operator::Ready() {
+  if (!leading_.load()) {
+    // Without leader election this replica is the leader from the start.
+    if (!options_.leader_elect) return UnavailableError("controllers starting");
+    return OkStatus();
+  }
+  Controller* c = controller();
+  if (c == nullptr || loop_started_.load() == MonotonicTime::min()) {
+    return UnavailableError("controllers starting: informers not synced yet");
+  }
+  const MonotonicTime last = c->last_cycle_end();
+  if (last == MonotonicTime::min()) return UnavailableError("no scheduling cycle finished yet");
+  const Duration idle = clock_->Monotonic() - last;
+  if (idle < options_.ready_within) return OkStatus();
+  return UnavailableError("last scheduling cycle finished " + std::to_string(WholeSeconds(idle)) +
+                          "s ago");
 }
 
 Status Operator::Wait() {

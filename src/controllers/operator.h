@@ -15,6 +15,15 @@
 //        |                      |                                       stopped, Wait() = kAborted
 //        +------ Stop() --------+--> stopped: controllers stopped, lease released, Wait() = OK
 //
+// Health, for the kubelet's probes (served on the metrics listener as /healthz and /readyz):
+//   Live()   fails only when this replica leads and its scheduler loop has not finished a cycle
+//            for `stalled_after` (counted from the loop's start before its first cycle): the
+//            loop is wedged (a hung call, a deadlock) and a restart is the cure. A standby, or a
+//            leader whose informers are still syncing (bounded by informer_sync_timeout), is
+//            alive.
+//   Ready()  a standby is ready (it serves the admission webhook); a leader once its informers
+//            synced and while its last cycle finished within `ready_within`.
+//
 // Thread-safety: Start/Stop/Wait from one (owner) thread; SetConfig, leading() and controller()
 // from any. Lock order: Operator::mu_ before Controller's own mutex (SetConfig); mu_ is never
 // held while a controller starts or stops.
@@ -50,6 +59,11 @@ struct OperatorOptions {
   Duration lease_duration = std::chrono::seconds(15);
   Duration renew_deadline = std::chrono::seconds(10);
   Duration retry_period = std::chrono::seconds(2);
+  // Health bounds (header comment). A cycle normally ends every cycle_interval (5 s); one that
+  // starts thousands of pods takes seconds, so minutes mean the loop is stuck. REQUIRES: both
+  // longer than controller.cycle_interval.
+  Duration stalled_after = std::chrono::minutes(2);
+  Duration ready_within = std::chrono::minutes(1);
 };
 
 class Operator {
@@ -70,6 +84,10 @@ class Operator {
   // Blocks until Stop() or lost leadership. kAborted when leadership was lost.
   Status Wait();
   bool leading() const { return leading_.load(); }
+  // Liveness and readiness (header comment): OK, or kUnavailable saying why not. Safe to call
+  // from any thread.
+  Status Live();
+  Status Ready();
   const std::string& identity() const { return options_.identity; }
   // New scheduler settings: applied to the running controller, and to the one a later
   // leadership starts. Safe to call from any thread.
@@ -99,6 +117,8 @@ class Operator {
   kube::ApiClient* writer_ = &client_;       // what the controllers and events use
   std::unique_ptr<kube::ApiEventRecorder> events_;
   std::atomic<bool> leading_{false};
+  // When the running controller's loop started (its informers had synced); min() before.
+  std::atomic<MonotonicTime> loop_started_{MonotonicTime::min()};
   std::thread watcher_;  // owner thread (Start/Stop)
 
   Mutex mu_;

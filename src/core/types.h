@@ -8,6 +8,7 @@
 #include <compare>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -93,6 +94,9 @@ struct Resources {
 // Renders seconds as Slurm does for time limits and elapsed times: "M:SS", "H:MM:SS",
 // "D-HH:MM:SS".
 std::string FormatSlurmDuration(Seconds d);
+// The inverse of FormatSlurmDuration for what it writes ("0:05", "1:02:03", "2-00:00:00", with
+// an optional leading '-'); nullopt for anything else.
+std::optional<Seconds> ParseSlurmDuration(std::string_view text);
 
 }  // namespace fairway::core
 

@@ -30,6 +30,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <cctype>
+#include <cstdint>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -53,6 +55,11 @@ using boost::system::error_code;
 // Idle connections kept per transport (more are opened when callers need them, and closed when
 // the pool is full).
 constexpr size_t kMaxIdleConnections = 64;
+
+// No limit on a response body. Not boost::none: Boost 1.74's parser compares a Content-Length
+// against the optional limit and takes none as exceeded (boostorg/beast#2070, fixed in 1.75), so
+// a response with a Content-Length intermittently failed with "body limit exceeded".
+constexpr uint64_t kNoBodyLimit = std::numeric_limits<uint64_t>::max();
 
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
@@ -141,7 +148,7 @@ class Connection {
     error_code ec = Write(req, timeout);
     if (ec) return ec;
     http::response_parser<http::string_body> parser;
-    parser.body_limit(boost::none);  // lists of 100,000 objects are large
+    parser.body_limit(kNoBodyLimit);  // lists of 100,000 objects are large
     tcp_stream().expires_after(timeout);
     Visit([&](auto& s) {
       http::async_read(s, buffer_, parser, [&](error_code e, size_t) { ec = e; });
@@ -159,7 +166,7 @@ class Connection {
     error_code ec = Write(req, idle_timeout);
     if (ec) return ec;
     http::response_parser<http::buffer_body> parser;
-    parser.body_limit(boost::none);
+    parser.body_limit(kNoBodyLimit);
     tcp_stream().expires_after(idle_timeout);
     Visit([&](auto& s) {
       http::async_read_header(s, buffer_, parser, [&](error_code e, size_t) { ec = e; });

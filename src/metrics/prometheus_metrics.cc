@@ -1,26 +1,69 @@
 #include "metrics/prometheus_metrics.h"
 
+#include <CivetServer.h>
 #include <prometheus/counter.h>
-#include <prometheus/exposer.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
 #include <map>
-#include <set>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
 #include <sstream>
+#include <vector>
 
 namespace fairway::metrics {
+namespace {
 
 using prometheus::BuildCounter;
 using prometheus::BuildGauge;
 using prometheus::BuildHistogram;
+using Labels = std::map<std::string, std::string>;
+
+// Writes a complete response. civetweb's keep-alive is off, so it closes the connection after
+// it; "Connection: close" says so, or an HTTP/1.1 client would send its next request on it.
+void Reply(mg_connection* conn, int code, const char* content_type, const std::string& body) {
+  mg_printf(conn,
+            "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+            "Cache-Control: no-store\r\nConnection: close\r\n\r\n",
+            code, code == 200 ? "OK" : "Service Unavailable", content_type, body.size());
+  mg_write(conn, body.data(), body.size());
+}
+
+// GET on one path, answered by a function.
+class GetHandler : public CivetHandler {
+ public:
+  explicit GetHandler(std::function<void(mg_connection*)> serve) : serve_(std::move(serve)) {}
+  using CivetHandler::handleGet;
+  bool handleGet(CivetServer*, mg_connection* conn) override {
+    serve_(conn);
+    return true;
+  }
+
+ private:
+  std::function<void(mg_connection*)> serve_;
+};
+
+// A health check's answer: 200 "ok", else 503 with the reason.
+void ReplyHealth(mg_connection* conn, const Status& s) {
+  Reply(conn, s.ok() ? 200 : 503, "text/plain; charset=utf-8",
+        s.ok() ? "ok\n" : s.message() + "\n");
+}
+
+}  // namespace
 
 struct PrometheusMetrics::Impl {
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
-  std::unique_ptr<prometheus::Exposer> exposer;
-  std::mutex mu;  // serializes family-wide gauge resets
+  // The server's threads use the handlers and everything below until the server is stopped
+  // (~PrometheusMetrics does that first).
+  std::vector<std::unique_ptr<GetHandler>> handlers;
+  std::unique_ptr<CivetServer> server;
+  // Held shared while a request runs a check, exclusively to replace them.
+  mutable std::shared_mutex health_mu;
+  HealthChecks health;  // guarded by health_mu
+  std::mutex mu;        // guards the families' label bookkeeping below
 
   prometheus::Family<prometheus::Gauge>& jobs =
       BuildGauge().Name("fairway_jobs").Help("Jobs by state and partition").Register(*registry);
@@ -60,6 +103,16 @@ struct PrometheusMetrics::Impl {
                                      .Help("Jobs (and array tasks) started")
                                      .Register(*registry)
                                      .Add({});
+  prometheus::Family<prometheus::Counter>& completed =
+      BuildCounter()
+          .Name("fairway_jobs_completed_total")
+          .Help("Jobs (and array tasks) that ended, by final Slurm state")
+          .Register(*registry);
+  prometheus::Family<prometheus::Histogram>& queue_wait =
+      BuildHistogram()
+          .Name("fairway_job_queue_wait_seconds")
+          .Help("Time from submission (or a requeue's eligible time) to start, by partition")
+          .Register(*registry);
   prometheus::Counter& backfill = BuildCounter()
                                       .Name("fairway_backfill_starts_total")
                                       .Help("Jobs started by the backfill planner")
@@ -100,41 +153,90 @@ struct PrometheusMetrics::Impl {
           .Help("Writes refused because the leader lease was not renewed in time")
           .Register(*registry);
 
-  std::set<std::map<std::string, std::string>> jobs_seen, pending_seen, gpus_seen, accounts_seen;
+  // Series set so far, per family (fairway_pending_jobs's reasons name no object: they only
+  // drop to 0).
+  std::map<Labels, prometheus::Gauge*> jobs_seen, pending_seen, gpus_seen, fair_share_seen,
+      usage_seen;
+  std::map<Labels, prometheus::Histogram*> queue_wait_seen;
   std::map<std::string, int64_t> watch_totals;
+  // nullopt until the first SetLiveObjects: every object counts as live.
+  std::optional<std::set<std::string>> live_partitions, live_accounts;
 
-  // Sets `values` on `family`, zeroing label sets set before but absent now.
+  // Queue waits from seconds to a week (a job held for days still lands in a bucket).
+  static prometheus::Histogram::BucketBoundaries QueueWaitBuckets() {
+    return {1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400, 43200, 86400, 259200, 604800};
+  }
+
+  // True if the series names a partition or account that no longer exists.
+  bool Gone(const Labels& labels) const {
+    auto gone = [&](const char* key, const std::optional<std::set<std::string>>& live) {
+      auto it = labels.find(key);
+      return it != labels.end() && live.has_value() && live->count(it->second) == 0;
+    };
+    return gone("partition", live_partitions) || gone("account", live_accounts);
+  }
+
+  // Removes the series of `seen` whose object is gone.
+  template <typename T>
+  void Prune(prometheus::Family<T>& family, std::map<Labels, T*>* seen) {
+    for (auto it = seen->begin(); it != seen->end();) {
+      if (!Gone(it->first)) {
+        ++it;
+        continue;
+      }
+      family.Remove(it->second);
+      it = seen->erase(it);
+    }
+  }
+
+  // Sets `values` on `family`; a label set set before but absent now reads 0, or is removed when
+  // its object is gone. REQUIRES: mu held.
   void SetFamily(prometheus::Family<prometheus::Gauge>& family,
-                 std::set<std::map<std::string, std::string>>* seen,
-                 const std::vector<std::pair<std::map<std::string, std::string>, double>>& values) {
-    std::set<std::map<std::string, std::string>> now;
+                 std::map<Labels, prometheus::Gauge*>* seen,
+                 const std::vector<std::pair<Labels, double>>& values) {
+    std::set<Labels> now;
     for (const auto& [labels, v] : values) {
-      family.Add(labels).Set(v);
+      prometheus::Gauge& g = family.Add(labels);
+      g.Set(v);
+      (*seen)[labels] = &g;
       now.insert(labels);
     }
-    for (const auto& labels : *seen) {
-      if (now.count(labels) == 0) family.Add(labels).Set(0);
+    for (auto& [labels, g] : *seen) {
+      if (now.count(labels) == 0) g->Set(0);
     }
-    seen->insert(now.begin(), now.end());
+    Prune(family, seen);
   }
 };
 
 PrometheusMetrics::PrometheusMetrics() : impl_(std::make_unique<Impl>()) {}
-PrometheusMetrics::~PrometheusMetrics() = default;
+PrometheusMetrics::~PrometheusMetrics() {
+  // Joins the request threads before the handlers and metrics they use go.
+  impl_->server.reset();
+}
 
 Status PrometheusMetrics::Serve(const std::string& address) {
+  Impl* impl = impl_.get();
   try {
-    impl_->exposer = std::make_unique<prometheus::Exposer>(address);
-    impl_->exposer->RegisterCollectable(impl_->registry);
+    impl->server = std::make_unique<CivetServer>(
+        std::vector<std::string>{"listening_ports", address, "num_threads", "2"});
   } catch (const std::exception& e) {
     return UnavailableError("metrics listener on " + address + ": " + e.what());
   }
+  auto add = [&](const std::string& path, std::function<void(mg_connection*)> serve) {
+    impl->handlers.push_back(std::make_unique<GetHandler>(std::move(serve)));
+    impl->server->addHandler(path, impl->handlers.back().get());
+  };
+  add("/metrics", [this](mg_connection* conn) {
+    Reply(conn, 200, "text/plain; version=0.0.4; charset=utf-8", Render());
+  });
+  add("/healthz", [this](mg_connection* conn) { ReplyHealth(conn, Live()); });
+  add("/readyz", [this](mg_connection* conn) { ReplyHealth(conn, Ready()); });
   return OkStatus();
 }
 
 uint16_t PrometheusMetrics::port() const {
-  if (!impl_->exposer) return 0;
-  auto ports = impl_->exposer->GetListeningPorts();
+  if (!impl_->server) return 0;
+  std::vector<int> ports = impl_->server->getListeningPorts();
   return ports.empty() ? 0 : static_cast<uint16_t>(ports[0]);
 }
 
@@ -144,10 +246,37 @@ std::string PrometheusMetrics::Render() const {
   return out.str();
 }
 
+void PrometheusMetrics::SetHealthChecks(HealthChecks checks) {
+  std::unique_lock<std::shared_mutex> lock(impl_->health_mu);
+  impl_->health = std::move(checks);
+}
+
+Status PrometheusMetrics::Live() const {
+  std::shared_lock<std::shared_mutex> lock(impl_->health_mu);
+  return impl_->health.live ? impl_->health.live() : OkStatus();
+}
+
+Status PrometheusMetrics::Ready() const {
+  std::shared_lock<std::shared_mutex> lock(impl_->health_mu);
+  return impl_->health.ready ? impl_->health.ready() : UnavailableError("starting");
+}
+
+void PrometheusMetrics::SetLiveObjects(const std::set<std::string>& partitions,
+                                       const std::set<std::string>& accounts) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->live_partitions = partitions;
+  impl_->live_accounts = accounts;
+  impl_->Prune(impl_->jobs, &impl_->jobs_seen);
+  impl_->Prune(impl_->gpus, &impl_->gpus_seen);
+  impl_->Prune(impl_->fair_share, &impl_->fair_share_seen);
+  impl_->Prune(impl_->usage, &impl_->usage_seen);
+  impl_->Prune(impl_->queue_wait, &impl_->queue_wait_seen);
+}
+
 void PrometheusMetrics::SetJobs(
     const std::map<std::pair<std::string, std::string>, int64_t>& jobs) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  std::vector<std::pair<std::map<std::string, std::string>, double>> v;
+  std::vector<std::pair<Labels, double>> v;
   for (const auto& [k, n] : jobs)
     v.push_back({{{"state", k.first}, {"partition", k.second}}, double(n)});
   impl_->SetFamily(impl_->jobs, &impl_->jobs_seen, v);
@@ -155,7 +284,7 @@ void PrometheusMetrics::SetJobs(
 
 void PrometheusMetrics::SetPendingReasons(const std::map<std::string, int64_t>& reasons) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  std::vector<std::pair<std::map<std::string, std::string>, double>> v;
+  std::vector<std::pair<Labels, double>> v;
   for (const auto& [k, n] : reasons) v.push_back({{{"reason", k}}, double(n)});
   impl_->SetFamily(impl_->pending, &impl_->pending_seen, v);
 }
@@ -163,9 +292,9 @@ void PrometheusMetrics::SetPendingReasons(const std::map<std::string, int64_t>& 
 void PrometheusMetrics::SetGpus(
     const std::map<std::pair<std::string, std::string>, controllers::GpuCounts>& gpus) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  std::vector<std::pair<std::map<std::string, std::string>, double>> v;
+  std::vector<std::pair<Labels, double>> v;
   for (const auto& [k, c] : gpus) {
-    std::map<std::string, std::string> l = {{"partition", k.first}, {"gpu_type", k.second}};
+    Labels l = {{"partition", k.first}, {"gpu_type", k.second}};
     auto with = [&](const char* s) {
       auto m = l;
       m["status"] = s;
@@ -181,14 +310,13 @@ void PrometheusMetrics::SetGpus(
 void PrometheusMetrics::SetAccounts(
     const std::map<std::string, controllers::AccountShare>& accounts) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  std::vector<std::pair<std::map<std::string, std::string>, double>> fs, usage;
+  std::vector<std::pair<Labels, double>> fs, usage;
   for (const auto& [name, s] : accounts) {
     fs.push_back({{{"account", name}}, s.fair_share});
     usage.push_back({{{"account", name}}, s.raw_usage});
   }
-  std::set<std::map<std::string, std::string>> seen_copy = impl_->accounts_seen;
-  impl_->SetFamily(impl_->fair_share, &impl_->accounts_seen, fs);
-  impl_->SetFamily(impl_->usage, &seen_copy, usage);
+  impl_->SetFamily(impl_->fair_share, &impl_->fair_share_seen, fs);
+  impl_->SetFamily(impl_->usage, &impl_->usage_seen, usage);
 }
 
 void PrometheusMetrics::ObserveCycle(double seconds, int64_t started, int64_t backfill_started) {
@@ -196,6 +324,18 @@ void PrometheusMetrics::ObserveCycle(double seconds, int64_t started, int64_t ba
   impl_->cycles.Increment();
   impl_->started.Increment(double(started));
   impl_->backfill.Increment(double(backfill_started));
+}
+
+void PrometheusMetrics::JobsCompleted(const std::string& state, int64_t count) {
+  impl_->completed.Add({{"state", state}}).Increment(static_cast<double>(count));
+}
+
+void PrometheusMetrics::ObserveQueueWait(const std::string& partition, double seconds) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  Labels labels = {{"partition", partition}};
+  prometheus::Histogram& h = impl_->queue_wait.Add(labels, Impl::QueueWaitBuckets());
+  impl_->queue_wait_seen[labels] = &h;
+  h.Observe(seconds);
 }
 
 void PrometheusMetrics::PodsBound(int64_t count) { impl_->bound.Increment(double(count)); }

@@ -1,4 +1,10 @@
-// OperatorMetrics bound to prometheus-cpp, served on /metrics (DESIGN.md: prefix fairway_).
+// OperatorMetrics bound to prometheus-cpp, served with the process's health checks on one HTTP
+// listener (DESIGN.md: prefix fairway_):
+//   GET /metrics  the text exposition
+//   GET /healthz  liveness: 200 "ok", or 503 with the reason (HealthChecks::live)
+//   GET /readyz   readiness, the same (HealthChecks::ready)
+// The listener is civetweb's (the server prometheus-cpp's own Exposer runs on), used directly so
+// the health checks share it.
 //
 //   fairway_jobs{state,partition}                       gauge
 //   fairway_pending_jobs{reason}                        gauge
@@ -8,6 +14,8 @@
 //   fairway_scheduler_cycle_duration_seconds            histogram
 //   fairway_scheduler_cycles_total                      counter
 //   fairway_jobs_started_total                          counter
+//   fairway_jobs_completed_total{state}                 counter (runs ended, by final state)
+//   fairway_job_queue_wait_seconds{partition}           histogram (submission to start)
 //   fairway_backfill_starts_total                       counter
 //   fairway_pods_bound_total                            counter
 //   fairway_bind_failures_total{reason}                 counter
@@ -17,42 +25,58 @@
 //   fairway_leader                                      gauge (1 when this replica leads)
 //   fairway_fenced_writes_total{verb}                   counter (writes refused: lease not
 //                                                       renewed in time)
+// Series labelled with a partition or account that no longer exists (SetLiveObjects) are
+// removed; other label sets that drop out of a gauge family read 0.
 //
 // Thread-safety: thread-safe.
 #pragma once
 
+#include <functional>
 #include <memory>
-#include <mutex>
+#include <set>
 #include <string>
 
 #include "common/status.h"
 #include "controllers/metrics.h"
 
-namespace prometheus {
-class Exposer;
-class Registry;
-}  // namespace prometheus
-
 namespace fairway::metrics {
+
+// The process's health, as /healthz and /readyz report it: OK, or why not.
+struct HealthChecks {
+  std::function<Status()> live;
+  std::function<Status()> ready;
+};
 
 class PrometheusMetrics : public controllers::OperatorMetrics {
  public:
   PrometheusMetrics();
   ~PrometheusMetrics() override;
 
-  // Serves /metrics on `address` ("0.0.0.0:8080", "127.0.0.1:0").
+  // Serves /metrics, /healthz and /readyz on `address` ("0.0.0.0:8080", "127.0.0.1:0").
+  // kUnavailable when the address cannot be bound.
   [[nodiscard]] Status Serve(const std::string& address);
   // The port actually bound (after Serve), 0 before.
   uint16_t port() const;
   // The text exposition (tests, `fairway demo`).
   std::string Render() const;
+  // Installs the health checks. Until then (the process is starting) /healthz answers OK and
+  // /readyz 503. Returns once no request runs the old checks, so whatever they use may go away
+  // afterwards; SetHealthChecks({}) goes back to the starting answers.
+  void SetHealthChecks(HealthChecks checks);
+  // What /healthz and /readyz answer: the installed check, or the starting answer.
+  Status Live() const;
+  Status Ready() const;
 
+  void SetLiveObjects(const std::set<std::string>& partitions,
+                      const std::set<std::string>& accounts) override;
   void SetJobs(const std::map<std::pair<std::string, std::string>, int64_t>& jobs) override;
   void SetPendingReasons(const std::map<std::string, int64_t>& reasons) override;
   void SetGpus(
       const std::map<std::pair<std::string, std::string>, controllers::GpuCounts>& gpus) override;
   void SetAccounts(const std::map<std::string, controllers::AccountShare>& accounts) override;
   void ObserveCycle(double seconds, int64_t started, int64_t backfill_started) override;
+  void JobsCompleted(const std::string& state, int64_t count) override;
+  void ObserveQueueWait(const std::string& partition, double seconds) override;
   void PodsBound(int64_t count) override;
   void BindFailed(const std::string& reason) override;
   void ObserveApiRequest(const std::string& verb, const std::string& resource, double seconds,
