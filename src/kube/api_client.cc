@@ -13,11 +13,15 @@ using internal::UrlEncode;
 
 // ---- paths ----------------------------------------------------------------------------------
 
-std::string ResourceRef::ApiVersion() const { return group.empty() ? version : group + "/" + version; }
+std::string ResourceRef::ApiVersion() const {
+  return group.empty() ? version : group + "/" + version;
+}
 std::string ResourceRef::BasePath() const {
   return group.empty() ? "/api/" + version : "/apis/" + group + "/" + version;
 }
-std::string ResourceRef::GroupResource() const { return group.empty() ? plural : plural + "." + group; }
+std::string ResourceRef::GroupResource() const {
+  return group.empty() ? plural : plural + "." + group;
+}
 
 std::string CollectionPath(const ResourceRef& ref, const std::string& ns) {
   std::string p = ref.BasePath();
@@ -34,11 +38,16 @@ std::string ObjectPath(const ResourceRef& ref, const std::string& ns, const std:
 
 const char* WatchEventTypeName(WatchEventType type) {
   switch (type) {
-    case WatchEventType::kAdded: return "ADDED";
-    case WatchEventType::kModified: return "MODIFIED";
-    case WatchEventType::kDeleted: return "DELETED";
-    case WatchEventType::kBookmark: return "BOOKMARK";
-    case WatchEventType::kError: return "ERROR";
+    case WatchEventType::kAdded:
+      return "ADDED";
+    case WatchEventType::kModified:
+      return "MODIFIED";
+    case WatchEventType::kDeleted:
+      return "DELETED";
+    case WatchEventType::kBookmark:
+      return "BOOKMARK";
+    case WatchEventType::kError:
+      return "ERROR";
   }
   return "?";
 }
@@ -51,14 +60,22 @@ StatusCode CodeFor(int http, bool is_create) {
   switch (http) {
     case 400:
     case 415:
-    case 422: return StatusCode::kInvalidArgument;
-    case 401: return StatusCode::kUnauthenticated;
-    case 403: return StatusCode::kPermissionDenied;
-    case 404: return StatusCode::kNotFound;
-    case 409: return is_create ? StatusCode::kAlreadyExists : StatusCode::kAborted;
-    case 410: return StatusCode::kOutOfRange;
-    case 429: return StatusCode::kUnavailable;
-    default: break;
+    case 422:
+      return StatusCode::kInvalidArgument;
+    case 401:
+      return StatusCode::kUnauthenticated;
+    case 403:
+      return StatusCode::kPermissionDenied;
+    case 404:
+      return StatusCode::kNotFound;
+    case 409:
+      return is_create ? StatusCode::kAlreadyExists : StatusCode::kAborted;
+    case 410:
+      return StatusCode::kOutOfRange;
+    case 429:
+      return StatusCode::kUnavailable;
+    default:
+      break;
   }
   if (http >= 500) return StatusCode::kUnavailable;
   if (http == 408) return StatusCode::kUnavailable;
@@ -113,10 +130,15 @@ StatusOr<std::unique_ptr<RestApiClient>> RestApiClient::Create(const RestConfig&
 
 RestApiClient::RestApiClient(std::unique_ptr<HttpTransport> transport, const RestConfig& config,
                              Clock* clock, RestClientOptions options)
-    : transport_(std::move(transport)), token_(config.token), namespace_(config.namespace_name),
+    : transport_(std::move(transport)),
+      token_(config.token),
+      namespace_(config.namespace_name),
       user_agent_(config.user_agent.empty() ? DefaultUserAgent() : config.user_agent),
-      timeout_(config.timeout), clock_(clock), options_(options),
-      limiter_(config.qps, config.burst, clock), retry_backoff_(options.retry_backoff, options.seed) {}
+      timeout_(config.timeout),
+      clock_(clock),
+      options_(options),
+      limiter_(config.qps, config.burst, clock),
+      retry_backoff_(options.retry_backoff, options.seed) {}
 
 RestApiClient::~RestApiClient() = default;
 
@@ -148,12 +170,14 @@ StatusOr<HttpResponse> RestApiClient::Send(const Call& call, CancelToken* cancel
   Backoff backoff(options_.retry_backoff,
                   static_cast<uint64_t>(retry_backoff_.Next().count()) ^ options_.seed);
   while (true) {
-    if (cancel != nullptr && cancel->cancelled()) return Status(StatusCode::kCancelled, "cancelled");
+    if (cancel != nullptr && cancel->cancelled())
+      return Status(StatusCode::kCancelled, "cancelled");
     Duration wait = limiter_.Reserve();
     if (wait > options_.log_wait_over) {
       FAIRWAY_LOG(log_, kWarn, "client-side throttling",
                   {{"wait_ms", std::chrono::duration_cast<std::chrono::milliseconds>(wait).count()},
-                   {"method", call.method}, {"target", call.target}});
+                   {"method", call.method},
+                   {"target", call.target}});
     }
     Sleep(wait, cancel);
 
@@ -179,9 +203,9 @@ StatusOr<HttpResponse> RestApiClient::Send(const Call& call, CancelToken* cancel
           retries < options_.max_retries) {
         ++retries;
         Duration d = backoff.Next();
-        FAIRWAY_LOG(log_, kDebug, "transport error, retrying",
-                    {{"target", call.target}, {"error", resp.status().message()},
-                     {"retry", retries}});
+        FAIRWAY_LOG(
+            log_, kDebug, "transport error, retrying",
+            {{"target", call.target}, {"error", resp.status().message()}, {"retry", retries}});
         Sleep(d, cancel);
         continue;
       }
@@ -194,7 +218,8 @@ StatusOr<HttpResponse> RestApiClient::Send(const Call& call, CancelToken* cancel
     if (resp->status == 401 && token_ && !auth_retried) {
       auth_retried = true;
       token_->Invalidate();
-      FAIRWAY_LOG(log_, kInfo, "401 from server; re-reading credentials", {{"target", call.target}});
+      FAIRWAY_LOG(log_, kInfo, "401 from server; re-reading credentials",
+                  {{"target", call.target}});
       continue;
     }
     if (Retryable(resp->status) && call.idempotent && retries < options_.max_retries) {
@@ -207,7 +232,9 @@ StatusOr<HttpResponse> RestApiClient::Send(const Call& call, CancelToken* cancel
         if (end != ra.c_str() && secs >= 0) d = std::chrono::seconds(std::min<long>(secs, 60));
       }
       FAIRWAY_LOG(log_, kDebug, "retryable HTTP status",
-                  {{"target", call.target}, {"code", resp->status}, {"retry", retries},
+                  {{"target", call.target},
+                   {"code", resp->status},
+                   {"retry", retries},
                    {"delay_ms", std::chrono::duration_cast<std::chrono::milliseconds>(d).count()}});
       Sleep(d, cancel);
       continue;
@@ -333,7 +360,8 @@ StatusOr<json> RestApiClient::Create(const ResourceRef& ref, const std::string& 
 StatusOr<json> RestApiClient::Update(const ResourceRef& ref, const std::string& ns,
                                      const json& object) {
   std::string name = NameOf(object);
-  if (name.empty()) return InvalidArgumentError("update: object has no metadata.name", "metadata.name");
+  if (name.empty())
+    return InvalidArgumentError("update: object has no metadata.name", "metadata.name");
   Status err;
   Call c;
   c.method = "PUT";
@@ -348,7 +376,8 @@ StatusOr<json> RestApiClient::Update(const ResourceRef& ref, const std::string& 
 StatusOr<json> RestApiClient::UpdateStatus(const ResourceRef& ref, const std::string& ns,
                                            const json& object) {
   std::string name = NameOf(object);
-  if (name.empty()) return InvalidArgumentError("update status: object has no metadata.name", "metadata.name");
+  if (name.empty())
+    return InvalidArgumentError("update status: object has no metadata.name", "metadata.name");
   Status err;
   Call c;
   c.method = "PUT";
@@ -370,9 +399,15 @@ StatusOr<json> RestApiClient::Patch(const ResourceRef& ref, const std::string& n
   c.body = DumpOrEmpty(patch, &err);
   if (!err.ok()) return err;
   switch (type) {
-    case PatchType::kMerge: c.content_type = "application/merge-patch+json"; break;
-    case PatchType::kJson: c.content_type = "application/json-patch+json"; break;
-    case PatchType::kStrategicMerge: c.content_type = "application/strategic-merge-patch+json"; break;
+    case PatchType::kMerge:
+      c.content_type = "application/merge-patch+json";
+      break;
+    case PatchType::kJson:
+      c.content_type = "application/json-patch+json";
+      break;
+    case PatchType::kStrategicMerge:
+      c.content_type = "application/strategic-merge-patch+json";
+      break;
   }
   c.idempotent = false;
   return SendJson(c);
@@ -476,7 +511,8 @@ Status RestApiClient::Watch(const ResourceRef& ref, const std::string& ns,
   StatusOr<HttpResponse> resp = Send(c, cancel);
   if (!resp.ok()) return resp.status();
   if (resp->status < 200 || resp->status >= 300) {
-    return StatusFromHttp(resp->status, resp->body, false).WithContext("watch " + ref.GroupResource());
+    return StatusFromHttp(resp->status, resp->body, false)
+        .WithContext("watch " + ref.GroupResource());
   }
   if (!stream_error.ok()) return stream_error.WithContext("watch " + ref.GroupResource());
   if (cancel != nullptr && cancel->cancelled()) return Status(StatusCode::kCancelled, "cancelled");

@@ -23,11 +23,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/clock.h"
 #include "common/log.h"
@@ -59,7 +58,9 @@ struct ResourceRef {
   static ResourceRef Namespaces() { return {"", "v1", "namespaces", false}; }
   static ResourceRef Leases() { return {"coordination.k8s.io", "v1", "leases", true}; }
   static ResourceRef FairwayJobs() { return {"fairway.dev", "v1alpha1", "jobs", true}; }
-  static ResourceRef FairwayPartitions() { return {"fairway.dev", "v1alpha1", "partitions", false}; }
+  static ResourceRef FairwayPartitions() {
+    return {"fairway.dev", "v1alpha1", "partitions", false};
+  }
   static ResourceRef FairwayAccounts() { return {"fairway.dev", "v1alpha1", "accounts", false}; }
   static ResourceRef FairwayQoses() { return {"fairway.dev", "v1alpha1", "qoses", false}; }
 };
@@ -165,8 +166,7 @@ Status StatusFromHttp(int http_code, const std::string& body, bool is_create = f
 struct RestClientOptions {
   int max_retries = 10;  // for idempotent calls, on 429/5xx/transport errors
   // Backoff between retries when the server gives no Retry-After.
-  Backoff::Options retry_backoff{std::chrono::milliseconds(100), std::chrono::seconds(5), 2.0,
-                                 0.2};
+  Backoff::Options retry_backoff{std::chrono::milliseconds(100), std::chrono::seconds(5), 2.0, 0.2};
   uint64_t seed = 1;  // for retry jitter
   // A request that waited longer than this for the rate limiter is logged.
   Duration log_wait_over = std::chrono::milliseconds(500);
@@ -189,10 +189,8 @@ class RestApiClient : public ApiClient {
                      const std::string& name) override;
   StatusOr<ObjectList> List(const ResourceRef& ref, const std::string& ns,
                             const ListOptions& options = {}) override;
-  StatusOr<json> Create(const ResourceRef& ref, const std::string& ns,
-                        const json& object) override;
-  StatusOr<json> Update(const ResourceRef& ref, const std::string& ns,
-                        const json& object) override;
+  StatusOr<json> Create(const ResourceRef& ref, const std::string& ns, const json& object) override;
+  StatusOr<json> Update(const ResourceRef& ref, const std::string& ns, const json& object) override;
   StatusOr<json> UpdateStatus(const ResourceRef& ref, const std::string& ns,
                               const json& object) override;
   StatusOr<json> Patch(const ResourceRef& ref, const std::string& ns, const std::string& name,

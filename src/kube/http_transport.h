@@ -72,9 +72,9 @@ class CancelToken {
 
  private:
   mutable std::mutex mu_;
-  bool cancelled_ = false;                             // GUARDED_BY(mu_)
-  int next_id_ = 0;                                    // GUARDED_BY(mu_)
-  std::map<int, std::function<void()>> callbacks_;     // GUARDED_BY(mu_)
+  bool cancelled_ = false;                          // GUARDED_BY(mu_)
+  int next_id_ = 0;                                 // GUARDED_BY(mu_)
+  std::map<int, std::function<void()>> callbacks_;  // GUARDED_BY(mu_)
 };
 
 // Called once per complete line of a streamed body (without the trailing '\n'; empty lines are

@@ -17,15 +17,7 @@ ROOT=${3:?source root}
 . "$ROOT/tests/e2e/lib.sh"
 require_kubectl
 
-TMP=$(mktemp -d)
-SB_PID=""
-OP_PID=""
-cleanup() {
-  stop_process "$OP_PID"
-  stop_process "$SB_PID"
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
+use_scratch OP_PID SB_PID
 fail() {
   echo "FAIL: $*" >&2
   kubectl --kubeconfig "$TMP/kubeconfig" --context admin get fjob -A -o wide >&2 2>/dev/null || true

@@ -32,17 +32,7 @@ ROOT=${2:?source root}
 . "$ROOT/tests/e2e/lib.sh"
 require_kubectl
 
-TMP=$(mktemp -d)
-SB_PID="" A_PID="" B_PID="" WATCH_PID="" SUBMIT_PID=""
-cleanup() {
-  stop_process "$SUBMIT_PID"
-  stop_process "$WATCH_PID"
-  stop_process "$A_PID"
-  stop_process "$B_PID"
-  stop_process "$SB_PID"
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
+use_scratch SUBMIT_PID WATCH_PID A_PID B_PID SB_PID
 fail() {
   echo "FAIL: $*" >&2
   echo "--- lease history (tail)" >&2; tail -n 10 "$TMP"/lease.txt >&2 2>/dev/null || true

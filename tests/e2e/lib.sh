@@ -5,6 +5,9 @@
 #                                    not exited within 5 s
 #   wait_for SECS WHAT CMD...        polls CMD every 0.2 s until it succeeds, else fail()s
 #   wait_for_sandbox OUT PID         until `fairway sandbox` (stdout in OUT) wrote its kubeconfig
+#   use_scratch VAR...               TMP=$(mktemp -d) and the named PID variables set empty; on
+#                                    exit, stop_process on each of them in that order, then
+#                                    remove TMP
 
 require_kubectl() {
   if ! command -v kubectl >/dev/null 2>&1; then
@@ -41,4 +44,18 @@ wait_for_sandbox() {
     sleep 0.1
   done
   fail "sandbox did not start"
+}
+
+use_scratch() {
+  TMP=$(mktemp -d)
+  SCRATCH_PID_VARS=("$@")
+  local v
+  for v in "$@"; do printf -v "$v" '%s' ""; done
+  trap scratch_cleanup EXIT
+}
+
+scratch_cleanup() {
+  local v
+  for v in "${SCRATCH_PID_VARS[@]}"; do stop_process "${!v}"; done
+  rm -rf "$TMP"
 }

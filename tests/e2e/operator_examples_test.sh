@@ -14,15 +14,7 @@ ROOT=${2:?source root}
 . "$ROOT/tests/e2e/lib.sh"
 require_kubectl
 
-TMP=$(mktemp -d)
-SB_PID=""
-OP_PID=""
-cleanup() {
-  stop_process "$OP_PID"
-  stop_process "$SB_PID"
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
+use_scratch OP_PID SB_PID
 fail() {
   echo "FAIL: $*" >&2
   { "${K[@]}" get fjob -o wide; "${K[@]}" get pods -o wide; } >&2 2>/dev/null || true

@@ -16,15 +16,7 @@ ROOT=${2:?source root}
 require_kubectl
 command -v curl >/dev/null 2>&1 || { echo "SKIP: curl not found"; exit 77; }
 
-TMP=$(mktemp -d)
-SB_PID=""
-OP_PID=""
-cleanup() {
-  stop_process "$OP_PID"
-  stop_process "$SB_PID"
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
+use_scratch OP_PID SB_PID
 fail() {
   echo "FAIL: $*" >&2
   { "${K[@]}" get fjob -o wide; "${K[@]}" get fjob -o yaml | grep -A40 'conditions:'; } >&2 2>/dev/null || true

@@ -26,13 +26,7 @@ if [ -z "$PY" ]; then
   exit 77
 fi
 
-TMP=$(mktemp -d)
-SB_PID=""
-cleanup() {
-  stop_process "$SB_PID"
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
+use_scratch SB_PID
 fail() { echo "FAIL: $*" >&2; echo "--- sandbox stderr" >&2; cat "$TMP/sandbox.err" >&2 || true; exit 1; }
 
 "$FAIRWAY" sandbox --port 0 --nodes 1 --kubeconfig-out "$TMP/kubeconfig" >"$TMP/sandbox.out" 2>"$TMP/sandbox.err" &

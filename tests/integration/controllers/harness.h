@@ -36,9 +36,7 @@ using nlohmann::json;
 
 class OffsetClock : public Clock {
  public:
-  WallTime Now() const override {
-    return real_.Now() + std::chrono::seconds(offset_s_.load());
-  }
+  WallTime Now() const override { return real_.Now() + std::chrono::seconds(offset_s_.load()); }
   MonotonicTime Monotonic() const override { return real_.Monotonic(); }
   std::unique_ptr<TimerHandle> Schedule(Duration delay, std::function<void()> fn) override {
     return real_.Schedule(delay, std::move(fn));
@@ -58,12 +56,16 @@ inline json JobJson(const std::string& name, int nodes, int gpus, double seconds
             {"namespace", "default"},
             {"annotations", {{"fairway.dev/sim-duration", std::to_string(seconds)}}}}},
           {"spec",
-           {{"nodes", nodes}, {"resources", {{"gpus", gpus}}}, {"user", "alice"}, {"account", "physics"}}}};
+           {{"nodes", nodes},
+            {"resources", {{"gpus", gpus}}},
+            {"user", "alice"},
+            {"account", "physics"}}}};
 }
 
 class GpuSampler {
  public:
-  GpuSampler(kube::ApiClient* client, int64_t gpus_per_node) : client_(client), cap_(gpus_per_node) {
+  GpuSampler(kube::ApiClient* client, int64_t gpus_per_node)
+      : client_(client), cap_(gpus_per_node) {
     thread_ = std::thread([this] { Loop(); });
   }
   ~GpuSampler() { StopSampling(); }
@@ -128,7 +130,8 @@ class Harness {
   // (user alice) and, unless told otherwise, the controller.
   void Start() {
     sandbox::SandboxOptions so;
-    so.nodes = sandbox::UniformSimNodes(options_.nodes, options_.gpus_per_node, "A100", "gpu-node-");
+    so.nodes =
+        sandbox::UniformSimNodes(options_.nodes, options_.gpus_per_node, "A100", "gpu-node-");
     so.kubelet.start_delay = std::chrono::milliseconds(50);
     so.manifests.push_back(FAIRWAY_SOURCE_CRDS);
     auto sb = sandbox::Sandbox::Start(so, &sandbox_clock_);
@@ -136,8 +139,10 @@ class Harness {
     sb_ = std::move(*sb);
     client_ = NewClient();
     ASSERT_NE(client_, nullptr);
-    json part = {{"apiVersion", "fairway.dev/v1alpha1"}, {"kind", "Partition"},
-                 {"metadata", {{"name", "gpu"}}}, {"spec", {{"default", true}}}};
+    json part = {{"apiVersion", "fairway.dev/v1alpha1"},
+                 {"kind", "Partition"},
+                 {"metadata", {{"name", "gpu"}}},
+                 {"spec", {{"default", true}}}};
     ASSERT_TRUE(client_->Create(kube::ResourceRef::FairwayPartitions(), "", part).ok());
     CreateAccount("physics", {"alice"});
     if (options_.start_controller) StartController();
@@ -179,15 +184,19 @@ class Harness {
 
   void CreateAccount(const std::string& name, const std::vector<std::string>& users,
                      json limits = nullptr) {
-    json acct = {{"apiVersion", "fairway.dev/v1alpha1"}, {"kind", "Account"},
-                 {"metadata", {{"name", name}}}, {"spec", {{"users", users}}}};
+    json acct = {{"apiVersion", "fairway.dev/v1alpha1"},
+                 {"kind", "Account"},
+                 {"metadata", {{"name", name}}},
+                 {"spec", {{"users", users}}}};
     if (!limits.is_null()) acct["spec"]["limits"] = limits;
     auto r = client_->Create(kube::ResourceRef::FairwayAccounts(), "", acct);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
   }
   void CreateQos(const std::string& name, json spec) {
-    json q = {{"apiVersion", "fairway.dev/v1alpha1"}, {"kind", "QoS"},
-              {"metadata", {{"name", name}}}, {"spec", std::move(spec)}};
+    json q = {{"apiVersion", "fairway.dev/v1alpha1"},
+              {"kind", "QoS"},
+              {"metadata", {{"name", name}}},
+              {"spec", std::move(spec)}};
     auto r = client_->Create(kube::ResourceRef::FairwayQoses(), "", q);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
   }
@@ -212,7 +221,8 @@ class Harness {
   std::optional<api::JobObject> WaitJob(const std::string& name,
                                         const std::function<bool(const api::JobObject&)>& pred,
                                         double seconds = 10) {
-    auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(int64_t(seconds * 1000));
+    auto end =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(int64_t(seconds * 1000));
     while (std::chrono::steady_clock::now() < end) {
       auto j = Get(name);
       if (j.has_value() && pred(*j)) return j;
@@ -222,10 +232,12 @@ class Harness {
   }
   std::optional<api::JobObject> WaitState(const std::string& name, core::JobState state,
                                           double seconds = 10) {
-    return WaitJob(name, [&](const api::JobObject& j) { return j.status.state == state; }, seconds);
+    return WaitJob(
+        name, [&](const api::JobObject& j) { return j.status.state == state; }, seconds);
   }
   bool WaitUntil(const std::function<bool()>& pred, double seconds = 10) {
-    auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(int64_t(seconds * 1000));
+    auto end =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(int64_t(seconds * 1000));
     while (std::chrono::steady_clock::now() < end) {
       if (pred()) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(30));
