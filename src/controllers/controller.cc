@@ -34,16 +34,13 @@ std::vector<std::string> NodeStrings(const std::vector<core::NodeName>& nodes) {
 // The pods of one run of an instance (a job, or one task of an array).
 std::vector<const json*> InstancePods(const std::vector<json>& pods, const api::JobObject& job,
                                       std::optional<uint32_t> index, int32_t restarts) {
-  std::vector<const json*> out;
+  std::vector<const json*> job_pods;
   for (const json& p : pods) {
     if (PodLabel(p, kLabelJob) != job.meta.name) continue;
     if (JsonString(p, {"metadata", "namespace"}) != job.meta.namespace_name) continue;
-    if (PodLabel(p, kLabelRestarts) != std::to_string(restarts)) continue;
-    std::string idx = PodLabel(p, kLabelArrayIndex);
-    if (index.has_value() ? idx != std::to_string(*index) : !idx.empty()) continue;
-    out.push_back(&p);
+    job_pods.push_back(&p);
   }
-  return out;
+  return RunPods(job_pods, index, restarts);
 }
 
 int32_t InstanceRestarts(const api::JobObject& job, std::optional<uint32_t> index) {
@@ -495,11 +492,8 @@ void Controller::ApplyTimeouts(const core::CycleResult& result, const Snapshot& 
     kube::ObjectPtr& obj = (*raw)[ref.job];
     if (!InstanceRunning(job, ref.array_index)) continue;  // only assumed so far
     const int32_t restarts = InstanceRestarts(job, ref.array_index);
-    std::vector<const json*> live;
-    for (const json* p : InstancePods(objects->pods, job, ref.array_index, restarts)) {
-      if (!PodIsTerminal(*p)) live.push_back(p);
-    }
-    writer_.DeletePods(live, cycle_log_);
+    writer_.DeletePods(NotTerminal(InstancePods(objects->pods, job, ref.array_index, restarts)),
+                       cycle_log_);
     InstanceOutcome out;
     out.kind = InstanceOutcome::kTimeout;
     api::JobStatus st = job.status;
@@ -571,11 +565,9 @@ void Controller::ApplyPreemptions(const core::CycleResult& result, const Snapsho
       continue;
     }
     for (const Victim& v : victims) {
-      std::vector<const json*> live;
-      for (const json* p : InstancePods(objects->pods, job, v.ref.array_index, v.mark.restarts)) {
-        if (!PodIsTerminal(*p)) live.push_back(p);
-      }
-      writer_.DeletePods(live, cycle_log_, v.mark.grace_seconds);
+      writer_.DeletePods(
+          NotTerminal(InstancePods(objects->pods, job, v.ref.array_index, v.mark.restarts)),
+          cycle_log_, v.mark.grace_seconds);
       std::string what =
           v.ref.array_index ? "task " + std::to_string(*v.ref.array_index) + " " : "";
       std::string msg = what + "preempted by job " + std::to_string(v.mark.preemptor) + " (" +

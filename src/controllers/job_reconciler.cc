@@ -19,27 +19,6 @@ namespace {
 // over is written in a later cycle.
 constexpr int kUpkeepWritesPerCycle = 100;
 
-std::vector<const json*> NotTerminal(const std::vector<const json*>& pods) {
-  std::vector<const json*> out;
-  for (const json* p : pods) {
-    if (!PodIsTerminal(*p)) out.push_back(p);
-  }
-  return out;
-}
-
-// The pods of one run of an instance among a job's pods.
-std::vector<const json*> RunPods(const std::vector<const json*>& pods,
-                                 std::optional<uint32_t> index, int32_t restarts) {
-  std::vector<const json*> out;
-  for (const json* p : pods) {
-    if (PodLabel(*p, kLabelRestarts) != std::to_string(restarts)) continue;
-    const std::string idx = PodLabel(*p, kLabelArrayIndex);
-    if (index.has_value() ? idx != std::to_string(*index) : !idx.empty()) continue;
-    out.push_back(p);
-  }
-  return out;
-}
-
 // The pods of one array task, whatever their run.
 std::vector<const json*> TaskPods(const std::vector<const json*>& pods, uint32_t index,
                                   bool include_terminal) {

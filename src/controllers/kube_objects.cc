@@ -169,6 +169,14 @@ bool PodIsTerminal(const nlohmann::json& pod) {
   return phase == "Succeeded" || phase == "Failed";
 }
 
+std::vector<const nlohmann::json*> NotTerminal(const std::vector<const nlohmann::json*>& pods) {
+  std::vector<const nlohmann::json*> out;
+  for (const nlohmann::json* p : pods) {
+    if (!PodIsTerminal(*p)) out.push_back(p);
+  }
+  return out;
+}
+
 bool PodIsDeleting(const nlohmann::json& pod) {
   const nlohmann::json* ts = JsonAt(pod, {"metadata", "deletionTimestamp"});
   return ts != nullptr && !ts->is_null();

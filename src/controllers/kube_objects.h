@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/model.h"
 #include "core/types.h"
@@ -33,6 +34,8 @@ core::Resources PodRequest(const nlohmann::json& pod);
 // status.phase ("Pending", "Running", "Succeeded", "Failed", "Unknown"; "" when unset).
 std::string PodPhase(const nlohmann::json& pod);
 bool PodIsTerminal(const nlohmann::json& pod);
+// The pods of `pods` that have not ended (phase neither Succeeded nor Failed).
+std::vector<const nlohmann::json*> NotTerminal(const std::vector<const nlohmann::json*>& pods);
 bool PodIsDeleting(const nlohmann::json& pod);
 // The first non-zero terminated exitCode among the containers, else 0 if one terminated, else
 // nullopt.

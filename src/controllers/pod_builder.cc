@@ -6,6 +6,7 @@
 #include "api/hostlist.h"
 #include "api/pod_template_gpus.h"
 #include "api/quantity.h"
+#include "controllers/kube_objects.h"
 #include "controllers/names.h"
 
 namespace fairway::controllers {
@@ -66,6 +67,18 @@ json OwnerRef(const api::JobObject& job) {
 }
 
 }  // namespace
+
+std::vector<const json*> RunPods(const std::vector<const json*>& job_pods,
+                                 std::optional<uint32_t> index, int32_t restarts) {
+  std::vector<const json*> out;
+  for (const json* p : job_pods) {
+    if (PodLabel(*p, kLabelRestarts) != std::to_string(restarts)) continue;
+    const std::string idx = PodLabel(*p, kLabelArrayIndex);
+    if (index.has_value() ? idx != std::to_string(*index) : !idx.empty()) continue;
+    out.push_back(p);
+  }
+  return out;
+}
 
 std::string PodName(const std::string& job_name, std::optional<uint32_t> array_index,
                     int32_t restarts, size_t rank) {

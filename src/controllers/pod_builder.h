@@ -55,6 +55,11 @@ struct JobPods {
 // REQUIRES: job.meta has name, namespace and uid; plan.nodes is not empty.
 JobPods BuildJobPods(const api::JobObject& job, const PodPlan& plan);
 
+// The pods of one run (restarts label) of an instance (array index label, none for a job) among
+// the pods of its job.
+std::vector<const nlohmann::json*> RunPods(const std::vector<const nlohmann::json*>& job_pods,
+                                           std::optional<uint32_t> index, int32_t restarts);
+
 // "<job>[-<arrayIndex>][-r<restarts>]-<rank>".
 std::string PodName(const std::string& job_name, std::optional<uint32_t> array_index,
                     int32_t restarts, size_t rank);
