@@ -1,6 +1,7 @@
 // Admission webhooks over real HTTPS: the sandbox (with a token file) calls a tiny webhook server
 // built on the sandbox's own HttpServer with a handler.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -117,7 +118,8 @@ class AdmissionWebhookTest : public ::testing::Test {
  protected:
   void SetUp() override {
     webhook_.Start();
-    std::string tokens = ::testing::TempDir() + "/admission_tokens.csv";
+    std::string tokens =
+        ::testing::TempDir() + "/admission_tokens_" + std::to_string(::getpid()) + ".csv";
     std::ofstream(tokens) << "root-token,root,0,\"system:masters\"\n"
                              "alice-token,alice,alice-uid,\"team-a\"\n";
     SandboxOptions o;

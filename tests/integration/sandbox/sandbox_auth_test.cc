@@ -1,6 +1,7 @@
 // Authentication over real HTTPS: bearer tokens from a token file, TLS client certificates issued
 // by the sandbox's client CA, and multi-user kubeconfigs read back with the kube client.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <fstream>
 
@@ -32,7 +33,8 @@ class SandboxAuthTest : public ::testing::Test {
     SandboxOptions o;
     o.tls = true;
     if (with_tokens) {
-      o.token_auth_file = ::testing::TempDir() + "/auth_tokens.csv";
+      o.token_auth_file =
+          ::testing::TempDir() + "/auth_tokens_" + std::to_string(::getpid()) + ".csv";
       std::ofstream(o.token_auth_file) << "alice-token,alice,a1,\"team-a\"\nbob-token,bob,b1\n";
     }
     auto sb = Sandbox::Start(o, &clock_);
@@ -152,7 +154,7 @@ TEST_F(SandboxAuthTest, ClientCertificatesNeedTheGeneratedCa) {
 
 TEST_F(SandboxAuthTest, MalformedTokenFileFailsStart) {
   SandboxOptions o;
-  o.token_auth_file = ::testing::TempDir() + "/bad_tokens.csv";
+  o.token_auth_file = ::testing::TempDir() + "/bad_tokens_" + std::to_string(::getpid()) + ".csv";
   std::ofstream(o.token_auth_file) << "ok,alice,1\nbroken\n";
   auto sb = Sandbox::Start(o, &clock_);
   ASSERT_FALSE(sb.ok());
