@@ -11,12 +11,17 @@ std::string InstanceKey(const AssumedStart& a) {
   return a.job_key + (a.array_index ? "_" + std::to_string(*a.array_index) : "");
 }
 
-// The informer's Job shows the assumed instance started (or ended): nothing left to assume.
-bool Confirmed(const AssumedStart& a, const kube::ObjectCache& jobs) {
-  kube::ObjectPtr p = jobs.Get(a.job_key);
-  if (!p) return true;
-  StatusOr<api::JobObject> j = api::JobFromJson(*p);
-  if (!j.ok()) return true;
+// The Job shows the assumed instance started (or ended): nothing left to assume.
+const api::JobObject* FindJob(const std::vector<api::JobObject>& jobs, const std::string& key) {
+  auto it = std::lower_bound(
+      jobs.begin(), jobs.end(), key,
+      [](const api::JobObject& j, const std::string& k) { return j.meta.Key() < k; });
+  return it != jobs.end() && it->meta.Key() == key ? &*it : nullptr;
+}
+
+bool Confirmed(const AssumedStart& a, const std::vector<api::JobObject>& jobs) {
+  const api::JobObject* j = FindJob(jobs, a.job_key);
+  if (j == nullptr) return true;
   if (!a.array_index.has_value()) {
     return j->status.state.has_value() && *j->status.state != core::JobState::kPending;
   }
@@ -46,7 +51,7 @@ void AssumedStarts::ForgetJob(const std::string& job_key) {
   std::erase_if(starts_, [&](const AssumedStart& a) { return a.job_key == job_key; });
 }
 
-void AssumedStarts::Confirm(const kube::ObjectCache& jobs) {
+void AssumedStarts::Confirm(const std::vector<api::JobObject>& jobs) {
   MutexLock lock(&mu_);
   std::erase_if(starts_, [&](const AssumedStart& a) { return Confirmed(a, jobs); });
 }

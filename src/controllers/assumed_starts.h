@@ -1,8 +1,8 @@
 // Starts decided by a cycle whose RUNNING status the Job informer has not delivered yet (the
 // Kubernetes scheduler's "assume"): the snapshot treats them as running, so no later cycle
 // hands out the same GPUs. A start is added before its first write, forgotten when its
-// binding fails or the job is cancelled or requeued, and confirmed (dropped) once the informer
-// shows the instance out of PENDING.
+// binding fails or the job is cancelled or requeued, and confirmed (dropped) once the Job
+// store (job_store.h: the informer's version or our own write) shows the instance out of PENDING.
 //
 // Thread-safety: thread-safe (the binder's workers add and forget concurrently).
 #pragma once
@@ -14,7 +14,6 @@
 
 #include "common/mutex.h"
 #include "controllers/snapshot.h"
-#include "kube/informer.h"
 
 namespace fairway::controllers {
 
@@ -25,8 +24,9 @@ class AssumedStarts {
   void Forget(const std::string& job_key, std::optional<uint32_t> index);
   // Forgets every start of a job (cancel, requeue).
   void ForgetJob(const std::string& job_key);
-  // Drops the starts the Job informer's cache now shows (or whose Job is gone).
-  void Confirm(const kube::ObjectCache& jobs);
+  // Drops the starts `jobs` now show (or whose Job is gone). REQUIRES: `jobs` sorted by key
+  // (ClusterObjects::jobs is).
+  void Confirm(const std::vector<api::JobObject>& jobs);
   std::vector<AssumedStart> List() const;
   // "ns/name" or "ns/name_<index>" of every assumed instance.
   std::set<std::string> InstanceKeys() const;

@@ -9,6 +9,7 @@
 #include "controllers/job_status.h"
 #include "controllers/kube_objects.h"
 #include "controllers/names.h"
+#include "controllers/object_trim.h"
 #include "controllers/parallel.h"
 #include "controllers/pod_builder.h"
 #include "core/account_context.h"
@@ -70,12 +71,14 @@ Controller::Controller(kube::ApiClient* client, Clock* clock, OperatorMetrics* m
       clock_(clock),
       metrics_(metrics),
       options_(std::move(options)),
-      writer_(client, clock, metrics, events),
+      writer_(client, clock, metrics, events, &job_store_),
       binder_(client, metrics),
       id_assigner_(client, options_.state_namespace, options_.id_configmap),
       reconciler_(&writer_, &binder_, &assumed_, options_.requeue_delay, options_.elapsed_refresh) {
-  auto add = [&](kube::ResourceRef ref) {
-    informers_.push_back(std::make_unique<kube::Informer>(client_, ref, "", clock_));
+  auto add = [&](kube::ResourceRef ref, kube::TransformFunc transform) {
+    kube::InformerOptions io;
+    io.transform = std::move(transform);
+    informers_.push_back(std::make_unique<kube::Informer>(client_, ref, "", clock_, io));
     kube::Informer* inf = informers_.back().get();
     kube::ResourceEventHandler h;
     h.on_add = [this](const kube::ObjectPtr&) { Trigger(); };
@@ -84,12 +87,19 @@ Controller::Controller(kube::ApiClient* client, Clock* clock, OperatorMetrics* m
     inf->AddEventHandler(std::move(h));
     return inf;
   };
-  nodes_ = add(kube::ResourceRef::Nodes());
-  pods_ = add(kube::ResourceRef::Pods());
-  jobs_ = add(kube::ResourceRef::FairwayJobs());
-  partitions_ = add(kube::ResourceRef::FairwayPartitions());
-  accounts_ = add(kube::ResourceRef::FairwayAccounts());
-  qos_ = add(kube::ResourceRef::FairwayQoses());
+  nodes_ = add(kube::ResourceRef::Nodes(), TrimNode);
+  pods_ = add(kube::ResourceRef::Pods(), TrimPod);
+  // Jobs live decoded in job_store_; the informer keeps their stubs.
+  jobs_ = add(kube::ResourceRef::FairwayJobs(),
+              [this](json job) { return job_store_.Absorb(std::move(job)); });
+  kube::ResourceEventHandler forget;
+  forget.on_delete = [this](const kube::ObjectPtr& job) {
+    job_store_.Erase(kube::ObjectKey(*job));
+  };
+  jobs_->AddEventHandler(std::move(forget));
+  partitions_ = add(kube::ResourceRef::FairwayPartitions(), TrimMetadata);
+  accounts_ = add(kube::ResourceRef::FairwayAccounts(), TrimMetadata);
+  qos_ = add(kube::ResourceRef::FairwayQoses(), TrimMetadata);
 }
 
 Controller::~Controller() { Stop(); }
@@ -228,24 +238,20 @@ ClusterObjects Controller::LoadObjects(std::vector<kube::ObjectPtr>* raw_jobs) {
   o.nodes =
       node_cache_.Decode(nodes_->cache().List(), [](const json& n) { return NodeFromJson(n); });
   for (const kube::ObjectPtr& p : pods_->cache().List()) o.pods.push_back(*p);
-  const std::vector<kube::ObjectPtr> jobs = jobs_->cache().List();
-  std::vector<StatusOr<api::JobObject>> decoded =
-      job_cache_.Decode(jobs, [](const json& j) { return api::JobFromJson(j); });
   std::set<std::string> seen;
-  for (size_t i = 0; i < jobs.size(); ++i) {
-    const std::string key = kube::ObjectKey(*jobs[i]);
+  for (const kube::ObjectPtr& stub : jobs_->cache().List()) {
+    const std::string key = kube::ObjectKey(*stub);
     seen.insert(key);
-    kube::ObjectPtr ours = writer_.Newer(key, *jobs[i]);
-    kube::ObjectPtr obj = ours ? ours : jobs[i];
-    StatusOr<api::JobObject> job = ours ? api::JobFromJson(*obj) : std::move(decoded[i]);
-    if (!job.ok()) {
-      MarkUndecodableJob(*obj, job.status());
+    JobStore::EntryPtr entry = job_store_.Get(key);
+    if (entry == nullptr) continue;  // deleted since the list
+    if (!entry->job.ok()) {
+      MarkUndecodableJob(*entry->stub, entry->job.status());
       continue;
     }
-    o.jobs.push_back(std::move(*job));
-    raw_jobs->push_back(std::move(obj));
+    o.jobs.push_back(*entry->job);
+    raw_jobs->push_back(entry->stub);
   }
-  writer_.ForgetGone(seen);
+  job_store_.Retain(seen);
   // Stable order: by key, so ties and logs are deterministic.
   std::vector<size_t> order(o.jobs.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -287,7 +293,7 @@ Status Controller::RunOnce() {
   std::vector<kube::ObjectPtr> raw;  // the stored Jobs, parallel to objects.jobs
   ClusterObjects objects = LoadObjects(&raw);
   // Assumed starts the informer now shows (or that ended) are confirmed: forget them.
-  assumed_.Confirm(jobs_->cache());
+  assumed_.Confirm(objects.jobs);
   id_assigner_.Assign(&objects, now, cycle_log_);
   reconciler_.Reconcile(&objects, &raw, now, cycle_log_);
   if (stopping_.load()) return Interrupted();

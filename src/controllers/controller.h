@@ -4,6 +4,7 @@
 // reconcilers, so every decision of a cycle sees one consistent view:
 //
 //   informers (nodes, all pods, Jobs, Partitions, Accounts, QoS) --events--> Trigger()
+//        |                  (Jobs decoded into job_store.h as they arrive)
 //        |                  (cycles spaced by the debounce; plus a timer every cycle_interval)
 //        v
 //   RunOnce(), each step in its own file:
@@ -35,9 +36,11 @@
 //   Stop() interrupts a cycle between these phases; every log line of a cycle carries its
 //   number (cycle=N).
 //
-// Assume, then confirm: our own writes (status of Jobs) are kept in an overlay until the
-// informer delivers a version at least as new, and started instances stay "assumed" running
-// until the informer shows them, so a cycle never hands out GPUs another cycle already gave.
+// Assume, then confirm: our own writes (status of Jobs) go into the typed Job store
+// (job_store.h), which keeps the newest version from the informer or from us, and started
+// instances stay "assumed" running until the store shows them, so a cycle never hands out
+// GPUs another cycle already gave. The informers keep trimmed objects (object_trim.h) and, for
+// Jobs, stubs.
 // After a restart everything is rebuilt from lists: RUNNING Jobs hold their nodes through
 // status.nodeList, and pods of other schedulers hold theirs through spec.nodeName.
 //
@@ -65,6 +68,7 @@
 #include "controllers/job_ids.h"
 #include "controllers/job_reconciler.h"
 #include "controllers/job_status.h"
+#include "controllers/job_store.h"
 #include "controllers/job_writer.h"
 #include "controllers/metrics.h"
 #include "controllers/pod_binder.h"
@@ -201,14 +205,14 @@ class Controller {
   std::atomic<MonotonicTime> last_cycle_end_{MonotonicTime::min()};
 
   // The parts of a cycle, in the order the data flows (thread-safe where the starts' workers
-  // share them: writer_, binder_, assumed_).
+  // share them: job_store_, writer_, binder_, assumed_).
+  JobStore job_store_;  // the Jobs, decoded; the Jobs informer holds stubs
   JobWriter writer_;
   PodBinder binder_;
   AssumedStarts assumed_;
   JobIdAssigner id_assigner_;
   JobReconciler reconciler_;
-  DecodeCache<core::Node> node_cache_;               // loop thread only
-  DecodeCache<StatusOr<api::JobObject>> job_cache_;  // loop thread only
+  DecodeCache<core::Node> node_cache_;  // loop thread only
 
   // Owned by the loop thread (RunOnce). cycle_log_ carries the cycle number; it is set at the
   // start of a cycle, before any worker thread of that cycle reads it.

@@ -14,30 +14,12 @@ bool FirstStatusUnwritten(const json& stored) {
 }
 
 JobWriter::JobWriter(kube::ApiClient* client, Clock* clock, OperatorMetrics* metrics,
-                     kube::EventRecorder* events)
-    : client_(client), clock_(clock), metrics_(metrics), events_(events) {}
-
-kube::ObjectPtr JobWriter::Newer(const std::string& key, const json& cached) {
-  MutexLock lock(&mu_);
-  auto it = overlay_.find(key);
-  if (it == overlay_.end()) return nullptr;
-  const std::string ours = JsonString(*it->second, {"metadata", "resourceVersion"});
-  const std::string theirs = JsonString(cached, {"metadata", "resourceVersion"});
-  if (kube::ResourceVersionNewer(ours, theirs)) return it->second;
-  overlay_.erase(it);
-  return nullptr;
-}
-
-void JobWriter::ForgetGone(const std::set<std::string>& present) {
-  MutexLock lock(&mu_);
-  std::erase_if(overlay_, [&](const auto& e) { return present.count(e.first) == 0; });
-}
+                     kube::EventRecorder* events, JobStore* store)
+    : client_(client), clock_(clock), metrics_(metrics), events_(events), store_(store) {}
 
 void JobWriter::Adopt(json written, kube::ObjectPtr* raw, api::JobObject* job) {
   job->meta.resource_version = JsonString(written, {"metadata", "resourceVersion"});
-  *raw = std::make_shared<const json>(std::move(written));
-  MutexLock lock(&mu_);
-  overlay_[job->meta.Key()] = *raw;
+  *raw = std::make_shared<const json>(store_->Absorb(std::move(written)));
 }
 
 Status JobWriter::WriteStatus(kube::ObjectPtr* raw, api::JobObject* job,

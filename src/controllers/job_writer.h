@@ -2,9 +2,10 @@
 // scheduler driver: status (with the jobID on its first write), annotations (preemption marks,
 // task-action clean-up), spec.hold, pod deletes and events.
 //
-// Unconfirmed writes: each written Job is kept in an overlay until the informer delivers a
-// version at least as new, so the next cycle reads what was written, not the informer's older
-// copy (Kueue and the Kubernetes scheduler keep such "assumed" state the same way).
+// Unconfirmed writes: each written Job goes into the Job store (job_store.h), which keeps it
+// until the informer delivers a version at least as new, so the next cycle reads what was
+// written, not the informer's older copy (Kueue and the Kubernetes scheduler keep such
+// "assumed" state the same way). `raw` arguments are the store's stubs.
 //
 // Every status goes out with its conditions and display fields brought up to date
 // (SyncJobConditions, FillJobDisplayFields), and what the write changed is counted in the
@@ -16,18 +17,16 @@
 // (and its `raw`/`job` arguments) are made by one thread at a time.
 #pragma once
 
-#include <map>
 #include <nlohmann/json.hpp>
-#include <set>
 #include <string>
 #include <vector>
 
 #include "api/job_types.h"
 #include "common/clock.h"
 #include "common/log.h"
-#include "common/mutex.h"
 #include "common/status.h"
 #include "controllers/job_status.h"
+#include "controllers/job_store.h"
 #include "controllers/metrics.h"
 #include "kube/api_client.h"
 #include "kube/event_recorder.h"
@@ -40,15 +39,10 @@ bool FirstStatusUnwritten(const nlohmann::json& stored);
 
 class JobWriter {
  public:
-  // REQUIRES: client, clock and metrics outlive the writer; events may be null (no events).
+  // REQUIRES: client, clock, metrics and store outlive the writer; events may be null (no
+  // events).
   JobWriter(kube::ApiClient* client, Clock* clock, OperatorMetrics* metrics,
-            kube::EventRecorder* events);
-
-  // Our last write of the Job if it is newer than the informer's `cached` copy (the cycle reads
-  // it instead); null otherwise, and a confirmed write (the informer caught up) is forgotten.
-  kube::ObjectPtr Newer(const std::string& key, const nlohmann::json& cached);
-  // Forgets writes of Jobs that are gone (keys not in `present`).
-  void ForgetGone(const std::set<std::string>& present);
+            kube::EventRecorder* events, JobStore* store);
 
   // Replaces the status (observedGeneration, conditions and display fields filled in). On
   // success `raw` and `job` hold the stored object; the first write of a job's jobID records a
@@ -70,15 +64,14 @@ class JobWriter {
              const std::string& reason, const std::string& message);
 
  private:
-  // Takes the stored object of a successful write into `raw`, `job` and the overlay.
+  // Takes the stored object of a successful write into the store, `raw` (its stub) and `job`.
   void Adopt(nlohmann::json written, kube::ObjectPtr* raw, api::JobObject* job);
 
   kube::ApiClient* const client_;
   Clock* const clock_;
   OperatorMetrics* const metrics_;
   kube::EventRecorder* const events_;
-  Mutex mu_;
-  std::map<std::string, kube::ObjectPtr> overlay_ FAIRWAY_GUARDED_BY(mu_);  // key -> our write
+  JobStore* const store_;
 };
 
 }  // namespace fairway::controllers

@@ -199,7 +199,7 @@ class Informer::Sink : public ReflectorSink {
     std::unordered_set<std::string> keys;
     keys.reserve(items.size());
     for (json& item : items) {
-      auto obj = std::make_shared<const json>(std::move(item));
+      auto obj = std::make_shared<const json>(Transform(std::move(item)));
       keys.insert(ObjectKey(*obj));
       DeliverUpsertLocked(std::move(obj));
     }
@@ -219,6 +219,7 @@ class Informer::Sink : public ReflectorSink {
 
   void Delete(json object) override {
     std::lock_guard<std::mutex> lock(inf_->handlers_mu_);
+    object = Transform(std::move(object));
     std::string key = ObjectKey(object);
     ObjectPtr cached = inf_->cache_.Get(key);
     if (!cached) return;
@@ -233,7 +234,11 @@ class Informer::Sink : public ReflectorSink {
  private:
   void Upsert(json object) {
     std::lock_guard<std::mutex> lock(inf_->handlers_mu_);
-    DeliverUpsertLocked(std::make_shared<const json>(std::move(object)));
+    DeliverUpsertLocked(std::make_shared<const json>(Transform(std::move(object))));
+  }
+
+  json Transform(json object) const {
+    return inf_->options_.transform ? inf_->options_.transform(std::move(object)) : object;
   }
 
   void DeliverUpsertLocked(ObjectPtr obj) {
@@ -254,10 +259,15 @@ class Informer::Sink : public ReflectorSink {
 
 Informer::Informer(ApiClient* client, ResourceRef ref, std::string ns, Clock* clock,
                    InformerOptions options)
-    : client_(client), ref_(std::move(ref)), ns_(std::move(ns)), clock_(clock),
-      options_(std::move(options)), sink_(std::make_unique<Sink>(this)),
+    : client_(client),
+      ref_(std::move(ref)),
+      ns_(std::move(ns)),
+      clock_(clock),
+      options_(std::move(options)),
+      sink_(std::make_unique<Sink>(this)),
       alive_(std::make_shared<std::atomic<bool>>(true)) {
-  reflector_ = std::make_unique<Reflector>(client_, ref_, ns_, sink_.get(), clock_, options_.reflector);
+  reflector_ =
+      std::make_unique<Reflector>(client_, ref_, ns_, sink_.get(), clock_, options_.reflector);
 }
 
 Informer::~Informer() {
@@ -265,7 +275,9 @@ Informer::~Informer() {
   alive_->store(false);
 }
 
-void Informer::AddIndex(const std::string& name, IndexFunc fn) { cache_.AddIndex(name, std::move(fn)); }
+void Informer::AddIndex(const std::string& name, IndexFunc fn) {
+  cache_.AddIndex(name, std::move(fn));
+}
 
 void Informer::AddEventHandler(ResourceEventHandler handler) {
   std::lock_guard<std::mutex> lock(handlers_mu_);
@@ -327,6 +339,8 @@ bool Informer::WaitForSync(Duration timeout) const {
   return true;
 }
 
-std::string Informer::LastSyncResourceVersion() const { return reflector_->LastSyncResourceVersion(); }
+std::string Informer::LastSyncResourceVersion() const {
+  return reflector_->LastSyncResourceVersion();
+}
 
 }  // namespace fairway::kube

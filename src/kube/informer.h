@@ -14,6 +14,8 @@
 // keys are ignored. On relist, cached objects missing from the list are deleted (handlers get the
 // last cached state).
 //
+// With InformerOptions::transform the cache and the handlers see transformed objects.
+//
 // Handlers run on the informer's thread, in event order; they must be fast (enqueue a key into a
 // WorkQueue) and idempotent. Handlers added after Start() first get an add for every cached
 // object. Resync (optional) re-delivers every cached object as an update with old == new.
@@ -25,6 +27,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <shared_mutex>
@@ -32,8 +35,6 @@
 #include <thread>
 #include <unordered_map>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/clock.h"
 #include "common/status.h"
@@ -98,8 +99,15 @@ struct ResourceEventHandler {
   std::function<void(const ObjectPtr& object)> on_delete;
 };
 
+// Rewrites each object from a list or watch event before it is stored and handed to handlers
+// (client-go's TransformFunc): drops fields nobody reads, or moves the object into a typed store
+// and keeps a small stub. Runs on the informer's thread; must keep metadata.name, namespace and
+// resourceVersion.
+using TransformFunc = std::function<json(json object)>;
+
 struct InformerOptions {
   ReflectorOptions reflector;  // selectors, page size, watch timeouts, backoff, seed
+  TransformFunc transform;     // optional
   // Re-deliver every cached object as an update this often; 0: never.
   Duration resync_period{0};
 };
@@ -150,7 +158,7 @@ class Informer {
   std::vector<ResourceEventHandler> handlers_;  // GUARDED_BY(handlers_mu_)
   std::atomic<bool> synced_{false};
   std::thread thread_;
-  std::unique_ptr<TimerHandle> resync_timer_;   // GUARDED_BY(handlers_mu_)
+  std::unique_ptr<TimerHandle> resync_timer_;  // GUARDED_BY(handlers_mu_)
   std::shared_ptr<std::atomic<bool>> alive_;
   bool started_ = false;
 };

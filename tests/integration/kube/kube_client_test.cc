@@ -25,10 +25,11 @@ using std::chrono::seconds;
 namespace fs = std::filesystem;
 
 json PodJson(const std::string& name, const std::string& ns = "default") {
-  return {{"apiVersion", "v1"},
-          {"kind", "Pod"},
-          {"metadata", {{"name", name}, {"namespace", ns}, {"labels", {{"app", "t"}}}}},
-          {"spec", {{"schedulerName", "fairway"}, {"containers", {{{"name", "c"}, {"image", "i"}}}}}}};
+  return {
+      {"apiVersion", "v1"},
+      {"kind", "Pod"},
+      {"metadata", {{"name", name}, {"namespace", ns}, {"labels", {{"app", "t"}}}}},
+      {"spec", {{"schedulerName", "fairway"}, {"containers", {{{"name", "c"}, {"image", "i"}}}}}}};
 }
 
 bool WaitFor(const std::function<bool()>& pred, milliseconds limit = milliseconds(8000)) {
@@ -134,14 +135,17 @@ TEST_P(KubeCrudTest, CrudPatchBindAndErrorMapping) {
   EXPECT_EQ(upd.status().code(), StatusCode::kAborted);
   EXPECT_NE(upd.status().message().find("the object has been modified"), std::string::npos);
 
-  auto jp = c->Patch(ResourceRef::Pods(), "default", "p1", PatchType::kJson,
-                     json::array({{{"op", "test"}, {"path", "/metadata/labels/x"}, {"value", "nope"}}}));
+  auto jp =
+      c->Patch(ResourceRef::Pods(), "default", "p1", PatchType::kJson,
+               json::array({{{"op", "test"}, {"path", "/metadata/labels/x"}, {"value", "nope"}}}));
   EXPECT_EQ(jp.status().code(), StatusCode::kInvalidArgument);
 
-  auto sp = c->Patch(ResourceRef::Pods(), "default", "p1", PatchType::kStrategicMerge,
-                     {{"status", {{"conditions", {{{"type", "PodScheduled"}, {"status", "False"},
-                                                  {"reason", "Unschedulable"}}}}}}},
-                     "status");
+  auto sp = c->Patch(
+      ResourceRef::Pods(), "default", "p1", PatchType::kStrategicMerge,
+      {{"status",
+        {{"conditions",
+          {{{"type", "PodScheduled"}, {"status", "False"}, {"reason", "Unschedulable"}}}}}}},
+      "status");
   ASSERT_TRUE(sp.ok()) << sp.status();
 
   // Bind, then binding again conflicts.
@@ -172,7 +176,8 @@ TEST_P(KubeCrudTest, CrudPatchBindAndErrorMapping) {
 
 TEST_P(KubeCrudTest, PaginatedListSeesEverything) {
   auto c = Client();
-  for (int i = 0; i < 7; ++i) ASSERT_TRUE(c->Create(ResourceRef::Pods(), "default", PodJson("p" + std::to_string(i))).ok());
+  for (int i = 0; i < 7; ++i)
+    ASSERT_TRUE(c->Create(ResourceRef::Pods(), "default", PodJson("p" + std::to_string(i))).ok());
   ListOptions lo;
   lo.limit = 3;
   int64_t before = c->request_count();
@@ -259,7 +264,8 @@ TEST_F(KubePlainTest, TokenFileRotationAndReReadAfter401) {
 
 TEST_F(KubePlainTest, InformerConvergesAfterDroppedWatchesAndIndexes) {
   auto c = Client();
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(c->Create(ResourceRef::Pods(), "default", PodJson("a" + std::to_string(i))).ok());
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE(c->Create(ResourceRef::Pods(), "default", PodJson("a" + std::to_string(i))).ok());
   auto wc = Client();
   Informer inf(wc.get(), ResourceRef::Pods(), "", &clock_, FastInformer());
   inf.AddIndex("nodeName", [](const json& p) -> std::vector<std::string> {
@@ -278,7 +284,8 @@ TEST_F(KubePlainTest, InformerConvergesAfterDroppedWatchesAndIndexes) {
 
   for (int round = 0; round < 3; ++round) {
     sb_->api().store().CloseAllWatchers();
-    ASSERT_TRUE(c->Create(ResourceRef::Pods(), "default", PodJson("r" + std::to_string(round))).ok());
+    ASSERT_TRUE(
+        c->Create(ResourceRef::Pods(), "default", PodJson("r" + std::to_string(round))).ok());
     ASSERT_TRUE(c->Delete(ResourceRef::Pods(), "default", "a" + std::to_string(round)).ok());
     ASSERT_TRUE(c->Bind("default", "a4", "n" + std::to_string(round)).ok() || round > 0);
   }
@@ -290,9 +297,41 @@ TEST_F(KubePlainTest, InformerConvergesAfterDroppedWatchesAndIndexes) {
   inf.Stop();
 }
 
+// The transform runs on every listed and watched object, deletes included, before the cache
+// and the handlers see it.
+TEST_F(KubePlainTest, InformerTransformAppliesToListsWatchesAndDeletes) {
+  auto c = Client();
+  ASSERT_TRUE(c->Create(ResourceRef::Pods(), "default", PodJson("listed")).ok());
+  auto wc = Client();
+  InformerOptions o = FastInformer();
+  o.transform = [](json pod) {
+    pod["metadata"]["labels"]["transformed"] = "yes";
+    pod.erase("spec");
+    return pod;
+  };
+  Informer inf(wc.get(), ResourceRef::Pods(), "", &clock_, o);
+  std::atomic<int> transformed_deletes{0};
+  inf.AddEventHandler({nullptr, nullptr, [&](const ObjectPtr& p) {
+                         if ((*p)["metadata"]["labels"].value("transformed", "") == "yes")
+                           transformed_deletes++;
+                       }});
+  inf.Start();
+  ASSERT_TRUE(inf.WaitForSync(seconds(5)));
+  ASSERT_TRUE(c->Create(ResourceRef::Pods(), "default", PodJson("watched")).ok());
+  ASSERT_TRUE(WaitFor([&] { return inf.cache().Size() == 2; }));
+  for (const ObjectPtr& p : inf.cache().List()) {
+    EXPECT_EQ((*p)["metadata"]["labels"].value("transformed", ""), "yes") << ObjectKey(*p);
+    EXPECT_FALSE(p->contains("spec"));
+  }
+  ASSERT_TRUE(c->Delete(ResourceRef::Pods(), "default", "listed").ok());
+  EXPECT_TRUE(WaitFor([&] { return transformed_deletes.load() == 1; }));
+  inf.Stop();
+}
+
 TEST_F(KubePlainTest, InformerRelistsAfter410Compaction) {
   auto c = Client();
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(c->Create(ResourceRef::Pods(), "default", PodJson("a" + std::to_string(i))).ok());
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE(c->Create(ResourceRef::Pods(), "default", PodJson("a" + std::to_string(i))).ok());
   auto wc = Client();
   Informer inf(wc.get(), ResourceRef::Pods(), "", &clock_, FastInformer());
   std::atomic<int> deletes{0};
@@ -366,7 +405,8 @@ TEST_F(KubePlainTest, TwoElectorsNeverBothLeadAndFailOver) {
     cfg.on_started_leading = [&] {
       int n = ++leading;
       int m = max_leading.load();
-      while (n > m && !max_leading.compare_exchange_weak(m, n)) {}
+      while (n > m && !max_leading.compare_exchange_weak(m, n)) {
+      }
     };
     cfg.on_stopped_leading = [&] { --leading; };
   };
@@ -454,7 +494,8 @@ TEST_F(KubePlainTest, WorkQueueDrivenByInformer) {
                        [&](const ObjectPtr& o) { q.Add(ObjectKey(*o)); }});
   inf.Start();
   ASSERT_TRUE(inf.WaitForSync(seconds(5)));
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(c->Create(ResourceRef::Pods(), "default", PodJson("w" + std::to_string(i))).ok());
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE(c->Create(ResourceRef::Pods(), "default", PodJson("w" + std::to_string(i))).ok());
   std::set<std::string> seen;
   while (seen.size() < 5) {
     auto k = q.Get();

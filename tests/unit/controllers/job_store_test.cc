@@ -1,0 +1,122 @@
+// The typed Job store (job_store.h) and the informer transforms of core objects (object_trim.h).
+#include "controllers/job_store.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "controllers/object_trim.h"
+
+namespace fairway::controllers {
+namespace {
+
+using nlohmann::json;
+
+json Job(const std::string& name, const std::string& rv, const std::string& state = "PENDING") {
+  return {{"apiVersion", "fairway.dev/v1alpha1"},
+          {"kind", "Job"},
+          {"metadata",
+           {{"name", name},
+            {"namespace", "default"},
+            {"uid", "uid-" + name},
+            {"resourceVersion", rv},
+            {"generation", 1},
+            {"annotations", {{"note", "kept in the typed form only"}}}}},
+          {"spec", {{"resources", {{"gpus", 2}}}, {"user", "alice"}, {"timeLimit", "1:00:00"}}},
+          {"status", {{"jobID", 7}, {"state", state}, {"reason", "Priority"}}}};
+}
+
+TEST(JobStoreTest, KeepsTheDecodedJobAndReturnsItsStub) {
+  JobStore store;
+  json stub = store.Absorb(Job("a", "10"));
+  EXPECT_EQ(stub, json({{"apiVersion", "fairway.dev/v1alpha1"},
+                        {"kind", "Job"},
+                        {"metadata",
+                         {{"name", "a"},
+                          {"namespace", "default"},
+                          {"uid", "uid-a"},
+                          {"resourceVersion", "10"},
+                          {"generation", 1}}},
+                        {"status", {{"jobID", 7}, {"reason", "Priority"}}}}));
+  JobStore::EntryPtr e = store.Get("default/a");
+  ASSERT_NE(e, nullptr);
+  ASSERT_TRUE(e->job.ok()) << e->job.status();
+  EXPECT_EQ(e->job->spec.resources.gpus, 2);
+  EXPECT_EQ(e->job->meta.annotations.at("note"), "kept in the typed form only");
+  EXPECT_EQ(*e->stub, stub);
+}
+
+// An informer event older than our own write (the write's response came first) is ignored, so
+// the next cycle reads what was written.
+TEST(JobStoreTest, NeverGoesBackToAnOlderVersion) {
+  JobStore store;
+  store.Absorb(Job("a", "12", "RUNNING"));
+  json stub = store.Absorb(Job("a", "11", "PENDING"));
+  EXPECT_EQ(stub["metadata"]["resourceVersion"], "11");  // the informer stores what it got
+  EXPECT_EQ(*store.Get("default/a")->job->status.state, core::JobState::kRunning);
+  store.Absorb(Job("a", "13", "COMPLETED"));
+  EXPECT_EQ(*store.Get("default/a")->job->status.state, core::JobState::kCompleted);
+}
+
+TEST(JobStoreTest, KeepsWhyAJobDoesNotDecode) {
+  JobStore store;
+  json bad = Job("bad", "5");
+  bad["spec"]["timeLimit"] = "soon";
+  store.Absorb(bad);
+  JobStore::EntryPtr e = store.Get("default/bad");
+  ASSERT_NE(e, nullptr);
+  EXPECT_FALSE(e->job.ok());
+  EXPECT_NE(e->job.status().ToString().find("spec.timeLimit"), std::string::npos);
+}
+
+TEST(JobStoreTest, EraseAndRetainDropEntries) {
+  JobStore store;
+  store.Absorb(Job("a", "1"));
+  store.Absorb(Job("b", "2"));
+  store.Absorb(Job("c", "3"));
+  store.Erase("default/a");
+  EXPECT_EQ(store.Get("default/a"), nullptr);
+  store.Retain({"default/b"});
+  EXPECT_EQ(store.Size(), 1u);
+  EXPECT_NE(store.Get("default/b"), nullptr);
+}
+
+TEST(ObjectTrimTest, PodKeepsWhatTheOperatorReads) {
+  json pod = {{"metadata",
+               {{"name", "p"},
+                {"labels", {{"fairway.dev/job", "j"}}},
+                {"managedFields", json::array({{{"manager", "kubectl"}}})},
+                {"annotations",
+                 {{"kubectl.kubernetes.io/last-applied-configuration", "{...}"}, {"keep", "1"}}}}},
+              {"spec",
+               {{"nodeName", "n1"},
+                {"schedulerName", "fairway"},
+                {"volumes", json::array({{{"name", "v"}}})},
+                {"containers",
+                 json::array({{{"name", "main"},
+                               {"image", "busybox"},
+                               {"command", {"sleep", "10"}},
+                               {"env", json::array({{{"name", "SLURM_JOB_ID"}, {"value", "1"}}})},
+                               {"resources", {{"requests", {{"nvidia.com/gpu", "1"}}}}}}})}}},
+              {"status", {{"phase", "Running"}}}};
+  json t = TrimPod(pod);
+  EXPECT_FALSE(t["metadata"].contains("managedFields"));
+  EXPECT_EQ(t["metadata"]["annotations"], json({{"keep", "1"}}));
+  EXPECT_EQ(t["metadata"]["labels"], pod["metadata"]["labels"]);
+  EXPECT_FALSE(t["spec"].contains("volumes"));
+  EXPECT_EQ(t["spec"]["containers"][0],
+            json({{"name", "main"}, {"resources", {{"requests", {{"nvidia.com/gpu", "1"}}}}}}));
+  EXPECT_EQ(t["spec"]["nodeName"], "n1");
+  EXPECT_EQ(t["status"], pod["status"]);
+}
+
+TEST(ObjectTrimTest, NodeDropsItsImageListAndMalformedObjectsPassThrough) {
+  json node = {{"metadata", {{"name", "n"}}},
+               {"status", {{"images", json::array({{{"names", {"a"}}}})}, {"capacity", {}}}}};
+  EXPECT_EQ(TrimNode(node), json({{"metadata", {{"name", "n"}}}, {"status", {{"capacity", {}}}}}));
+  EXPECT_EQ(TrimPod(json("not an object")), json("not an object"));
+  EXPECT_EQ(TrimPod(json({{"spec", 3}})), json({{"spec", 3}}));
+}
+
+}  // namespace
+}  // namespace fairway::controllers
