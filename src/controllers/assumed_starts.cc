@@ -12,14 +12,14 @@ std::string InstanceKey(const AssumedStart& a) {
 }
 
 // The Job shows the assumed instance started (or ended): nothing left to assume.
-const api::JobObject* FindJob(const std::vector<api::JobObject>& jobs, const std::string& key) {
-  auto it = std::lower_bound(
-      jobs.begin(), jobs.end(), key,
-      [](const api::JobObject& j, const std::string& k) { return j.meta.Key() < k; });
-  return it != jobs.end() && it->meta.Key() == key ? &*it : nullptr;
+const api::JobObject* FindJob(const std::vector<CycleJob>& jobs, const std::string& key) {
+  auto it =
+      std::lower_bound(jobs.begin(), jobs.end(), key,
+                       [](const CycleJob& j, const std::string& k) { return j->meta.Key() < k; });
+  return it != jobs.end() && (*it)->meta.Key() == key ? &**it : nullptr;
 }
 
-bool Confirmed(const AssumedStart& a, const std::vector<api::JobObject>& jobs) {
+bool Confirmed(const AssumedStart& a, const std::vector<CycleJob>& jobs) {
   const api::JobObject* j = FindJob(jobs, a.job_key);
   if (j == nullptr) return true;
   if (!a.array_index.has_value()) {
@@ -51,7 +51,7 @@ void AssumedStarts::ForgetJob(const std::string& job_key) {
   std::erase_if(starts_, [&](const AssumedStart& a) { return a.job_key == job_key; });
 }
 
-void AssumedStarts::Confirm(const std::vector<api::JobObject>& jobs) {
+void AssumedStarts::Confirm(const std::vector<CycleJob>& jobs) {
   MutexLock lock(&mu_);
   std::erase_if(starts_, [&](const AssumedStart& a) { return Confirmed(a, jobs); });
 }

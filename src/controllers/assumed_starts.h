@@ -26,7 +26,7 @@ class AssumedStarts {
   void ForgetJob(const std::string& job_key);
   // Drops the starts `jobs` now show (or whose Job is gone). REQUIRES: `jobs` sorted by key
   // (ClusterObjects::jobs is).
-  void Confirm(const std::vector<api::JobObject>& jobs);
+  void Confirm(const std::vector<CycleJob>& jobs);
   std::vector<AssumedStart> List() const;
   // "ns/name" or "ns/name_<index>" of every assumed instance.
   std::set<std::string> InstanceKeys() const;

@@ -238,26 +238,24 @@ ClusterObjects Controller::LoadObjects(std::vector<kube::ObjectPtr>* raw_jobs) {
   o.nodes =
       node_cache_.Decode(nodes_->cache().List(), [](const json& n) { return NodeFromJson(n); });
   for (const kube::ObjectPtr& p : pods_->cache().List()) o.pods.push_back(*p);
-  std::set<std::string> seen;
   for (const kube::ObjectPtr& stub : jobs_->cache().List()) {
     const std::string key = kube::ObjectKey(*stub);
-    seen.insert(key);
     JobStore::EntryPtr entry = job_store_.Get(key);
     if (entry == nullptr) continue;  // deleted since the list
     if (!entry->job.ok()) {
       MarkUndecodableJob(*entry->stub, entry->job.status());
       continue;
     }
-    o.jobs.push_back(*entry->job);
+    // Shares the store's Job (aliasing the entry) until the cycle changes it.
+    o.jobs.emplace_back(std::shared_ptr<const api::JobObject>(entry, &*entry->job));
     raw_jobs->push_back(entry->stub);
   }
-  job_store_.Retain(seen);
   // Stable order: by key, so ties and logs are deterministic.
   std::vector<size_t> order(o.jobs.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(),
-            [&](size_t a, size_t b) { return o.jobs[a].meta.Key() < o.jobs[b].meta.Key(); });
-  std::vector<api::JobObject> jobs_sorted;
+            [&](size_t a, size_t b) { return o.jobs[a]->meta.Key() < o.jobs[b]->meta.Key(); });
+  std::vector<CycleJob> jobs_sorted;
   std::vector<kube::ObjectPtr> raw_sorted;
   for (size_t i : order) {
     jobs_sorted.push_back(std::move(o.jobs[i]));
@@ -328,7 +326,7 @@ void Controller::FailInvalidJobs(const Snapshot& snap, ClusterObjects* objects,
                                  std::vector<kube::ObjectPtr>* raw, core::Timestamp now) {
   for (const HeldBack& h : snap.held_back) {
     if (!h.invalid) continue;
-    api::JobObject& job = objects->jobs[h.job];
+    api::JobObject& job = objects->jobs[h.job].Mutable();  // rare: invalid specs
     if (job.status.job_id == 0 || (job.status.state && core::IsTerminal(*job.status.state))) {
       continue;
     }
@@ -387,7 +385,7 @@ void Controller::ApplyStarts(const core::CycleResult& result, const Snapshot& sn
     if (stopping_.load()) return;  // no new starts once stopping
     const size_t job = groups[g].first;
     for (const core::StartDecision* d : groups[g].second) {
-      StartInstance(*d, &objects->jobs[job], &(*raw)[job], now);
+      StartInstance(*d, &objects->jobs[job].Mutable(), &(*raw)[job], now);
     }
   });
 }
@@ -465,17 +463,17 @@ void Controller::WritePendingStatuses(const core::CycleResult& result, const Sna
                                                                                    by_job.end());
   ParallelFor(groups.size(), options_.bind_parallelism, [&](size_t g) {
     const size_t ji = groups[g].first;
-    api::JobObject& job = objects->jobs[ji];
+    CycleJob& job = objects->jobs[ji];  // copied only when its status is written
     for (const core::PendingDecision* d : groups[g].second) {
-      api::JobStatus st = job.status;
+      api::JobStatus st = job->status;
       std::string parts;
       for (const core::PartitionName& p : result.PartitionsOf(*d)) {
         parts += (parts.empty() ? "" : ",") + p.str();
       }
       MarkPending(&st, *d, parts);
-      if (!StatusDiffers(st, job.status) && !FirstStatusUnwritten(*(*raw)[ji])) continue;
-      const std::string previous_reason = job.status.reason;
-      Status s = writer_.WriteStatus(&(*raw)[ji], &job, st);
+      if (!StatusDiffers(st, job->status) && !FirstStatusUnwritten(*(*raw)[ji])) continue;
+      const std::string previous_reason = job->status.reason;
+      Status s = writer_.WriteStatus(&(*raw)[ji], &job.Mutable(), st);
       if (!s.ok()) {
         FAIRWAY_LOG(cycle_log_, kDebug, "pending status write failed", {{"error", s.ToString()}});
       }
@@ -494,7 +492,7 @@ void Controller::ApplyTimeouts(const core::CycleResult& result, const Snapshot& 
                                core::Timestamp now) {
   for (const core::TimeoutDecision& t : result.timed_out) {
     const InstanceRef& ref = snap.running_refs[t.running_index];
-    api::JobObject& job = objects->jobs[ref.job];
+    api::JobObject& job = objects->jobs[ref.job].Mutable();  // timeouts are written
     kube::ObjectPtr& obj = (*raw)[ref.job];
     if (!InstanceRunning(job, ref.array_index)) continue;  // only assumed so far
     const int32_t restarts = InstanceRestarts(job, ref.array_index);
@@ -533,7 +531,7 @@ void Controller::ApplyPreemptions(const core::CycleResult& result, const Snapsho
   std::map<size_t, std::vector<Victim>> by_job;
   for (const core::PreemptDecision& d : result.preemptions) {
     const std::string preemptor_key =
-        objects->jobs[snap.pending_refs[d.pending_index].job].meta.Key();
+        objects->jobs[snap.pending_refs[d.pending_index].job]->meta.Key();
     for (const core::PreemptVictim& v : d.victims) {
       const InstanceRef& ref = snap.running_refs[v.running_index];
       const api::JobObject& job = objects->jobs[ref.job];
@@ -549,7 +547,7 @@ void Controller::ApplyPreemptions(const core::CycleResult& result, const Snapsho
     }
   }
   for (auto& [ji, victims] : by_job) {
-    api::JobObject& job = objects->jobs[ji];
+    api::JobObject& job = objects->jobs[ji].Mutable();  // its marks are written
     kube::ObjectPtr& obj = (*raw)[ji];
     // Record the choice first; marks of runs that no longer run are dropped.
     std::vector<PreemptMark> marks;

@@ -50,9 +50,9 @@ void SetFirstStatus(api::JobObject* job, uint64_t id, core::Timestamp now) {
 
 void JobIdAssigner::Assign(ClusterObjects* objects, core::Timestamp now, const Logger& log) {
   std::set<std::string> waiting;  // uids of jobs without a stored jobID
-  std::vector<api::JobObject*> fresh;
+  std::vector<const api::JobObject*> fresh;
   uint64_t ids_needed = 0;
-  for (api::JobObject& job : objects->jobs) {
+  for (const api::JobObject& job : objects->jobs) {
     if (job.status.job_id != 0 || job.meta.deletion_timestamp.has_value()) continue;
     waiting.insert(job.meta.uid);
     if (unwritten_.count(job.meta.uid) == 0) {
@@ -73,10 +73,10 @@ void JobIdAssigner::Assign(ClusterObjects* objects, core::Timestamp now, const L
       }
     }
   }
-  for (api::JobObject& job : objects->jobs) {
-    if (job.status.job_id != 0) continue;
-    auto it = unwritten_.find(job.meta.uid);
-    if (it != unwritten_.end()) SetFirstStatus(&job, it->second, now);
+  for (CycleJob& job : objects->jobs) {
+    if (job->status.job_id != 0) continue;
+    auto it = unwritten_.find(job->meta.uid);
+    if (it != unwritten_.end()) SetFirstStatus(&job.Mutable(), it->second, now);
   }
 }
 

@@ -44,7 +44,7 @@ struct JobReconciler::Pass {
 };
 
 struct JobReconciler::JobWork {
-  api::JobObject* job = nullptr;
+  CycleJob* job = nullptr;         // changed (copied) only when written
   kube::ObjectPtr* obj = nullptr;  // the stored Job
   std::string key;
   std::vector<const json*> pods;
@@ -79,20 +79,20 @@ void JobReconciler::Reconcile(ClusterObjects* objects, std::vector<kube::ObjectP
   pass.log = &log;
   upkeep_left_ = kUpkeepWritesPerCycle;
   for (size_t ji = 0; ji < objects->jobs.size(); ++ji) {
-    api::JobObject& job = objects->jobs[ji];
-    if (job.meta.deletion_timestamp.has_value()) continue;
+    CycleJob& job = objects->jobs[ji];
+    if (job->meta.deletion_timestamp.has_value()) continue;
     JobWork w;
     w.job = &job;
     w.obj = &(*raw)[ji];
-    w.key = job.meta.Key();
+    w.key = job->meta.Key();
     w.pods = pass.pods_of[w.key];
-    w.st = job.status;
+    w.st = job->status;
     ReconcileJob(pass, &w);
   }
 }
 
 void JobReconciler::ReconcileJob(const Pass& pass, JobWork* w) {
-  const api::JobObject& job = *w->job;
+  const api::JobObject& job = **w->job;
   if (w->st.state.has_value() && core::IsTerminal(*w->st.state)) {
     // Pods left running by an ended job (e.g. TIMEOUT while the operator was down).
     std::vector<const json*> live;
@@ -146,14 +146,14 @@ bool JobReconciler::TakeUpkeepWrite(const Pass& pass, const JobWork& w) {
   // A new job's first status (it carries the jobID) is written by the scheduler driver with its
   // pending reason, in parallel with the other new jobs; it gets its conditions then.
   const bool stale =
-      !FirstStatusUnwritten(**w.obj) && !JobConditionsCurrent(w.st, w.job->meta.generation);
+      !FirstStatusUnwritten(**w.obj) && !JobConditionsCurrent(w.st, (*w.job)->meta.generation);
   if (!stale && !ElapsedRefreshDue(w.st, pass.now, elapsed_refresh_)) return false;
   --upkeep_left_;
   return true;
 }
 
 void JobReconciler::ApplyTaskActions(const Pass& pass, JobWork* w) {
-  const TaskActions acts = TaskActionsOf(*w->job);
+  const TaskActions acts = TaskActionsOf(**w->job);
   if (SetTaskActionCondition(&w->st, acts.errors, pass.now)) {
     std::string msg;
     for (const std::string& e : acts.errors) msg += (msg.empty() ? "" : "; ") + e;
@@ -168,7 +168,7 @@ void JobReconciler::ApplyTaskActions(const Pass& pass, JobWork* w) {
   if (!waiting.empty() && api::MinusIndices(waiting, held).empty()) {
     w->st.reason = std::string(core::PendingReasonName(core::PendingReason::kJobHeldUser));
   }
-  if (StatusDiffers(w->st, w->job->status)) w->changed = true;
+  if (StatusDiffers(w->st, (*w->job)->status)) w->changed = true;
 }
 
 void JobReconciler::CancelTaskList(const Pass& pass, JobWork* w, const TaskActions& acts) {
@@ -226,8 +226,8 @@ void JobReconciler::Cancel(const Pass& pass, JobWork* w) {
 void JobReconciler::Requeue(const Pass& pass, JobWork* w, const std::string& token, bool hold) {
   writer_->DeletePods(NotTerminal(w->pods), *pass.log);
   RequeueJob(&w->st, pass.now, token, requeue_delay_);
-  if (hold && !w->job->spec.hold) {
-    Status s = writer_->Hold(w->obj, w->job);
+  if (hold && !(*w->job)->spec.hold) {
+    Status s = writer_->Hold(w->obj, &w->job->Mutable());
     if (!s.ok()) FAIRWAY_LOG(*pass.log, kWarn, "requeue hold failed", {{"error", s.ToString()}});
   }
   assumed_->ForgetJob(w->key);
@@ -236,7 +236,7 @@ void JobReconciler::Requeue(const Pass& pass, JobWork* w, const std::string& tok
 }
 
 void JobReconciler::EvaluateRunning(const Pass& pass, JobWork* w) {
-  const api::JobObject& job = *w->job;
+  const api::JobObject& job = **w->job;
   if (!w->array.has_value() && w->st.state == core::JobState::kRunning) {
     const InstanceOutcome out =
         Evaluate(pass, w, {std::nullopt, w->st.job_id, w->st.restarts, w->st.node_list});
@@ -271,7 +271,7 @@ InstanceOutcome JobReconciler::Evaluate(const Pass& pass, JobWork* w, const Inst
     return EvaluateVictim(pass, w, inst, *mark, mine);
   }
   const std::string ikey = w->key + (inst.index ? "_" + std::to_string(*inst.index) : "");
-  const int32_t node_count = static_cast<int32_t>(w->job->spec.nodes);
+  const int32_t node_count = static_cast<int32_t>((*w->job)->spec.nodes);
   InstanceOutcome out =
       EvaluateInstance(mine, pass.nodes, node_count, pass.assumed_keys.count(ikey) > 0);
   if (out.kind == InstanceOutcome::kMissingPods) {
@@ -282,7 +282,7 @@ InstanceOutcome JobReconciler::Evaluate(const Pass& pass, JobWork* w, const Inst
       out.kind == InstanceOutcome::kNodeFail) {
     // A requeued array task comes back under the same pod names: clear the old ones.
     const bool reuse =
-        out.kind == InstanceOutcome::kNodeFail && w->job->spec.requeue && inst.index.has_value();
+        out.kind == InstanceOutcome::kNodeFail && (*w->job)->spec.requeue && inst.index.has_value();
     writer_->DeletePods(reuse ? mine : NotTerminal(mine), *pass.log);
   }
   return out;
@@ -294,10 +294,10 @@ InstanceOutcome JobReconciler::EvaluateVictim(const Pass& pass, JobWork* w, cons
                                               const PreemptMark& mark,
                                               const std::vector<const json*>& mine) {
   writer_->DeletePods(NotTerminal(mine), *pass.log, mark.grace_seconds);
-  InstanceOutcome out = EvaluatePreempted(mine, static_cast<int32_t>(w->job->spec.nodes));
+  InstanceOutcome out = EvaluatePreempted(mine, static_cast<int32_t>((*w->job)->spec.nodes));
   if (out.kind == InstanceOutcome::kPreempted) {
     out.detail = "job " + std::to_string(mark.preemptor);
-    out.requeue = mark.mode == core::PreemptMode::kRequeue && w->job->spec.requeue;
+    out.requeue = mark.mode == core::PreemptMode::kRequeue && (*w->job)->spec.requeue;
     if (out.requeue && inst.index.has_value()) {
       writer_->DeletePods(mine, *pass.log);  // pod names are reused
     }
@@ -314,7 +314,7 @@ InstanceOutcome JobReconciler::EvaluateVictim(const Pass& pass, JobWork* w, cons
 // Decided but pods not there (the operator restarted between the status write and the pods):
 // the missing ones are created on the recorded nodes.
 void JobReconciler::RecreatePods(const Pass& pass, JobWork* w, const Instance& inst) {
-  const api::JobObject& job = *w->job;
+  const api::JobObject& job = **w->job;
   std::optional<core::Seconds> limit;
   if (StatusOr<core::Job> cj = api::ToCoreJob(job); cj.ok()) limit = cj->time_limit;
   if (!limit.has_value()) {
@@ -352,21 +352,21 @@ void JobReconciler::Commit(const Pass& pass, JobWork* w) {
         keep.push_back(m);
       }
     }
-    Status s = writer_->WritePreemptMarks(w->obj, w->job, keep);
+    Status s = writer_->WritePreemptMarks(w->obj, &w->job->Mutable(), keep);
     if (!s.ok()) {
       FAIRWAY_LOG(*pass.log, kWarn, "preemption mark removal failed", {{"error", s.ToString()}});
       return;  // retried next cycle; the victim keeps its room meanwhile
     }
   }
   if (w->changed) {
-    Status s = writer_->WriteStatus(w->obj, w->job, w->st);
+    Status s = writer_->WriteStatus(w->obj, &w->job->Mutable(), w->st);
     if (!s.ok()) {
       FAIRWAY_LOG(*pass.log, kWarn, "job status write failed", {{"error", s.ToString()}});
       return;
     }
   }
   if (!w->annotation_patch.empty()) {
-    Status s = writer_->PatchAnnotations(w->obj, w->job, w->annotation_patch);
+    Status s = writer_->PatchAnnotations(w->obj, &w->job->Mutable(), w->annotation_patch);
     if (!s.ok()) {
       FAIRWAY_LOG(*pass.log, kDebug, "task action clean-up failed", {{"error", s.ToString()}});
     }

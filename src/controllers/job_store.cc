@@ -37,21 +37,34 @@ json JobStub(const json& object) {
   return stub;
 }
 
-json JobStore::Absorb(json object) {
+JobStore::EntryPtr JobStore::Put(const json& object) { return Store(object, true); }
+
+JobStore::EntryPtr JobStore::PutIfPresent(const json& object) { return Store(object, false); }
+
+JobStore::EntryPtr JobStore::Store(const json& object, bool insert) {
   auto entry = std::make_shared<Entry>(Entry{nullptr, api::JobFromJson(object)});
-  json stub = JobStub(object);
-  entry->stub = std::make_shared<const json>(stub);
-  const std::string key = kube::ObjectKey(stub);
-  const std::string version = JsonString(stub, {"metadata", "resourceVersion"});
+  entry->stub = std::make_shared<const json>(JobStub(object));
+  const std::string key = kube::ObjectKey(*entry->stub);
+  const std::string version = JsonString(*entry->stub, {"metadata", "resourceVersion"});
   MutexLock lock(&mu_);
   auto it = entries_.find(key);
   if (it == entries_.end()) {
-    entries_.emplace(key, std::move(entry));
+    if (insert) entries_.emplace(key, entry);
   } else if (!kube::ResourceVersionNewer(
                  JsonString(*it->second->stub, {"metadata", "resourceVersion"}), version)) {
-    it->second = std::move(entry);
+    it->second = entry;
   }
-  return stub;
+  return entry;
+}
+
+json JobStore::Absorb(json object) {
+  EntryPtr entry = Put(object);
+  const json& meta = (*entry->stub)["metadata"];
+  json kept = json::object();
+  for (const char* k : {"name", "namespace", "resourceVersion"}) {
+    if (meta.contains(k)) kept[k] = meta[k];
+  }
+  return {{"metadata", std::move(kept)}};
 }
 
 JobStore::EntryPtr JobStore::Get(const std::string& key) const {
@@ -63,11 +76,6 @@ JobStore::EntryPtr JobStore::Get(const std::string& key) const {
 void JobStore::Erase(const std::string& key) {
   MutexLock lock(&mu_);
   entries_.erase(key);
-}
-
-void JobStore::Retain(const std::set<std::string>& present) {
-  MutexLock lock(&mu_);
-  std::erase_if(entries_, [&](const auto& e) { return present.count(e.first) == 0; });
 }
 
 size_t JobStore::Size() const {

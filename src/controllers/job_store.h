@@ -1,28 +1,28 @@
 // JobStore: the operator's typed cache of Fairway Jobs, the one place a Job is held in full.
 //
 // The Jobs informer runs every object it receives through Absorb (its transform, see
-// kube::InformerOptions): the Job is decoded once per resourceVersion into api::JobObject and
-// the informer keeps only a stub (apiVersion, kind, metadata name/namespace/uid/resourceVersion/
-// generation, status jobID/reason/message): the stub is what events name and what a status
-// write carries besides the status (a PUT of the status subresource ignores everything else,
-// kubernetes-api.md §2). Holding the JSON of 100,000 Jobs took ~12 KiB each; the typed form a
-// third of that.
+// kube::InformerOptions): the Job is decoded once per resourceVersion into api::JobObject, kept
+// with its stub (apiVersion, kind, metadata name/namespace/uid/resourceVersion/generation,
+// status jobID/reason/message: what events name and what a status write carries besides the
+// status, as a PUT of the status subresource ignores everything else, kubernetes-api.md §2),
+// and the informer keeps only name, namespace and resourceVersion. A pending Job's JSON takes
+// ~7 KiB of heap, its decoded form ~2 KiB.
 //
-// The operator's own writes go through Absorb too (JobWriter), so the store holds the newest
+// The operator's own writes go through PutIfPresent (JobWriter), so the store holds the newest
 // version from either source: an informer event older than our write is ignored, as the
 // informer's cache ignores stale events (kube::ResourceVersionNewer). That is the "assume"
 // overlay of the Kubernetes scheduler for our status writes: the next cycle reads what was
 // written, not the informer's older copy.
 //
-// Entries of Jobs the informer no longer has are dropped by Erase (its delete handler) and
-// Retain (each cycle, for writes that landed after a delete).
+// Entries of Jobs the informer no longer has are dropped by Erase (its delete handler); our
+// writes only replace entries that exist (PutIfPresent), so a write that lands after the
+// delete does not bring the Job back.
 //
 // Thread-safety: thread-safe (the informer's thread, the loop and the start workers).
 #pragma once
 
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <set>
 #include <string>
 #include <unordered_map>
 
@@ -41,16 +41,22 @@ class JobStore {
   };
   using EntryPtr = std::shared_ptr<const Entry>;
 
-  // Decodes `object` into the store unless the stored version is newer; returns its stub.
+  // Decodes `object` into the store unless the stored version is newer; returns the entry of
+  // `object` (stored or not).
+  EntryPtr Put(const nlohmann::json& object);
+  // Put, but only where the Job has an entry (the response of our own write).
+  EntryPtr PutIfPresent(const nlohmann::json& object);
+  // The Jobs informer's transform: Put, and return what the informer keeps (metadata name,
+  // namespace, resourceVersion).
   nlohmann::json Absorb(nlohmann::json object);
   // The newest version of the Job `key` ("namespace/name"), or null.
   EntryPtr Get(const std::string& key) const;
   void Erase(const std::string& key);
-  // Drops entries whose key is not in `present`.
-  void Retain(const std::set<std::string>& present);
   size_t Size() const;
 
  private:
+  EntryPtr Store(const nlohmann::json& object, bool insert);
+
   mutable Mutex mu_;
   std::unordered_map<std::string, EntryPtr> entries_ FAIRWAY_GUARDED_BY(mu_);
 };

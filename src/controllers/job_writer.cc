@@ -19,7 +19,7 @@ JobWriter::JobWriter(kube::ApiClient* client, Clock* clock, OperatorMetrics* met
 
 void JobWriter::Adopt(json written, kube::ObjectPtr* raw, api::JobObject* job) {
   job->meta.resource_version = JsonString(written, {"metadata", "resourceVersion"});
-  *raw = std::make_shared<const json>(store_->Absorb(std::move(written)));
+  *raw = store_->PutIfPresent(written)->stub;
 }
 
 Status JobWriter::WriteStatus(kube::ObjectPtr* raw, api::JobObject* job,

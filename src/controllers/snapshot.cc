@@ -83,7 +83,7 @@ TargetState StateOfJob(const api::JobObject& j) {
 
 // Sets core::Job::dependency / singleton from spec.dependency. A lone "singleton" is left to
 // the core (it knows which jobs run); other expressions are evaluated here.
-void SetDependency(const api::JobObject& obj, const std::vector<api::JobObject>& jobs,
+void SetDependency(const api::JobObject& obj, const std::vector<CycleJob>& jobs,
                    core::Timestamp now, core::Job* job) {
   if (obj.spec.dependency.empty()) return;
   if (obj.spec.dependency == "singleton") {
@@ -148,8 +148,8 @@ core::Job ArrayTaskJob(const core::Job& array_job, const api::ArraySpec& spec, u
   return t;
 }
 
-DependencyState EvaluateDependency(const api::JobObject& job,
-                                   const std::vector<api::JobObject>& jobs, core::Timestamp now) {
+DependencyState EvaluateDependency(const api::JobObject& job, const std::vector<CycleJob>& jobs,
+                                   core::Timestamp now) {
   if (job.spec.dependency.empty()) return DependencyState::kSatisfied;
   StatusOr<api::DependencySpec> dep = api::ParseDependency(job.spec.dependency);
   if (!dep.ok()) return DependencyState::kNever;

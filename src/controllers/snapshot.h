@@ -40,6 +40,7 @@
 #include "api/job_types.h"
 #include "api/partition_types.h"
 #include "api/qos_types.h"
+#include "controllers/cycle_job.h"
 #include "core/job_state.h"
 #include "core/model.h"
 
@@ -49,7 +50,7 @@ namespace fairway::controllers {
 struct ClusterObjects {
   std::vector<core::Node> nodes;  // decoded (NodeFromJson)
   std::vector<nlohmann::json> pods;
-  std::vector<api::JobObject> jobs;
+  std::vector<CycleJob> jobs;  // by key (namespace/name)
   std::vector<api::PartitionObject> partitions;
   std::vector<api::AccountObject> accounts;
   std::vector<api::QosObject> qos;
@@ -110,7 +111,7 @@ std::set<uint64_t> PendingJobIds(const ClusterObjects& objects);
 
 enum class DependencyState { kSatisfied, kWaiting, kNever };
 // Evaluates job.spec.dependency against the other jobs (slurm-semantics.md §6).
-DependencyState EvaluateDependency(const api::JobObject& job,
-                                   const std::vector<api::JobObject>& jobs, core::Timestamp now);
+DependencyState EvaluateDependency(const api::JobObject& job, const std::vector<CycleJob>& jobs,
+                                   core::Timestamp now);
 
 }  // namespace fairway::controllers

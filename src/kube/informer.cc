@@ -219,13 +219,13 @@ class Informer::Sink : public ReflectorSink {
 
   void Delete(json object) override {
     std::lock_guard<std::mutex> lock(inf_->handlers_mu_);
-    object = Transform(std::move(object));
     std::string key = ObjectKey(object);
     ObjectPtr cached = inf_->cache_.Get(key);
     if (!cached) return;
     if (ResourceVersionNewer(RvOf(*cached), RvOf(object))) return;  // stale delete
     inf_->cache_.Remove(key);
-    auto last = std::make_shared<const json>(std::move(object));
+    // Transformed only once it applies: a transform may keep state (a typed store).
+    auto last = std::make_shared<const json>(Transform(std::move(object)));
     for (auto& h : inf_->handlers_) {
       if (h.on_delete) h.on_delete(last);
     }

@@ -208,14 +208,14 @@ TEST(TaskActionsTest, HeldTasksLeaveThePendingRangesUntilReleased) {
   EXPECT_EQ(s.pending[0].array->pending[1].first, 4u);
   EXPECT_EQ(s.pending[0].array->max_running, 0u);
   // Only held tasks left: no pending record at all.
-  o.jobs[0].meta.annotations[std::string(kAnnotationHoldTasks)] = "0-5";
+  o.jobs[0].Mutable().meta.annotations[std::string(kAnnotationHoldTasks)] = "0-5";
   EXPECT_TRUE(BuildSnapshot(o, {}, {}).pending.empty());
   // Released.
-  o.jobs[0].meta.annotations[std::string(kAnnotationReleaseTasks)] = "0-5";
+  o.jobs[0].Mutable().meta.annotations[std::string(kAnnotationReleaseTasks)] = "0-5";
   s = BuildSnapshot(o, {}, {});
   ASSERT_EQ(s.pending.size(), 1u);
   EXPECT_EQ(s.pending[0].array->pending_count(), 6u);
-  EXPECT_EQ(PendingTasks(o.jobs[0].status, *api::ParseArraySpec("0-5")).size(), 6u);
+  EXPECT_EQ(PendingTasks(o.jobs[0]->status, *api::ParseArraySpec("0-5")).size(), 6u);
 }
 
 TEST(TaskActionsTest, RequeueTasksReturnsRunningTasksToPending) {

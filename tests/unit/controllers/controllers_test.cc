@@ -326,11 +326,11 @@ TEST(DependencyTest, AfterOkWaitsThenNeverOnFailure) {
   api::JobObject a = MakeJob("a", 1, 1, 5);
   api::JobObject b = MakeJob("b", 1, 1, 6);
   b.spec.dependency = "afterok:5";
-  std::vector<api::JobObject> jobs = {a, b};
+  std::vector<CycleJob> jobs = {a, b};
   EXPECT_EQ(EvaluateDependency(b, jobs, {}), DependencyState::kWaiting);
-  jobs[0].status.state = core::JobState::kFailed;
+  jobs[0].Mutable().status.state = core::JobState::kFailed;
   EXPECT_EQ(EvaluateDependency(b, jobs, {}), DependencyState::kNever);
-  jobs[0].status.state = core::JobState::kCompleted;
+  jobs[0].Mutable().status.state = core::JobState::kCompleted;
   EXPECT_EQ(EvaluateDependency(b, jobs, {}), DependencyState::kSatisfied);
 }
 

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "controllers/cycle_job.h"
 #include "controllers/object_trim.h"
 
 namespace fairway::controllers {
@@ -26,24 +27,26 @@ json Job(const std::string& name, const std::string& rv, const std::string& stat
           {"status", {{"jobID", 7}, {"state", state}, {"reason", "Priority"}}}};
 }
 
-TEST(JobStoreTest, KeepsTheDecodedJobAndReturnsItsStub) {
+TEST(JobStoreTest, KeepsTheDecodedJobAndItsStub) {
   JobStore store;
-  json stub = store.Absorb(Job("a", "10"));
-  EXPECT_EQ(stub, json({{"apiVersion", "fairway.dev/v1alpha1"},
-                        {"kind", "Job"},
-                        {"metadata",
-                         {{"name", "a"},
-                          {"namespace", "default"},
-                          {"uid", "uid-a"},
-                          {"resourceVersion", "10"},
-                          {"generation", 1}}},
-                        {"status", {{"jobID", 7}, {"reason", "Priority"}}}}));
+  json kept = store.Absorb(Job("a", "10"));
+  EXPECT_EQ(
+      kept,
+      json({{"metadata", {{"name", "a"}, {"namespace", "default"}, {"resourceVersion", "10"}}}}));
   JobStore::EntryPtr e = store.Get("default/a");
   ASSERT_NE(e, nullptr);
   ASSERT_TRUE(e->job.ok()) << e->job.status();
   EXPECT_EQ(e->job->spec.resources.gpus, 2);
   EXPECT_EQ(e->job->meta.annotations.at("note"), "kept in the typed form only");
-  EXPECT_EQ(*e->stub, stub);
+  EXPECT_EQ(*e->stub, json({{"apiVersion", "fairway.dev/v1alpha1"},
+                            {"kind", "Job"},
+                            {"metadata",
+                             {{"name", "a"},
+                              {"namespace", "default"},
+                              {"uid", "uid-a"},
+                              {"resourceVersion", "10"},
+                              {"generation", 1}}},
+                            {"status", {{"jobID", 7}, {"reason", "Priority"}}}}));
 }
 
 // An informer event older than our own write (the write's response came first) is ignored, so
@@ -69,16 +72,39 @@ TEST(JobStoreTest, KeepsWhyAJobDoesNotDecode) {
   EXPECT_NE(e->job.status().ToString().find("spec.timeLimit"), std::string::npos);
 }
 
-TEST(JobStoreTest, EraseAndRetainDropEntries) {
+// A write whose response arrives after the Job's delete does not bring it back.
+TEST(JobStoreTest, WritesDoNotResurrectDeletedJobs) {
   JobStore store;
   store.Absorb(Job("a", "1"));
   store.Absorb(Job("b", "2"));
-  store.Absorb(Job("c", "3"));
   store.Erase("default/a");
   EXPECT_EQ(store.Get("default/a"), nullptr);
-  store.Retain({"default/b"});
+  JobStore::EntryPtr late = store.PutIfPresent(Job("a", "3", "RUNNING"));
+  EXPECT_EQ(*late->job->status.state, core::JobState::kRunning);  // the caller reads it
+  EXPECT_EQ(store.Get("default/a"), nullptr);
+  store.PutIfPresent(Job("b", "4", "RUNNING"));
+  EXPECT_EQ(*store.Get("default/b")->job->status.state, core::JobState::kRunning);
   EXPECT_EQ(store.Size(), 1u);
-  EXPECT_NE(store.Get("default/b"), nullptr);
+}
+
+// A cycle's Job shares the store's until it changes: the store's copy is never touched.
+TEST(CycleJobTest, CopiesOnTheFirstChangeOnly) {
+  JobStore store;
+  store.Absorb(Job("a", "1"));
+  JobStore::EntryPtr e = store.Get("default/a");
+  CycleJob job(std::shared_ptr<const api::JobObject>(e, &*e->job));
+  EXPECT_EQ(&*job, &*e->job);  // shared, not copied
+  const api::JobObject& before = job;
+  job.Mutable().status.reason = "Resources";
+  job.Mutable().spec.hold = true;  // the same copy
+  EXPECT_NE(&*job, &*e->job);
+  EXPECT_EQ(job->status.reason, "Resources");
+  EXPECT_TRUE(job->spec.hold);
+  EXPECT_EQ(e->job->status.reason, "Priority");
+  EXPECT_EQ(before.status.reason, "Priority");  // earlier references still read the shared one
+  store.Erase("default/a");
+  e.reset();
+  EXPECT_EQ(before.meta.name, "a");  // and it stays alive with the CycleJob
 }
 
 TEST(ObjectTrimTest, PodKeepsWhatTheOperatorReads) {
