@@ -114,7 +114,7 @@ using internal::QueuedPair;
 
 PriorityContext MakePriorityContext(const CycleInput& in) {
   PriorityContext ctx;
-  ctx.now = in.now;
+  ctx.now = PriorityPassTime(in.now, in.config->priority.calc_period);
   for (const Node& n : in.cluster->nodes) {
     ctx.total_nodes += 1;
     ctx.total_cpus += static_cast<double>(n.allocatable.cpu_millis) / 1000.0;

@@ -389,6 +389,29 @@ TEST_F(CycleFixture, FairShareOrdersJobsOfCompetingAccounts) {
   EXPECT_EQ(result_.pending[0].priority.priority, 3333u);
 }
 
+// Issue #16: priorities are those of the last PriorityCalcPeriod pass (multiples of the period
+// since the epoch), so two cycles within one period agree and a new job has no age yet.
+TEST_F(CycleFixture, AgeIsThatOfTheLastPriorityPass) {
+  config_.priority.weights = {};
+  config_.priority.weights.age = 1000;
+  config_.priority.max_age = Seconds(1000);
+  config_.priority.calc_period = Seconds(300);
+  pending_ = {JobBuilder("old").Id(1).Submit(100).Gpus(8).Build(),
+              JobBuilder("new").Id(2).Submit(950).Gpus(8).Build()};
+  std::map<std::string, uint32_t> at_1000, at_1190;
+  Run(1000);
+  for (const PendingDecision& d : result_.pending)
+    at_1000[pending_[d.pending_index].name] = d.priority.priority;
+  Run(1190);
+  for (const PendingDecision& d : result_.pending)
+    at_1190[pending_[d.pending_index].name] = d.priority.priority;
+  EXPECT_EQ(at_1000["old"], 800u);  // pass at 900: 800 s waited of a 1000 s max age
+  EXPECT_EQ(at_1000["new"], 1u);    // submitted after the pass: no age (clamped to 1)
+  EXPECT_EQ(at_1190, at_1000);
+  Run(1200);
+  EXPECT_EQ(result_.pending[1].priority.priority, 250u);  // next pass: 1200 - 950
+}
+
 TEST_F(CycleFixture, SameInputGivesSameDecisions) {
   AddNodes(8, 4);
   for (int i = 0; i < 40; ++i) {
