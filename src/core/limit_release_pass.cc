@@ -12,8 +12,11 @@
 // publishes the estimate anyway: it is exact under the limit and costs Slurm users nothing.
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <tuple>
+#include <vector>
 
 #include "core/internal/cycle_state.h"
 
@@ -65,6 +68,21 @@ std::vector<Counted> CountedByEnd(const CycleState& state) {
   return counted;
 }
 
+// The top-level account above `account` (the level below the root), or kNone.
+int32_t TopLevelAccount(const AccountTree& tree, int32_t account) {
+  if (account <= AccountTree::kRoot) return AccountTree::kNone;
+  while (tree.at(account).parent != AccountTree::kRoot) account = tree.at(account).parent;
+  return account;
+}
+
+// True if the end of `c` can lower a count the job's limits read: same QoS, or an account
+// subtree in common (the root sets no limits, so the top-level account decides).
+bool SharesALimit(const AccountTree& tree, const Counted& c, const JobRef& ref) {
+  if (ref.qos >= 0 && c.ref.qos == ref.qos) return true;
+  int32_t top = TopLevelAccount(tree, ref.account);
+  return top != AccountTree::kNone && TopLevelAccount(tree, c.ref.account) == top;
+}
+
 // When `job` would pass its limits: ends counted jobs in order, then restores them.
 std::optional<Timestamp> ReleaseTime(CycleState& state, const Job& job, const JobRef& ref,
                                      const std::vector<Counted>& counted) {
@@ -72,16 +90,17 @@ std::optional<Timestamp> ReleaseTime(CycleState& state, const Job& job, const Jo
   // check with a zero limit.
   const std::optional<Seconds> no_wall = Seconds(0);
   std::optional<Timestamp> when;
-  size_t ended = 0;
-  while (ended < counted.size()) {
-    const Counted& c = counted[ended++];
+  std::vector<const Counted*> ended;
+  for (const Counted& c : counted) {
+    if (!SharesALimit(state.tree, c, ref)) continue;
     state.limits.RecordEnd(*c.job, c.ref);
+    ended.push_back(&c);
     if (!state.limits.Check(job, ref, no_wall, SIZE_MAX).has_value()) {
       when = c.end;
       break;
     }
   }
-  for (size_t i = 0; i < ended; ++i) state.limits.RecordStart(*counted[i].job, counted[i].ref);
+  for (const Counted* c : ended) state.limits.RecordStart(*c->job, c->ref);
   return when;
 }
 
