@@ -146,7 +146,8 @@ TEST_F(ExpectedStartTest, ThisCyclesStartsCountAndEnd) {
 // limit never ends, and MaxWall or a submit limit does not depend on running jobs' ends.
 TEST_F(ExpectedStartTest, LimitsThatDoNotClearPublishNothing) {
   cluster_.partitions[0].max_time.reset();
-  cluster_.accounts.push_back(AccountBuilder("research").GrpJobs(1).MaxSubmitJobsPerUser(2).Build());
+  cluster_.accounts.push_back(
+      AccountBuilder("research").GrpJobs(1).MaxSubmitJobsPerUser(2).Build());
   cluster_.accounts.push_back(AccountBuilder("walled").MaxWall(600).Build());
   cluster_.running.push_back(JobBuilder("forever").Id(1).Running(0, {"n0"}, "gpu").Build());
   pending_.push_back(JobBuilder("grp").Id(2).Submit(100).TimeLimit(300).Build());
