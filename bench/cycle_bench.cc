@@ -56,7 +56,8 @@ Scenario Build(int pending_jobs, int nodes) {
     acct.name = AccountName("acct" + std::to_string(a));
     acct.shares = 1 + static_cast<uint32_t>(a % 3);
     for (int u = 0; u < 10; ++u) {
-      acct.users.push_back({UserName("u" + std::to_string(a) + "-" + std::to_string(u)), 1, false});
+      acct.users.push_back(
+          {UserName("u" + std::to_string(a) + "-" + std::to_string(u)), 1, false, {}});
     }
     s.cluster.accounts.push_back(std::move(acct));
   }

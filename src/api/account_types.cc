@@ -85,6 +85,48 @@ Status GetTimestampMap(const json& obj, std::string_view key, const std::string&
   return OkStatus();
 }
 
+// spec.userLimits: user -> {maxJobs, maxSubmitJobs, grpGPUs}; users must be listed.
+Status GetUserLimits(const json& obj, const std::string& path,
+                     const std::vector<std::string>& users,
+                     std::map<std::string, UserLimitsSpec>* out) {
+  const json* v = Find(obj, "userLimits");
+  if (v == nullptr) {
+    return OkStatus();
+  }
+  std::string field = Join(path, "userLimits");
+  if (!v->is_object()) {
+    return InvalidArgumentError("must be a map of user name to limits", field);
+  }
+  std::set<std::string_view> members(users.begin(), users.end());
+  for (const auto& [name, value] : v->items()) {
+    std::string item = Join(field, name);
+    if (members.count(name) == 0) {
+      return InvalidArgumentError(
+          "user " + internal::Quote(name) + " is not listed in " + Join(path, "users"), item);
+    }
+    FAIRWAY_RETURN_IF_ERROR(json_fields::RequireObject(value, item));
+    UserLimitsSpec limits;
+    FAIRWAY_RETURN_IF_ERROR(GetLimit(value, "maxJobs", item, &limits.max_jobs));
+    FAIRWAY_RETURN_IF_ERROR(GetLimit(value, "maxSubmitJobs", item, &limits.max_submit_jobs));
+    FAIRWAY_RETURN_IF_ERROR(GetLimit(value, "grpGPUs", item, &limits.grp_gpus));
+    out->emplace(name, limits);
+  }
+  return OkStatus();
+}
+
+json ToJson(const UserLimitsSpec& l) {
+  json j = json::object();
+  auto put = [&j](const char* key, const std::optional<int64_t>& v) {
+    if (v) {
+      j[key] = *v;
+    }
+  };
+  put("maxJobs", l.max_jobs);
+  put("maxSubmitJobs", l.max_submit_jobs);
+  put("grpGPUs", l.grp_gpus);
+  return j;
+}
+
 }  // namespace
 
 StatusOr<AccountSpec> AccountSpecFromJson(const json& j, const std::string& path) {
@@ -120,6 +162,7 @@ StatusOr<AccountSpec> AccountSpecFromJson(const json& j, const std::string& path
       s.user_shares.emplace(name, shares);
     }
   }
+  FAIRWAY_RETURN_IF_ERROR(GetUserLimits(j, path, s.users, &s.user_limits));
   FAIRWAY_RETURN_IF_ERROR(json_fields::GetStringList(j, "groups", path, &s.groups));
   FAIRWAY_RETURN_IF_ERROR(
       CheckNameList(s.groups, Join(path, "groups"), &json_fields::IsValidSubjectName));
@@ -195,6 +238,13 @@ json ToJson(const AccountSpec& s) {
     }
     j["userShares"] = std::move(us);
   }
+  if (!s.user_limits.empty()) {
+    json ul = json::object();
+    for (const auto& [name, limits] : s.user_limits) {
+      ul[name] = ToJson(limits);
+    }
+    j["userLimits"] = std::move(ul);
+  }
   if (!s.groups.empty()) {
     j["groups"] = s.groups;
   }
@@ -262,6 +312,11 @@ StatusOr<core::Account> ToCoreAccount(const AccountObject& a) {
     if (auto it = a.spec.user_shares.find(user); it != a.spec.user_shares.end()) {
       u.shares = static_cast<uint32_t>(it->second.shares);
       u.shares_parent = it->second.parent;
+    }
+    if (auto it = a.spec.user_limits.find(user); it != a.spec.user_limits.end()) {
+      u.limits.max_jobs = it->second.max_jobs;
+      u.limits.max_submit_jobs = it->second.max_submit_jobs;
+      u.limits.grp_gpus = it->second.grp_gpus;
     }
     out.users.push_back(std::move(u));
   }

@@ -6,6 +6,9 @@
 // Members: `users: [alice, bob]` lists the user associations (1 share each); `userShares:
 // {alice: 2, bob: parent}` overrides a listed user's raw shares, "parent" being Slurm's
 // FairShare=parent. `groups` adds every user of those groups with the default share.
+// `userLimits: {alice: {maxJobs: 1, maxSubmitJobs: 4, grpGPUs: 2}}` gives a listed user limits
+// of its own (Slurm's user association MaxJobs, MaxSubmitJobs, GrpTRES=gres/gpu), which replace
+// the account's maxJobsPerUser, maxSubmitJobsPerUser and maxGPUsPerUser for that user only.
 //
 // Thread-safety: plain values and pure functions.
 #pragma once
@@ -37,11 +40,22 @@ struct UserShares {
   bool operator==(const UserShares&) const = default;
 };
 
+// A value of spec.userLimits: one user association's own limits (core::UserLimits); absent or
+// -1 = the account's per-user limit applies.
+struct UserLimitsSpec {
+  std::optional<int64_t> max_jobs;
+  std::optional<int64_t> max_submit_jobs;
+  std::optional<int64_t> grp_gpus;
+
+  bool operator==(const UserLimitsSpec&) const = default;
+};
+
 struct AccountSpec {
   std::string parent;  // empty = directly below the implicit root
   int64_t shares = 1;  // raw shares among siblings
   std::vector<std::string> users;
-  std::map<std::string, UserShares> user_shares;  // keys must be in `users`
+  std::map<std::string, UserShares> user_shares;      // keys must be in `users`
+  std::map<std::string, UserLimitsSpec> user_limits;  // keys must be in `users`
   std::vector<std::string> groups;
   // Users whose default account this is (Slurm's per-user DefaultAccount): admission fills an
   // empty spec.account with it. A user may be named by at most one Account (checked at

@@ -595,6 +595,14 @@ namespace {
 constexpr int64_t kMaxLimit = std::numeric_limits<int32_t>::max();
 
 // -1 (Slurm: clear the limit) reads as "no limit".
+void PutLimit(json& j, const char* key, const std::optional<int64_t>& v) {
+  if (v) {
+    j[key] = *v;
+  }
+}
+
+}  // namespace
+
 Status GetLimit(const json& obj, std::string_view key, const std::string& path,
                 std::optional<int64_t>* out) {
   std::optional<int64_t> v;
@@ -605,14 +613,6 @@ Status GetLimit(const json& obj, std::string_view key, const std::string& path,
   *out = v;
   return OkStatus();
 }
-
-void PutLimit(json& j, const char* key, const std::optional<int64_t>& v) {
-  if (v) {
-    j[key] = *v;
-  }
-}
-
-}  // namespace
 
 StatusOr<LimitsSpec> LimitsFromJson(const json& j, const std::string& path) {
   FAIRWAY_RETURN_IF_ERROR(json_fields::RequireObject(j, path));

@@ -94,6 +94,10 @@ struct LimitsSpec {
   bool operator==(const LimitsSpec&) const = default;
 };
 
+// A limit field of `obj`: absent or -1 = no limit (nullopt), else 0..2^31-1; errors name
+// path.key.
+[[nodiscard]] Status GetLimit(const nlohmann::json& obj, std::string_view key,
+                              const std::string& path, std::optional<int64_t>* out);
 [[nodiscard]] StatusOr<LimitsSpec> LimitsFromJson(const nlohmann::json& j, const std::string& path);
 nlohmann::json ToJson(const LimitsSpec& limits);
 // REQUIRES: `limits` came from LimitsFromJson (maxWall parses); errors name `path`.
@@ -165,9 +169,8 @@ bool IsValidSubjectName(std::string_view name);
 // members meta, spec and status) using the kind's spec and status decoders. `what` names the
 // kind in the error for a non-object ("a Job", "an Account").
 template <typename Object, typename SpecFromJson, typename StatusFromJson>
-StatusOr<Object> DecodeObject(const nlohmann::json& j, std::string_view kind,
-                              std::string_view what, SpecFromJson spec_from_json,
-                              StatusFromJson status_from_json) {
+StatusOr<Object> DecodeObject(const nlohmann::json& j, std::string_view kind, std::string_view what,
+                              SpecFromJson spec_from_json, StatusFromJson status_from_json) {
   if (!j.is_object()) {
     return InvalidArgumentError(std::string(what) + " must be a JSON object");
   }

@@ -424,9 +424,29 @@ StatusOr<std::vector<core::PartitionName>> ParsePartitionList(std::string_view t
   return out;
 }
 
+Status CheckJobName(const std::string& value, const std::string& field) {
+  if (value.size() > kMaxJobNameLength) {
+    return InvalidArgumentError(
+        "must be at most " + std::to_string(kMaxJobNameLength) + " characters", field);
+  }
+  for (char c : value) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      return InvalidArgumentError("must not contain control characters (tab, newline, ...)", field);
+    }
+  }
+  return OkStatus();
+}
+
+const std::string& JobName(const JobObject& job) {
+  return job.spec.job_name.empty() ? job.meta.name : job.spec.job_name;
+}
+
 StatusOr<JobSpec> JobSpecFromJson(const json& j, const std::string& path) {
   FAIRWAY_RETURN_IF_ERROR(json_fields::RequireObject(j, path));
   JobSpec s;
+  FAIRWAY_RETURN_IF_ERROR(json_fields::GetString(j, "jobName", path, &s.job_name));
+  FAIRWAY_RETURN_IF_ERROR(CheckJobName(s.job_name, Join(path, "jobName")));
   FAIRWAY_RETURN_IF_ERROR(json_fields::GetString(j, "partition", path, &s.partition));
   if (StatusOr<std::vector<core::PartitionName>> parts = ParsePartitionList(s.partition);
       !parts.ok()) {
@@ -552,6 +572,7 @@ json ToJson(const JobSpec& s) {
       j[key] = value;
     }
   };
+  put("jobName", s.job_name);
   put("partition", s.partition);
   put("account", s.account);
   put("qos", s.qos);
@@ -671,7 +692,7 @@ StatusOr<core::Job> ToCoreJob(const JobObject& job, const JobConversionOptions& 
   core::Job out;
   out.id = core::JobId{status.job_id};
   out.key = job.meta.Key();
-  out.name = job.meta.name;
+  out.name = JobName(job);
   out.user = core::UserName(spec.user);
   for (const std::string& g : spec.groups) {
     out.groups.emplace_back(g);
@@ -716,7 +737,10 @@ StatusOr<core::Job> ToCoreJob(const JobObject& job, const JobConversionOptions& 
   }
   out.submit_time = status.submit_time.value_or(job.meta.creation_timestamp.value_or(options.now));
   if (!spec.begin.empty()) {
-    StatusOr<core::Timestamp> b = ParseBeginTime(spec.begin, out.submit_time, options.utc_offset_s);
+    // "now+1hour" counts from the submission: the object's creation, which a requeue (that
+    // resets status.submitTime) does not move.
+    core::Timestamp base = job.meta.creation_timestamp.value_or(out.submit_time);
+    StatusOr<core::Timestamp> b = ParseBeginTime(spec.begin, base, options.utc_offset_s);
     if (!b.ok()) {
       return FieldError(b.status(), "spec.begin");
     }

@@ -4,7 +4,8 @@
 // Slurm strings (timeLimit, array, begin, dependency, resources.gres) are kept as the user wrote
 // them, so an object round-trips unchanged; JobFromJson checks each with its src/api parser and
 // ToCoreJob parses them again. `begin` may be relative ("now+10minutes"): it is resolved against
-// the job's submit time, never against the time of conversion, so it does not drift.
+// the job's creation (its first submission), never against the time of conversion nor a
+// requeue's new submit time, so it does not drift.
 //
 // Thread-safety: plain values and pure functions.
 #pragma once
@@ -46,6 +47,9 @@ struct JobResources {
 };
 
 struct JobSpec {
+  // Slurm's --job-name: free text, several jobs may share it (squeue NAME,
+  // --dependency=singleton). Empty = metadata.name (JobName()).
+  std::string job_name;
   std::string partition;   // one name or a comma list; empty = the default partition
   std::string account;     // empty = the user's default account (admission fills it)
   std::string qos;         // empty = the account's default QoS
@@ -149,6 +153,15 @@ struct JobObject {
   bool operator==(const JobObject&) const = default;
 };
 
+// Longest spec.jobName accepted.
+inline constexpr size_t kMaxJobNameLength = 256;
+
+// The job's Slurm name: spec.jobName, else metadata.name.
+const std::string& JobName(const JobObject& job);
+// spec.jobName's rule: free text as Slurm allows it, but printable on one line (squeue, logs)
+// and at most kMaxJobNameLength characters. Errors name `field`.
+[[nodiscard]] Status CheckJobName(const std::string& value, const std::string& field);
+
 // Decodes and validates a Job (the whole object: apiVersion, kind, metadata, spec, status).
 // Errors are kInvalidArgument naming the field ("spec.timeLimit", "status.state"). The array
 // spec is checked against the largest MaxArraySize Slurm allows; the cluster's own limit is the
@@ -183,7 +196,8 @@ struct JobConversionOptions {
 //   key = "namespace/name"; id = status.jobID; partitions from spec.partition;
 //   per_node = {cpu, memory, gpus}; gpu_type; time_limit (empty or UNLIMITED -> nullopt);
 //   submit_time = status.submitTime, else metadata.creationTimestamp, else options.now;
-//   begin_time = spec.begin resolved against submit_time; hold -> HoldKind::kUser;
+//   name = JobName(); begin_time = spec.begin resolved against metadata.creationTimestamp, else
+//   submit_time; hold -> HoldKind::kUser;
 //   tolerations from template.spec.tolerations; state, start_time, running_partition
 //   (status.partition) and allocated_nodes (status.nodeList) from the status.
 [[nodiscard]] StatusOr<core::Job> ToCoreJob(const JobObject& job,

@@ -522,14 +522,17 @@ int Sbatch(const Command& cmd, const std::vector<std::string>& argv, const CliEn
                         merged.positional.end());
   bool named = !merged.job_name.empty();
   // Slurm's default job name: "wrap" for --wrap, the script's file name, "sbatch" for stdin.
-  std::string base = named                                       ? merged.job_name
+  std::string base = named                                       ? DnsLabelFrom(merged.job_name)
                      : cli.wrap.has_value()                      ? "wrap"
                      : script_path.empty() || script_path == "-" ? "sbatch"
                                                                  : JobNameFromScript(script_path);
+  // -J NAME (spec.jobName) also names the object when NAME is a DNS-1123 label not yet taken;
+  // otherwise, as for repeated names (which Slurm allows), the object gets a random suffix.
+  bool exact = named && IsDnsLabel(merged.job_name);
   StatusOr<json> created = UnavailableError("not attempted");
   std::string cm_name;
   for (int attempt = 0; attempt < 5; ++attempt) {
-    in.name = named ? base : base + "-" + RandomSuffix();
+    in.name = exact && attempt == 0 ? base : base + "-" + RandomSuffix();
     cm_name = in.name + "-script";
     in.config_map = cm_name;
     json cm = {
@@ -546,7 +549,7 @@ int Sbatch(const Command& cmd, const std::vector<std::string>& argv, const CliEn
       return Fail(env, "sbatch",
                   "creating ConfigMap " + cm_name + ": " + cm_created.status().ToString());
     }
-    if (!cm_created.ok() && !named) continue;  // name taken: try another suffix
+    if (!cm_created.ok()) continue;  // name taken: try another suffix
     auto manifest = BuildJobManifest(merged, in);
     if (!manifest.ok()) return Fail(env, "sbatch", manifest.status().message());
     created = s->client->Create(kube::ResourceRef::FairwayJobs(), ns, *manifest);
@@ -554,7 +557,7 @@ int Sbatch(const Command& cmd, const std::vector<std::string>& argv, const CliEn
     if (cm_created.ok()) {
       (void)s->client->Delete(kube::ResourceRef{"", "v1", "configmaps", true}, ns, cm_name);
     }
-    if (created.status().code() != StatusCode::kAlreadyExists || named) break;
+    if (created.status().code() != StatusCode::kAlreadyExists) break;
   }
   if (!created.ok()) {
     if (created.status().code() == StatusCode::kAlreadyExists) {

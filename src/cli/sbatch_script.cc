@@ -127,7 +127,9 @@ const std::vector<OptionDef>& Options() {
        }},
       {"image", 0, Arg::kRequired, "IMAGE", "container image the script runs in (default busybox)",
        SetString(&SbatchOptions::image)},
-      {"job-name", 'J', Arg::kRequired, "NAME", "the Job's name (a DNS-1123 label)",
+      {"job-name", 'J', Arg::kRequired, "NAME",
+       "job name (free text; singleton groups by it); also the object's name when it is a "
+       "DNS-1123 label not yet taken",
        SetString(&SbatchOptions::job_name)},
       {"mem", 0, Arg::kRequired, "SIZE", "memory per node: 500 (MB), 4G, 1T",
        SetString(&SbatchOptions::mem)},
@@ -212,17 +214,6 @@ std::string Trim(std::string_view s) {
   while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
   while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
   return std::string(s.substr(b, e - b));
-}
-
-bool IsDnsLabel(std::string_view s) {
-  if (s.empty() || s.size() > 63) return false;
-  for (char c : s) {
-    if (!(std::islower(static_cast<unsigned char>(c)) ||
-          std::isdigit(static_cast<unsigned char>(c)) || c == '-')) {
-      return false;
-    }
-  }
-  return s.front() != '-' && s.back() != '-';
 }
 
 // Offset of the first byte of `text` that is not part of well-formed UTF-8 (RFC 3629: no
@@ -554,10 +545,8 @@ Status ValidateSbatchOptions(const SbatchOptions& o, core::Timestamp now) {
       return err("partition", o.partition, r.status());
     }
   }
-  if (!o.job_name.empty() && !IsDnsLabel(o.job_name)) {
-    return Invalid("Invalid --job-name \"" + o.job_name +
-                   "\": a Job name must be a DNS-1123 label (lower-case letters, digits, '-', at "
-                   "most 63 characters)");
+  if (Status name = api::CheckJobName(o.job_name, "--job-name"); !name.ok()) {
+    return Invalid("Invalid --job-name specification: " + name.message());
   }
   return OkStatus();
 }
@@ -600,6 +589,7 @@ StatusOr<json> BuildJobManifest(const SbatchOptions& o, const JobManifestInput& 
   if (!o.array.empty()) spec["array"] = o.array;
   if (!o.begin.empty()) spec["begin"] = o.begin;
   if (!o.dependency.empty()) spec["dependency"] = o.dependency;
+  if (!o.job_name.empty()) spec["jobName"] = o.job_name;
   if (o.hold) spec["hold"] = true;
   if (o.nice.has_value()) spec["nice"] = *o.nice;
   if (o.requeue.has_value()) spec["requeue"] = *o.requeue;
@@ -635,13 +625,28 @@ StatusOr<json> BuildJobManifest(const SbatchOptions& o, const JobManifestInput& 
               {"spec", spec}};
 }
 
+bool IsDnsLabel(std::string_view s) {
+  if (s.empty() || s.size() > 63) return false;
+  for (char c : s) {
+    if (!(std::islower(static_cast<unsigned char>(c)) ||
+          std::isdigit(static_cast<unsigned char>(c)) || c == '-')) {
+      return false;
+    }
+  }
+  return s.front() != '-' && s.back() != '-';
+}
+
 std::string JobNameFromScript(std::string_view path) {
   size_t slash = path.find_last_of('/');
   std::string base(slash == std::string_view::npos ? path : path.substr(slash + 1));
   size_t dot = base.find_last_of('.');
   if (dot != std::string::npos && dot > 0) base = base.substr(0, dot);
+  return DnsLabelFrom(base);
+}
+
+std::string DnsLabelFrom(std::string_view text) {
   std::string out;
-  for (char c : base) {
+  for (char c : text) {
     char l = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (std::isalnum(static_cast<unsigned char>(l))) {
       out += l;

@@ -114,5 +114,9 @@ struct JobManifestInput {
 // A DNS-1123 label from a script file name ("Train_Model.sh" -> "train-model"); "sbatch" when
 // nothing usable is left.
 std::string JobNameFromScript(std::string_view path);
+// A DNS-1123 label (at most 40 characters) from free text such as a job name ("Train Model" ->
+// "train-model"); "sbatch" when nothing usable is left.
+std::string DnsLabelFrom(std::string_view text);
+bool IsDnsLabel(std::string_view text);
 
 }  // namespace fairway::cli

@@ -62,7 +62,7 @@ std::vector<JobRow> BuildJobRows(const std::vector<api::JobObject>& jobs, core::
     const api::JobStatus& st = j.status;
     JobRow base;
     base.job_id = st.job_id;
-    base.name = j.meta.name;
+    base.name = api::JobName(j);
     base.namespace_name = j.meta.namespace_name;
     base.partition = st.partition.empty() ? j.spec.partition : st.partition;
     base.user = j.spec.user;

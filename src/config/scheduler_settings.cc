@@ -134,8 +134,9 @@ Status ParsePriority(const YAML::Node& node, core::PriorityConfig* p) {
 
 Status ParseFairShare(const YAML::Node& node, core::FairShareConfig* f) {
   const std::string path = "fairShare";
-  FAIRWAY_RETURN_IF_ERROR(
-      CheckKeys(node, path, {"algorithm", "decayHalfLife", "dampeningFactor", "billing"}));
+  FAIRWAY_RETURN_IF_ERROR(CheckKeys(
+      node, path,
+      {"algorithm", "decayHalfLife", "dampeningFactor", "billing", "rootUserAssociation"}));
   FAIRWAY_RETURN_IF_ERROR(
       ReadEnum<core::FairShareAlgorithm>(node, path, "algorithm",
                                          {{"fairTree", core::FairShareAlgorithm::kFairTree},
@@ -143,6 +144,7 @@ Status ParseFairShare(const YAML::Node& node, core::FairShareConfig* f) {
                                          &f->algorithm));
   FAIRWAY_RETURN_IF_ERROR(ReadDuration(node, path, "decayHalfLife", true, &f->decay_half_life));
   FAIRWAY_RETURN_IF_ERROR(ReadDouble(node, path, "dampeningFactor", &f->dampening_factor));
+  FAIRWAY_RETURN_IF_ERROR(ReadBool(node, path, "rootUserAssociation", &f->root_user_association));
   if (YAML::Node b = node["billing"]) {
     const std::string bp = "fairShare.billing";
     FAIRWAY_RETURN_IF_ERROR(CheckKeys(b, bp, {"cpu", "memoryGiB", "gpu"}));
@@ -150,6 +152,26 @@ Status ParseFairShare(const YAML::Node& node, core::FairShareConfig* f) {
     FAIRWAY_RETURN_IF_ERROR(ReadDouble(b, bp, "memoryGiB", &f->billing.memory_per_gib));
     FAIRWAY_RETURN_IF_ERROR(ReadDouble(b, bp, "gpu", &f->billing.gpu));
   }
+  return OkStatus();
+}
+
+// mode: easy | conservative, shorthand for jobPartCountReserve 1 | 0. Both keys set to values
+// that disagree is a contradiction, rejected with both paths named rather than resolved by the
+// order the keys happen to be applied in.
+Status ReadBackfillMode(const YAML::Node& node, const std::string& path, core::BackfillConfig* b) {
+  std::string mode;
+  FAIRWAY_RETURN_IF_ERROR(ReadEnum<std::string>(
+      node, path, "mode", {{"easy", "easy"}, {"conservative", "conservative"}}, &mode));
+  if (mode.empty()) return OkStatus();
+  const uint32_t implied = mode == "easy" ? 1 : 0;
+  if (node["jobPartCountReserve"] && b->job_part_count_reserve != implied) {
+    return InvalidArgumentError(
+        Join(path, "mode") + ": " + mode + " means " + Join(path, "jobPartCountReserve") + ": " +
+            std::to_string(implied) + ", but " + Join(path, "jobPartCountReserve") + " is " +
+            std::to_string(b->job_part_count_reserve) + "; set only one of them",
+        Join(path, "mode"));
+  }
+  b->job_part_count_reserve = implied;
   return OkStatus();
 }
 
@@ -169,13 +191,7 @@ Status ParseBackfill(const YAML::Node& node, core::BackfillConfig* b) {
       ReadUint32(node, path, "jobPartCountReserve", &b->job_part_count_reserve));
   FAIRWAY_RETURN_IF_ERROR(ReadUint32(node, path, "minPrioReserve", &b->min_prio_reserve));
   FAIRWAY_RETURN_IF_ERROR(ReadBool(node, path, "reserveWholeNodes", &b->reserve_whole_nodes));
-  // mode: easy | conservative, shorthand for jobPartCountReserve 1 | 0.
-  std::string mode;
-  FAIRWAY_RETURN_IF_ERROR(ReadEnum<std::string>(
-      node, path, "mode", {{"easy", "easy"}, {"conservative", "conservative"}}, &mode));
-  if (mode == "easy") b->job_part_count_reserve = 1;
-  if (mode == "conservative") b->job_part_count_reserve = 0;
-  return OkStatus();
+  return ReadBackfillMode(node, path, b);
 }
 
 StatusOr<core::SchedulerConfig> ParseDocument(const YAML::Node& root) {

@@ -98,9 +98,10 @@ struct ControllerOptions {
   // Usage cursors of runs that stopped this long ago are dropped (accounting.h).
   core::Seconds usage_cursor_retention = core::Seconds(3600);
   Duration informer_sync_timeout = std::chrono::seconds(30);
-  // Slurm's requeue_delay: a requeued job waits this long (reason BeginTime) before it may
-  // start again.
-  core::Seconds requeue_delay = core::Seconds(120);
+  // Slurm's requeue delay: a requeued job waits this long (reason BeginTime) before it may
+  // start again. Slurm 22.05 makes it eligible 121 s after the requeue (tools/slurm-lab,
+  // results/h_starts_names_user_limits.txt).
+  core::Seconds requeue_delay = core::Seconds(121);
   // Jobs whose starts (status write, pod creates, binds) are in flight at once in a cycle.
   size_t bind_parallelism = 16;
   // The TIME column of a running job moves in steps of this (job_status.h, ElapsedRefreshDue):

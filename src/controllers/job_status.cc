@@ -644,6 +644,9 @@ void RequeueJob(api::JobStatus* st, core::Timestamp now, const std::string& toke
                 core::Seconds requeue_delay) {
   st->state = core::JobState::kPending;
   st->restarts += 1;
+  // Slurm resets a requeued job's submit time to the requeue (it queues behind jobs submitted
+  // before it at equal priority); a relative spec.begin keeps its base (ToCoreJob).
+  st->submit_time = now;
   st->eligible_time = now + requeue_delay;
   st->start_time.reset();
   st->end_time.reset();

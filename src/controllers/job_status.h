@@ -162,7 +162,8 @@ StatusTransitions TransitionsBetween(const api::JobStatus& before, const api::Jo
 // cancelled job's state_reason (a dependent whose dependency can never be satisfied still says
 // DependencyNeverSatisfied); a running one had none left.
 void CancelJob(api::JobStatus* status, const api::ArraySpec* array, core::Timestamp now);
-// RUNNING -> PENDING, restarts+1, allocation cleared; records `token` in condition "Requeued".
+// RUNNING -> PENDING, restarts+1, allocation cleared, submit time reset to `now` (as Slurm);
+// records `token` in condition "Requeued".
 // As in Slurm, the job is eligible again only after `requeue_delay` (status.eligibleTime; it
 // waits with reason BeginTime, and its age accrues from then).
 void RequeueJob(api::JobStatus* status, core::Timestamp now, const std::string& token,

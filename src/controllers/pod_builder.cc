@@ -136,7 +136,7 @@ EnvVars InstanceEnv(const InstancePods& ip) {
   EnvVars env = {
       {"SLURM_JOB_ID", std::to_string(plan.job_id)},
       {"SLURM_JOBID", std::to_string(plan.job_id)},
-      {"SLURM_JOB_NAME", ip.job.meta.name},
+      {"SLURM_JOB_NAME", api::JobName(ip.job)},
       {"SLURM_JOB_NODELIST", nodelist},
       {"SLURM_NODELIST", nodelist},
       {"SLURM_NNODES", nnodes},

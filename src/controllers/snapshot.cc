@@ -177,7 +177,9 @@ DependencyState EvaluateDependency(const api::JobObject& job, const std::vector<
     DependencyState st = DependencyState::kSatisfied;
     if (item.type == api::DependencyType::kSingleton) {
       for (const api::JobObject& j : jobs) {
-        if (&j == &job || j.meta.name != job.meta.name || j.spec.user != job.spec.user) continue;
+        if (&j == &job || api::JobName(j) != api::JobName(job) || j.spec.user != job.spec.user) {
+          continue;
+        }
         if (IsRunning(j.status.state)) st = DependencyState::kWaiting;
       }
     } else {

@@ -22,8 +22,9 @@ bool ReachesRoot(const std::map<AccountName, const Account*>& by_name, const Acc
 
 }  // namespace
 
-AccountTree AccountTree::Build(const std::vector<Account>& accounts,
-                               const std::vector<std::pair<AccountName, UserName>>& implicit_users) {
+AccountTree AccountTree::Build(
+    const std::vector<Account>& accounts,
+    const std::vector<std::pair<AccountName, UserName>>& implicit_users) {
   AccountTree tree;
   Association root;
   root.account = AccountName("root");
@@ -45,8 +46,7 @@ AccountTree AccountTree::Build(const std::vector<Account>& accounts,
   for (const auto& [name, account] : by_name) {
     int32_t index = tree.account_index_[name.str()];
     int32_t parent = kRoot;
-    if (!account->parent.empty() && account->parent.str() != "root" &&
-        ReachesRoot(by_name, name)) {
+    if (!account->parent.empty() && account->parent.str() != "root" && ReachesRoot(by_name, name)) {
       parent = tree.account_index_[account->parent.str()];
     }
     tree.nodes_[static_cast<size_t>(index)].parent = parent;
@@ -98,6 +98,7 @@ int32_t AccountTree::AddUser(int32_t account_index, const AccountUser& user) {
   node.user = user.name;
   node.shares = user.shares;
   node.shares_parent = user.shares_parent;
+  node.user_limits = user.limits;
   int32_t index = static_cast<int32_t>(nodes_.size());
   nodes_.push_back(std::move(node));
   user_index_[key] = index;
@@ -184,9 +185,9 @@ Status ValidateAccounts(const std::vector<Account>& accounts) {
     for (const AccountUser& u : a.users) {
       if (u.name.empty()) return InvalidArgumentError("user name is empty", "users");
       if (!users.insert(u.name).second) {
-        return InvalidArgumentError("user \"" + u.name.str() + "\" listed twice in account \"" +
-                                        a.name.str() + "\"",
-                                    "users");
+        return InvalidArgumentError(
+            "user \"" + u.name.str() + "\" listed twice in account \"" + a.name.str() + "\"",
+            "users");
       }
     }
   }

@@ -11,9 +11,9 @@
 #include <cstdint>
 #include <limits>
 #include <map>
-#include <unordered_map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -33,6 +33,7 @@ class AccountTree {
     UserName user;           // empty for accounts and the root
     uint32_t shares = 1;
     bool shares_parent = false;
+    UserLimits user_limits;         // a user association's own limits
     std::vector<int32_t> children;  // sorted: users first, then accounts, each by name
     const Account* spec = nullptr;  // the Account this node stands for (accounts only)
     bool is_user() const { return !user.empty(); }
@@ -42,8 +43,9 @@ class AccountTree {
   // or a parent cycle attaches the account below the root (ValidateAccounts reports these).
   // `implicit_users` lists (account, user) pairs seen in jobs or usage; those not already members
   // are added with 1 share when the account admits them.
-  static AccountTree Build(const std::vector<Account>& accounts,
-                           const std::vector<std::pair<AccountName, UserName>>& implicit_users = {});
+  static AccountTree Build(
+      const std::vector<Account>& accounts,
+      const std::vector<std::pair<AccountName, UserName>>& implicit_users = {});
 
   const Association& at(int32_t index) const { return nodes_[static_cast<size_t>(index)]; }
   size_t size() const { return nodes_.size(); }

@@ -35,8 +35,9 @@ struct PriorityConfig {
   bool favor_small = false;    // PriorityFavorSmall
   JobSizeBasis job_size_basis = JobSizeBasis::kNodesAndCpus;
   bool accrue_always = false;  // PriorityFlags=ACCRUE_ALWAYS: age from submit time
-  // PriorityCalcPeriod: how often drivers recompute fair share (the core computes priorities
-  // every cycle from the fair-share table it is given).
+  // PriorityCalcPeriod (Slurm default 5 min): priorities, age included, are those of the last
+  // pass (PriorityPassTime: multiples of the period since the epoch); drivers that cache fair
+  // share recompute it once per period too.
   Seconds calc_period{300};
 };
 
@@ -54,6 +55,10 @@ struct FairShareConfig {
   Seconds decay_half_life{7 * 86400};  // PriorityDecayHalfLife; 0 = no decay
   double dampening_factor = 1.0;       // FairShareDampeningFactor (classic only)
   BillingWeights billing;
+  // Count Slurm's automatic root/root user association (1 share, never any usage) as Slurm
+  // does: Fair Tree factors become rank/(N+1) (e.g. 0.2/0.4 where they would be 0.25/0.5) and
+  // top-level NormShares shrink by one share. false ranks only real users (fair_share.h).
+  bool root_user_association = true;
 };
 
 // The backfill planner (SchedulerType=sched/backfill; slurm-semantics.md §3). Defaults are
@@ -63,8 +68,8 @@ struct BackfillConfig {
   // bf_interval: how often the driver runs a cycle with the planner; cycles between run the main
   // pass only (the core itself plans whenever `enabled`; the driver sets it per cycle).
   Seconds interval{30};
-  Seconds window{86400};     // bf_window: how far ahead reservations are planned (1440 min)
-  Seconds resolution{60};    // bf_resolution: the time map's quantum
+  Seconds window{86400};        // bf_window: how far ahead reservations are planned (1440 min)
+  Seconds resolution{60};       // bf_resolution: the time map's quantum
   uint32_t max_job_test = 500;  // bf_max_job_test: (job, partition) pairs tested per cycle
   uint32_t max_job_start = 0;   // bf_max_job_start: jobs started by backfill per cycle; 0 = no cap
   // bf_job_part_count_reserve: reservations per partition per cycle; 0 = every blocked job

@@ -114,7 +114,7 @@ using internal::QueuedPair;
 
 PriorityContext MakePriorityContext(const CycleInput& in) {
   PriorityContext ctx;
-  ctx.now = in.now;
+  ctx.now = PriorityPassTime(in.now, in.config->priority.calc_period);
   for (const Node& n : in.cluster->nodes) {
     ctx.total_nodes += 1;
     ctx.total_cpus += static_cast<double>(n.allocatable.cpu_millis) / 1000.0;
@@ -241,6 +241,9 @@ void BuildQueue(CycleState& state, const FairShareTable& fair_share, const Prior
     if (job.hold != HoldKind::kNone) w.priority.priority = 0;
 
     w.reason = JobLevelReason(job, state, invalid_qos, w.partitions_count == 0);
+    // A job waiting for its begin time (or a requeued job for the requeue delay) expects to
+    // start then, as Slurm shows it (squeue --start).
+    if (w.reason == PendingReason::kBeginTime) w.expected_start = job.begin_time;
     if (w.reason.has_value()) continue;
     for (uint32_t k = 0; k < w.partitions_count; ++k) {
       int32_t p = parts[k];
@@ -358,7 +361,7 @@ void CollectTimeouts(CycleState& state) {
   }
 }
 
-// Phase 5: a decision for every job not started, in input order.
+// Phase 6: a decision for every job not started, in input order.
 void CollectPending(CycleState& state) {
   CycleResult& result = state.result;
   result.pending.reserve(state.jobs.size());
@@ -408,7 +411,8 @@ CycleResult RunCycle(const CycleInput& in) {
   BuildQueue(state, state.fair_share, ctx);                             // phase 2
   RunMainPass(state);                                                   // phase 3
   if (state.config.backfill.enabled) internal::RunBackfillPass(state);  // phase 4
-  CollectPending(state);                                                // phase 5
+  internal::PublishLimitReleaseTimes(state);                            // phase 5
+  CollectPending(state);
   CollectTimeouts(state);
   return std::move(state.result);
 }

@@ -12,6 +12,10 @@
 //      one that does not fit for lack of resources gets Resources and blocks its partition.
 //   5. Backfill (backfill.h): walk the queue again over a node-time map; blocked jobs get
 //      reservations and expected start times, later jobs start now where they delay none.
+//   6. Expected starts that need no reservation (slurm-semantics.md §11): a job waiting for its
+//      begin time (or a requeue delay) expects the begin time, as in Slurm; a job held back by
+//      a limit on running jobs or GPUs expects the end of the running job that frees enough
+//      (a Fairway addition: limit_release_pass.cc).
 //
 // Nothing here reads a clock or does I/O; the same input gives the same result.
 // Thread-safety: RunCycle is a pure function of its input.
@@ -88,7 +92,8 @@ struct PendingDecision {
   uint32_t partitions_begin = 0;
   uint32_t partitions_count = 0;
   bool evaluated = true;  // false when the queue depth cut the pass short
-  // When the backfill plan expects it to start (squeue --start); nullopt without a reservation.
+  // When it is expected to start (squeue --start): its backfill reservation, its begin time, or
+  // when a limit on running jobs will allow it; nullopt when none of these applies.
   std::optional<Timestamp> expected_start;
 };
 

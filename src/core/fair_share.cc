@@ -8,16 +8,21 @@ namespace fairway::core {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
+// Slurm's automatic user association root/root: 1 share, no usage (FairShareConfig).
+constexpr double kRootUserShares = 1.0;
 
 struct Work {
   const AccountTree& tree;
   const UsageLedger& usage;
   std::vector<FairShareValues> rows;  // indexed like the tree
-  std::vector<double> level_shares;      // by parent index
+  std::vector<double> level_shares;   // by parent index
+  int32_t users = 0;                  // Fair Tree's N (the root user association included)
 };
 
 // The raw usage already copied into rows[index] (one ledger lookup per association).
-double UsageOf(const Work& w, int32_t index) { return w.rows[static_cast<size_t>(index)].raw_usage; }
+double UsageOf(const Work& w, int32_t index) {
+  return w.rows[static_cast<size_t>(index)].raw_usage;
+}
 
 double LevelShares(const Work& w, int32_t index) {
   int32_t parent = w.tree.at(index).parent;
@@ -25,9 +30,11 @@ double LevelShares(const Work& w, int32_t index) {
 }
 
 // level_shares per parent: the sum of raw shares of its children (FairShare=parent users take
-// no part). Indexed by the parent's tree index.
-std::vector<double> LevelSharesByParent(const AccountTree& tree) {
+// no part), the root user association's one share included at the root. Indexed by the
+// parent's tree index.
+std::vector<double> LevelSharesByParent(const AccountTree& tree, bool root_user) {
   std::vector<double> sums(tree.size(), 0.0);
+  if (root_user) sums[AccountTree::kRoot] = kRootUserShares;
   for (size_t i = 0; i < tree.size(); ++i) {
     const AccountTree::Association& a = tree.at(static_cast<int32_t>(i));
     if (a.parent != AccountTree::kNone && !a.shares_parent) {
@@ -98,7 +105,7 @@ void RankSiblings(Work& w, std::vector<int32_t> siblings, bool parent_tied, int3
     if (w.tree.at(index).is_user()) {
       if (!tied) *rank = *next;
       w.rows[static_cast<size_t>(index)].fair_share =
-          w.tree.user_count() > 0 ? static_cast<double>(*rank) / w.tree.user_count() : 0.0;
+          w.users > 0 ? static_cast<double>(*rank) / w.users : 0.0;
       --*next;
     } else {
       // Merge the children of this account and of the following sibling accounts with equal LF.
@@ -145,12 +152,11 @@ void ComputeClassic(Work& w, double dampening, double root_usage) {
       row.norm_shares = parent.norm_shares;
       row.effective_usage = parent.effective_usage;
     } else {
-      row.norm_shares = (a.parent == AccountTree::kRoot ? 1.0 : parent.norm_shares) *
-                        level_fraction;
+      row.norm_shares =
+          (a.parent == AccountTree::kRoot ? 1.0 : parent.norm_shares) * level_fraction;
       double un = root_usage > 0 ? row.raw_usage / root_usage : 0.0;
-      row.effective_usage = a.parent == AccountTree::kRoot
-                                ? un
-                                : un + (parent.effective_usage - un) * level_fraction;
+      row.effective_usage =
+          a.parent == AccountTree::kRoot ? un : un + (parent.effective_usage - un) * level_fraction;
     }
     row.fair_share = row.norm_shares > 0
                          ? std::pow(2.0, -(row.effective_usage / row.norm_shares) / dampening)
@@ -158,12 +164,38 @@ void ComputeClassic(Work& w, double dampening, double root_usage) {
   }
 }
 
+// Fair Tree from the root. Slurm's root user association (no usage: LF = +inf) ranks first: it
+// takes rank N, and root's children with LF = +inf tie with it.
+void RankFromRoot(Work& w, bool root_user) {
+  int32_t rank = w.users;
+  int32_t next = w.users;
+  const std::vector<int32_t>& children = w.tree.at(AccountTree::kRoot).children;
+  bool first_tied = false;
+  if (root_user) {
+    --next;
+    first_tied = std::any_of(children.begin(), children.end(), [&](int32_t c) {
+      return w.rows[static_cast<size_t>(c)].level_fs == kInf;
+    });
+  }
+  RankSiblings(w, children, first_tied, &rank, &next);
+}
 
 }  // namespace
 
 double FairShareTable::Factor(const AccountName& account, const UserName& user) const {
   if (tree_ == nullptr) return 0.0;
   return FactorAt(tree_->FindUser(account, user));
+}
+
+FairShareRow FairShareTable::RootUserRow() const {
+  FairShareRow row;
+  row.account = AccountName("root");
+  row.user = UserName("root");
+  row.depth = 1;
+  row.norm_shares = root_user_->norm_shares;
+  row.level_fs = root_user_->level_fs;
+  row.fair_share = root_user_->fair_share;
+  return row;
 }
 
 std::vector<FairShareRow> FairShareTable::rows() const {
@@ -189,13 +221,16 @@ std::vector<FairShareRow> FairShareTable::rows() const {
     row.level_fs = v.level_fs;
     row.fair_share = v.fair_share;
     out.push_back(std::move(row));
+    if (index == AccountTree::kRoot && root_user_.has_value()) out.push_back(RootUserRow());
   }
   return out;
 }
 
 FairShareTable ComputeFairShare(const AccountTree& tree, const UsageLedger& usage,
                                 const FairShareConfig& config) {
-  Work w{tree, usage, std::vector<FairShareValues>(tree.size()), LevelSharesByParent(tree)};
+  const bool root_user = config.root_user_association;
+  Work w{tree, usage, std::vector<FairShareValues>(tree.size()),
+         LevelSharesByParent(tree, root_user), tree.user_count() + (root_user ? 1 : 0)};
   for (size_t i = 0; i < tree.size(); ++i) {
     const AccountTree::Association& a = tree.at(static_cast<int32_t>(i));
     w.rows[i].raw_usage = usage.Usage({a.account, a.user});
@@ -206,9 +241,7 @@ FairShareTable ComputeFairShare(const AccountTree& tree, const UsageLedger& usag
     row.norm_usage = root_usage > 0 ? row.raw_usage / root_usage : 0.0;
   }
   if (config.algorithm == FairShareAlgorithm::kFairTree) {
-    int32_t rank = tree.user_count();
-    int32_t next = tree.user_count();
-    RankSiblings(w, tree.at(AccountTree::kRoot).children, false, &rank, &next);
+    RankFromRoot(w, root_user);
     ApplyParentShares(w);
   } else {
     ComputeClassic(w, config.dampening_factor, root_usage);
@@ -216,6 +249,13 @@ FairShareTable ComputeFairShare(const AccountTree& tree, const UsageLedger& usag
   }
   FairShareTable table;
   table.tree_ = &tree;
+  if (root_user) {
+    // root/root: no usage, so LF = +inf and Fair Tree's top rank; classic: 2^0.
+    FairShareValues& r = table.root_user_.emplace();
+    r.norm_shares = kRootUserShares / w.level_shares[AccountTree::kRoot];
+    r.level_fs = config.algorithm == FairShareAlgorithm::kFairTree ? kInf : 0;
+    r.fair_share = 1.0;
+  }
   table.values_.resize(tree.size());
   for (size_t i = 0; i < tree.size(); ++i) {
     table.values_[i] = w.rows[i];

@@ -39,6 +39,16 @@ LimitTracker::LimitTracker(const AccountTree& tree, const std::vector<Qos>& qos,
   for (const Job& job : running) RecordStart(job, Resolve(job, EffectiveQos(job)));
 }
 
+std::optional<int64_t> LimitTracker::UserLimit(
+    const JobRef& ref, std::optional<int64_t> UserLimits::*own,
+    std::optional<int64_t> InheritedLimits::*inherited) const {
+  if (ref.user != AccountTree::kNone) {
+    const std::optional<int64_t>& set = tree_.at(ref.user).user_limits.*own;
+    if (set.has_value()) return set;
+  }
+  return inherited_[static_cast<size_t>(ref.account)].*inherited;
+}
+
 std::string LimitTracker::QosUserKey(int32_t qos, const UserName& user) {
   return std::to_string(qos) + '/' + user.str();
 }
@@ -65,10 +75,14 @@ JobRef LimitTracker::Resolve(const Job& job, const QosName& qos_name) const {
   return ref;
 }
 
-void LimitTracker::RecordStart(const Job& job, const JobRef& ref) {
-  int64_t gpus = JobGpus(job);
+void LimitTracker::RecordStart(const Job& job, const JobRef& ref) { Add(job, ref, 1); }
+
+void LimitTracker::RecordEnd(const Job& job, const JobRef& ref) { Add(job, ref, -1); }
+
+void LimitTracker::Add(const Job& job, const JobRef& ref, int64_t sign) {
+  int64_t gpus = JobGpus(job) * sign;
   auto add = [&](Usage& u) {
-    u.jobs += 1;
+    u.jobs += sign;
     u.gpus += gpus;
   };
   if (ref.qos >= 0) {
@@ -109,7 +123,8 @@ void LimitTracker::CountSubmitted(const std::vector<Submitted>& pending_in_submi
       }
     }
     if (!reason && ref.account != AccountTree::kNone) {
-      const auto& per_user = inherited_[static_cast<size_t>(ref.account)].max_submit_jobs_per_user;
+      const std::optional<int64_t> per_user =
+          UserLimit(ref, &UserLimits::max_submit_jobs, &InheritedLimits::max_submit_jobs_per_user);
       if (per_user && ref.user != AccountTree::kNone &&
           assoc_count[static_cast<size_t>(ref.user)] + w > *per_user) {
         reason = PendingReason::kAssocMaxSubmitJobsLimit;
@@ -173,13 +188,13 @@ std::optional<PendingReason> LimitTracker::Check(const Job& job, const JobRef& r
   const InheritedLimits& inherited = inherited_[static_cast<size_t>(ref.account)];
   Usage u;
   if (ref.user != AccountTree::kNone) u = assoc_usage_[static_cast<size_t>(ref.user)];
-  if (inherited.max_jobs_per_user && u.jobs + 1 > *inherited.max_jobs_per_user) {
-    return PendingReason::kAssocMaxJobsLimit;
-  }
+  const std::optional<int64_t> max_jobs =
+      UserLimit(ref, &UserLimits::max_jobs, &InheritedLimits::max_jobs_per_user);
+  if (max_jobs && u.jobs + 1 > *max_jobs) return PendingReason::kAssocMaxJobsLimit;
   if (over_wall(inherited.max_wall)) return PendingReason::kAssocMaxWallDurationPerJobLimit;
-  if (inherited.max_gpus_per_user && u.gpus + gpus > *inherited.max_gpus_per_user) {
-    return PendingReason::kAssocGrpGres;
-  }
+  const std::optional<int64_t> user_gpus =
+      UserLimit(ref, &UserLimits::grp_gpus, &InheritedLimits::max_gpus_per_user);
+  if (user_gpus && u.gpus + gpus > *user_gpus) return PendingReason::kAssocGrpGres;
   for (int32_t i = ref.account; i != AccountTree::kNone; i = tree_.at(i).parent) {
     const Account* spec = tree_.at(i).spec;
     if (spec == nullptr) continue;

@@ -4,12 +4,13 @@
 //  - QoS limits first: GrpJobs (QOSGrpJobsLimit), MaxJobsPerUser (QOSMaxJobsPerUserLimit),
 //    MaxWall (QOSMaxWallDurationPerJobLimit), GrpTRES gpu (QOSGrpGRES), MaxTRESPerUser gpu
 //    (QOSMaxGRESPerUser); submit limits GrpSubmitJobs / MaxSubmitJobsPerUser.
-//  - Then the association: per-user limits set on an account (maxJobsPerUser -> AssocMaxJobsLimit,
-//    maxGPUsPerUser -> AssocGrpGRES as a user association's GrpTRES, maxSubmitJobsPerUser ->
-//    AssocMaxSubmitJobsLimit) take the nearest account up the tree that sets them; MaxWall the
-//    same (AssocMaxWallDurationPerJobLimit). Grp* limits (GrpJobs -> AssocGrpJobsLimit,
-//    GrpTRES gpu -> AssocGrpGRES, GrpSubmitJobs -> AssocGrpSubmitJobsLimit) apply at every level
-//    and count the whole subtree.
+//  - Then the association: a user association's own limits (UserLimits: MaxJobs ->
+//    AssocMaxJobsLimit, GrpTRES gpu -> AssocGrpGRES, MaxSubmitJobs -> AssocMaxSubmitJobsLimit)
+//    bind that user only; where the user sets none, the per-user limits set on an account
+//    (maxJobsPerUser, maxGPUsPerUser, maxSubmitJobsPerUser, same reasons) take the nearest
+//    account up the tree that sets them; MaxWall the same (AssocMaxWallDurationPerJobLimit). Grp*
+//    limits (GrpJobs -> AssocGrpJobsLimit, GrpTRES gpu -> AssocGrpGRES, GrpSubmitJobs ->
+//    AssocGrpSubmitJobsLimit) apply at every level and count the whole subtree.
 // Submit limits count pending + running jobs; a pending job beyond the limit (in submit order)
 // keeps the limit's reason instead of being rejected, since a Kubernetes object cannot be
 // refused after admission.
@@ -78,6 +79,9 @@ class LimitTracker {
 
   // Records that the job started: its jobs and GPUs count against every limit from now on.
   void RecordStart(const Job& job, const JobRef& ref);
+  // The inverse of RecordStart: the job's jobs and GPUs no longer count. For what-if questions
+  // ("when will the limit allow it?"); the caller restores with RecordStart.
+  void RecordEnd(const Job& job, const JobRef& ref);
 
  private:
   struct Usage {
@@ -91,6 +95,12 @@ class LimitTracker {
     std::optional<int64_t> max_gpus_per_user;
     std::optional<Seconds> max_wall;
   };
+  // The per-user limit for the job's user association: its own (UserLimits) when set, else the
+  // one inherited from the nearest account setting it. REQUIRES: ref.account != kNone.
+  std::optional<int64_t> UserLimit(const JobRef& ref, std::optional<int64_t> UserLimits::*own,
+                                   std::optional<int64_t> InheritedLimits::*inherited) const;
+  // Adds (sign 1) or removes (sign -1) a running job's jobs and GPUs everywhere it counts.
+  void Add(const Job& job, const JobRef& ref, int64_t sign);
   static std::string QosUserKey(int32_t qos, const UserName& user);
   const Qos& qos(int32_t index) const { return *qos_[static_cast<size_t>(index)]; }
 

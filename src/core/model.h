@@ -46,9 +46,9 @@ struct Partition {
   std::vector<NodeName> node_names;
   bool is_default = false;
   PartitionState state = PartitionState::kUp;
-  std::optional<Seconds> max_time;      // nullopt: UNLIMITED
-  std::optional<Seconds> default_time;  // nullopt: MaxTime
-  std::optional<int32_t> max_nodes;     // nullopt: UNLIMITED
+  std::optional<Seconds> max_time;          // nullopt: UNLIMITED
+  std::optional<Seconds> default_time;      // nullopt: MaxTime
+  std::optional<int32_t> max_nodes;         // nullopt: UNLIMITED
   std::vector<AccountName> allow_accounts;  // empty: ALL
   std::vector<AccountName> deny_accounts;   // ignored when allow_accounts is set
   std::vector<GroupName> allow_groups;      // empty: ALL
@@ -69,11 +69,23 @@ struct Limits {
   std::optional<Seconds> max_wall;                  // time limit of one job
 };
 
+// A user association's own limits (sacctmgr modify user NAME account=A set MaxJobs=...). Each one
+// set replaces, for this user only, the account's per-user limit of the same kind
+// (Limits::max_jobs_per_user, max_submit_jobs_per_user, max_gpus_per_user). nullopt = inherit.
+struct UserLimits {
+  std::optional<int64_t> max_jobs;         // MaxJobs: running jobs (AssocMaxJobsLimit)
+  std::optional<int64_t> max_submit_jobs;  // MaxSubmitJobs: pending + running
+  std::optional<int64_t> grp_gpus;         // GrpTRES=gres/gpu: GPUs in use (AssocGrpGRES)
+
+  bool operator==(const UserLimits&) const = default;
+};
+
 // A user's membership in an account: the leaf association of the fair-share tree.
 struct AccountUser {
   UserName name;
   uint32_t shares = 1;
   bool shares_parent = false;  // FairShare=parent: use the account's shares and usage
+  UserLimits limits;
 };
 
 // A node of the account tree. Accounts with an empty parent hang below the implicit root.
@@ -155,9 +167,9 @@ struct Job {
   // An admin-pinned priority (scontrol update Priority=N); recalculation is skipped.
   std::optional<uint32_t> pinned_priority;
   DependencyState dependency = DependencyState::kNone;
-  bool singleton = false;  // --dependency=singleton: one running job per (name, user)
+  bool singleton = false;           // --dependency=singleton: one running job per (name, user)
   std::optional<ArrayTasks> array;  // set on the pending record of a job array
-  bool requeue = true;     // may be requeued on preemption or node failure
+  bool requeue = true;              // may be requeued on preemption or node failure
   // Set on a running job chosen as a preemption victim: the job it makes room for. Its
   // resources stay reserved for that job until its pods are gone.
   JobId preempted_by;

@@ -10,13 +10,21 @@ double Clamp01(double v) { return std::clamp(v, 0.0, 1.0); }
 
 }  // namespace
 
+Timestamp PriorityPassTime(Timestamp now, Seconds calc_period) {
+  const int64_t t = now.time_since_epoch().count();
+  const int64_t p = calc_period.count();
+  // Floor division, also for times before the epoch.
+  const int64_t passes = t >= 0 ? t / p : -((-t + p - 1) / p);
+  return Timestamp(Seconds(passes * p));
+}
+
 double AgeFactor(const Job& job, const PriorityConfig& config, Timestamp now) {
   if (job.hold != HoldKind::kNone) return 0.0;
   Timestamp accrue = job.submit_time;
   if (!config.accrue_always) {
     // Without an explicit eligible time the job accrues from when its begin time allowed it.
-    accrue = job.eligible_time.value_or(std::max(job.submit_time,
-                                                 job.begin_time.value_or(job.submit_time)));
+    accrue = job.eligible_time.value_or(
+        std::max(job.submit_time, job.begin_time.value_or(job.submit_time)));
   }
   double waited = static_cast<double>((now - accrue).count());
   if (waited <= 0) return 0.0;
@@ -36,8 +44,7 @@ double JobSizeFactor(const Job& job, const PriorityConfig& config, const Priorit
   double cpus = static_cast<double>(job.per_node.cpu_millis) / 1000.0 * job.node_count;
   double factor = config.favor_small ? (n - nodes) / n : nodes / n;
   if (cpus > 0 && ctx.total_cpus > 0) {
-    factor += config.favor_small ? (ctx.total_cpus - cpus) / ctx.total_cpus
-                                 : cpus / ctx.total_cpus;
+    factor += config.favor_small ? (ctx.total_cpus - cpus) / ctx.total_cpus : cpus / ctx.total_cpus;
     factor /= 2;
   }
   return Clamp01(factor);
@@ -45,8 +52,7 @@ double JobSizeFactor(const Job& job, const PriorityConfig& config, const Priorit
 
 double PartitionFactor(const Partition& partition, const PriorityContext& ctx) {
   if (ctx.max_partition_job_factor == 0) return 0.0;
-  return Clamp01(static_cast<double>(partition.priority_job_factor) /
-                 ctx.max_partition_job_factor);
+  return Clamp01(static_cast<double>(partition.priority_job_factor) / ctx.max_partition_job_factor);
 }
 
 double QosFactor(const Qos* qos, const PriorityContext& ctx) {

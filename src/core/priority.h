@@ -21,6 +21,8 @@ namespace fairway::core {
 
 // Cluster-wide normalisers, computed once per cycle.
 struct PriorityContext {
+  // The time priorities are computed as of: the last priority pass (PriorityPassTime), so the
+  // age factor moves once per PriorityCalcPeriod, as in Slurm.
   Timestamp now{};
   int64_t total_nodes = 0;
   double total_cpus = 0;  // cores
@@ -41,6 +43,13 @@ struct PriorityBreakdown {
   int64_t nice = 0;
   uint32_t priority = 0;  // the final integer
 };
+
+// The last priority pass at or before `now`. Slurm recomputes every pending job's priority (age
+// included) once per PriorityCalcPeriod, and sprio/squeue show the values of the last pass
+// (tools/slurm-lab FINDINGS.md "b"). Passes fall on whole multiples of `calc_period` since the
+// Unix epoch, so the operator (also after a restart or failover) and the simulator see the
+// same passes for the same clock. REQUIRES: calc_period > 0.
+Timestamp PriorityPassTime(Timestamp now, Seconds calc_period);
 
 // F_age = min(1, (now - accrue_time) / max_age). accrue_time = eligible_time when the driver
 // set it, else max(submit_time, begin_time); submit_time with accrue_always. Held jobs: 0.

@@ -29,11 +29,11 @@ Workload BuiltinGpuScenario(uint64_t seed) {
   core::Account physics;
   physics.name = core::AccountName("physics");
   physics.shares = 2;
-  physics.users = {{core::UserName("ada"), 1, false}, {core::UserName("max"), 1, false}};
+  physics.users = {{core::UserName("ada"), 1, false, {}}, {core::UserName("max"), 1, false, {}}};
   core::Account biology;
   biology.name = core::AccountName("biology");
   biology.shares = 1;
-  biology.users = {{core::UserName("rosalind"), 1, false}};
+  biology.users = {{core::UserName("rosalind"), 1, false, {}}};
   w.accounts = {physics, biology};
 
   // (nodes, GPUs per node) with repetition as weights.

@@ -111,7 +111,8 @@ class Simulation {
       int64_t from = std::max(last, running_[i].start_s);
       int64_t to = std::min(now, running_[i].end_s);
       if (to <= from) continue;
-      double billing = core::BillingOf(j.per_node, j.node_count, options_.config.fair_share.billing);
+      double billing =
+          core::BillingOf(j.per_node, j.node_count, options_.config.fair_share.billing);
       charges.push_back({j.account, j.user, billing, 1.0, Seconds(to - from)});
     }
     ledger_.Advance(At(now), options_.config.fair_share.decay_half_life, *tree_, charges);
@@ -122,8 +123,8 @@ class Simulation {
     for (size_t i = 0; i < running_.size(); ++i) {
       if (running_[i].end_s <= now) {
         const SimJob& s = workload_.jobs[running_[i].workload_index];
-        result_.jobs.push_back({s.id, s.account, s.submit_s, running_[i].start_s,
-                                running_[i].end_s, s.run_s, s.nodes, s.per_node});
+        result_.jobs.push_back({s.id, s.account, s.submit_s, running_[i].start_s, running_[i].end_s,
+                                s.run_s, s.nodes, s.per_node});
         continue;
       }
       if (kept != i) {
@@ -152,10 +153,13 @@ class Simulation {
         backfill_due_ = last_backfill_ + interval;
       }
     }
-    // Fair share is recomputed every PriorityCalcPeriod, as Slurm does.
-    if (accounts_ == nullptr || now - accounts_time_ >= options_.config.priority.calc_period.count()) {
+    // Fair share is recomputed at each priority pass (PriorityCalcPeriod), as Slurm does, on
+    // the same passes the core computes ages at.
+    const core::Timestamp pass =
+        core::PriorityPassTime(At(now), options_.config.priority.calc_period);
+    if (accounts_ == nullptr || pass != accounts_pass_) {
       accounts_ = core::ComputeAccountContext(tree_, &ledger_, options_.config.fair_share);
-      accounts_time_ = now;
+      accounts_pass_ = pass;
     }
     core::CycleInput in;
     in.now = At(now);
@@ -202,10 +206,10 @@ class Simulation {
   std::vector<Running> running_;       // parallel to cluster_.running
   core::SchedulerConfig cycle_config_;
   std::shared_ptr<const core::AccountContext> accounts_;
-  int64_t accounts_time_ = 0;
-  bool gpus_ = false;           // measure busy resources in GPUs (else CPUs)
-  int64_t last_backfill_ = -1;  // time of the last cycle with the planner
-  int64_t backfill_due_ = 0;    // when a skipped planner pass is due (0: none)
+  core::Timestamp accounts_pass_{};  // the priority pass accounts_ was computed at
+  bool gpus_ = false;                // measure busy resources in GPUs (else CPUs)
+  int64_t last_backfill_ = -1;       // time of the last cycle with the planner
+  int64_t backfill_due_ = 0;         // when a skipped planner pass is due (0: none)
   SimResult result_;
 };
 

@@ -17,7 +17,7 @@ std::vector<core::Account> AccountsFromJobs(const std::vector<SimJob>& jobs) {
   for (const auto& [name, members] : users) {
     core::Account a;
     a.name = core::AccountName(name);
-    for (const std::string& u : members) a.users.push_back({core::UserName(u), 1, false});
+    for (const std::string& u : members) a.users.push_back({core::UserName(u), 1, false, {}});
     accounts.push_back(std::move(a));
   }
   return accounts;

@@ -85,12 +85,12 @@ class AccountBuilder {
   AccountBuilder& Parent(std::string p) { a_.parent = core::AccountName(std::move(p)); return *this; }
   AccountBuilder& Shares(uint32_t s) { a_.shares = s; return *this; }
   AccountBuilder& User(std::string u, uint32_t shares = 1) {
-    a_.users.push_back({core::UserName(std::move(u)), shares, false});
-    return *this;
+    return Member(std::move(u), shares, false, {});
   }
-  AccountBuilder& ParentUser(std::string u) {
-    a_.users.push_back({core::UserName(std::move(u)), 1, true});
-    return *this;
+  AccountBuilder& ParentUser(std::string u) { return Member(std::move(u), 1, true, {}); }
+  // A member user with limits of its own (a user association's MaxJobs, MaxSubmitJobs, GrpTRES).
+  AccountBuilder& UserWithLimits(std::string u, core::UserLimits limits) {
+    return Member(std::move(u), 1, false, limits);
   }
   AccountBuilder& Group(std::string g) { a_.groups.emplace_back(std::move(g)); return *this; }
   AccountBuilder& GrpGpus(int64_t n) { a_.limits.grp_gpus = n; return *this; }
@@ -111,6 +111,16 @@ class AccountBuilder {
   core::Account Build() const { return a_; }
 
  private:
+  AccountBuilder& Member(std::string name, uint32_t shares, bool parent, core::UserLimits limits) {
+    core::AccountUser u;
+    u.name = core::UserName(std::move(name));
+    u.shares = shares;
+    u.shares_parent = parent;
+    u.limits = limits;
+    a_.users.push_back(std::move(u));
+    return *this;
+  }
+
   core::Account a_;
 };
 

@@ -88,6 +88,10 @@ struct CycleState {
 // Phase 4: the backfill planner over the queue (backfill_pass.cc).
 void RunBackfillPass(CycleState& state);
 
+// Phase 5: expected starts of jobs held back by a limit on running jobs or GPUs: when running
+// jobs ending free enough (limit_release_pass.cc).
+void PublishLimitReleaseTimes(CycleState& state);
+
 // During the main pass, for a job that does not fit for lack of resources (preemption_pass.cc):
 // makes room by preemption, or finds the room its earlier victims are still freeing. Returns true
 // when the job now holds nodes in the pool (it starts once its victims are gone).

@@ -477,9 +477,20 @@ TEST_F(KubectlFairwayTest, SbatchCreatesConfigMapAndJob) {
   EXPECT_EQ((*cm)["data"]["script"], script);
   EXPECT_EQ((*cm)["metadata"]["ownerReferences"][0]["name"], "my-train");
 
+  EXPECT_EQ((*job)["spec"]["jobName"], "my-train");
+
+  // Slurm's job name may repeat, and is free text (issue #16): the object gets a suffix.
   r = Run({"sbatch", "-J", "my-train", path});
-  EXPECT_EQ(r.rc, 1);
-  EXPECT_NE(r.err.find("already exists"), std::string::npos) << r.err;
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("Submitted batch job default/my-train-", 0), 0u) << r.out;
+  r = Run({"sbatch", "-J", "My Train (v2)", path});
+  EXPECT_EQ(r.rc, 0) << r.err;
+  ASSERT_EQ(r.out.rfind("Submitted batch job default/my-train-v2-", 0), 0u) << r.out;
+  std::string object = r.out.substr(std::string("Submitted batch job default/").size());
+  object.pop_back();  // the newline
+  job = client_->Get(kube::ResourceRef::FairwayJobs(), "default", object);
+  ASSERT_TRUE(job.ok()) << job.status();
+  EXPECT_EQ((*job)["spec"]["jobName"], "My Train (v2)");
 
   r = Run({"sbatch", "-t", "bogus"}, "#!/bin/sh\necho\n");
   EXPECT_EQ(r.rc, 1);
@@ -491,7 +502,7 @@ TEST_F(KubectlFairwayTest, SbatchCreatesConfigMapAndJob) {
       auto list = client_->List(kube::ResourceRef::FairwayJobs(), "default");
       if (list.ok()) {
         for (json& j : list->items) {
-          if (j["metadata"]["name"] != "my-train" && !j.contains("status")) {
+          if (!j.contains("status") && !j["spec"].contains("jobName")) {
             j["status"] = {{"jobID", 4242}};
             (void)client_->UpdateStatus(kube::ResourceRef::FairwayJobs(), "default", j);
             return;

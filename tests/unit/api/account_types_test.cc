@@ -102,6 +102,14 @@ TEST(AccountTypesTest, RejectsMalformedAccountsNamingTheField) {
       {{{"spec", {{"userShares", {{"alice", -2}}}}}}, "spec.userShares.alice", "at least 0"},
       {{{"spec", {{"userShares", {{"alice", "lots"}}}}}}, "spec.userShares.alice", "parent"},
       {{{"spec", {{"userShares", {"alice"}}}}}, "spec.userShares", "map"},
+      {{{"spec", {{"userLimits", {{"zed", {{"maxJobs", 1}}}}}}}},
+       "spec.userLimits.zed",
+       "not listed"},
+      {{{"spec", {{"userLimits", {{"alice", {{"maxJobs", -3}}}}}}}},
+       "spec.userLimits.alice.maxJobs",
+       "at least -1"},
+      {{{"spec", {{"userLimits", {{"alice", 4}}}}}}, "spec.userLimits.alice", "object"},
+      {{{"spec", {{"userLimits", {"alice"}}}}}, "spec.userLimits", "map"},
       {{{"spec", {{"groups", {{{"name", "g"}}}}}}}, "spec.groups[0]", "string"},
       {{{"spec", {{"limits", {{"grpGPUs", -2}}}}}}, "spec.limits.grpGPUs", "at least -1"},
       {{{"spec", {{"limits", {{"maxJobsPerUser", 1.5}}}}}},
@@ -124,6 +132,29 @@ TEST(AccountTypesTest, RejectsMalformedAccountsNamingTheField) {
     EXPECT_TRUE(StatusIs(a.status(), StatusCode::kInvalidArgument, c.message));
     EXPECT_EQ(a.status().field(), c.field) << a.status();
   }
+}
+
+// Issue #16: a user association's own limits (sacctmgr modify user ... set MaxJobs=...).
+TEST(AccountTypesTest, UserLimitsReachTheCoreUserAndRoundTrip) {
+  StatusOr<AccountObject> a = AccountFromJson(
+      Patched({{"spec",
+                {{"userLimits",
+                  {{"alice", {{"maxJobs", 1}, {"maxSubmitJobs", 5}, {"grpGPUs", 2}}},
+                   {"bob", {{"maxJobs", -1}}}}}}}}));
+  ASSERT_TRUE(a.ok()) << a.status();
+  StatusOr<core::Account> core_account = ToCoreAccount(*a);
+  ASSERT_TRUE(core_account.ok()) << core_account.status();
+  const core::UserLimits& alice = core_account->users[0].limits;
+  EXPECT_EQ(alice.max_jobs, 1);
+  EXPECT_EQ(alice.max_submit_jobs, 5);
+  EXPECT_EQ(alice.grp_gpus, 2);
+  EXPECT_EQ(core_account->users[1].limits, core::UserLimits{});  // -1: the account's applies
+  EXPECT_EQ(core_account->users[2].limits, core::UserLimits{});
+  json j = ToJson(*a);
+  EXPECT_EQ(j["spec"]["userLimits"]["alice"]["grpGPUs"], 2);
+  StatusOr<AccountObject> back = AccountFromJson(j);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, *a);
 }
 
 TEST(AccountTypesTest, AnAccountCannotBeItsOwnParent) {

@@ -128,6 +128,8 @@ TEST(JobTypesTest, RejectsMalformedJobsNamingTheField) {
        "metadata.ownerReferences[0].apiVersion",
        "required"},
       {{{"spec", "oops"}}, "spec", "object"},
+      {{{"spec", {{"jobName", "two\nlines"}}}}, "spec.jobName", "control characters"},
+      {{{"spec", {{"jobName", std::string(257, 'x')}}}}, "spec.jobName", "at most 256"},
       {{{"spec", {{"partition", "GPU"}}}}, "spec.partition", "partition"},
       {{{"spec", {{"partition", "gpu,,debug"}}}}, "spec.partition", "partition"},
       {{{"spec", {{"partition", 7}}}}, "spec.partition", "string"},
@@ -274,12 +276,12 @@ TEST(JobTypesTest, CoreConversionCases) {
       {"begin relative to creation",
        {{"spec", {{"begin", "now+10minutes"}}}},
        [](const core::Job& j) { EXPECT_EQ(j.begin_time, kCreated + minutes(10)); }},
-      {"begin relative to status.submitTime",
+      // status.submitTime moves on a requeue (issue #16); a relative begin stays put.
+      {"begin relative to creation, not to a later status.submitTime",
        {{"spec", {{"begin", "now+1hour"}}}, {"status", {{"submitTime", "2025-03-02T00:00:00Z"}}}},
        [](const core::Job& j) {
-         core::Timestamp submit = kCreated + hours(14);
-         EXPECT_EQ(j.submit_time, submit);
-         EXPECT_EQ(j.begin_time, submit + hours(1));
+         EXPECT_EQ(j.submit_time, kCreated + hours(14));
+         EXPECT_EQ(j.begin_time, kCreated + hours(1));
        }},
       {"held",
        {{"spec", {{"hold", true}}}},
@@ -329,6 +331,23 @@ TEST(JobTypesTest, SubmitTimeFallsBackToOptionsNow) {
   StatusOr<core::Job> c = ToCoreJob(job, {.now = now});
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->submit_time, now);
+}
+
+// Issue #16: spec.jobName is Slurm's free-text --job-name; without it the name is
+// metadata.name. The core sees it as Job::name (squeue NAME, --dependency=singleton).
+TEST(JobTypesTest, JobNameDefaultsToMetadataName) {
+  StatusOr<JobObject> plain = JobFromJson(BaseJob());
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_EQ(JobName(*plain), "train");
+  StatusOr<JobObject> named = JobFromJson(Patched({{"spec", {{"jobName", "My Job_1 (v2)"}}}}));
+  ASSERT_TRUE(named.ok()) << named.status();
+  EXPECT_EQ(JobName(*named), "My Job_1 (v2)");
+  StatusOr<core::Job> c = ToCoreJob(*named);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->name, "My Job_1 (v2)");
+  EXPECT_EQ(c->key, "ml/train");
+  EXPECT_EQ(ToJson(*named)["spec"]["jobName"], "My Job_1 (v2)");
+  EXPECT_FALSE(ToJson(*plain)["spec"].contains("jobName"));
 }
 
 TEST(JobTypesTest, ToCoreJobRejectsHandBuiltBadSpecs) {

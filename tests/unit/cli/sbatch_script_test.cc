@@ -34,9 +34,10 @@ TEST(SbatchScriptTest, Table) {
       {"truncated_utf8", "#!/bin/sh\necho \xc3", false, "byte 0xc3 on line 2"},
       {"overlong_utf8", "#!/bin/sh\necho \xc0\xaf\n", false, "byte 0xc0 on line 2"},
       {"surrogate_utf8", "#!/bin/sh\necho \xed\xa0\x80\n", false, "byte 0xed on line 2"},
+      // A job name is free text (issue #16), UTF-8 included.
       {"utf8_text",
        "#!/bin/sh\n#SBATCH -J caf\xc3\xa9 # caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x9a\x80\necho\n",
-       false, "DNS-1123"},
+       true, ""},
       {"utf8_comment", "#!/bin/sh\n# caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x9a\x80\necho\n", true, ""},
       {"ntasks", "#!/bin/sh\n#SBATCH -n 4 --ntasks-per-node=2\n", true, ""},
       {"bad_ntasks", "#!/bin/sh\n#SBATCH -n zero\n", false,
@@ -70,7 +71,9 @@ TEST(SbatchScriptTest, Table) {
       {"hold_with_value", "#!/bin/sh\n#SBATCH --hold=yes\n", false, "doesn't allow an argument"},
       {"bad_constraint", "#!/bin/sh\n#SBATCH --constraint=nvlink\n", false,
        "node labels KEY=VALUE"},
-      {"bad_job_name", "#!/bin/sh\n#SBATCH -J My_Job\n", false, "DNS-1123"},
+      {"free_text_job_name", "#!/bin/sh\n#SBATCH -J My_Job.v2\n", true, ""},
+      {"long_job_name", "#!/bin/sh\n#SBATCH -J " + std::string(300, 'x') + "\n", false,
+       "Invalid --job-name specification: must be at most 256 characters"},
       {"gpus_not_divisible", "#!/bin/sh\n#SBATCH -N 3 --gpus=4\n", false, "split evenly"},
       {"positional_in_directive", "#!/bin/sh\n#SBATCH -p gpu extra\n", false,
        "unexpected argument \"extra\""},
@@ -145,6 +148,7 @@ TEST(SbatchScriptTest, ParsesValues) {
   EXPECT_EQ(c["image"], "busybox");
   EXPECT_EQ(c["command"], nlohmann::json({"/bin/bash", "/fairway/script/script", "x"}));
   EXPECT_EQ(spec["template"]["spec"]["volumes"][0]["configMap"]["name"], "train-script");
+  EXPECT_EQ(spec["jobName"], "train");  // -J: Slurm's job name (squeue NAME, singleton)
 }
 
 TEST(SbatchScriptTest, CommandLineOverridesScript) {
@@ -241,6 +245,10 @@ TEST(SbatchScriptTest, MemAndNames) {
   EXPECT_FALSE(SlurmMemToQuantity("4Q").ok());
   EXPECT_EQ(JobNameFromScript("/tmp/Train_Model.sh"), "train-model");
   EXPECT_EQ(JobNameFromScript("___.sh"), "sbatch");
+  EXPECT_EQ(DnsLabelFrom("My Job_1.v2"), "my-job-1-v2");
+  EXPECT_EQ(DnsLabelFrom("\xc3\xa9\xc3\xa9"), "sbatch");
+  EXPECT_TRUE(IsDnsLabel("train-1"));
+  EXPECT_FALSE(IsDnsLabel("My_Job"));
   EXPECT_TRUE(SbatchOptionTakesValue("-p"));
   EXPECT_FALSE(SbatchOptionTakesValue("-pgpu"));
   EXPECT_FALSE(SbatchOptionTakesValue("--hold"));

@@ -79,8 +79,7 @@ TEST(SchedulerSettingsTest, RejectsBadSettingsNamingTheKey) {
   const BadCase cases[] = {
       {"typo", "priority:\n  wieghts: {}\n", "priority.wieghts", "unknown key"},
       {"top-level typo", "fairshare: {}\n", "fairshare", "unknown key"},
-      {"negative weight", "priority:\n  weights: {age: -5}\n", "priority.weights.age",
-       "integer"},
+      {"negative weight", "priority:\n  weights: {age: -5}\n", "priority.weights.age", "integer"},
       {"weight not a number", "priority:\n  weights: {qos: high}\n", "priority.weights.qos",
        "integer"},
       {"bad duration", "priority:\n  maxAge: 7 days\n", "priority.maxAge", ""},
@@ -96,6 +95,14 @@ TEST(SchedulerSettingsTest, RejectsBadSettingsNamingTheKey) {
       {"window too long", "backfill:\n  window: 50000\n", "backfill.window", "43200"},
       {"bad mode", "backfill:\n  mode: aggressive\n", "backfill.mode", "easy"},
       {"interval text", "backfill:\n  interval: soon\n", "backfill.interval", "seconds"},
+      // Issue #16: conservative mode with EASY's reservation count contradicts itself.
+      {"mode contradicts jobPartCountReserve",
+       "backfill:\n  mode: conservative\n  jobPartCountReserve: 1\n", "backfill.mode",
+       "backfill.mode: conservative means backfill.jobPartCountReserve: 0, but "
+       "backfill.jobPartCountReserve is 1"},
+      {"easy contradicts jobPartCountReserve",
+       "backfill:\n  jobPartCountReserve: 3\n  mode: easy\n", "backfill.mode",
+       "backfill.jobPartCountReserve is 3"},
   };
   for (const BadCase& c : cases) {
     StatusOr<core::SchedulerConfig> r = ParseSchedulerSettings(c.yaml);
@@ -105,6 +112,17 @@ TEST(SchedulerSettingsTest, RejectsBadSettingsNamingTheKey) {
     EXPECT_NE(r.status().message().find(c.message_part), std::string::npos)
         << c.name << ": " << r.status();
   }
+}
+
+TEST(SchedulerSettingsTest, ModeAgreeingWithJobPartCountReserveIsAccepted) {
+  StatusOr<core::SchedulerConfig> easy =
+      ParseSchedulerSettings("backfill:\n  mode: easy\n  jobPartCountReserve: 1\n");
+  ASSERT_TRUE(easy.ok()) << easy.status();
+  EXPECT_EQ(easy->backfill.job_part_count_reserve, 1u);
+  StatusOr<core::SchedulerConfig> conservative =
+      ParseSchedulerSettings("backfill:\n  jobPartCountReserve: 0\n  mode: conservative\n");
+  ASSERT_TRUE(conservative.ok()) << conservative.status();
+  EXPECT_EQ(conservative->backfill.job_part_count_reserve, 0u);
 }
 
 TEST(SchedulerSettingsTest, BrokenYamlGivesLineAndColumn) {

@@ -1,11 +1,20 @@
 #include <gtest/gtest.h>
 
+#include <ctime>
+#include <fstream>
+#include <iomanip>
+#include <map>
+#include <sstream>
+#include <string>
+
 #include "api/hostlist.h"
 #include "api/job_types.h"
+#include "controllers/controller.h"
 #include "controllers/job_status.h"
 #include "controllers/kube_objects.h"
 #include "controllers/pod_builder.h"
 #include "controllers/snapshot.h"
+#include "core/cycle.h"
 
 namespace fairway::controllers {
 namespace {
@@ -94,6 +103,52 @@ TEST(SnapshotTest, OtherPodsHoldResourcesAndRunningJobsHoldTheirNodes) {
   EXPECT_EQ(s.pending[0].id.value, 8u);
   EXPECT_EQ(s.cluster.nodes[0].used_by_other_pods.gpus, 0);  // the job's own pod counts once
   EXPECT_EQ(s.cluster.nodes[1].used_by_other_pods.gpus, 3);
+}
+
+// Issue #16: --dependency=singleton groups by spec.jobName (Slurm's job name) and user, so
+// differently named objects of one namespace form a group. As Slurm 22.05 did
+// (tests/testdata/slurm/singleton_by_name.txt): hs1's second H_SINGLE waits (Dependency), hs2's
+// H_SINGLE and hs1's H_OTHER run.
+TEST(SnapshotTest, SingletonGroupsByJobNameAndUser) {
+  ClusterObjects o;
+  o.nodes = {NodeFromJson(Node("n1", 8))};
+  auto job = [](const std::string& object, uint64_t id, const std::string& name,
+                const std::string& user) {
+    api::JobObject j = MakeJob(object, 1, 1, id);
+    j.spec.job_name = name;
+    j.spec.user = user;
+    j.spec.dependency = "singleton";
+    return j;
+  };
+  api::JobObject first = job("h-single-1", 1, "H_SINGLE", "hs1");
+  first.status.state = core::JobState::kRunning;
+  first.status.node_list = "n1";
+  first.status.partition = "gpu";
+  o.jobs = {first, job("h-single-2", 2, "H_SINGLE", "hs1"), job("h-other", 3, "H_OTHER", "hs1"),
+            job("h-single-3", 4, "H_SINGLE", "hs2")};
+  Snapshot s = BuildSnapshot(o, {}, {});
+  core::Partition gpu;
+  gpu.name = core::PartitionName("gpu");
+  gpu.is_default = true;
+  s.cluster.partitions.push_back(gpu);
+  core::Account physics;
+  physics.name = core::AccountName("physics");
+  s.cluster.accounts.push_back(physics);
+  core::SchedulerConfig config;
+  core::CycleInput in;
+  in.now = core::Timestamp(core::Seconds(1000));
+  in.cluster = &s.cluster;
+  in.pending = &s.pending;
+  in.config = &config;
+  core::CycleResult r = core::RunCycle(in);
+  std::map<std::string, std::string> outcome;
+  for (const core::StartDecision& d : r.started) outcome[s.pending[d.pending_index].key] = "R";
+  for (const core::PendingDecision& d : r.pending) {
+    outcome[s.pending[d.pending_index].key] = std::string(core::PendingReasonName(d.reason));
+  }
+  EXPECT_EQ(outcome["ns/h-single-2"], "Dependency");
+  EXPECT_EQ(outcome["ns/h-other"], "R");
+  EXPECT_EQ(outcome["ns/h-single-3"], "R");
 }
 
 TEST(SnapshotTest, AssumedStartsCountAsRunning) {
@@ -372,6 +427,41 @@ TEST(RequeueDelayTest, RequeuedJobIsEligibleOnlyAfterTheDelay) {
   late.now = t0 + core::Seconds(180);
   EXPECT_FALSE(BuildSnapshot(o, {}, late).pending[0].begin_time.has_value() &&
                *BuildSnapshot(o, {}, late).pending[0].begin_time > late.now);
+}
+
+// `KEY=2026-12-07T01:14:56` of an scontrol line, as seconds since the epoch (UTC).
+int64_t ScontrolTime(const std::string& line, const std::string& key) {
+  size_t at = line.find(" " + key + "=");
+  if (at == std::string::npos) return -1;
+  std::tm tm{};
+  std::istringstream in(line.substr(at + key.size() + 2, 19));
+  in >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%S");
+  return in.fail() ? -1 : static_cast<int64_t>(timegm(&tm));
+}
+
+// Slurm 22.05 (tests/testdata/slurm/expected_starts.txt, `scontrol show job` of the requeued
+// H_REQUEUE): SubmitTime is the requeue time and EligibleTime 121 s later. The operator's
+// default delay is the same, and RequeueJob resets the submit time the same way.
+TEST(RequeueDelayTest, RequeueResetsSubmitTimeAndWaitsSlurmsDelay) {
+  std::ifstream slurm(std::string(FAIRWAY_TESTDATA_DIR) + "/slurm/expected_starts.txt");
+  std::string line;
+  int64_t submit = -1, eligible = -1;
+  while (std::getline(slurm, line)) {
+    if (line.find("JobName=H_REQUEUE ") == std::string::npos) continue;
+    submit = ScontrolTime(line, "SubmitTime");
+    eligible = ScontrolTime(line, "EligibleTime");
+  }
+  ASSERT_GT(submit, 0);
+  EXPECT_EQ(core::Seconds(eligible - submit), ControllerOptions().requeue_delay);
+  EXPECT_EQ(ControllerOptions().requeue_delay, core::Seconds(121));
+  api::JobStatus st;
+  st.state = core::JobState::kRunning;
+  st.job_id = 7;
+  st.submit_time = core::Timestamp{core::Seconds(10)};
+  core::Timestamp t0{core::Seconds(1000)};
+  RequeueJob(&st, t0, "tok", ControllerOptions().requeue_delay);
+  EXPECT_EQ(st.submit_time, t0);
+  EXPECT_EQ(st.eligible_time, t0 + core::Seconds(121));
 }
 
 }  // namespace

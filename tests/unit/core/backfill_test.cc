@@ -214,7 +214,10 @@ TEST_F(BackfillFixture, JobsOverTheirLimitsNeitherStartNorReserve) {
   pending_ = {JobBuilder("capped").Id(1).Submit(0).Gpus(8).TimeLimit(60).Build()};
   Run();
   EXPECT_EQ(std::string(PendingReasonName(pending_by_name_.at("capped").reason)), "AssocGrpGRES");
-  EXPECT_EQ(ExpectedStart("capped"), std::nullopt);
+  EXPECT_EQ(result_.stats.reservations, 0);
+  // No reservation; its expected start is when the limit lets it run (issue #16): the end of
+  // the account's running job, 1200 + 1000.
+  EXPECT_EQ(ExpectedStart("capped"), 2200);
 }
 
 TEST_F(BackfillFixture, MultiNodeJobPicksNodesFreeAtTheSameTime) {

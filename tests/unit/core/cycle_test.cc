@@ -384,7 +384,32 @@ TEST_F(CycleFixture, FairShareOrdersJobsOfCompetingAccounts) {
   EXPECT_TRUE(Started("l-job"));
   EXPECT_EQ(Reason("h-job"), "Resources");
   EXPECT_EQ(started_.at("l-job").priority.priority, 10000u);
-  EXPECT_EQ(result_.pending[0].priority.priority, 5000u);
+  // Fair Tree ranks Slurm's root user association too (N = 3): l ties with it at 3/3, h gets
+  // 1/3 (it was 1/2 ranking real users only).
+  EXPECT_EQ(result_.pending[0].priority.priority, 3333u);
+}
+
+// Issue #16: priorities are those of the last PriorityCalcPeriod pass (multiples of the period
+// since the epoch), so two cycles within one period agree and a new job has no age yet.
+TEST_F(CycleFixture, AgeIsThatOfTheLastPriorityPass) {
+  config_.priority.weights = {};
+  config_.priority.weights.age = 1000;
+  config_.priority.max_age = Seconds(1000);
+  config_.priority.calc_period = Seconds(300);
+  pending_ = {JobBuilder("old").Id(1).Submit(100).Gpus(8).Build(),
+              JobBuilder("new").Id(2).Submit(950).Gpus(8).Build()};
+  std::map<std::string, uint32_t> at_1000, at_1190;
+  Run(1000);
+  for (const PendingDecision& d : result_.pending)
+    at_1000[pending_[d.pending_index].name] = d.priority.priority;
+  Run(1190);
+  for (const PendingDecision& d : result_.pending)
+    at_1190[pending_[d.pending_index].name] = d.priority.priority;
+  EXPECT_EQ(at_1000["old"], 800u);  // pass at 900: 800 s waited of a 1000 s max age
+  EXPECT_EQ(at_1000["new"], 1u);    // submitted after the pass: no age (clamped to 1)
+  EXPECT_EQ(at_1190, at_1000);
+  Run(1200);
+  EXPECT_EQ(result_.pending[1].priority.priority, 250u);  // next pass: 1200 - 950
 }
 
 TEST_F(CycleFixture, SameInputGivesSameDecisions) {

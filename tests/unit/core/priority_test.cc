@@ -117,5 +117,38 @@ TEST(PriorityTest, GpuTresFactorIsShareOfPartitionGpus) {
   EXPECT_DOUBLE_EQ(GpuTresFactor(job, 0), 0.0);
 }
 
+// Issue #16: PriorityCalcPeriod. Passes fall on multiples of the period since the epoch.
+TEST(PriorityPassTest, PassTimeIsTheLastMultipleOfThePeriod) {
+  EXPECT_EQ(PriorityPassTime(T(1000), Seconds(300)), T(900));
+  EXPECT_EQ(PriorityPassTime(T(900), Seconds(300)), T(900));
+  EXPECT_EQ(PriorityPassTime(T(899), Seconds(300)), T(600));
+  EXPECT_EQ(PriorityPassTime(T(59), Seconds(60)), T(0));
+  EXPECT_EQ(PriorityPassTime(T(-1), Seconds(60)), T(-60));
+}
+
+// As sprio in tools/slurm-lab (FINDINGS.md "b": AGE 19 -> 79 -> 139 for a job submitted 19 s
+// before a pass): between passes the age factor stands still, and a job submitted after the
+// last pass has none yet.
+TEST(PriorityPassTest, AgeMovesOnlyAtPasses) {
+  PriorityConfig config;
+  config.weights.age = 3600;
+  config.max_age = Seconds(3600);  // 1 point per second waited
+  config.calc_period = Seconds(60);
+  Partition part = PartitionBuilder("gpu").Build();
+  Job early = JobBuilder("early").Submit(41).Eligible(41).Build();
+  Job late = JobBuilder("late").Submit(65).Eligible(65).Build();
+  auto age_at = [&](const Job& job, int64_t now) {
+    PriorityContext ctx = Context(0);
+    ctx.now = PriorityPassTime(T(now), config.calc_period);
+    return ComputePriority(job, part, nullptr, 0, 80, config, ctx).age;
+  };
+  EXPECT_DOUBLE_EQ(age_at(early, 60), 19);
+  EXPECT_DOUBLE_EQ(age_at(early, 119), 19);
+  EXPECT_DOUBLE_EQ(age_at(early, 120), 79);
+  EXPECT_DOUBLE_EQ(age_at(early, 180), 139);
+  EXPECT_DOUBLE_EQ(age_at(late, 119), 0);
+  EXPECT_DOUBLE_EQ(age_at(late, 120), 55);
+}
+
 }  // namespace
 }  // namespace fairway::core
