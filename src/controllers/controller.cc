@@ -73,7 +73,8 @@ Controller::Controller(kube::ApiClient* client, Clock* clock, OperatorMetrics* m
       writer_(client, clock, metrics, events),
       binder_(client, metrics),
       id_assigner_(client, options_.state_namespace, options_.id_configmap),
-      reconciler_(&writer_, &binder_, &assumed_, options_.requeue_delay, options_.elapsed_refresh) {
+      reconciler_(&writer_, &binder_, &assumed_, options_.requeue_delay, options_.elapsed_refresh),
+      history_(client, options_.history) {
   auto add = [&](kube::ResourceRef ref) {
     informers_.push_back(std::make_unique<kube::Informer>(client_, ref, "", clock_));
     kube::Informer* inf = informers_.back().get();
@@ -314,6 +315,7 @@ Status Controller::RunOnce() {
   UpdatePartitions(after, objects);
   ReportMetrics(after, objects, result.accounts);
   RejectStrayPods(objects);
+  history_.Update(raw, now, clock_->Monotonic(), cycle_log_);
   return OkStatus();
 }
 

@@ -31,7 +31,7 @@
 //                  with a checkpoint per Account (accounting.h has the invariant); restored from
 //                  Account.status by a new controller (this replica became leader); the
 //                  scheduler reads the subtree sums (core::UsageLedger) derived from it.
-//     6. status of Partitions, metrics, stray pods.
+//     6. status of Partitions, metrics, stray pods; records of ended Jobs (job_history.h).
 //   Stop() interrupts a cycle between these phases; every log line of a cycle carries its
 //   number (cycle=N).
 //
@@ -62,6 +62,7 @@
 #include "controllers/accounting.h"
 #include "controllers/assumed_starts.h"
 #include "controllers/decode_cache.h"
+#include "controllers/job_history.h"
 #include "controllers/job_ids.h"
 #include "controllers/job_reconciler.h"
 #include "controllers/job_status.h"
@@ -102,6 +103,7 @@ struct ControllerOptions {
   // The TIME column of a running job moves in steps of this (job_status.h, ElapsedRefreshDue):
   // one status write per running job per step. REQUIRES: > 0.
   core::Seconds elapsed_refresh = core::Seconds(60);
+  JobHistoryOptions history;  // JobRecords of ended Jobs (job_history.h)
 };
 
 class Controller {
@@ -207,6 +209,7 @@ class Controller {
   AssumedStarts assumed_;
   JobIdAssigner id_assigner_;
   JobReconciler reconciler_;
+  JobHistory history_;
   DecodeCache<core::Node> node_cache_;               // loop thread only
   DecodeCache<StatusOr<api::JobObject>> job_cache_;  // loop thread only
 
