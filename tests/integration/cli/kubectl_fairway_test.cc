@@ -677,8 +677,7 @@ TEST_F(KubectlFairwayTest, SacctReadsTheJobHistory) {
 
 // sbatch --test-only prints the plan as Slurm does (stderr, "Job N to start at T using C
 // processors on nodes X in partition P") and submits nothing. Populate leaves gpu02 with 4 free
-// GPUs, gpu00-01 full until train-large's limit (10:57:57) and gpu03 cordoned; finetune (8 GPUs,
-// higher priority) waits for a whole node.
+// GPUs, gpu00-01 full and gpu03 cordoned; finetune (8 GPUs, higher priority) waits.
 TEST_F(KubectlFairwayTest, SbatchTestOnlyPrintsThePlan) {
   Populate();
   // The caller (the sandbox's user when it has no tokens) joins an account it belongs to.
@@ -694,8 +693,9 @@ TEST_F(KubectlFairwayTest, SbatchTestOnlyPrintsThePlan) {
   EXPECT_EQ(r.err,
             "sbatch: Job 108 to start at 2025-03-01T10:00:00 using 2 processors on nodes gpu02 in "
             "partition gpu\n");
-  // A whole node: none is free now, and this plan holds no reservation for it (every node is
-  // held by jobs or reservations of higher priority within the window): no time is invented.
+  // A whole node: none is free now, and none ever is in this plan (Populate's pods carry no Job
+  // labels, so they count as other schedulers' pods, which hold their GPUs for good): no time
+  // is invented. controllers' TestOnlyTest covers a start in the future.
   r = Run(
       {"sbatch", "--test-only", "-A", "lab", "-t", "10", "--gpus-per-node=8", "--wrap", "sleep 1"});
   EXPECT_EQ(r.rc, 1);
