@@ -106,4 +106,19 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [j["state"][
   "$TMP/sa.json" || fail "sacct json: $(cat "$TMP/sa.json")"
 [ "$(kubectl fairway sacct -j 7 -P --format=JobID,JobName,User,State)" = "$(printf 'JobID|JobName|User|State\n7|train|alice|PENDING')" ] ||
   fail "sacct -P: $(kubectl fairway sacct -j 7 -P --format=JobID,JobName,User,State)"
+
+step "sbatch --test-only prints the plan on stderr and submits nothing"
+"${K[@]}" apply -f - >/dev/null <<'YAML'
+apiVersion: fairway.dev/v1alpha1
+kind: Account
+metadata: {name: lab}
+spec: {users: [fairway-sandbox-admin]}
+YAML
+before=$("${K[@]}" get fjob -A -o name | wc -l)
+kubectl fairway sbatch --test-only -A lab -t 5 --gpus-per-node=2 --wrap "sleep 1" \
+  >"$TMP/to.out" 2>"$TMP/to.err" || fail "test-only: $(cat "$TMP/to.err")"
+[ ! -s "$TMP/to.out" ] || fail "test-only wrote on stdout: $(cat "$TMP/to.out")"
+grep -Eq '^sbatch: Job 8 to start at [0-9-]+T[0-9:]+ using 1 processors on nodes gpu-node-[01] in partition gpu$' \
+  "$TMP/to.err" || fail "test-only: $(cat "$TMP/to.err")"
+[ "$("${K[@]}" get fjob -A -o name | wc -l)" = "$before" ] || fail "test-only submitted a Job"
 echo PASS
