@@ -8,6 +8,7 @@
 #include <ctime>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <random>
@@ -796,13 +797,18 @@ Status ApplyTasks(kube::ApiClient& client, const Target& t, Action action) {
       break;
     }
     case Action::kRelease: {
-      std::set<uint32_t> held =
-          api::MinusIndices(list("fairway.dev/hold-tasks"), list("fairway.dev/release-tasks"));
-      if (!std::includes(held.begin(), held.end(), t.tasks->begin(), t.tasks->end())) {
-        return FailedPreconditionError("Job " + label + " is not held");
+      if (core::IsTerminal(state)) {
+        return FailedPreconditionError("Job has already finished for job " + label);
       }
+      // As for whole jobs (Apply): releasing a task that is not held does nothing.
+      const std::set<uint32_t> held =
+          api::MinusIndices(list("fairway.dev/hold-tasks"), list("fairway.dev/release-tasks"));
+      std::set<uint32_t> release;
+      std::set_intersection(held.begin(), held.end(), t.tasks->begin(), t.tasks->end(),
+                            std::inserter(release, release.end()));
+      if (release.empty()) return OkStatus();
       ann["fairway.dev/release-tasks"] =
-          value(api::UnionIndices(list("fairway.dev/release-tasks"), *t.tasks));
+          value(api::UnionIndices(list("fairway.dev/release-tasks"), release));
       break;
     }
     case Action::kRequeue: {
