@@ -50,6 +50,8 @@ constexpr const char* kUsage =
     "  --elapsed-refresh D     a running job's TIME column (status.elapsed) is rewritten when\n"
     "                          it lags by D: one status write per running job per D\n"
     "                          (default 1m; whole seconds)\n"
+    "  --job-history-days N    keep a JobRecord of each ended Job for N days (sacct reads\n"
+    "                          them after the Job is deleted); 0 keeps none (default 30)\n"
     "  --no-leader-elect       run without leader election (a single replica only)\n"
     "  --leader-elect-lease-duration D  how long a standby waits after it last saw the lease\n"
     "                          change before taking it over (default 15s; rounded up to whole\n"
@@ -208,6 +210,12 @@ StatusOr<controllers::OperatorOptions> OperatorOptionsFrom(const Flags& flags,
   if (o.controller.elapsed_refresh < core::Seconds(1)) {
     return InvalidArgumentError("--elapsed-refresh must be at least 1s", "elapsed-refresh");
   }
+  StatusOr<int64_t> history_days = flags.GetInt("job-history-days", 30);
+  if (!history_days.ok() || *history_days < 0 || *history_days > 36500) {
+    return InvalidArgumentError("--job-history-days must be an integer from 0 to 36500",
+                                "job-history-days");
+  }
+  o.controller.history.retention_days = static_cast<int>(*history_days);
   FAIRWAY_ASSIGN_OR_RETURN(o.lease_duration,
                            GetDuration(flags, "leader-elect-lease-duration", o.lease_duration));
   FAIRWAY_ASSIGN_OR_RETURN(o.renew_deadline,
@@ -233,14 +241,14 @@ int Fail(const std::string& message, int code = 1) {
 }  // namespace
 
 int RunOperatorCommand(const std::vector<std::string>& args) {
-  StatusOr<Flags> flags =
-      Flags::Parse(args,
-                   {"kubeconfig", "context", "config", "namespace", "metrics-address",
-                    "cycle-interval-ms", "webhook-port", "webhook-address", "webhook-cert-dir",
-                    "webhook-service", "leader-elect-lease-duration", "leader-elect-renew-deadline",
-                    "leader-elect-retry-period", "kube-api-qps", "kube-api-burst",
-                    "healthz-cycle-timeout", "readyz-cycle-timeout", "elapsed-refresh"},
-                   {"no-leader-elect", "no-webhook", "help"});
+  StatusOr<Flags> flags = Flags::Parse(
+      args,
+      {"kubeconfig", "context", "config", "namespace", "metrics-address", "cycle-interval-ms",
+       "webhook-port", "webhook-address", "webhook-cert-dir", "webhook-service",
+       "leader-elect-lease-duration", "leader-elect-renew-deadline", "leader-elect-retry-period",
+       "kube-api-qps", "kube-api-burst", "healthz-cycle-timeout", "readyz-cycle-timeout",
+       "elapsed-refresh", "job-history-days"},
+      {"no-leader-elect", "no-webhook", "help"});
   if (!flags.ok()) return Fail(flags.status().ToString() + "\n\n" + kUsage, 2);
   if (flags->Has("help")) {
     std::printf("%s", kUsage);

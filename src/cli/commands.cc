@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <random>
@@ -21,10 +23,15 @@
 #include "api/job_types.h"
 #include "api/partition_types.h"
 #include "cli/format.h"
+#include "cli/job_records.h"
+#include "cli/print_fields.h"
 #include "cli/reports.h"
+#include "cli/sacct.h"
 #include "cli/sbatch_script.h"
 #include "cli/sinfo.h"
+#include "cli/slurm_json.h"
 #include "cli/squeue.h"
+#include "common/base64.h"
 #include "common/status_macros.h"
 #include "kube/kube_config.h"
 #include "kube/whoami.h"
@@ -212,18 +219,19 @@ bool PrintStructured(const std::string& output, const std::vector<json>& items, 
   return true;
 }
 
-std::vector<api::JobObject> FilterJobs(const std::vector<api::JobObject>& jobs,
-                                       const std::vector<JobRow>& rows) {
-  std::vector<api::JobObject> out;
-  for (const api::JobObject& j : jobs) {
-    for (const JobRow& r : rows) {
-      if (r.name == j.meta.name && r.namespace_name == j.meta.namespace_name) {
-        out.push_back(j);
-        break;
-      }
-    }
+// -o json|yaml of squeue and sacct: Slurm's own document (slurm_json.h). Returns true when
+// handled.
+bool PrintDocument(const std::string& output, const json& doc, std::ostream& out) {
+  if (output == "json") {
+    out << doc.dump(2) << "\n";
+  } else if (output == "yaml") {
+    YAML::Emitter e;
+    e << ToYaml(doc);
+    out << e.c_str() << "\n";
+  } else {
+    return false;
   }
-  return out;
+  return true;
 }
 
 StatusOr<JobFilter> FilterFromArgs(const Args& a, const Session& s) {
@@ -261,8 +269,11 @@ std::vector<FlagDef> With(std::vector<FlagDef> a, const std::vector<FlagDef>& b)
 
 // ---- commands ------------------------------------------------------------------------------
 
+// Prints `msg` as Slurm does, "CMD: error: " before each of its lines.
 int Fail(const CliEnvironment& env, const std::string& cmd, const std::string& msg) {
-  *env.err << cmd << ": error: " << msg << "\n";
+  for (const std::string& line : SplitList(msg, '\n')) {
+    *env.err << cmd << ": error: " << line << "\n";
+  }
   return 1;
 }
 
@@ -359,10 +370,7 @@ int Squeue(const Command& cmd, const std::vector<std::string>& argv, const CliEn
   std::string output = args->Get("format");
   if (args->Has("json")) output = "json";
   if (args->Has("yaml")) output = "yaml";
-  std::vector<api::JobObject> matched = FilterJobs(*jobs, kept);
-  std::vector<json> items;
-  for (const api::JobObject& j : matched) items.push_back(api::ToJson(j));
-  if (PrintStructured(output, items, *env.out)) return 0;
+  if (PrintDocument(output, SqueueJson(kept), *env.out)) return 0;
   std::string format(kSqueueDefaultFormat);
   std::string prefix;
   if (args->Has("start")) {
@@ -434,6 +442,33 @@ std::string RandomSuffix() {
   std::string s;
   for (int i = 0; i < 5; ++i) s += kChars[d(gen)];
   return s;
+}
+
+// sbatch --test-only: the plan for the Job sbatch would create, printed as Slurm prints it (on
+// stderr, nothing on stdout), with the caller as its user. Nothing is written.
+int SbatchTestOnly(const CliEnvironment& env, Session& s, const SbatchOptions& opts) {
+  if (!env.test_only) return Fail(env, "sbatch", "--test-only is not available in this build");
+  JobManifestInput in;
+  in.name = opts.job_name.empty() ? "test-only" : opts.job_name;
+  in.namespace_name = s.default_namespace;
+  in.config_map = in.name + "-script";
+  auto manifest = BuildJobManifest(opts, in);
+  if (!manifest.ok()) return Fail(env, "sbatch", manifest.status().message());
+  StatusOr<kube::AuthenticatedUser> me = kube::WhoAmI(*s.client);
+  if (!me.ok()) return Fail(env, "sbatch", "--test-only: " + me.status().message());
+  (*manifest)["spec"]["user"] = me->username;
+  (*manifest)["spec"]["groups"] = me->groups;
+  StatusOr<TestOnlyAnswer> plan = env.test_only(*s.client, *manifest, s.now);
+  if (!plan.ok()) {
+    const Status& st = plan.status();
+    return Fail(env, "sbatch",
+                st.code() == StatusCode::kFailedPrecondition ? st.message() : SlurmErrorText(st));
+  }
+  *env.err << "sbatch: Job " << plan->job_id << " to start at " << FormatTimestamp(plan->start)
+           << " using " << plan->cpus << " processors"
+           << (plan->nodes.empty() ? "" : " on nodes " + plan->nodes) << " in partition "
+           << plan->partition << "\n";
+  return 0;
 }
 
 int Sbatch(const Command& cmd, const std::vector<std::string>& argv, const CliEnvironment& env) {
@@ -514,6 +549,7 @@ int Sbatch(const Command& cmd, const std::vector<std::string>& argv, const CliEn
   if (!s.ok()) return Fail(env, "sbatch", s.status().ToString());
   std::string ns = s->default_namespace;
 
+  if (merged.test_only) return SbatchTestOnly(env, *s, merged);
   std::string first_line = script.substr(0, script.find('\n'));
   JobManifestInput in;
   in.namespace_name = ns;
@@ -531,6 +567,7 @@ int Sbatch(const Command& cmd, const std::vector<std::string>& argv, const CliEn
   bool exact = named && IsDnsLabel(merged.job_name);
   StatusOr<json> created = UnavailableError("not attempted");
   std::string cm_name;
+  const bool text = IsUtf8Text(script);
   for (int attempt = 0; attempt < 5; ++attempt) {
     in.name = exact && attempt == 0 ? base : base + "-" + RandomSuffix();
     cm_name = in.name + "-script";
@@ -543,7 +580,8 @@ int Sbatch(const Command& cmd, const std::vector<std::string>& argv, const CliEn
           {"namespace", ns},
           {"labels",
            {{"app.kubernetes.io/created-by", "kubectl-fairway"}, {"fairway.dev/job", in.name}}}}},
-        {"data", {{"script", script}}}};
+        // A script that is not UTF-8 text (Slurm runs those too) goes into binaryData.
+        {text ? "data" : "binaryData", {{"script", text ? script : Base64Encode(script)}}}};
     auto cm_created = s->client->Create(kube::ResourceRef{"", "v1", "configmaps", true}, ns, cm);
     if (!cm_created.ok() && cm_created.status().code() != StatusCode::kAlreadyExists) {
       return Fail(env, "sbatch",
@@ -750,8 +788,9 @@ Status ApplyTasks(kube::ApiClient& client, const Target& t, Action action) {
       break;
     }
     case Action::kHold: {
-      if (core::IsTerminal(state))
-        return FailedPreconditionError("Job " + label + " is already finished");
+      if (core::IsTerminal(state)) {
+        return FailedPreconditionError("Job has already finished for job " + label);
+      }
       ann["fairway.dev/hold-tasks"] =
           value(api::UnionIndices(list("fairway.dev/hold-tasks"), *t.tasks));
       std::set<uint32_t> release = list("fairway.dev/release-tasks");
@@ -761,13 +800,18 @@ Status ApplyTasks(kube::ApiClient& client, const Target& t, Action action) {
       break;
     }
     case Action::kRelease: {
-      std::set<uint32_t> held =
-          api::MinusIndices(list("fairway.dev/hold-tasks"), list("fairway.dev/release-tasks"));
-      if (!std::includes(held.begin(), held.end(), t.tasks->begin(), t.tasks->end())) {
-        return FailedPreconditionError("Job " + label + " is not held");
+      if (core::IsTerminal(state)) {
+        return FailedPreconditionError("Job has already finished for job " + label);
       }
+      // As for whole jobs (Apply): releasing a task that is not held does nothing.
+      const std::set<uint32_t> held =
+          api::MinusIndices(list("fairway.dev/hold-tasks"), list("fairway.dev/release-tasks"));
+      std::set<uint32_t> release;
+      std::set_intersection(held.begin(), held.end(), t.tasks->begin(), t.tasks->end(),
+                            std::inserter(release, release.end()));
+      if (release.empty()) return OkStatus();
       ann["fairway.dev/release-tasks"] =
-          value(api::UnionIndices(list("fairway.dev/release-tasks"), *t.tasks));
+          value(api::UnionIndices(list("fairway.dev/release-tasks"), release));
       break;
     }
     case Action::kRequeue: {
@@ -809,16 +853,15 @@ Status Apply(kube::ApiClient& client, const api::JobObject& job, Action action, 
       patch = {{"metadata", {{"annotations", {{"fairway.dev/cancel", api::FormatRfc3339(now)}}}}}};
       break;
     case Action::kHold:
-      if (state != core::JobState::kPending && state != core::JobState::kRunning) {
-        return FailedPreconditionError("Job " + label + " is already finished");
-      }
-      patch = {{"spec", {{"hold", true}}}};
-      break;
     case Action::kRelease:
-      if (!job.spec.hold) {
-        return FailedPreconditionError("Job " + label + " is not held");
+      // Slurm 22.05 holds a running job (it keeps running; held if it is requeued) and
+      // releases a job that is not held, both silently; only a finished job is refused
+      // (tests/testdata/slurm/scontrol_hold.txt).
+      if (core::IsTerminal(state)) {
+        return FailedPreconditionError("Job has already finished for job " + label);
       }
-      patch = {{"spec", {{"hold", false}}}};
+      if (action == Action::kRelease && !job.spec.hold) return OkStatus();
+      patch = {{"spec", {{"hold", action == Action::kHold}}}};
       break;
     case Action::kRequeue:
     case Action::kRequeueHold:
@@ -973,75 +1016,89 @@ int Sshare(const Command& cmd, const std::vector<std::string>& argv, const CliEn
       [](const json& j) { return api::AccountFromJson(j); }, &raw);
   if (!accounts.ok()) return Fail(env, "sshare", accounts.status().ToString());
   if (PrintStructured(args->Get("output"), raw, *env.out)) return 0;
-  std::vector<api::AccountObject> shown = *accounts;
-  if (args->Has("accounts")) {
-    std::vector<std::string> want = args->List("accounts");
-    std::set<std::string> keep(want.begin(), want.end());
-    shown.erase(std::remove_if(shown.begin(), shown.end(),
-                               [&](const auto& a) { return keep.count(a.meta.name) == 0; }),
-                shown.end());
-  }
-  std::set<std::string> users;
-  for (const std::string& u : args->List("users")) users.insert(u);
-  *env.out << RenderSshare(shown, users, !args->Has("noheader"));
+  SshareOptions o;
+  for (const std::string& a : args->List("accounts")) o.accounts.insert(a);
+  for (const std::string& u : args->List("users")) o.users.insert(u);
+  o.long_format = args->Has("long");
+  o.header = !args->Has("noheader");
+  *env.out << RenderSshare(*accounts, o);
   return 0;
+}
+
+// sacct's local time zone (the offset of `now`), for -S/-E as the user writes them.
+int LocalUtcOffset(core::Timestamp now) {
+  std::time_t t = static_cast<std::time_t>(now.time_since_epoch().count());
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  return static_cast<int>(tm.tm_gmtoff);
+}
+
+// The rows sacct selects: live Jobs and the history's records, filtered and ordered by job id.
+StatusOr<std::vector<JobRow>> SacctRows(Session& s, const JobFilter& filter,
+                                        const SacctWindow& window, const CliEnvironment& env) {
+  FAIRWAY_ASSIGN_OR_RETURN(std::vector<api::JobObject> jobs, ListJobs(s));
+  // Records of Jobs that ended before the window cannot be selected: list from its start.
+  std::optional<core::Timestamp> since;
+  if (window.start > core::Timestamp{}) since = window.start;
+  StatusOr<std::vector<api::JobObject>> records =
+      ListJobRecords(*s.client, s.namespace_name, since, s.now);
+  if (records.ok()) {
+    jobs = MergeJobHistory(std::move(jobs), *records);
+  } else {
+    *env.err << "sacct: warning: job history not read (" << SlurmErrorText(records.status())
+             << "); showing existing Jobs only\n";
+  }
+  std::vector<JobRow> rows;
+  for (JobRow& r : BuildJobRows(jobs, s.now, true)) {
+    if (MatchesFilter(r, filter) && SacctSelects(r, window)) rows.push_back(std::move(r));
+  }
+  std::stable_sort(rows.begin(), rows.end(), [](const JobRow& a, const JobRow& b) {
+    return std::make_tuple(a.array_id != 0 ? a.array_id : a.job_id, a.task_index.value_or(0)) <
+           std::make_tuple(b.array_id != 0 ? b.array_id : b.job_id, b.task_index.value_or(0));
+  });
+  return rows;
 }
 
 int Sacct(const Command& cmd, const std::vector<std::string>& argv, const CliEnvironment& env) {
   auto args = ParseArgs(argv, cmd.flags);
   if (!args.ok()) return Fail(env, "sacct", args.status().message());
   if (args->Has("help")) return Help(cmd, env);
-  auto s = Connect(env, *args);
-  if (!s.ok()) return Fail(env, "sacct", s.status().ToString());
-  JobFilter filter;
-  for (const std::string& u : args->List("user")) filter.users.insert(u);
-  if (args->Has("me")) {
-    StatusOr<kube::AuthenticatedUser> me = kube::WhoAmI(*s->client);
-    if (!me.ok()) return Fail(env, "sacct", "--me: " + me.status().message());
-    filter.users.insert(me->username);
-  }
-  for (const std::string& v : args->List("account")) filter.accounts.insert(v);
-  for (const std::string& v : args->List("partition")) filter.partitions.insert(v);
-  for (const std::string& v : args->List("jobs")) filter.job_ids.insert(v);
-  for (const std::string& v : args->List("name")) filter.names.insert(v);
+  const std::string format = args->Get("format", std::string(kSacctDefaultFormat));
+  const bool structured = format == "json" || format == "yaml";
+  auto columns = ParseSacctFormat(structured ? kSacctDefaultFormat : format);
+  if (!columns.ok()) return Fail(env, "sacct", columns.status().message());
+  SacctWindowInput in;
   if (args->Has("state")) {
     auto st = ParseStateList(args->Get("state"));
     if (!st.ok()) return Fail(env, "sacct", st.status().message());
-    filter.states = *st;
+    in.states = *st;
   }
-  auto jobs = ListJobs(*s);
-  if (!jobs.ok()) return Fail(env, "sacct", jobs.status().ToString());
-  std::vector<JobRow> rows;
-  for (JobRow& r : BuildJobRows(*jobs, s->now, true)) {
-    if (filter.states.empty() && !core::IsTerminal(r.state)) continue;
-    if (MatchesFilter(r, filter)) rows.push_back(std::move(r));
+  if (args->Has("starttime")) in.start_text = args->Get("starttime");
+  if (args->Has("endtime")) in.end_text = args->Get("endtime");
+  in.job_ids = args->Has("jobs");
+  in.now = std::chrono::time_point_cast<core::Seconds>(env.clock->Now());
+  in.utc_offset_s = LocalUtcOffset(in.now);
+  auto window = MakeSacctWindow(in);
+  if (!window.ok()) {
+    *env.err << window.status().message() << "\n";  // Slurm prints it bare
+    return 1;
   }
-  std::stable_sort(rows.begin(), rows.end(), [](const JobRow& a, const JobRow& b) {
-    return std::make_tuple(a.array_id != 0 ? a.array_id : a.job_id, a.task_index.value_or(0)) <
-           std::make_tuple(b.array_id != 0 ? b.array_id : b.job_id, b.task_index.value_or(0));
-  });
-  std::string output = args->Get("output");
-  if (output == "json" || output == "yaml") {
-    std::vector<json> items;
-    for (const JobRow& r : rows) {
-      items.push_back(
-          {{"jobID", r.id},
-           {"name", r.name},
-           {"namespace", r.namespace_name},
-           {"partition", r.partition},
-           {"account", r.account},
-           {"allocGPUs", r.start_time ? r.gpus_per_node * r.nodes : 0},
-           {"state", std::string(core::JobStateName(r.state))},
-           {"exitCode", r.exit_code.value_or(0)},
-           {"start", r.start_time ? api::FormatRfc3339(*r.start_time) : ""},
-           {"end", r.end_time ? api::FormatRfc3339(*r.end_time) : ""},
-           {"elapsedSeconds", r.elapsed_s},
-           {"gpuSeconds", (r.start_time ? r.gpus_per_node * r.nodes : 0) * r.elapsed_s}});
-    }
-    PrintStructured(output, items, *env.out);
-    return 0;
-  }
-  *env.out << RenderSacct(rows, s->now, !args->Has("noheader"));
+  auto s = Connect(env, *args);
+  if (!s.ok()) return Fail(env, "sacct", s.status().ToString());
+  auto filter = FilterFromArgs(*args, *s);
+  if (!filter.ok()) return Fail(env, "sacct", filter.status().message());
+  auto rows = SacctRows(*s, *filter, *window, env);
+  if (!rows.ok()) return Fail(env, "sacct", rows.status().ToString());
+  const std::string output = args->Has("json")   ? "json"
+                             : args->Has("yaml") ? "yaml"
+                             : structured        ? format
+                                                 : "";
+  if (PrintDocument(output, SacctJson(*rows), *env.out)) return 0;
+  PrintOptions print;
+  print.header = !args->Has("noheader");
+  if (args->Has("parsable")) print.mode = PrintMode::kParsable;
+  if (args->Has("parsable2")) print.mode = PrintMode::kParsable2;
+  *env.out << RenderSacct(*rows, *columns, print);
   return 0;
 }
 
@@ -1071,8 +1128,8 @@ const std::vector<Command>& Commands() {
                   "or json|yaml"),
              Flag("long", 'l', "", "long format: STATE and TIME_LIMIT columns"),
              Flag("start", 0, "", "expected start times of pending jobs"), noheader,
-             Flag("json", 0, "", "the Job objects as JSON"),
-             Flag("yaml", 0, "", "the Job objects as YAML"),
+             Flag("json", 0, "", "Slurm's squeue --json document"),
+             Flag("yaml", 0, "", "the same as YAML"),
              Flag("array", 'r', "", "accepted; array tasks that started have a line each anyway"),
              Flag("sort", 'S', "FIELDS", "accepted and ignored: squeue's default order")}),
        Squeue},
@@ -1146,23 +1203,39 @@ const std::vector<Command>& Commands() {
        {Flag("accounts", 'A', "ACCOUNTS", "these accounts"),
         Flag("users", 'u', "USERS", "user lines of these users only"),
         Flag("all", 'a', "", "all users (the default here)"),
-        Flag("noheader", 'n', "", "no header line"),
+        Flag("long", 'l', "", "long format: NormUsage, LevelFS, GrpTRESMins, TRESRunMins"),
+        Flag("noheader", 'n', "", "no header lines"),
         Flag("output", 'o', "json|yaml", "the Account objects")},
        Sshare},
       {"sacct",
        "[OPTIONS]",
-       "Finished jobs with their GPU-seconds (other states with -s).",
+       "Jobs of a time window (default: since midnight), with finished jobs' history.",
        {Flag("account", 'A', "ACCOUNTS", "jobs of these accounts"),
-        Flag("jobs", 'j', "IDS", "these jobs"),
+        Flag("jobs", 'j', "IDS", "these jobs (any time: the window starts at the epoch)"),
         Flag("me", 0, "", "my jobs (the user the API server authenticates)"),
         Flag("name", 0, "NAMES", "jobs with these names"),
         Flag("partition", 'r', "PARTITIONS", "jobs of these partitions"),
-        Flag("state", 's', "STATES", "jobs in these states"),
+        Flag("state", 's', "STATES",
+             "jobs in these states during the window (give -S and -E): R, PD, CD, F, ..."),
+        Flag("starttime", 'S', "TIME", "window start: now-7days, 2026-12-01, 08:00, ..."),
+        Flag("endtime", 'E', "TIME", "window end (default now)"),
         Flag("user", 'u', "USERS", "jobs of these users"),
         Flag("allusers", 'a', "", "every user's jobs (the default here)"),
-        Flag("noheader", 'n', "", "no header line"),
-        Flag("output", 'o', "json|yaml", "structured output")},
-       Sacct},
+        Flag("allocations", 'X', "", "accepted: Fairway jobs have no steps"),
+        Flag("noheader", 'n', "", "no header lines"),
+        Flag("parsable", 'p', "", "fields separated by '|', one at the end too"),
+        Flag("parsable2", 'P', "", "fields separated by '|'"),
+        Flag("format", 'o', "FIELDS",
+             "JobID,JobName%20,State,... (Slurm's names; see the header of sacct.h), or "
+             "json|yaml"),
+        Flag("json", 0, "", "Slurm's sacct --json document"),
+        Flag("yaml", 0, "", "the same as YAML")},
+       Sacct,
+       nullptr,
+       "Fields: JobID JobIDRaw JobName Partition Account User QOS AllocCPUS AllocNodes NNodes\n"
+       "NodeList State ExitCode Submit Start End Elapsed ElapsedRaw Timelimit Reason Priority\n"
+       "AllocTRES ReqTRES, and Fairway's AllocGPUS GPUSeconds Namespace. Jobs whose Job object\n"
+       "was deleted come from the operator's job history (JobRecords).\n"},
       {"version", "", "Prints kubectl-fairway's version.", {}, Version},
   };
   return commands;

@@ -14,17 +14,34 @@
 // Thread-safety: RunKubectlFairway may run concurrently with distinct environments.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
 #include <vector>
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "core/types.h"
 #include "kube/api_client.h"
 
 namespace fairway::cli {
+
+// What sbatch --test-only prints: Slurm's "Job N to start at T using C processors on nodes X in
+// partition P".
+struct TestOnlyAnswer {
+  uint64_t job_id = 0;
+  core::Timestamp start{};
+  std::string nodes;  // compressed host list; "" when the plan names none yet
+  std::string partition;
+  int64_t cpus = 0;
+};
+
+// Plans `job` (the Job sbatch would create, spec.user set to the caller) without submitting it.
+using TestOnlyPlanner = std::function<StatusOr<TestOnlyAnswer>(
+    kube::ApiClient& client, const nlohmann::json& job, core::Timestamp now)>;
 
 struct CliEnvironment {
   std::ostream* out = nullptr;
@@ -33,6 +50,9 @@ struct CliEnvironment {
   Clock* clock = nullptr;      // REQUIRED
   // How long sbatch waits for the operator to assign a jobID.
   Duration sbatch_wait = std::chrono::seconds(5);
+  // sbatch --test-only. tools/kubectl-fairway sets the operator's own planner
+  // (controllers/test_only.h), which this module may not depend on; unset, --test-only fails.
+  TestOnlyPlanner test_only;
 };
 
 // Runs one command; `args` excludes the program name. Returns the process exit code.

@@ -5,8 +5,10 @@
 #include <cstdio>
 #include <functional>
 #include <map>
+#include <optional>
 
 #include "cli/format.h"
+#include "cli/print_fields.h"
 
 namespace fairway::cli {
 namespace {
@@ -24,29 +26,15 @@ std::vector<FormatItem> MustFormat(std::string_view f) {
   return items.ok() ? *items : std::vector<FormatItem>{};
 }
 
-// sacct's elapsed form: "00:05:00", "1-02:00:00".
-std::string SacctDuration(int64_t s) {
-  char buf[64];
-  int64_t d = s / 86400;
-  if (d > 0) {
-    std::snprintf(buf, sizeof buf, "%lld-%02lld:%02lld:%02lld", static_cast<long long>(d),
-                  static_cast<long long>((s / 3600) % 24), static_cast<long long>((s / 60) % 60),
-                  static_cast<long long>(s % 60));
-  } else {
-    std::snprintf(buf, sizeof buf, "%02lld:%02lld:%02lld", static_cast<long long>(s / 3600),
-                  static_cast<long long>((s / 60) % 60), static_cast<long long>(s % 60));
-  }
-  return buf;
-}
-
 }  // namespace
 
 std::string RenderSprio(const std::vector<api::JobObject>& jobs, const JobFilter& filter,
                         bool header) {
-  auto fmt = MustFormat("%.15i %9r %.8u %.10Y %.10S %.10a %.10A %.10F %.10J %.10P %.10Q %.6N %.20T");
-  std::vector<std::string> head = {"JOBID", "PARTITION", "USER", "PRIORITY", "SITE",
-                                   "AGE", "ASSOC", "FAIRSHARE", "JOBSIZE", "PARTITION",
-                                   "QOS", "NICE", "TRES"};
+  auto fmt =
+      MustFormat("%.15i %9r %.8u %.10Y %.10S %.10a %.10A %.10F %.10J %.10P %.10Q %.6N %.20T");
+  std::vector<std::string> head = {"JOBID", "PARTITION", "USER",      "PRIORITY", "SITE",
+                                   "AGE",   "ASSOC",     "FAIRSHARE", "JOBSIZE",  "PARTITION",
+                                   "QOS",   "NICE",      "TRES"};
   struct Entry {
     const api::JobObject* job;
     JobRow row;
@@ -63,7 +51,8 @@ std::string RenderSprio(const std::vector<api::JobObject>& jobs, const JobFilter
     }
   }
   std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
-    return std::make_pair(-a.row.priority, a.row.job_id) < std::make_pair(-b.row.priority, b.row.job_id);
+    return std::make_pair(-a.row.priority, a.row.job_id) <
+           std::make_pair(-b.row.priority, b.row.job_id);
   });
   std::vector<std::vector<std::string>> table;
   for (const Entry& e : entries) {
@@ -77,95 +66,116 @@ std::string RenderSprio(const std::vector<api::JobObject>& jobs, const JobFilter
   return RenderTable(fmt, head, table, header);
 }
 
-std::string RenderSshare(const std::vector<api::AccountObject>& accounts,
-                         const std::set<std::string>& users, bool header) {
-  auto fmt = MustFormat("%-20s %10s %10s %11s %11s %13s %10s");
-  std::vector<std::string> head = {"Account", "User", "RawShares", "NormShares",
-                                   "RawUsage", "EffectvUsage", "FairShare"};
+namespace {
+
+// One sshare line: the account (indented by depth) and, on a user line, the user.
+struct ShareLine {
+  std::string account;
+  std::string user;  // "" on an account line
+  int depth = 0;
+  std::string raw_shares;
+  double norm_shares = 0, raw_usage = 0, norm_usage = 0, effective_usage = 0;
+  std::optional<double> fair_share;  // root has none
+};
+
+std::vector<PrintField> ShareFields(bool long_format) {
+  std::vector<PrintField> f = {
+      {"Account", 20, true}, {"User", 10}, {"RawShares", 10}, {"NormShares", 11}, {"RawUsage", 11}};
+  if (long_format) f.push_back({"NormUsage", 11});
+  f.push_back({"EffectvUsage", 13});
+  f.push_back({"FairShare", 10});
+  if (long_format) {
+    f.push_back({"LevelFS", 10});
+    f.push_back({"GrpTRESMins", 30});
+    f.push_back({"TRESRunMins", 30});
+  }
+  return f;
+}
+
+std::vector<std::string> ShareCells(const ShareLine& l, bool root, bool long_format) {
+  std::vector<std::string> c = {std::string(static_cast<size_t>(l.depth), ' ') + l.account, l.user,
+                                l.raw_shares, Fixed(l.norm_shares, 6), Round(l.raw_usage)};
+  if (long_format) c.push_back(root ? "" : Fixed(l.norm_usage, 6));
+  c.push_back(Fixed(l.effective_usage, 6));
+  c.push_back(l.fair_share ? Fixed(*l.fair_share, 6) : "");
+  if (long_format) {
+    // Fair Tree's level fair-share LF = S / U (NormShares over EffectvUsage at the level).
+    std::string level = root                    ? ""
+                        : l.effective_usage > 0 ? Fixed(l.norm_shares / l.effective_usage, 6)
+                                                : "inf";
+    c.insert(c.end(), {level, "", ""});  // no TRES-minute limits or counters in Fairway
+  }
+  return c;
+}
+
+// The tree in sshare's order: root, then each account followed by its users and its children.
+std::vector<ShareLine> ShareLines(const std::vector<api::AccountObject>& accounts) {
   std::map<std::string, std::vector<const api::AccountObject*>> children;
-  double total_usage = 0;
+  double total = 0;
   for (const auto& a : accounts) {
     children[a.spec.parent].push_back(&a);
-    if (a.spec.parent.empty() || a.spec.parent == "root") total_usage += a.status.raw_usage;
+    if (a.spec.parent.empty() || a.spec.parent == "root") total += a.status.raw_usage;
   }
   for (auto& [p, list] : children) {
     std::sort(list.begin(), list.end(),
               [](const auto* x, const auto* y) { return x->meta.name < y->meta.name; });
   }
-  std::vector<std::vector<std::string>> table;
-  table.push_back({"root", "", "", "0.000000", Round(total_usage), "1.000000", ""});
+  std::vector<ShareLine> lines = {{"root", "", 0, "", 0, total, 1, 1, std::nullopt}};
   std::function<void(const std::string&, int)> walk = [&](const std::string& parent, int depth) {
     auto it = children.find(parent);
     if (it == children.end()) return;
     for (const api::AccountObject* a : it->second) {
       if (a->meta.name == "root") continue;
       const api::AccountStatus& s = a->status;
-      double eff = total_usage > 0 ? s.raw_usage / total_usage : s.effective_usage;
+      double eff = total > 0 ? s.raw_usage / total : s.effective_usage;
       if (s.effective_usage != 0) eff = s.effective_usage;
-      table.push_back({std::string(depth, ' ') + a->meta.name, "", std::to_string(a->spec.shares),
-                       Fixed(s.normalized_shares, 6), Round(s.raw_usage), Fixed(eff, 6),
-                       Fixed(s.fair_share_factor, 6)});
-      int64_t user_share_sum = 0;
+      lines.push_back({a->meta.name, "", depth, std::to_string(a->spec.shares), s.normalized_shares,
+                       s.raw_usage, total > 0 ? s.raw_usage / total : 0, eff, s.fair_share_factor});
+      int64_t share_sum = 0;
       for (const std::string& u : a->spec.users) {
         auto us = a->spec.user_shares.find(u);
-        user_share_sum += us == a->spec.user_shares.end() ? 1 : us->second.shares;
+        share_sum += us == a->spec.user_shares.end() ? 1 : us->second.shares;
       }
       std::vector<std::string> members = a->spec.users;
       std::sort(members.begin(), members.end());
       for (const std::string& u : members) {
-        if (!users.empty() && users.count(u) == 0) continue;
         auto us = a->spec.user_shares.find(u);
-        int64_t shares = us == a->spec.user_shares.end() ? 1 : us->second.shares;
-        bool parent_share = us != a->spec.user_shares.end() && us->second.parent;
-        double usage = 0;
+        const int64_t shares = us == a->spec.user_shares.end() ? 1 : us->second.shares;
+        const bool parent_share = us != a->spec.user_shares.end() && us->second.parent;
+        double usage = 0, fs = 0;
         if (auto uu = s.user_usage.find(u); uu != s.user_usage.end()) usage = uu->second;
-        double fs = 0;
         if (auto uf = s.user_fair_share.find(u); uf != s.user_fair_share.end()) fs = uf->second;
-        double norm = user_share_sum > 0 ? s.normalized_shares * shares / user_share_sum : 0;
-        table.push_back({std::string(depth + 1, ' ') + a->meta.name, u,
-                         parent_share ? "parent" : std::to_string(shares), Fixed(norm, 6),
-                         Round(usage), Fixed(total_usage > 0 ? usage / total_usage : 0, 6),
-                         Fixed(fs, 6)});
+        const double norm = share_sum > 0 ? s.normalized_shares * shares / share_sum : 0;
+        const double fraction = total > 0 ? usage / total : 0;
+        lines.push_back({a->meta.name, u, depth + 1,
+                         parent_share ? "parent" : std::to_string(shares), norm, usage, fraction,
+                         fraction, fs});
       }
       walk(a->meta.name, depth + 1);
     }
   };
   walk("", 1);
   walk("root", 1);
-  return RenderTable(fmt, head, table, header);
+  return lines;
 }
 
-std::string RenderSacct(const std::vector<JobRow>& rows, core::Timestamp now, bool header) {
-  auto fmt = MustFormat(
-      "%-12s %-10s %-10s %-10s %9s %-10s %8s %-19s %-19s %10s %10s");
-  std::vector<std::string> head = {"JobID", "JobName", "Partition", "Account",
-                                   "AllocGPUS", "State", "ExitCode", "Start",
-                                   "End", "Elapsed", "GPUSeconds"};
+}  // namespace
+
+std::string RenderSshare(const std::vector<api::AccountObject>& accounts,
+                         const SshareOptions& options) {
   std::vector<std::vector<std::string>> table;
-  for (const JobRow& r : rows) {
-    bool started = r.start_time.has_value();
-    int64_t gpus = started ? r.gpus_per_node * r.nodes : 0;
-    std::string exit_code = r.exit_code.has_value() ? std::to_string(*r.exit_code) + ":0" : "0:0";
-    std::string state(core::JobStateName(r.state));
-    table.push_back({r.id, r.name, SplitList(r.partition).empty() ? "" : SplitList(r.partition).front(),
-                     r.account, std::to_string(gpus), state, exit_code,
-                     started ? FormatTimestamp(r.start_time) : "Unknown",
-                     r.end_time ? FormatTimestamp(r.end_time) : (started ? "Unknown" : "Unknown"),
-                     SacctDuration(r.elapsed_s), std::to_string(gpus * r.elapsed_s)});
+  const std::vector<ShareLine> lines = ShareLines(accounts);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const ShareLine& l = lines[i];
+    const bool root = i == 0;
+    // -A: only those accounts' lines (Slurm drops root too); -u: only those users' lines.
+    if (!options.accounts.empty() && (root || options.accounts.count(l.account) == 0)) continue;
+    if (!l.user.empty() && !options.users.empty() && options.users.count(l.user) == 0) continue;
+    table.push_back(ShareCells(l, root, options.long_format));
   }
-  std::string out = RenderTable(fmt, head, {}, header);
-  if (header) {
-    std::string rule;
-    for (const FormatItem& it : fmt) {
-      if (it.code == 0) continue;
-      if (!rule.empty()) rule += ' ';
-      rule += std::string(static_cast<size_t>(it.width), '-');
-    }
-    out += rule + "\n";
-  }
-  out += RenderTable(fmt, head, table, false);
-  (void)now;
-  return out;
+  PrintOptions print;
+  print.header = options.header;
+  return PrintFields(ShareFields(options.long_format), table, print);
 }
 
 }  // namespace fairway::cli

@@ -1,9 +1,10 @@
-// sprio, sshare and sacct tables from the status the operator writes: Job
-// status.priorityFactors, Account spec/status, and finished Jobs (slurm-semantics.md §1, §2).
+// sprio and sshare tables from the status the operator writes: Job status.priorityFactors and
+// Account spec/status (slurm-semantics.md §1, §2). sacct is sacct.h.
 //
 // Thread-safety: pure functions.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,15 +20,20 @@ namespace fairway::cli {
 std::string RenderSprio(const std::vector<api::JobObject>& jobs, const JobFilter& filter,
                         bool header);
 
-// sshare: the account tree (root first, children indented by one space per level, each
-// account followed by its users). Columns Account User RawShares NormShares RawUsage
-// EffectvUsage FairShare. `users` limits the user rows (empty: all).
-std::string RenderSshare(const std::vector<api::AccountObject>& accounts,
-                         const std::set<std::string>& users, bool header);
+struct SshareOptions {
+  std::set<std::string> accounts;  // -A: only these accounts' lines (empty: the whole tree)
+  std::set<std::string> users;     // -u: only these users' lines (empty: every user)
+  bool long_format = false;        // -l
+  bool header = true;
+};
 
-// sacct: one line per job row (array tasks separately). Columns JobID JobName Partition Account
-// AllocGPUS State ExitCode Start End Elapsed GPUSeconds, with sacct's dashed rule under the
-// header.
-std::string RenderSacct(const std::vector<JobRow>& rows, core::Timestamp now, bool header);
+// sshare: the account tree (root first, children indented by one space per level, each
+// account followed by its users), printed as Slurm's print_fields (print_fields.h). Columns
+// Account User RawShares NormShares RawUsage EffectvUsage FairShare; -l adds NormUsage (the
+// share of the root's usage), LevelFS (NormShares / EffectvUsage) and the TRES-minute columns
+// GrpTRESMins and TRESRunMins, which stay empty (Fairway has no TRES-minute limits).
+// Recorded Slurm output: tests/testdata/slurm/sshare_long.txt.
+std::string RenderSshare(const std::vector<api::AccountObject>& accounts,
+                         const SshareOptions& options);
 
 }  // namespace fairway::cli

@@ -57,10 +57,11 @@ auto SetString(std::string SbatchOptions::*field) {
   };
 }
 
-auto Ignore(std::string_view name) {
-  return [name](SbatchOptions* o, const std::string& v) -> Status {
+// An option Fairway accepts and does not apply; `why` ends the note on stderr.
+auto Ignore(std::string_view name, std::string_view why) {
+  return [name, why](SbatchOptions* o, const std::string& v) -> Status {
     o->notes.push_back("sbatch: ignoring --" + std::string(name) + (v.empty() ? "" : "=" + v) +
-                       " (output goes to the pod log: kubectl logs)");
+                       " (" + std::string(why) + ")");
     return OkStatus();
   };
 }
@@ -133,6 +134,9 @@ const std::vector<OptionDef>& Options() {
        SetString(&SbatchOptions::job_name)},
       {"mem", 0, Arg::kRequired, "SIZE", "memory per node: 500 (MB), 4G, 1T",
        SetString(&SbatchOptions::mem)},
+      {"mem-per-gpu", 0, Arg::kRequired, "SIZE",
+       "memory per GPU: the node's memory is SIZE x its GPUs",
+       SetString(&SbatchOptions::mem_per_gpu)},
       {"nice", 0, Arg::kOptional, "[=N]", "lower the priority by N (default 100)",
        [](SbatchOptions* o, const std::string& v) -> Status {
          if (v.empty()) {
@@ -162,6 +166,12 @@ const std::vector<OptionDef>& Options() {
        SetCount(&SbatchOptions::ntasks, "ntasks")},
       {"ntasks-per-node", 0, Arg::kRequired, "N", "tasks on each node (with --ntasks, at most N)",
        SetCount(&SbatchOptions::ntasks_per_node, "ntasks-per-node")},
+      {"test-only", 0, Arg::kNone, "",
+       "print when and where the job would start (the scheduler's plan); submit nothing",
+       [](SbatchOptions* o, const std::string&) -> Status {
+         o->test_only = true;
+         return OkStatus();
+       }},
       {"parsable", 0, Arg::kNone, "", "print only the job id",
        [](SbatchOptions* o, const std::string&) -> Status {
          o->parsable = true;
@@ -183,14 +193,18 @@ const std::vector<OptionDef>& Options() {
          o->wrap = v;
          return OkStatus();
        }},
-      {"chdir", 'D', Arg::kRequired, "DIR", "ignored", Ignore("chdir")},
+      {"chdir", 'D', Arg::kRequired, "DIR", "ignored",
+       Ignore("chdir", "the script runs in the image's working directory")},
       {"error", 'e', Arg::kRequired, "FILE", "ignored: output goes to the pod log",
-       Ignore("error")},
-      {"export", 0, Arg::kRequired, "VARS", "ignored", Ignore("export")},
-      {"mail-type", 0, Arg::kRequired, "TYPE", "ignored", Ignore("mail-type")},
-      {"mail-user", 0, Arg::kRequired, "USER", "ignored", Ignore("mail-user")},
+       Ignore("error", "output goes to the pod log: kubectl logs")},
+      {"export", 0, Arg::kRequired, "VARS", "ignored",
+       Ignore("export", "the pod's environment is the image's and Slurm's variables")},
+      {"mail-type", 0, Arg::kRequired, "TYPE", "ignored: Fairway sends no mail",
+       Ignore("mail-type", "Fairway sends no mail; kubectl fairway squeue shows the job's state")},
+      {"mail-user", 0, Arg::kRequired, "USER", "ignored: Fairway sends no mail",
+       Ignore("mail-user", "Fairway sends no mail; kubectl fairway squeue shows the job's state")},
       {"output", 'o', Arg::kRequired, "FILE", "ignored: output goes to the pod log",
-       Ignore("output")},
+       Ignore("output", "output goes to the pod log: kubectl logs")},
   };
   return defs;
 }
@@ -279,6 +293,47 @@ StatusOr<TaskLayout> LayoutOf(const SbatchOptions& o) {
                    " nodes exceeds --ntasks-per-node=" + std::to_string(*o.ntasks_per_node));
   }
   return l;
+}
+
+// The GPUs each node gets, from whichever of --gres, --gpus (split over the nodes) or
+// --gpus-per-node was given (ValidateSbatchOptions allows one); nullopt: none asked for.
+StatusOr<std::optional<api::GpuRequest>> GpusPerNodeOf(const SbatchOptions& o, int64_t nodes) {
+  if (!o.gres.empty() || !o.gpus_per_node.empty()) {
+    FAIRWAY_ASSIGN_OR_RETURN(api::GpuRequest g, !o.gres.empty() ? api::ParseGres(o.gres)
+                                                                : api::ParseGpus(o.gpus_per_node));
+    return std::optional<api::GpuRequest>(g);
+  }
+  if (o.gpus.empty()) return std::optional<api::GpuRequest>();
+  FAIRWAY_ASSIGN_OR_RETURN(api::GpuRequest g, api::ParseGpus(o.gpus));
+  if (g.count % nodes != 0) {
+    return Invalid("--gpus=" + o.gpus + " cannot be split evenly over " + std::to_string(nodes) +
+                   " nodes (Fairway allocates the same GPUs on every node; use --gpus-per-node)");
+  }
+  g.count /= nodes;
+  return std::optional<api::GpuRequest>(g);
+}
+
+// The memory of each node as a Kubernetes quantity ("" when none was asked for): --mem, or
+// --mem-per-gpu times the node's GPUs (Slurm's --mem-per-gpu is per allocated GPU).
+StatusOr<std::string> MemPerNode(const SbatchOptions& o,
+                                 const std::optional<api::GpuRequest>& gpus) {
+  if (!o.mem.empty()) return SlurmMemToQuantity(o.mem);
+  if (o.mem_per_gpu.empty()) return std::string();
+  StatusOr<std::string> per_gpu = SlurmMemToQuantity(o.mem_per_gpu);
+  if (!per_gpu.ok()) {
+    return Invalid("Invalid --mem-per-gpu specification \"" + o.mem_per_gpu + "\"");
+  }
+  if (!gpus.has_value() || gpus->count <= 0) {
+    return Invalid("--mem-per-gpu=" + o.mem_per_gpu +
+                   " needs GPUs (--gpus, --gpus-per-node or --gres): Fairway sizes the node's "
+                   "memory from them");
+  }
+  // SlurmMemToQuantity gives digits then a binary suffix ("4Gi"): multiply the digits.
+  const size_t digits = per_gpu->find_first_not_of("0123456789");
+  const int64_t amount = std::stoll(per_gpu->substr(0, digits)) * gpus->count;
+  const std::string q = std::to_string(amount) + per_gpu->substr(digits);
+  FAIRWAY_RETURN_IF_ERROR(api::ParseMemoryBytes(q).status());
+  return q;
 }
 
 }  // namespace
@@ -373,8 +428,9 @@ bool SbatchOptionTakesValue(std::string_view a) {
 
 namespace {
 
-// Slurm's checks of a batch script, in its order and words (sbatch.c, _get_script_buffer), then
-// Fairway's own for text.
+// Slurm's checks of a batch script, in its order and words (sbatch.c, _get_script_buffer; as
+// 22.05 prints them: tests/testdata/slurm/sbatch_script_checks.txt). Like Slurm, a script whose
+// body is not text is accepted.
 Status CheckBatchScript(std::string_view script) {
   if (script.empty()) return Invalid("Batch script is empty!");
   if (std::all_of(script.begin(), script.end(),
@@ -383,31 +439,26 @@ Status CheckBatchScript(std::string_view script) {
   }
   if (script.substr(0, 2) != "#!") {
     return Invalid(
-        "This does not look like a batch script.  The first line must start with #! followed by "
-        "the path to an interpreter.  For instance: #!/bin/sh");
+        "This does not look like a batch script.  The first\n"
+        "line must start with #! followed by the path to an interpreter.\n"
+        "For instance: #!/bin/sh");
   }
   if (script.find('\0') != std::string_view::npos) {
     return Invalid(
-        "The Slurm controller does not allow scripts that contain a NULL character '\\0'.");
+        "The Slurm controller does not allow scripts that\n"
+        "contain a NULL character '\\0'.");
   }
   if (script.find("\r\n") != std::string_view::npos) {
     return Invalid(
-        "Batch script contains DOS line breaks (\\r\\n) instead of expected UNIX line breaks "
-        "(\\n).");
-  }
-  // Fairway's own: the script is kept in a ConfigMap's data, which holds UTF-8 text only.
-  if (std::optional<size_t> at = FirstInvalidUtf8(script)) {
-    char byte[8];
-    std::snprintf(byte, sizeof(byte), "0x%02x", static_cast<unsigned char>(script[*at]));
-    int64_t line = 1 + std::count(script.begin(), script.begin() + static_cast<long>(*at), '\n');
-    return Invalid("Batch script is not text: byte " + std::string(byte) + " on line " +
-                   std::to_string(line) +
-                   " is not UTF-8 (the script is kept in a ConfigMap, which holds UTF-8 text)");
+        "Batch script contains DOS line breaks (\\r\\n)\n"
+        "instead of expected UNIX line breaks (\\n).");
   }
   return OkStatus();
 }
 
 }  // namespace
+
+bool IsUtf8Text(std::string_view text) { return !FirstInvalidUtf8(text).has_value(); }
 
 std::string WrapScript(std::string_view command) {
   return "#!/bin/sh\n# This script was created by sbatch --wrap.\n\n" + std::string(command) + "\n";
@@ -526,20 +577,18 @@ Status ValidateSbatchOptions(const SbatchOptions& o, core::Timestamp now) {
     if (auto r = api::ParseGres(o.gres); !r.ok()) return err("gres", o.gres, r.status());
   }
   if (!o.gpus.empty()) {
-    auto r = api::ParseGpus(o.gpus);
-    if (!r.ok()) return err("gpus", o.gpus, r.status());
-    int64_t nodes = layout.nodes;
-    if (r->count % nodes != 0) {
-      return Invalid("--gpus=" + o.gpus + " cannot be split evenly over " + std::to_string(nodes) +
-                     " nodes (Fairway allocates the same GPUs on every node; use --gpus-per-node)");
-    }
+    if (auto r = api::ParseGpus(o.gpus); !r.ok()) return err("gpus", o.gpus, r.status());
   }
   if (!o.gpus_per_node.empty()) {
     if (auto r = api::ParseGpus(o.gpus_per_node); !r.ok()) {
       return err("gpus-per-node", o.gpus_per_node, r.status());
     }
   }
-  if (!o.mem.empty()) FAIRWAY_RETURN_IF_ERROR(SlurmMemToQuantity(o.mem).status());
+  FAIRWAY_ASSIGN_OR_RETURN(std::optional<api::GpuRequest> gpus, GpusPerNodeOf(o, layout.nodes));
+  if (!o.mem.empty() && !o.mem_per_gpu.empty()) {
+    return Invalid("--mem and --mem-per-gpu are mutually exclusive");
+  }
+  FAIRWAY_RETURN_IF_ERROR(MemPerNode(o, gpus).status());
   if (!o.partition.empty()) {
     if (auto r = api::ParsePartitionList(o.partition); !r.ok()) {
       return err("partition", o.partition, r.status());
@@ -561,18 +610,10 @@ StatusOr<json> BuildJobManifest(const SbatchOptions& o, const JobManifestInput& 
   int64_t nodes = layout.nodes;
   spec["nodes"] = nodes;
   json res = json::object();
-  if (!o.gres.empty()) {
-    FAIRWAY_ASSIGN_OR_RETURN(api::GpuRequest g, api::ParseGres(o.gres));
-    res["gpus"] = g.count;
-    if (!g.type.empty()) res["gpuType"] = g.type;
-  } else if (!o.gpus.empty()) {
-    FAIRWAY_ASSIGN_OR_RETURN(api::GpuRequest g, api::ParseGpus(o.gpus));
-    res["gpus"] = g.count / nodes;
-    if (!g.type.empty()) res["gpuType"] = g.type;
-  } else if (!o.gpus_per_node.empty()) {
-    FAIRWAY_ASSIGN_OR_RETURN(api::GpuRequest g, api::ParseGpus(o.gpus_per_node));
-    res["gpus"] = g.count;
-    if (!g.type.empty()) res["gpuType"] = g.type;
+  FAIRWAY_ASSIGN_OR_RETURN(std::optional<api::GpuRequest> gpus, GpusPerNodeOf(o, nodes));
+  if (gpus.has_value()) {
+    res["gpus"] = gpus->count;
+    if (!gpus->type.empty()) res["gpuType"] = gpus->type;
   }
   // Each task gets --cpus-per-task CPUs (1 by default, as in Slurm); without a task count the
   // node runs one task: the batch script.
@@ -581,10 +622,8 @@ StatusOr<json> BuildJobManifest(const SbatchOptions& o, const JobManifestInput& 
   } else if (o.cpus_per_task.has_value()) {
     res["cpu"] = std::to_string(*o.cpus_per_task);
   }
-  if (!o.mem.empty()) {
-    FAIRWAY_ASSIGN_OR_RETURN(std::string q, SlurmMemToQuantity(o.mem));
-    res["memory"] = q;
-  }
+  FAIRWAY_ASSIGN_OR_RETURN(std::string memory, MemPerNode(o, gpus));
+  if (!memory.empty()) res["memory"] = memory;
   if (!res.empty()) spec["resources"] = res;
   if (!o.array.empty()) spec["array"] = o.array;
   if (!o.begin.empty()) spec["begin"] = o.begin;

@@ -8,12 +8,14 @@
 //
 // Supported: -p/--partition, -A/--account, -q/--qos, -t/--time, -N/--nodes, --gres,
 // -G/--gpus (per job, split evenly over the nodes), --gpus-per-node, -c/--cpus-per-task, --mem,
+// --mem-per-gpu (the node's memory is the size times the node's GPUs),
 // -n/--ntasks and --ntasks-per-node (the job's nodes and CPUs: each task gets --cpus-per-task
 // CPUs, 1 by default; the tasks must split evenly over the nodes, since every node of a Job gets
 // the same resources), -a/--array, -b/--begin, -d/--dependency, -J/--job-name, --nice[=N],
 // -H/--hold, --requeue/--no-requeue, --exclusive, -C/--constraint (node labels key=value joined
 // by '&' or ','), --wrap (a generated "#!/bin/sh" script runs the command, as in Slurm), --image
-// (kubectl-fairway's own: the container image). -o/--output, -e/--error, --mail-type,
+// (kubectl-fairway's own: the container image), --test-only (CliEnvironment::test_only).
+// -o/--output, -e/--error, --mail-type,
 // --mail-user, --chdir and --export are accepted and ignored with a note. The Job spec has no
 // task count, so pods see SLURM_NTASKS = their node count whatever --ntasks says.
 //
@@ -48,6 +50,7 @@ struct SbatchOptions {
   std::optional<int64_t> ntasks;           // -n/--ntasks: tasks of the whole job
   std::optional<int64_t> ntasks_per_node;  // --ntasks-per-node
   std::string mem;                         // Slurm form ("4G", "500" = MB)
+  std::string mem_per_gpu;                 // --mem-per-gpu, same form
   std::string array;
   std::string begin;
   std::string dependency;
@@ -60,6 +63,7 @@ struct SbatchOptions {
   std::string image;
   std::optional<std::string> wrap;  // --wrap: the command the generated script runs
   bool parsable = false;            // print only the job id
+  bool test_only = false;           // --test-only: plan, do not submit
   // Notes for stderr ("sbatch: ignoring --output ..."): accepted but not applied.
   std::vector<std::string> notes;
   // Positional arguments (the script path, then the script's own arguments).
@@ -74,11 +78,16 @@ struct SbatchOptions {
 // True for a token like "-p" or "--time" whose value is the next token.
 bool SbatchOptionTakesValue(std::string_view token);
 
-// Reads the #SBATCH directives of `script` into `opts`. kInvalidArgument, in Slurm's words, for a
-// script that is empty or only whitespace, whose first line is not "#!...", or that holds a NUL
-// byte or DOS line breaks; for one that is not UTF-8 text (a ConfigMap holds text only); and for
-// a directive that is unknown or invalid (the message names the line).
+// Reads the #SBATCH directives of `script` into `opts`. kInvalidArgument, in Slurm 22.05's words
+// (several lines, as sbatch prints them), for a script that is empty or only whitespace, whose
+// first line is not "#!...", or that holds a NUL byte or DOS line breaks; and for a directive
+// that is unknown or invalid (the message names the line). A body that is not text is accepted,
+// as Slurm does.
 [[nodiscard]] Status ParseSbatchScript(std::string_view script, SbatchOptions* opts);
+
+// True when `text` is well-formed UTF-8 (a ConfigMap's data holds only that; other scripts go
+// into its binaryData).
+bool IsUtf8Text(std::string_view text);
 
 // The script `sbatch --wrap=COMMAND` submits (Slurm's): "#!/bin/sh", a comment, the command.
 std::string WrapScript(std::string_view command);

@@ -74,7 +74,8 @@ Controller::Controller(kube::ApiClient* client, Clock* clock, OperatorMetrics* m
       writer_(client, clock, metrics, events, &job_store_),
       binder_(client, metrics),
       id_assigner_(client, options_.state_namespace, options_.id_configmap),
-      reconciler_(&writer_, &binder_, &assumed_, options_.requeue_delay, options_.elapsed_refresh) {
+      reconciler_(&writer_, &binder_, &assumed_, options_.requeue_delay, options_.elapsed_refresh),
+      history_(client, options_.history) {
   auto add = [&](kube::ResourceRef ref, kube::TransformFunc transform) {
     kube::InformerOptions io;
     io.transform = std::move(transform);
@@ -318,6 +319,7 @@ Status Controller::RunOnce() {
   UpdatePartitions(after, objects);
   ReportMetrics(after, objects, result.accounts);
   RejectStrayPods(objects);
+  history_.Update(objects.jobs, now, clock_->Monotonic(), cycle_log_);
   return OkStatus();
 }
 

@@ -32,7 +32,7 @@
 //                  with a checkpoint per Account (accounting.h has the invariant); restored from
 //                  Account.status by a new controller (this replica became leader); the
 //                  scheduler reads the subtree sums (core::UsageLedger) derived from it.
-//     6. status of Partitions, metrics, stray pods.
+//     6. status of Partitions, metrics, stray pods; records of ended Jobs (job_history.h).
 //   Stop() interrupts a cycle between these phases; every log line of a cycle carries its
 //   number (cycle=N).
 //
@@ -65,6 +65,7 @@
 #include "controllers/accounting.h"
 #include "controllers/assumed_starts.h"
 #include "controllers/decode_cache.h"
+#include "controllers/job_history.h"
 #include "controllers/job_ids.h"
 #include "controllers/job_reconciler.h"
 #include "controllers/job_status.h"
@@ -107,6 +108,7 @@ struct ControllerOptions {
   // The TIME column of a running job moves in steps of this (job_status.h, ElapsedRefreshDue):
   // one status write per running job per step. REQUIRES: > 0.
   core::Seconds elapsed_refresh = core::Seconds(60);
+  JobHistoryOptions history;  // JobRecords of ended Jobs (job_history.h)
 };
 
 class Controller {
@@ -213,6 +215,7 @@ class Controller {
   AssumedStarts assumed_;
   JobIdAssigner id_assigner_;
   JobReconciler reconciler_;
+  JobHistory history_;
   DecodeCache<core::Node> node_cache_;  // loop thread only
 
   // Owned by the loop thread (RunOnce). cycle_log_ carries the cycle number; it is set at the

@@ -63,6 +63,7 @@ struct ResourceRef {
   }
   static ResourceRef FairwayAccounts() { return {"fairway.dev", "v1alpha1", "accounts", false}; }
   static ResourceRef FairwayQoses() { return {"fairway.dev", "v1alpha1", "qoses", false}; }
+  static ResourceRef FairwayJobRecords() { return {"fairway.dev", "v1alpha1", "jobrecords", true}; }
 };
 
 // Path of the collection ("/api/v1/namespaces/ns/pods", "/api/v1/pods" when ns is empty) and of

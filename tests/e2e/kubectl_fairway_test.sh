@@ -84,4 +84,41 @@ step "kubectl fairway sbatch rejects a bad directive"
 printf '#!/bin/sh\n#SBATCH --time=nope\necho\n' >"$TMP/bad.sh"
 if kubectl fairway sbatch "$TMP/bad.sh" 2>"$TMP/sbatch.err"; then fail "bad script accepted"; fi
 grep -q '^sbatch: error: Invalid --time specification' "$TMP/sbatch.err" || fail "sbatch message: $(cat "$TMP/sbatch.err")"
+
+step "sbatch: Slurm's short options win over kubectl's (-n is --ntasks, -A --account, -o --output)"
+kubectl fairway sbatch -n 4 -N 2 -A physics -p gpu -t 10 -J shortopts -o out.log \
+  --gpus-per-node=2 --mem-per-gpu=2G --mail-type=END --wrap "sleep 1" >"$TMP/sb.out" 2>"$TMP/sb.err" ||
+  fail "sbatch: $(cat "$TMP/sb.err")"
+got=$("${K[@]}" get fjob shortopts -n default \
+  -o jsonpath='{.spec.account} {.spec.nodes} {.spec.resources.cpu} {.spec.resources.gpus} {.spec.resources.memory} {.spec.timeLimit}')
+[ "$got" = "physics 2 2 2 4Gi 10" ] || fail "sbatch short options: $got"
+grep -q '^sbatch: ignoring --output=out.log (output goes to the pod log: kubectl logs)$' "$TMP/sb.err" ||
+  fail "output note: $(cat "$TMP/sb.err")"
+grep -q '^sbatch: ignoring --mail-type=END (Fairway sends no mail' "$TMP/sb.err" || fail "mail note"
+if grep -q 'mail.*kubectl logs' "$TMP/sb.err"; then fail "the mail note mentions kubectl logs"; fi
+
+step "squeue -o json and sacct --json are Slurm's documents; sacct --format"
+kubectl fairway squeue -o json >"$TMP/sq.json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); j=[x for x in d["jobs"] if x["job_id"]==7][0]; assert j["job_state"]=="PENDING" and j["user_name"]=="alice", j' \
+  "$TMP/sq.json" || fail "squeue json: $(cat "$TMP/sq.json")"
+kubectl fairway sacct -j 7 --json >"$TMP/sa.json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [j["state"]["current"] for j in d["jobs"]]==["PENDING"], d' \
+  "$TMP/sa.json" || fail "sacct json: $(cat "$TMP/sa.json")"
+[ "$(kubectl fairway sacct -j 7 -P --format=JobID,JobName,User,State)" = "$(printf 'JobID|JobName|User|State\n7|train|alice|PENDING')" ] ||
+  fail "sacct -P: $(kubectl fairway sacct -j 7 -P --format=JobID,JobName,User,State)"
+
+step "sbatch --test-only prints the plan on stderr and submits nothing"
+"${K[@]}" apply -f - >/dev/null <<'YAML'
+apiVersion: fairway.dev/v1alpha1
+kind: Account
+metadata: {name: lab}
+spec: {users: [fairway-sandbox-admin]}
+YAML
+before=$("${K[@]}" get fjob -A -o name | wc -l)
+kubectl fairway sbatch --test-only -A lab -t 5 --gpus-per-node=2 --wrap "sleep 1" \
+  >"$TMP/to.out" 2>"$TMP/to.err" || fail "test-only: $(cat "$TMP/to.err")"
+[ ! -s "$TMP/to.out" ] || fail "test-only wrote on stdout: $(cat "$TMP/to.out")"
+grep -Eq '^sbatch: Job 8 to start at [0-9-]+T[0-9:]+ using 1 processors on nodes gpu-node-[01] in partition gpu$' \
+  "$TMP/to.err" || fail "test-only: $(cat "$TMP/to.err")"
+[ "$("${K[@]}" get fjob -A -o name | wc -l)" = "$before" ] || fail "test-only submitted a Job"
 echo PASS

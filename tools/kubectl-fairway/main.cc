@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "common/clock.h"
+#include "test_only_planner.h"
 
 int main(int argc, char** argv) {
   fairway::RealClock clock;
@@ -14,6 +15,7 @@ int main(int argc, char** argv) {
   env.err = &std::cerr;
   env.in = &std::cin;
   env.clock = &clock;
+  env.test_only = fairway::kubectl_fairway::PlanTestOnly;
   std::vector<std::string> args(argv + 1, argv + argc);
   return fairway::cli::RunKubectlFairway(args, env);
 }

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -15,9 +16,11 @@
 #include "api/job_types.h"
 #include "cli/commands.h"
 #include "cli/sbatch_script.h"
+#include "common/base64.h"
 #include "common/clock.h"
 #include "kube/api_client.h"
 #include "sandbox/sandbox.h"
+#include "test_only_planner.h"
 
 namespace fairway::cli {
 namespace {
@@ -77,6 +80,7 @@ class KubectlFairwayTest : public ::testing::Test {
     env.in = &in;
     env.clock = &clock_;
     env.sbatch_wait = std::chrono::milliseconds(1500);
+    env.test_only = kubectl_fairway::PlanTestOnly;
     int rc = RunKubectlFairway(args, env);
     return {rc, out.str(), err.str()};
   }
@@ -188,6 +192,7 @@ class KubectlFairwayTest : public ::testing::Test {
     arr.reason = "JobArrayTaskLimit";
     arr.partition = "gpu";
     arr.priority = 7000;
+    arr.submit_time = At(-1000);
     arr.priority_factors = api::PriorityFactors{0, 100, 0, 5000, 900, 1000, 0, 0, 0};
     api::ArrayStatus as;
     as.task_count = 10;
@@ -215,6 +220,7 @@ class KubectlFairwayTest : public ::testing::Test {
     done.node_list = "gpu03";
     done.start_time = At(-7200);
     done.end_time = At(-3600);
+    done.submit_time = At(-7300);
     done.exit_code = 0;
     AddJob(Job("prep", "alice", "physics", "gpu", 4), done);
 
@@ -286,11 +292,12 @@ TEST_F(KubectlFairwayTest, SqueueGolden) {
   ASSERT_EQ(r.rc, 0) << r.err;
   EXPECT_EQ(r.out, "100 CD 1:00:00\n104_1 F 10:00\n");
 
-  r = Run({"squeue", "-p", "debug", "-o", "json"});
+  r = Run({"squeue", "-p", "debug", "-o", "json"});  // Slurm's document (slurm_json.h)
   ASSERT_EQ(r.rc, 0) << r.err;
-  json list = json::parse(r.out);
-  ASSERT_EQ(list["items"].size(), 1u);
-  EXPECT_EQ(list["items"][0]["metadata"]["name"], "held");
+  json doc = json::parse(r.out);
+  ASSERT_EQ(doc["jobs"].size(), 1u);
+  EXPECT_EQ(doc["jobs"][0]["name"], "held");
+  EXPECT_EQ(doc["jobs"][0]["state_reason"], "JobHeldUser");
 
   r = Run({"squeue", "-o", "%z"});
   EXPECT_EQ(r.rc, 1);
@@ -331,30 +338,51 @@ TEST_F(KubectlFairwayTest, ReportsGolden) {
             "5000        900       1000          0      0\n"
             "            103 debug        alice          0          0          0          0        "
             "  0          0          0          0      0\n");
+  // sshare and sacct print as Slurm's print_fields (right-aligned, dashes, a space after each
+  // cell; tests/unit/cli compares them with Slurm's own output).
   r = Run({"sshare"});
   ASSERT_EQ(r.rc, 0) << r.err;
-  EXPECT_EQ(
-      r.out,
-      "Account              User       RawShares  NormShares  RawUsage    EffectvUsage  FairShare\n"
-      "root                                       0.000000    9600        1.000000\n"
-      " bio                            1          0.250000    2400        0.250000      0.500000\n"
-      "  bio                bob        1          0.250000    2400        0.250000      0.500000\n"
-      " physics                        3          0.750000    7200        0.750000      0.500000\n"
-      "  physics            alice      1          0.750000    7200        0.750000      "
-      "0.500000\n");
+  EXPECT_EQ(r.out,
+            "Account                    User  RawShares  NormShares    RawUsage  EffectvUsage  "
+            "FairShare \n"
+            "-------------------- ---------- ---------- ----------- ----------- ------------- "
+            "---------- \n"
+            "root                                          0.000000        9600      1.000000   "
+            "         \n"
+            " bio                                     1    0.250000        2400      0.250000   "
+            "0.500000 \n"
+            "  bio                       bob          1    0.250000        2400      0.250000   "
+            "0.500000 \n"
+            " physics                                 3    0.750000        7200      0.750000   "
+            "0.500000 \n"
+            "  physics                 alice          1    0.750000        7200      0.750000   "
+            "0.500000 \n");
+  // sacct's default window starts at midnight: every job of today, in any state.
   r = Run({"sacct"});
   ASSERT_EQ(r.rc, 0) << r.err;
   EXPECT_EQ(r.out,
-            "JobID        JobName    Partition  Account    AllocGPUS State      ExitCode Start     "
-            "          End                 Elapsed    GPUSeconds\n"
-            "------------ ---------- ---------- ---------- --------- ---------- -------- "
-            "------------------- ------------------- ---------- ----------\n"
-            "100          prep       gpu        physics    4         COMPLETED  0:0      "
-            "2025-03-01T08:00:00 2025-03-01T09:00:00 01:00:00   14400\n"
-            "104_0        sweep      gpu        bio        0         COMPLETED  0:0      Unknown   "
-            "          Unknown             00:00:00   0\n"
-            "104_1        sweep      gpu        bio        2         FAILED     3:0      "
-            "2025-03-01T09:45:00 2025-03-01T09:55:00 00:10:00   1200\n");
+            "JobID           JobName  Partition    Account  AllocGPUS      State ExitCode         "
+            "      Start                 End    Elapsed GPUSeconds \n"
+            "------------ ---------- ---------- ---------- ---------- ---------- -------- "
+            "------------------- ------------------- ---------- ---------- \n"
+            "100                prep        gpu    physics          4  COMPLETED      0:0 "
+            "2025-03-01T08:00:00 2025-03-01T09:00:00   01:00:00      14400 \n"
+            "101          train-lar+        gpu    physics         16    RUNNING      0:0 "
+            "2025-03-01T08:57:57             Unknown   01:02:03      59568 \n"
+            "102            finetune        gpu        bio          0    PENDING      0:0         "
+            "    Unknown             Unknown   00:00:00          0 \n"
+            "103                held      debug    physics          0    PENDING      0:0         "
+            "    Unknown             Unknown   00:00:00          0 \n"
+            "104_0             sweep        gpu        bio          0  COMPLETED      0:0         "
+            "       None             Unknown   00:00:00          0 \n"
+            "104_[4-9%2]       sweep        gpu        bio          0    PENDING      0:0         "
+            "    Unknown             Unknown   00:00:00          0 \n"
+            "104_1             sweep        gpu        bio          2     FAILED      3:0 "
+            "2025-03-01T09:45:00 2025-03-01T09:55:00   00:10:00       1200 \n"
+            "104_2             sweep        gpu        bio          2    RUNNING      0:0 "
+            "2025-03-01T09:55:00             Unknown   00:05:00        600 \n"
+            "104_3             sweep        gpu        bio          2    RUNNING      0:0 "
+            "2025-03-01T09:58:00             Unknown   00:02:00        240 \n");
 }
 
 TEST_F(KubectlFairwayTest, JobControlWritesWhatTheControllerReads) {
@@ -370,6 +398,17 @@ TEST_F(KubectlFairwayTest, JobControlWritesWhatTheControllerReads) {
   r = Run({"hold", "finetune"});
   EXPECT_EQ(r.rc, 0) << r.err;
   EXPECT_EQ(get("finetune")["spec"]["hold"], true);
+  // As Slurm 22.05: a running job may be held (it keeps running), a finished one not, and
+  // releasing a job that is not held does nothing (tests/testdata/slurm/scontrol_hold.txt).
+  r = Run({"hold", "100"});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_EQ(r.err, "hold: error: Job has already finished for job 100\n");
+  r = Run({"release", "101"});
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_FALSE(get("train-large")["spec"].value("hold", false));
+  r = Run({"hold", "101"});
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(get("train-large")["spec"]["hold"], true);
   r = Run({"requeue", "101"});
   EXPECT_EQ(r.rc, 0) << r.err;
   EXPECT_TRUE(get("train-large")["metadata"]["annotations"].contains("fairway.dev/requeue"));
@@ -431,9 +470,9 @@ TEST_F(KubectlFairwayTest, ArrayTaskActionsWriteMergedTaskLists) {
   r = Run({"release", "104_8"});
   ASSERT_EQ(r.rc, 0) << r.err;
   EXPECT_EQ(annotations()["fairway.dev/release-tasks"], "8");
-  r = Run({"release", "104_8"});  // already released
-  EXPECT_EQ(r.rc, 1);
-  EXPECT_NE(r.err.find("is not held"), std::string::npos) << r.err;
+  r = Run({"release", "104_[5,8]"});  // not held (any more): nothing to do, as in Slurm
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(annotations()["fairway.dev/release-tasks"], "8");
 
   // squeue: held tasks on their own row (JobHeldUser), out of the pending compact string.
   r = Run({"squeue", "-j", "104", "-h", "-o", "%i %t %r"});
@@ -558,34 +597,141 @@ TEST_F(KubectlFairwayTest, SbatchNtasksAndWrap) {
 }
 
 // A script that is not text gets Slurm-style errors before anything is written.
-TEST_F(KubectlFairwayTest, SbatchRejectsScriptsThatAreNotText) {
-  struct Case {
-    std::string content;
-    std::string error;
-  };
-  const std::vector<Case> cases = {
+// Like Slurm, a script whose body is not text is submitted (in the ConfigMap's binaryData);
+// a NUL byte or an empty script is refused in Slurm 22.05's words.
+TEST_F(KubectlFairwayTest, SbatchKeepsBinaryScriptsAndRefusesNul) {
+  const std::string binary =
+      "#!/bin/sh\nsleep 1\n\x7f"
+      "ELF\x02\x01\x01\xff\xfe\n";
+  std::string path = (dir_ / "binary.sh").string();
+  std::ofstream(path, std::ios::binary) << binary;
+  Result r = Run({"sbatch", "-J", "binary", path});
+  EXPECT_EQ(r.rc, 0) << r.err;
+  auto cm =
+      client_->Get(kube::ResourceRef{"", "v1", "configmaps", true}, "default", "binary-script");
+  ASSERT_TRUE(cm.ok()) << cm.status();
+  EXPECT_FALSE(cm->contains("data") && (*cm)["data"].contains("script"));
+  EXPECT_EQ((*cm)["binaryData"]["script"], Base64Encode(binary));
+
+  const std::vector<std::pair<std::string, std::string>> refused = {
       {std::string("#!/bin/sh\nsleep 1\n\x7f"
                    "ELF\x02\x01\x01") +
            std::string(2, '\0') + "\xff\n",
-       "sbatch: error: The Slurm controller does not allow scripts that contain a NULL character "
-       "'\\0'.\n"},
-      {"#!/bin/sh\nsleep 1\n\x7f"
-       "ELF\x02\x01\x01\xff\xfe\n",
-       "sbatch: error: Batch script is not text: byte 0xff on line 3 is not UTF-8 (the script is "
-       "kept in a ConfigMap, which holds UTF-8 text)\n"},
+       "sbatch: error: The Slurm controller does not allow scripts that\n"
+       "sbatch: error: contain a NULL character '\\0'.\n"},
       {"", "sbatch: error: Batch script is empty!\n"},
   };
-  std::string path = (dir_ / "binary.sh").string();
-  for (const Case& c : cases) {
-    std::ofstream(path, std::ios::binary) << c.content;
-    Result r = Run({"sbatch", "-J", "binary", path});
+  for (const auto& [content, error] : refused) {
+    std::ofstream(path, std::ios::binary) << content;
+    r = Run({"sbatch", "-J", "refused", path});
     EXPECT_EQ(r.rc, 1);
-    EXPECT_EQ(r.err, c.error);
+    EXPECT_EQ(r.err, error);
   }
-  EXPECT_FALSE(client_->Get(kube::ResourceRef::FairwayJobs(), "default", "binary").ok());
-  EXPECT_FALSE(
-      client_->Get(kube::ResourceRef{"", "v1", "configmaps", true}, "default", "binary-script")
-          .ok());
+  EXPECT_FALSE(client_->Get(kube::ResourceRef::FairwayJobs(), "default", "refused").ok());
+}
+
+// A Job deleted after it ended stays in sacct through its JobRecord (the operator writes them:
+// controllers/job_history.h); a record whose Job still exists is not shown twice.
+TEST_F(KubectlFairwayTest, SacctReadsTheJobHistory) {
+  Populate();
+  auto record = [&](const std::string& uid, const std::string& name, uint64_t id,
+                    int64_t end_offset_s) {
+    api::JobStatus st;
+    st.job_id = id;
+    st.state = core::JobState::kCompleted;
+    st.partition = "gpu";
+    st.node_list = "gpu01";
+    st.submit_time = At(end_offset_s - 4000);
+    st.start_time = At(end_offset_s - 3600);
+    st.end_time = At(end_offset_s);
+    st.exit_code = 0;
+    json job = Job(name, "alice", "physics", "gpu", 2);
+    job["spec"].erase("template");
+    job["metadata"]["uid"] = uid;
+    json r = {
+        {"apiVersion", "fairway.dev/v1alpha1"},
+        {"kind", "JobRecord"},
+        {"metadata",
+         {{"name", uid},
+          {"namespace", "default"},
+          {"labels",
+           {{"fairway.dev/end-date", api::FormatRfc3339(At(end_offset_s)).substr(0, 10)}}}}},
+        {"spec",
+         {{"job",
+           {{"metadata", job["metadata"]}, {"spec", job["spec"]}, {"status", api::ToJson(st)}}}}}};
+    Create(kube::ResourceRef::FairwayJobRecords(), "default", r);
+  };
+  record("0b5d6a3e-0000-4000-8000-000000000001", "gone", 90, -3 * 86400);  // 3 days ago
+  auto prep = client_->Get(kube::ResourceRef::FairwayJobs(), "default", "prep");
+  ASSERT_TRUE(prep.ok());
+  record((*prep)["metadata"]["uid"], "prep", 100, -3600);  // prep still exists
+
+  const std::string format = "--format=JobID,JobName,State,AllocGPUS,GPUSeconds";
+  Result r = Run({"sacct", "-S", "now-7days", "-E", "now", "--state=CD", format});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "JobID           JobName      State  AllocGPUS GPUSeconds \n"
+            "------------ ---------- ---------- ---------- ---------- \n"
+            "90                 gone  COMPLETED          2       7200 \n"
+            "100                prep  COMPLETED          4      14400 \n");
+  r = Run({"sacct", "-n", "-o", "JobID"});  // since midnight: not the record of 3 days ago
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.out.find("90 "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("100 "), std::string::npos) << r.out;
+  r = Run({"sacct", "-j", "90", "-o", "json"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  json doc = json::parse(r.out);
+  ASSERT_EQ(doc["jobs"].size(), 1u);
+  EXPECT_EQ(doc["jobs"][0]["name"], "gone");
+  EXPECT_EQ(doc["jobs"][0]["state"]["current"], "COMPLETED");
+}
+
+// sbatch --test-only prints the plan as Slurm does (stderr, "Job N to start at T using C
+// processors on nodes X in partition P") and submits nothing. Populate leaves gpu02 with 4 free
+// GPUs, gpu00-01 full and gpu03 cordoned; finetune (8 GPUs, higher priority) waits.
+TEST_F(KubectlFairwayTest, SbatchTestOnlyPrintsThePlan) {
+  Populate();
+  // The caller (the sandbox's user when it has no tokens) joins an account it belongs to.
+  json acct = {{"apiVersion", "fairway.dev/v1alpha1"},
+               {"kind", "Account"},
+               {"metadata", {{"name", "lab"}}},
+               {"spec", {{"users", {"fairway-sandbox-admin"}}}}};
+  Create(kube::ResourceRef::FairwayAccounts(), "", acct);
+  Result r = Run({"sbatch", "--test-only", "-A", "lab", "-t", "10", "--gpus-per-node=2", "-c", "2",
+                  "--wrap", "sleep 1"});
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err,
+            "sbatch: Job 108 to start at 2025-03-01T10:00:00 using 2 processors on nodes gpu02 in "
+            "partition gpu\n");
+  // A whole node: none is free now, and none ever is in this plan (Populate's pods carry no Job
+  // labels, so they count as other schedulers' pods, which hold their GPUs for good): no time
+  // is invented. controllers' TestOnlyTest covers a start in the future.
+  r = Run(
+      {"sbatch", "--test-only", "-A", "lab", "-t", "10", "--gpus-per-node=8", "--wrap", "sleep 1"});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_EQ(r.err, "sbatch: error: Job has no planned start now (reason Resources)\n");
+  r = Run({"sbatch", "--test-only", "-A", "lab", "-N", "9", "--wrap", "sleep 1"});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_EQ(r.err.rfind("sbatch: error: ", 0), 0u) << r.err;
+  auto jobs = client_->List(kube::ResourceRef::FairwayJobs(), "default");
+  ASSERT_TRUE(jobs.ok());
+  EXPECT_EQ(jobs->items.size(), 5u);  // Populate's; nothing submitted
+}
+
+TEST_F(KubectlFairwayTest, SqueueJsonIsSlurmsDocument) {
+  Populate();
+  Result r = Run({"squeue", "-o", "json"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  json doc = json::parse(r.out);
+  ASSERT_TRUE(doc["jobs"].is_array());
+  std::set<int64_t> ids;
+  for (const json& j : doc["jobs"]) ids.insert(j["job_id"].get<int64_t>());
+  EXPECT_EQ(ids, (std::set<int64_t>{101, 102, 103, 104, 106, 107}));
+  EXPECT_FALSE(doc.contains("items"));
+  r = Run({"squeue", "--yaml", "-j", "102"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(r.out.find("job_state: PENDING"), std::string::npos) << r.out;
 }
 
 // Every command answers --help with its own usage; `help COMMAND` says the same.

@@ -32,6 +32,7 @@ TEST(CrdSchemaTest, NamesMatchTheDesign) {
       {"Partition", "partitions", "partition", "Cluster", {"part"}},
       {"Account", "accounts", "account", "Cluster", {"acct"}},
       {"QoS", "qoses", "qos", "Cluster", {}},
+      {"JobRecord", "jobrecords", "jobrecord", "Namespaced", {"fjr"}},
   };
   std::map<std::string, json> crds = LoadCrdsByKind();
   ASSERT_EQ(crds.size(), cases.size());
