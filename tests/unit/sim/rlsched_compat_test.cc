@@ -199,6 +199,7 @@ class RlschedCompatTest : public ::testing::TestWithParam<PublishedCell> {};
 
 TEST_P(RlschedCompatTest, ReproducesPublishedCell) {
   const PublishedCell& cell = GetParam();
+  FAIRWAY_REQUIRE_TRACE(cell.file);
   const CompatWorkload& w = PublishedWorkload(cell.file);
   StatusOr<CompatResult> r = RunCompatWindows(w, cell.policy, cell.backfill);
   ASSERT_TRUE(r.ok()) << r.status();
@@ -216,6 +217,7 @@ INSTANTIATE_TEST_SUITE_P(Published, RlschedCompatTest, ::testing::ValuesIn(kPubl
                          });
 
 TEST(RlschedCompatRulesTest, SameInputGivesSameSchedule) {
+  FAIRWAY_REQUIRE_TRACE(kSdsc);
   const CompatWorkload& w = PublishedWorkload(kSdsc);
   StatusOr<CompatWindowResult> a = RunCompatWindow(w, CompatPolicy::kF1, true, 4299, 1024);
   StatusOr<CompatWindowResult> b = RunCompatWindow(w, CompatPolicy::kF1, true, 4299, 1024);
