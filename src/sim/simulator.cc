@@ -111,7 +111,8 @@ class Simulation {
       int64_t from = std::max(last, running_[i].start_s);
       int64_t to = std::min(now, running_[i].end_s);
       if (to <= from) continue;
-      double billing = core::BillingOf(j.per_node, j.node_count, options_.config.fair_share.billing);
+      double billing =
+          core::BillingOf(j.per_node, j.node_count, options_.config.fair_share.billing);
       charges.push_back({j.account, j.user, billing, 1.0, Seconds(to - from)});
     }
     ledger_.Advance(At(now), options_.config.fair_share.decay_half_life, *tree_, charges);
@@ -122,7 +123,7 @@ class Simulation {
     for (size_t i = 0; i < running_.size(); ++i) {
       if (running_[i].end_s <= now) {
         const SimJob& s = workload_.jobs[running_[i].workload_index];
-        result_.jobs.push_back({s.id, s.account, s.submit_s, running_[i].start_s,
+        result_.jobs.push_back({s.id, s.account, s.user, s.submit_s, running_[i].start_s,
                                 running_[i].end_s, s.run_s, s.nodes, s.per_node});
         continue;
       }
@@ -153,7 +154,8 @@ class Simulation {
       }
     }
     // Fair share is recomputed every PriorityCalcPeriod, as Slurm does.
-    if (accounts_ == nullptr || now - accounts_time_ >= options_.config.priority.calc_period.count()) {
+    if (accounts_ == nullptr ||
+        now - accounts_time_ >= options_.config.priority.calc_period.count()) {
       accounts_ = core::ComputeAccountContext(tree_, &ledger_, options_.config.fair_share);
       accounts_time_ = now;
     }
