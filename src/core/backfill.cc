@@ -61,6 +61,7 @@ std::optional<BackfillPlan> BackfillPlanner::EarliestStart(const Job& job, int32
   BackfillPlan plan;
   plan.start_s = candidates_[static_cast<size_t>(chosen)];
   if (!PickBestFit(job, chosen, &plan)) return std::nullopt;
+  hint_ = plan.nodes.front();
   return plan;
 }
 
@@ -79,25 +80,35 @@ bool BackfillPlanner::CannotHold(int32_t n, const Job& job, int64_t latest_start
 void BackfillPlanner::CollectFeasibleRanges(const Job& job, int32_t p, int64_t duration_s,
                                             size_t usable) {
   node_ranges_.clear();
+  // A one-node job starts at the earliest candidate any node covers, so once some node covers
+  // candidate `best`, runs starting after it can neither be chosen nor cover the choice. The
+  // node the previous plan chose goes first: it often gives an early `best` at once. (The order
+  // of node_ranges_ changes no decision: the choice is a minimum, best fit a total order.)
+  size_t best = usable;
+  const std::vector<int32_t>& nodes = pool_.PartitionNodes(p);
+  bool hinted = hint_ >= 0 && std::binary_search(nodes.begin(), nodes.end(), hint_);
+  if (hinted) AddFeasibleRanges(hint_, job, duration_s, usable, &best);
+  for (int32_t n : nodes) {
+    if (!hinted || n != hint_) AddFeasibleRanges(n, job, duration_s, usable, &best);
+  }
+}
+
+void BackfillPlanner::AddFeasibleRanges(int32_t n, const Job& job, int64_t duration_s,
+                                        size_t usable, size_t* best) {
+  int64_t latest = job.node_count == 1 && *best < usable ? candidates_[*best] : horizon_;
+  if (!pool_.schedulable(n) || CannotHold(n, job, latest) || !pool_.Accepts(job, n)) return;
+  intervals_.clear();
+  timelines_[static_cast<size_t>(n)].FeasibleStarts(job.per_node, duration_s, job.exclusive,
+                                                    pool_.node(n).allocatable, latest, &intervals_);
   auto begin = candidates_.begin();
   auto end = candidates_.begin() + static_cast<std::ptrdiff_t>(usable);
-  // A one-node job starts at the earliest candidate any node covers, so once some node covers
-  // candidate `best`, runs starting after it can neither be chosen nor cover the choice.
-  size_t best = usable;
-  for (int32_t n : pool_.PartitionNodes(p)) {
-    int64_t latest = job.node_count == 1 && best < usable ? candidates_[best] : horizon_;
-    if (!pool_.schedulable(n) || CannotHold(n, job, latest) || !pool_.Accepts(job, n)) continue;
-    intervals_.clear();
-    timelines_[static_cast<size_t>(n)].FeasibleStarts(
-        job.per_node, duration_s, job.exclusive, pool_.node(n).allocatable, latest, &intervals_);
-    for (const auto& [a, b] : intervals_) {
-      // A feasible run starts where resources come back (a candidate) and may start any time
-      // up to b; only candidate times are tried, as a start between two of them is no earlier.
-      size_t first = a <= now_ ? 0 : static_cast<size_t>(std::lower_bound(begin, end, a) - begin);
-      if (first >= usable || candidates_[first] > b) continue;  // no candidate in [a, b]
-      node_ranges_.push_back({n, first, b});
-      best = std::min(best, first);
-    }
+  for (const auto& [a, b] : intervals_) {
+    // A feasible run starts where resources come back (a candidate) and may start any time up
+    // to b; only candidate times are tried, as a start between two of them is no earlier.
+    size_t first = a <= now_ ? 0 : static_cast<size_t>(std::lower_bound(begin, end, a) - begin);
+    if (first >= usable || candidates_[first] > b) continue;  // no candidate in [a, b]
+    node_ranges_.push_back({n, first, b});
+    *best = std::min(*best, first);
   }
 }
 

@@ -27,7 +27,8 @@
 //   - requests that already found no start are refused without a scan (backfill_failures.h);
 //   - per node, the most free at any step by the horizon and free now skip nodes without
 //     reading their timelines;
-//   - a one-node job stops reading a node's timeline past the earliest start found so far;
+//   - a one-node job stops reading a node's timeline past the earliest start found so far,
+//     and visits first the node the previous plan chose;
 //   - best fit takes the node_count best nodes (partial sort), not a sort of every fitting node.
 //
 // Thread-safety: thread-compatible; one planner per cycle.
@@ -90,6 +91,9 @@ class BackfillPlanner {
   void UpdateBounds(int32_t n);
   // Fills node_ranges_ for the eligible nodes of partition p (candidates [0, usable)).
   void CollectFeasibleRanges(const Job& job, int32_t p, int64_t duration_s, size_t usable);
+  // Adds node n's ranges if it is eligible; lowers `best`, the earliest first index so far.
+  void AddFeasibleRanges(int32_t n, const Job& job, int64_t duration_s, size_t usable,
+                         size_t* best);
   // The first candidate index at which node_count nodes can start the job, or -1.
   int64_t FirstCoveredCandidate(const Job& job, size_t usable);
   // The node_count best-fit nodes among those that can start at candidate `chosen`.
@@ -107,6 +111,7 @@ class BackfillPlanner {
   std::vector<Resources> max_free_;
   std::vector<Resources> free_now_;
   BackfillFailures failures_;
+  int32_t hint_ = -1;  // the first node of the last plan: visited first by the next job
   // Sorted, unique: now, then every time a node's free resources grow (candidate starts).
   std::vector<int64_t> candidates_;
   // Scratch buffers reused across jobs.
