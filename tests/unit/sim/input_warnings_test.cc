@@ -9,13 +9,7 @@
 namespace fairway::sim {
 namespace {
 
-// One SWF job line: number, submit, run, processors, requested time (others -1).
-std::string Job(int number, int submit, int run, int procs, int estimate) {
-  return std::to_string(number) + " " + std::to_string(submit) + " -1 " + std::to_string(run) +
-         " " + std::to_string(procs) + " -1 -1 " + std::to_string(procs) + " " +
-         std::to_string(estimate) + " -1 1 1 1 1 1 -1 -1 -1\n";
-}
-
+using testing::SwfJobLine;
 Workload Load(const std::string& text) {
   StatusOr<SwfTrace> trace = ParseSwfText(text, "t.swf");
   EXPECT_TRUE(trace.ok()) << trace.status();
@@ -25,8 +19,9 @@ Workload Load(const std::string& text) {
 }
 
 TEST(InputWarningsTest, SuspiciousRecordsAreWarnedWithTheirLines) {
-  Workload w = Load("; MaxNodes: 4\n" + Job(1, 0, -5, 1, 100) + Job(2, -3, 10, 1, 100) +
-                    Job(3, 5, 500, 1, 100) + Job(4, 6, -1, 1, 100));
+  Workload w =
+      Load("; MaxNodes: 4\n" + SwfJobLine(1, 0, -5, 1, 100) + SwfJobLine(2, -3, 10, 1, 100) +
+           SwfJobLine(3, 5, 500, 1, 100) + SwfJobLine(4, 6, -1, 1, 100));
   ASSERT_EQ(w.warnings.size(), 3u);  // run time -1 (unknown) is no warning
   EXPECT_EQ(w.warnings[0].kind, InputWarningKind::kNegativeRunTime);
   EXPECT_EQ(w.warnings[0].line, 2);
@@ -44,8 +39,9 @@ TEST(InputWarningsTest, SuspiciousRecordsAreWarnedWithTheirLines) {
 TEST(InputWarningsTest, WindowsAreCutAtTheProtocolsPositions) {
   // Job 3 needs 8 processors on a 4-node machine: it can never run, yet it holds a position
   // of the protocol's list, so the window [0, 4) has jobs 1, 2 and 4, not 1, 2, 4 and 5.
-  Workload w = Load("; MaxNodes: 4\n" + Job(1, 0, 10, 1, 10) + Job(2, 1, 10, 1, 10) +
-                    Job(3, 2, 10, 8, 10) + Job(4, 3, 10, 1, 10) + Job(5, 4, 1000, 4, 1000));
+  Workload w = Load("; MaxNodes: 4\n" + SwfJobLine(1, 0, 10, 1, 10) + SwfJobLine(2, 1, 10, 1, 10) +
+                    SwfJobLine(3, 2, 10, 8, 10) + SwfJobLine(4, 3, 10, 1, 10) +
+                    SwfJobLine(5, 4, 1000, 4, 1000));
   ASSERT_EQ(w.impossible.size(), 1u);
   const int64_t starts[] = {0};
   StatusOr<WindowsResult> r = RunPolicyWindows(w, SimOptions{}, starts, 4);

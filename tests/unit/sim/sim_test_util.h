@@ -35,6 +35,14 @@ inline std::string TracePath(std::string_view name) {
   return std::string(FAIRWAY_DATA_DIR) + "/traces/" + std::string(name);
 }
 
+// One SWF job line from the fields the RLScheduler protocol reads: job number, submit time, run
+// time, processors (allocated and requested) and requested time; every other field -1.
+inline std::string SwfJobLine(int number, int submit, int run, int procs, int estimate) {
+  return std::to_string(number) + " " + std::to_string(submit) + " -1 " + std::to_string(run) +
+         " " + std::to_string(procs) + " -1 -1 " + std::to_string(procs) + " " +
+         std::to_string(estimate) + " -1 1 1 1 1 1 -1 -1 -1\n";
+}
+
 // Empty when the trace `name` is present; otherwise one message saying which file is missing,
 // where it comes from and how to make it a failure. The traces are public but not part of the
 // repository: they live in ../shared/data beside the checkout (README.md, section "Data").
