@@ -80,22 +80,43 @@ bool BackfillPlanner::CannotHold(int32_t n, const Job& job, int64_t latest_start
 void BackfillPlanner::CollectFeasibleRanges(const Job& job, int32_t p, int64_t duration_s,
                                             size_t usable) {
   node_ranges_.clear();
-  // A one-node job starts at the earliest candidate any node covers, so once some node covers
-  // candidate `best`, runs starting after it can neither be chosen nor cover the choice. The
-  // node the previous plan chose goes first: it often gives an early `best` at once. (The order
-  // of node_ranges_ changes no decision: the choice is a minimum, best fit a total order.)
-  size_t best = usable;
+  tail_firsts_.clear();
+  // `bound`: a candidate index the job can surely start at by now, so the chosen start is no
+  // later and runs starting after it can neither be chosen nor cover the choice. The node the
+  // previous plan chose goes first: it often gives an early bound at once. (The order of
+  // node_ranges_ changes no decision: the choice is a minimum, best fit a total order.)
+  size_t bound = usable;
   const std::vector<int32_t>& nodes = pool_.PartitionNodes(p);
   bool hinted = hint_ >= 0 && std::binary_search(nodes.begin(), nodes.end(), hint_);
-  if (hinted) AddFeasibleRanges(hint_, job, duration_s, usable, &best);
+  if (hinted) AddFeasibleRanges(hint_, job, duration_s, usable, &bound);
   for (int32_t n : nodes) {
-    if (!hinted || n != hint_) AddFeasibleRanges(n, job, duration_s, usable, &best);
+    if (!hinted || n != hint_) AddFeasibleRanges(n, job, duration_s, usable, &bound);
+  }
+}
+
+void BackfillPlanner::TightenBound(const Job& job, const NodeRange& range, size_t* bound) {
+  if (job.node_count == 1) {
+    // One node covering a candidate is enough to start there.
+    *bound = std::min(*bound, range.first);
+    return;
+  }
+  // Several nodes: those whose run lasts past the horizon cover every candidate from their
+  // first on, so the node_count-th smallest such first is covered by node_count nodes.
+  if (range.latest < horizon_) return;
+  tail_firsts_.push_back(range.first);
+  std::push_heap(tail_firsts_.begin(), tail_firsts_.end());
+  if (tail_firsts_.size() > static_cast<size_t>(job.node_count)) {
+    std::pop_heap(tail_firsts_.begin(), tail_firsts_.end());
+    tail_firsts_.pop_back();
+  }
+  if (tail_firsts_.size() == static_cast<size_t>(job.node_count)) {
+    *bound = std::min(*bound, tail_firsts_.front());
   }
 }
 
 void BackfillPlanner::AddFeasibleRanges(int32_t n, const Job& job, int64_t duration_s,
-                                        size_t usable, size_t* best) {
-  int64_t latest = job.node_count == 1 && *best < usable ? candidates_[*best] : horizon_;
+                                        size_t usable, size_t* bound) {
+  int64_t latest = *bound < usable ? candidates_[*bound] : horizon_;
   if (!pool_.schedulable(n) || CannotHold(n, job, latest) || !pool_.Accepts(job, n)) return;
   intervals_.clear();
   timelines_[static_cast<size_t>(n)].FeasibleStarts(job.per_node, duration_s, job.exclusive,
@@ -108,7 +129,7 @@ void BackfillPlanner::AddFeasibleRanges(int32_t n, const Job& job, int64_t durat
     size_t first = a <= now_ ? 0 : static_cast<size_t>(std::lower_bound(begin, end, a) - begin);
     if (first >= usable || candidates_[first] > b) continue;  // no candidate in [a, b]
     node_ranges_.push_back({n, first, b});
-    *best = std::min(*best, first);
+    TightenBound(job, node_ranges_.back(), bound);
   }
 }
 

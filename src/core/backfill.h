@@ -27,8 +27,9 @@
 //   - requests that already found no start are refused without a scan (backfill_failures.h);
 //   - per node, the most free at any step by the horizon and free now skip nodes without
 //     reading their timelines;
-//   - a one-node job stops reading a node's timeline past the earliest start found so far,
-//     and visits first the node the previous plan chose;
+//   - a job stops reading a node's timeline past a start it surely can have (a node covering
+//     it for a one-node job; node_count nodes free from it past the horizon otherwise), and
+//     visits first the node the previous plan chose;
 //   - best fit takes the node_count best nodes (partial sort), not a sort of every fitting node.
 //
 // Thread-safety: thread-compatible; one planner per cycle.
@@ -91,9 +92,11 @@ class BackfillPlanner {
   void UpdateBounds(int32_t n);
   // Fills node_ranges_ for the eligible nodes of partition p (candidates [0, usable)).
   void CollectFeasibleRanges(const Job& job, int32_t p, int64_t duration_s, size_t usable);
-  // Adds node n's ranges if it is eligible; lowers `best`, the earliest first index so far.
+  // Adds node n's ranges if it is eligible, tightening `bound`.
   void AddFeasibleRanges(int32_t n, const Job& job, int64_t duration_s, size_t usable,
-                         size_t* best);
+                         size_t* bound);
+  // Lowers `bound` (a candidate index the job surely can start at) with a new range.
+  void TightenBound(const Job& job, const NodeRange& range, size_t* bound);
   // The first candidate index at which node_count nodes can start the job, or -1.
   int64_t FirstCoveredCandidate(const Job& job, size_t usable);
   // The node_count best-fit nodes among those that can start at candidate `chosen`.
@@ -117,6 +120,7 @@ class BackfillPlanner {
   // Scratch buffers reused across jobs.
   std::vector<std::pair<int64_t, int64_t>> intervals_;
   std::vector<NodeRange> node_ranges_;
+  std::vector<size_t> tail_firsts_;  // max-heap: the node_count smallest firsts of open runs
   std::vector<int32_t> coverage_;
   std::vector<std::tuple<int64_t, int64_t, int64_t, int32_t>> fits_;
 };
