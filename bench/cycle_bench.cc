@@ -1,10 +1,17 @@
 // One scheduling cycle at 5,000 pending x 1,000 nodes and 50,000 x 10,000 nodes of 8 GPUs,
 // with and without the backfill planner. The cluster starts half full with jobs that end at
 // staggered times (so reservations land across the window); pending jobs ask for 1-8 GPUs on
-// 1-4 nodes, from 20 accounts x 10 users over two overlapping partitions. Run:
-//   build/bench/cycle_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+// 1-4 nodes, from 20 accounts x 10 users over two overlapping partitions.
+//
+// The backfill cases run capped (bf_max_job_test = 500, the default) and uncapped (every
+// pending job tested), each warm (the same input cycle after cycle, as a running operator sees
+// it) and cold (the first cycle over a freshly built input: caches and allocator cold). Run:
+//   build/bench/cycle_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+// or one case: --benchmark_filter='BM_CycleWithBackfill/50000/10000/0'.
 #include <benchmark/benchmark.h>
 
+#include <cstdint>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -108,35 +115,84 @@ Scenario Build(int pending_jobs, int nodes) {
   return s;
 }
 
-void RunCycles(benchmark::State& state, bool backfill) {
+// range(2): bf_max_job_test, 0 = every pending job.
+Scenario BuildFor(const benchmark::State& state, bool backfill) {
   Scenario s = Build(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
   s.config.backfill.enabled = backfill;
+  if (state.range(2) == 0) {
+    s.config.backfill.max_job_test = UINT32_MAX;
+  } else {
+    s.config.backfill.max_job_test = static_cast<uint32_t>(state.range(2));
+  }
+  return s;
+}
+
+CycleInput InputOf(const Scenario& s) {
   CycleInput in;
   in.now = Timestamp(Seconds(90000));
   in.cluster = &s.cluster;
   in.pending = &s.pending;
   in.config = &s.config;
   in.usage = &s.usage;
+  return in;
+}
+
+void SetCounters(benchmark::State& state, const CycleStats& stats) {
+  state.counters["started"] = static_cast<double>(stats.started);
+  state.counters["backfilled"] = static_cast<double>(stats.backfill_started);
+  state.counters["reservations"] = static_cast<double>(stats.reservations);
+  state.counters["pending"] = static_cast<double>(state.range(0));
+  state.counters["nodes"] = static_cast<double>(state.range(1));
+  state.counters["tested"] = static_cast<double>(stats.backfill_tested);
+}
+
+// Warm: cycle after cycle over the same input.
+void RunWarm(benchmark::State& state, bool backfill) {
+  Scenario s = BuildFor(state, backfill);
+  CycleInput in = InputOf(s);
   CycleStats stats;
   for (auto _ : state) {
     CycleResult r = RunCycle(in);
     stats = r.stats;
     benchmark::DoNotOptimize(r);
   }
-  state.counters["started"] = static_cast<double>(stats.started);
-  state.counters["backfilled"] = static_cast<double>(stats.backfill_started);
-  state.counters["reservations"] = static_cast<double>(stats.reservations);
-  state.counters["pending"] = static_cast<double>(state.range(0));
-  state.counters["nodes"] = static_cast<double>(state.range(1));
+  SetCounters(state, stats);
 }
 
-void BM_MainPassOnly(benchmark::State& state) { RunCycles(state, false); }
-void BM_CycleWithBackfill(benchmark::State& state) { RunCycles(state, true); }
+// Cold: each timed cycle is the first over an input built just before (not timed).
+void RunCold(benchmark::State& state, bool backfill) {
+  CycleStats stats;
+  for (auto _ : state) {
+    state.PauseTiming();
+    Scenario s = BuildFor(state, backfill);
+    CycleInput in = InputOf(s);
+    state.ResumeTiming();
+    CycleResult r = RunCycle(in);
+    stats = r.stats;
+    benchmark::DoNotOptimize(r);
+  }
+  SetCounters(state, stats);
+}
 
-BENCHMARK(BM_MainPassOnly)->Args({5000, 1000})->Args({50000, 10000})->Unit(benchmark::kMillisecond);
+void BM_MainPassOnly(benchmark::State& state) { RunWarm(state, false); }
+void BM_CycleWithBackfill(benchmark::State& state) { RunWarm(state, true); }
+void BM_ColdCycleWithBackfill(benchmark::State& state) { RunCold(state, true); }
+
+// Args: pending jobs, nodes, bf_max_job_test (0 = uncapped).
+BENCHMARK(BM_MainPassOnly)
+    ->Args({5000, 1000, 500})
+    ->Args({50000, 10000, 500})
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_CycleWithBackfill)
-    ->Args({5000, 1000})
-    ->Args({50000, 10000})
+    ->Args({5000, 1000, 500})
+    ->Args({50000, 10000, 500})
+    ->Args({5000, 1000, 0})
+    ->Args({50000, 10000, 0})
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ColdCycleWithBackfill)
+    ->Args({50000, 10000, 500})
+    ->Args({50000, 10000, 0})
+    ->Iterations(3)
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -1,5 +1,6 @@
 // fairway sim: replay a workload through the scheduling core (src/sim).
 #include <cstdio>
+#include <map>
 #include <string>
 
 #include "common/status_macros.h"
@@ -35,7 +36,8 @@ constexpr const char* kUsage =
     "  --svg PATH            also write a chart of queue length and utilization (SVG)\n";
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 StatusOr<sim::Workload> LoadWorkload(const Flags& flags) {
@@ -59,6 +61,25 @@ StatusOr<sim::Workload> LoadWorkload(const Flags& flags) {
   }
   FAIRWAY_ASSIGN_OR_RETURN(sim::SwfTrace swf, sim::ReadSwfFile(*trace));
   return sim::WorkloadFromSwf(swf);
+}
+
+// Every input warning with its trace line on stderr, up to kShownWarnings of each kind; the
+// report carries the full counts.
+void PrintInputWarnings(const sim::Workload& workload) {
+  constexpr int64_t kShownWarnings = 20;
+  std::map<sim::InputWarningKind, int64_t> seen;
+  for (const sim::InputWarning& w : workload.warnings) {
+    if (++seen[w.kind] > kShownWarnings) continue;
+    std::fprintf(stderr, "fairway sim: warning: %s:%lld: job %llu: %s\n", workload.name.c_str(),
+                 static_cast<long long>(w.line), static_cast<unsigned long long>(w.id),
+                 w.what.c_str());
+  }
+  for (const auto& [kind, count] : seen) {
+    if (count > kShownWarnings) {
+      std::fprintf(stderr, "fairway sim: warning: %lld more like the above (%lld in all)\n",
+                   static_cast<long long>(count - kShownWarnings), static_cast<long long>(count));
+    }
+  }
 }
 
 int RunCompat(const Flags& flags) {
@@ -85,34 +106,47 @@ int RunCompat(const Flags& flags) {
   }
   std::string name = std::string(sim::CompatPolicyName(*policy)) + (backfill ? "+backfill" : "");
   if (flags.Has("json")) {
-    std::printf("{\"trace\": \"%s\", \"policy\": \"%s\", \"meanBoundedSlowdown\": %.4f, "
-                "\"utilization\": %.4f}\n",
-                trace->c_str(), name.c_str(), result->avg_bounded_slowdown,
-                result->avg_utilization);
+    std::printf(
+        "{\"trace\": \"%s\", \"policy\": \"%s\", \"meanBoundedSlowdown\": %.4f, "
+        "\"utilization\": %.4f}\n",
+        trace->c_str(), name.c_str(), result->avg_bounded_slowdown, result->avg_utilization);
   } else {
-    std::printf("RLScheduler protocol, %zu windows of %lld jobs\npolicy %s: mean bounded "
-                "slowdown %.2f, utilization %.3f\n",
-                result->windows.size(), static_cast<long long>(sim::kCompatWindowJobs),
-                name.c_str(), result->avg_bounded_slowdown, result->avg_utilization);
+    std::printf(
+        "RLScheduler protocol, %zu windows of %lld jobs\npolicy %s: mean bounded "
+        "slowdown %.2f, utilization %.3f\n",
+        result->windows.size(), static_cast<long long>(sim::kCompatWindowJobs), name.c_str(),
+        result->avg_bounded_slowdown, result->avg_utilization);
   }
   return 0;
 }
 
-int RunWindows(const sim::Workload& workload, const sim::SimOptions& options, bool json) {
+int RunWindows(const sim::Workload& workload, const sim::SimOptions& options,
+               const std::string& policy, bool json) {
   StatusOr<sim::WindowsResult> result = sim::RunPolicyWindows(workload, options);
   if (!result.ok()) {
     std::fprintf(stderr, "fairway sim: %s\n", result.status().ToString().c_str());
     return 1;
   }
+  for (const sim::WindowResult& w : result->windows) {
+    if (w.left_out == 0) continue;
+    std::fprintf(stderr,
+                 "fairway sim: window at job %lld: %lld of its %lld jobs can never run on the "
+                 "machine and are left out\n",
+                 static_cast<long long>(w.first_job), static_cast<long long>(w.left_out),
+                 static_cast<long long>(sim::kCompatWindowJobs));
+  }
   if (json) {
-    std::printf("{\"trace\": \"%s\", \"policy\": \"fairway\", \"meanBoundedSlowdown\": %.4f, "
-                "\"utilization\": %.4f}\n",
-                workload.name.c_str(), result->avg_bounded_slowdown, result->avg_utilization);
+    std::printf(
+        "{\"trace\": \"%s\", \"policy\": \"%s\", \"meanBoundedSlowdown\": %.4f, "
+        "\"utilization\": %.4f, \"windowJobsLeftOut\": %lld}\n",
+        workload.name.c_str(), policy.c_str(), result->avg_bounded_slowdown,
+        result->avg_utilization, static_cast<long long>(result->left_out));
   } else {
-    std::printf("RLScheduler protocol, %zu windows of %lld jobs\npolicy fairway: mean bounded "
-                "slowdown %.2f, utilization %.3f\n",
-                result->windows.size(), static_cast<long long>(sim::kCompatWindowJobs),
-                result->avg_bounded_slowdown, result->avg_utilization);
+    std::printf(
+        "RLScheduler protocol, %zu windows of %lld jobs\npolicy %s: mean bounded "
+        "slowdown %.2f, utilization %.3f\n",
+        result->windows.size(), static_cast<long long>(sim::kCompatWindowJobs), policy.c_str(),
+        result->avg_bounded_slowdown, result->avg_utilization);
   }
   return 0;
 }
@@ -120,11 +154,10 @@ int RunWindows(const sim::Workload& workload, const sim::SimOptions& options, bo
 }  // namespace
 
 int RunSimCommand(const std::vector<std::string>& args) {
-  StatusOr<Flags> flags =
-      Flags::Parse(args,
-                   {"trace", "settings", "nodes", "gpus-per-node", "node-list", "max-jobs",
-                    "compat", "svg"},
-                   {"backfill", "json", "help", "windows"});
+  StatusOr<Flags> flags = Flags::Parse(
+      args,
+      {"trace", "settings", "nodes", "gpus-per-node", "node-list", "max-jobs", "compat", "svg"},
+      {"backfill", "json", "help", "windows"});
   if (!flags.ok()) {
     std::fprintf(stderr, "fairway sim: %s\n\n%s", flags.status().message().c_str(), kUsage);
     return 2;
@@ -140,13 +173,17 @@ int RunSimCommand(const std::vector<std::string>& args) {
   }
 
   sim::SimOptions options;
+  // The report's policy: the settings' `name:` (or file name); the built-in defaults otherwise.
+  std::string policy = "defaults";
   if (std::optional<std::string> settings = flags->Get("settings")) {
-    StatusOr<core::SchedulerConfig> config = config::LoadSchedulerSettingsFile(*settings);
-    if (!config.ok()) {
-      std::fprintf(stderr, "fairway sim: %s\n", config.status().ToString().c_str());
+    StatusOr<config::NamedSchedulerSettings> loaded =
+        config::LoadNamedSchedulerSettingsFile(*settings);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "fairway sim: %s\n", loaded.status().ToString().c_str());
       return 1;
     }
-    options.config = *config;
+    options.config = loaded->config;
+    policy = loaded->name;
   }
   StatusOr<int64_t> max_jobs = flags->GetInt("max-jobs", 0);
   if (!max_jobs.ok() || *max_jobs < 0) {
@@ -165,13 +202,14 @@ int RunSimCommand(const std::vector<std::string>& args) {
                  static_cast<unsigned long long>(j.id), static_cast<long long>(j.line),
                  j.why.c_str());
   }
-  if (flags->Has("windows")) return RunWindows(*workload, options, flags->Has("json"));
+  PrintInputWarnings(*workload);
+  if (flags->Has("windows")) return RunWindows(*workload, options, policy, flags->Has("json"));
   StatusOr<sim::SimResult> result = sim::RunSimulation(*workload, options);
   if (!result.ok()) {
     std::fprintf(stderr, "fairway sim: %s\n", result.status().ToString().c_str());
     return 1;
   }
-  sim::SimReport report = sim::BuildReport(*workload, *result, "fairway");
+  sim::SimReport report = sim::BuildReport(*workload, *result, policy);
   std::string text =
       flags->Has("json") ? sim::FormatReportJson(report) : sim::FormatReportText(report);
   std::fwrite(text.data(), 1, text.size(), stdout);

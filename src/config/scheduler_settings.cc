@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -194,13 +195,23 @@ Status ParseBackfill(const YAML::Node& node, core::BackfillConfig* b) {
   return ReadBackfillMode(node, path, b);
 }
 
+// The optional top-level `name:` (a label for reports, nothing else reads it); empty if absent.
+StatusOr<std::string> ReadName(const YAML::Node& root) {
+  YAML::Node n = root["name"];
+  if (!n) return std::string();
+  if (!n.IsScalar() || n.Scalar().empty()) {
+    return InvalidArgumentError("must be a non-empty string", "name");
+  }
+  return n.Scalar();
+}
+
 StatusOr<core::SchedulerConfig> ParseDocument(const YAML::Node& root) {
   core::SchedulerConfig config;
   if (!root || root.IsNull()) return config;
   // `admission` and `limits` are read by ParseAdmissionSettings (admission_settings.h).
-  FAIRWAY_RETURN_IF_ERROR(CheckKeys(
-      root, "",
-      {"priority", "fairShare", "backfill", "preemption", "scheduler", "admission", "limits"}));
+  FAIRWAY_RETURN_IF_ERROR(CheckKeys(root, "",
+                                    {"name", "priority", "fairShare", "backfill", "preemption",
+                                     "scheduler", "admission", "limits"}));
   if (YAML::Node p = root["priority"]) FAIRWAY_RETURN_IF_ERROR(ParsePriority(p, &config.priority));
   if (YAML::Node f = root["fairShare"]) {
     FAIRWAY_RETURN_IF_ERROR(ParseFairShare(f, &config.fair_share));
@@ -224,11 +235,16 @@ StatusOr<core::SchedulerConfig> ParseDocument(const YAML::Node& root) {
 
 }  // namespace
 
-StatusOr<core::SchedulerConfig> ParseSchedulerSettings(std::string_view yaml_text) {
+StatusOr<NamedSchedulerSettings> ParseNamedSchedulerSettings(std::string_view yaml_text) {
   // yaml-cpp reports syntax and conversion problems by throwing: this is the library edge.
   try {
     YAML::Node root = YAML::Load(std::string(yaml_text));
-    return ParseDocument(root);
+    NamedSchedulerSettings settings;
+    FAIRWAY_ASSIGN_OR_RETURN(settings.config, ParseDocument(root));
+    if (root && root.IsMap()) {
+      FAIRWAY_ASSIGN_OR_RETURN(settings.name, ReadName(root));
+    }
+    return settings;
   } catch (const YAML::Exception& e) {
     return InvalidArgumentError("settings are not valid YAML: line " +
                                 std::to_string(e.mark.line + 1) + ", column " +
@@ -238,14 +254,25 @@ StatusOr<core::SchedulerConfig> ParseSchedulerSettings(std::string_view yaml_tex
   }
 }
 
-StatusOr<core::SchedulerConfig> LoadSchedulerSettingsFile(const std::string& path) {
+StatusOr<core::SchedulerConfig> ParseSchedulerSettings(std::string_view yaml_text) {
+  FAIRWAY_ASSIGN_OR_RETURN(NamedSchedulerSettings settings, ParseNamedSchedulerSettings(yaml_text));
+  return settings.config;
+}
+
+StatusOr<NamedSchedulerSettings> LoadNamedSchedulerSettingsFile(const std::string& path) {
   std::ifstream in(path);
   if (!in) return NotFoundError("cannot open settings file \"" + path + "\"");
   std::stringstream buffer;
   buffer << in.rdbuf();
-  StatusOr<core::SchedulerConfig> config = ParseSchedulerSettings(buffer.str());
-  if (!config.ok()) return config.status().WithContext(path);
-  return config;
+  StatusOr<NamedSchedulerSettings> settings = ParseNamedSchedulerSettings(buffer.str());
+  if (!settings.ok()) return settings.status().WithContext(path);
+  if (settings->name.empty()) settings->name = std::filesystem::path(path).stem().string();
+  return settings;
+}
+
+StatusOr<core::SchedulerConfig> LoadSchedulerSettingsFile(const std::string& path) {
+  FAIRWAY_ASSIGN_OR_RETURN(NamedSchedulerSettings settings, LoadNamedSchedulerSettingsFile(path));
+  return settings.config;
 }
 
 }  // namespace fairway::config

@@ -51,4 +51,13 @@ StatusOr<core::SchedulerConfig> ParseSchedulerSettings(std::string_view yaml_tex
 // Reads and parses a settings file; errors name the file.
 StatusOr<core::SchedulerConfig> LoadSchedulerSettingsFile(const std::string& path);
 
+// Settings with the name reports give them: the `name:` key (empty when absent in text; from a
+// file, the file name without its extension, "sim/settings/fcfs-easy.yaml" -> "fcfs-easy").
+struct NamedSchedulerSettings {
+  std::string name;
+  core::SchedulerConfig config;
+};
+StatusOr<NamedSchedulerSettings> ParseNamedSchedulerSettings(std::string_view yaml_text);
+StatusOr<NamedSchedulerSettings> LoadNamedSchedulerSettingsFile(const std::string& path);
+
 }  // namespace fairway::config

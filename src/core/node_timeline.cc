@@ -53,20 +53,29 @@ Resources NodeTimeline::FreeAt(int64_t t) const {
   return free_[static_cast<size_t>(it - times_.begin()) - 1];
 }
 
+Resources NodeTimeline::MaxFreeUntil(int64_t t) const {
+  Resources most = free_.front();
+  for (size_t i = 1; i < times_.size() && times_[i] <= t; ++i) {
+    most.cpu_millis = std::max(most.cpu_millis, free_[i].cpu_millis);
+    most.memory_bytes = std::max(most.memory_bytes, free_[i].memory_bytes);
+    most.gpus = std::max(most.gpus, free_[i].gpus);
+  }
+  return most;
+}
+
 void NodeTimeline::FeasibleStarts(const Resources& request, int64_t duration, bool exclusive,
-                                  const Resources& full,
+                                  const Resources& full, int64_t latest_start,
                                   std::vector<std::pair<int64_t, int64_t>>* out) const {
   size_t n = times_.size();
   size_t i = 0;
-  while (i < n) {
+  while (i < n && times_[i] <= latest_start) {
     bool ok = exclusive ? free_[i] == full && full.Fits(request) : free_[i].Fits(request);
     if (!ok) {
       ++i;
       continue;
     }
     size_t j = i;
-    while (j + 1 < n &&
-           (exclusive ? free_[j + 1] == full : free_[j + 1].Fits(request))) {
+    while (j + 1 < n && (exclusive ? free_[j + 1] == full : free_[j + 1].Fits(request))) {
       ++j;
     }
     int64_t run_start = times_[i];

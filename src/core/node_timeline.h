@@ -30,12 +30,15 @@ class NodeTimeline {
   void TakeAll(int64_t from, int64_t to);
 
   Resources FreeAt(int64_t t) const;
+  // The most of each resource free at any step starting at or before `t` (component-wise).
+  Resources MaxFreeUntil(int64_t t) const;
 
   // Appends the closed intervals [a, b] of start times t >= now at which `request` stays free
-  // for all of [t, t + duration). With `exclusive`, the node must be entirely free (`full`)
-  // instead. b may be kForever.
+  // for all of [t, t + duration), those with a <= `latest_start` only. With `exclusive`, the
+  // node must be entirely free (`full`) instead. b may be kForever.
   void FeasibleStarts(const Resources& request, int64_t duration, bool exclusive,
-                      const Resources& full, std::vector<std::pair<int64_t, int64_t>>* out) const;
+                      const Resources& full, int64_t latest_start,
+                      std::vector<std::pair<int64_t, int64_t>>* out) const;
 
   size_t step_count() const { return times_.size(); }
 

@@ -18,11 +18,13 @@ NodePool::NodePool(const std::vector<Node>& nodes, const std::vector<Partition>&
   has_jobs_.assign(nodes_.size(), false);
   schedulable_.assign(nodes_.size(), false);
   withheld_.assign(nodes_.size(), false);
+  tainted_.assign(nodes_.size(), false);
   node_partitions_.resize(nodes_.size());
   for (size_t i = 0; i < nodes_.size(); ++i) {
     const Node& n = *nodes_[i];
     free_[i] = n.allocatable - n.used_by_other_pods;
     schedulable_[i] = n.ready && !n.unschedulable;
+    tainted_[i] = !n.taints.empty();
   }
   for (const Job& job : running) {
     for (const NodeName& name : job.allocated_nodes) {
@@ -69,8 +71,12 @@ int64_t NodePool::PartitionGpus(int32_t p) const {
 }
 
 bool NodePool::Accepts(const Job& job, int32_t n) const {
+  // Most jobs filter on nothing and most nodes carry no taint: decided without reading the Node
+  // (the backfill planner asks this for every node and job).
+  if (job.gpu_type.empty() && job.constraint.empty() && !tainted_[static_cast<size_t>(n)]) {
+    return true;
+  }
   const Node& node = this->node(n);
-  if (job.gpu_type.empty() && job.constraint.empty() && node.taints.empty()) return true;
   if (!job.gpu_type.empty() && job.per_node.gpus > 0 && node.gpu_type != job.gpu_type) {
     return false;
   }
@@ -124,7 +130,8 @@ PlacementResult NodePool::Place(const Job& job, int32_t p) const {
 }
 
 void NodePool::Withhold(int32_t p) {
-  for (int32_t n : partition_nodes_[static_cast<size_t>(p)]) withheld_[static_cast<size_t>(n)] = true;
+  for (int32_t n : partition_nodes_[static_cast<size_t>(p)])
+    withheld_[static_cast<size_t>(n)] = true;
 }
 
 PendingReason NodePool::Diagnose(const Job& job, int32_t p) const {

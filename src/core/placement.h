@@ -79,7 +79,7 @@ class NodePool {
   // Best-fit order key: (free gpus, free cpu, free memory, node index).
   using FitKey = std::tuple<int64_t, int64_t, int64_t, int32_t>;
 
-  bool FitsNow(const Job& job, int32_t n) const;   // free capacity and exclusivity
+  bool FitsNow(const Job& job, int32_t n) const;  // free capacity and exclusivity
   PendingReason Diagnose(const Job& job, int32_t p) const;
   // Picks up to node_count fitting nodes in best-fit order; `skip_withheld` ignores withheld ones.
   std::vector<int32_t> Select(const Job& job, int32_t p, bool skip_withheld) const;
@@ -90,13 +90,14 @@ class NodePool {
   std::vector<const Node*> nodes_;  // sorted by name
   std::vector<const Partition*> partitions_;
   std::map<PartitionName, int32_t> partition_index_;
-  std::vector<std::vector<int32_t>> partition_nodes_;    // per partition, all member nodes
-  std::vector<std::vector<int32_t>> node_partitions_;    // per node, partitions containing it
-  std::vector<std::set<FitKey>> available_;              // per partition: ready, schedulable
+  std::vector<std::vector<int32_t>> partition_nodes_;  // per partition, all member nodes
+  std::vector<std::vector<int32_t>> node_partitions_;  // per node, partitions containing it
+  std::vector<std::set<FitKey>> available_;            // per partition: ready, schedulable
   std::vector<Resources> free_;
   std::vector<bool> has_jobs_;
   std::vector<bool> schedulable_;
   std::vector<bool> withheld_;
+  std::vector<bool> tainted_;  // the node has taints (Accepts' fast path)
 };
 
 }  // namespace fairway::core

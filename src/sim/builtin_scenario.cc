@@ -52,7 +52,8 @@ Workload BuiltinGpuScenario(uint64_t seed) {
     j.nodes = nodes;
     j.per_node = {gpus * 8000, gpus * 64 * kGiB, gpus};
     // Run times: 5 min to 4 h, skewed short.
-    int64_t minutes = 5 + static_cast<int64_t>(rng.Next(60)) * static_cast<int64_t>(rng.Next(4) + 1);
+    int64_t minutes =
+        5 + static_cast<int64_t>(rng.Next(60)) * static_cast<int64_t>(rng.Next(4) + 1);
     j.run_s = minutes * 60;
     j.limit_s = (j.run_s * (12 + static_cast<int64_t>(rng.Next(9))) / 10 + 59) / 60 * 60;
     const char* user = users[rng.Next(users.size())];

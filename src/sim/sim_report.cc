@@ -1,10 +1,9 @@
 #include "sim/sim_report.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <nlohmann/json.hpp>
 
 namespace fairway::sim {
 
@@ -17,6 +16,7 @@ SimReport BuildReport(const Workload& workload, const SimResult& result,
   r.impossible = static_cast<int64_t>(workload.impossible.size());
   r.never_started = result.never_started;
   r.cycles = result.cycles;
+  r.warnings = CountWarnings(workload.warnings);
 
   double capacity_gpus = 0;
   double capacity_cpus = 0;
@@ -86,8 +86,43 @@ SimReport BuildReport(const Workload& workload, const SimResult& result,
     r.accounts.push_back(ar);
   }
   if (sum_sq > 0) r.jain_fairness = sum * sum / (static_cast<double>(r.accounts.size()) * sum_sq);
+  r.fairness = ComputeFairness(result, result.account_shares, gpus);
   return r;
 }
+
+namespace {
+
+std::string FormatFairnessText(const SimReport& r) {
+  const FairnessReport& f = r.fairness;
+  const InputWarningCounts& w = r.warnings;
+  char buf[512];
+  std::snprintf(
+      buf, sizeof(buf),
+      "share vs target      mean abs deviation %.3f, worst window %.3f (from %lld s) "
+      "over %lld one-day windows\n"
+      "user slowdown        %lld users, max/min %.2f, Jain %.3f\n"
+      "input warnings       %lld negative run times, %lld negative submit times, %lld "
+      "run times beyond their limit\n",
+      f.share_mean_abs_deviation, f.share_worst_window_deviation,
+      static_cast<long long>(f.share_worst_window_start_s), static_cast<long long>(f.share_windows),
+      static_cast<long long>(f.users), f.user_slowdown_max_over_min, f.user_slowdown_jain,
+      static_cast<long long>(w.negative_run_time), static_cast<long long>(w.negative_submit_time),
+      static_cast<long long>(w.run_beyond_limit));
+  return buf;
+}
+
+nlohmann::ordered_json FairnessJson(const SimReport& r) {
+  const FairnessReport& f = r.fairness;
+  return {{"shareWindows", f.share_windows},
+          {"shareMeanAbsDeviation", f.share_mean_abs_deviation},
+          {"shareWorstWindowDeviation", f.share_worst_window_deviation},
+          {"shareWorstWindowStartSeconds", f.share_worst_window_start_s},
+          {"users", f.users},
+          {"userSlowdownMaxOverMin", f.user_slowdown_max_over_min},
+          {"userSlowdownJain", f.user_slowdown_jain}};
+}
+
+}  // namespace
 
 std::string FormatReportText(const SimReport& r) {
   std::string out;
@@ -116,11 +151,16 @@ std::string FormatReportText(const SimReport& r) {
   std::snprintf(line, sizeof(line), "Jain fairness index   %.3f (used share / configured share)\n",
                 r.jain_fairness);
   out += line;
-  out += "\nACCOUNT              JOBS   MEAN_WAIT_S  USED_SHARE  CONFIGURED_SHARE\n";
-  for (const AccountReport& a : r.accounts) {
-    std::snprintf(line, sizeof(line), "%-18s %6lld %13.1f %11.3f %17.3f\n", a.account.c_str(),
-                  static_cast<long long>(a.jobs), a.mean_wait_s, a.used_share,
-                  a.configured_share);
+  out += FormatFairnessText(r);
+  out +=
+      "\nACCOUNT              JOBS   MEAN_WAIT_S  USED_SHARE  CONFIGURED_SHARE  WAIT_P50_S  "
+      "WAIT_P90_S  WAIT_P99_S\n";
+  for (size_t i = 0; i < r.accounts.size(); ++i) {
+    const AccountReport& a = r.accounts[i];
+    const AccountWaits& w = r.fairness.account_waits[i];
+    std::snprintf(line, sizeof(line), "%-18s %6lld %13.1f %11.3f %17.3f %11.0f %11.0f %11.0f\n",
+                  a.account.c_str(), static_cast<long long>(a.jobs), a.mean_wait_s, a.used_share,
+                  a.configured_share, w.p50_s, w.p90_s, w.p99_s);
     out += line;
   }
   return out;
@@ -140,13 +180,22 @@ std::string FormatReportJson(const SimReport& r) {
   j["utilizationUnit"] = r.utilization_unit;
   j["makespanSeconds"] = r.makespan_s;
   j["jainFairness"] = r.jain_fairness;
+  j["fairness"] = FairnessJson(r);
+  j["inputWarnings"] = {{"negativeRunTime", r.warnings.negative_run_time},
+                        {"negativeSubmitTime", r.warnings.negative_submit_time},
+                        {"runBeyondLimit", r.warnings.run_beyond_limit}};
   nlohmann::ordered_json accounts = nlohmann::ordered_json::array();
-  for (const AccountReport& a : r.accounts) {
+  for (size_t i = 0; i < r.accounts.size(); ++i) {
+    const AccountReport& a = r.accounts[i];
+    const AccountWaits& w = r.fairness.account_waits[i];
     accounts.push_back({{"account", a.account},
                         {"jobs", a.jobs},
                         {"meanWaitSeconds", a.mean_wait_s},
                         {"usedShare", a.used_share},
-                        {"configuredShare", a.configured_share}});
+                        {"configuredShare", a.configured_share},
+                        {"waitP50Seconds", w.p50_s},
+                        {"waitP90Seconds", w.p90_s},
+                        {"waitP99Seconds", w.p99_s}});
   }
   j["accounts"] = accounts;
   return j.dump(2) + "\n";
@@ -177,13 +226,16 @@ std::string FormatReportSvg(const SimReport& report, const SimResult& result) {
   std::string title = report.workload + " - " + report.policy;
   std::string escaped;
   for (char c : title) {
-    if (c == '<') escaped += "&lt;";
-    else if (c == '>') escaped += "&gt;";
-    else if (c == '&') escaped += "&amp;";
-    else escaped += c;
+    if (c == '<')
+      escaped += "&lt;";
+    else if (c == '>')
+      escaped += "&gt;";
+    else if (c == '&')
+      escaped += "&amp;";
+    else
+      escaped += c;
   }
-  std::snprintf(buf, sizeof(buf), "<text x=\"%d\" y=\"20\">%s</text>\n", kLeft,
-                escaped.c_str());
+  std::snprintf(buf, sizeof(buf), "<text x=\"%d\" y=\"20\">%s</text>\n", kLeft, escaped.c_str());
   svg += buf;
   if (result.samples.size() < 2 || capacity <= 0) return svg + "</svg>\n";
 
@@ -227,8 +279,8 @@ std::string FormatReportSvg(const SimReport& report, const SimResult& result) {
   svg += buf;
   svg += "<polyline fill=\"none\" stroke=\"#d62728\" stroke-width=\"1.2\" points=\"" +
          queue_points + "\"/>\n";
-  svg += "<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"1.2\" points=\"" +
-         util_points + "\"/>\n";
+  svg += "<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"1.2\" points=\"" + util_points +
+         "\"/>\n";
   std::snprintf(buf, sizeof(buf),
                 "<text x=\"5\" y=\"%d\" fill=\"#d62728\">%.0f</text>"
                 "<text x=\"5\" y=\"%d\" fill=\"#d62728\">0</text>\n"
@@ -237,10 +289,10 @@ std::string FormatReportSvg(const SimReport& report, const SimResult& result) {
                 "<text x=\"%d\" y=\"%d\" fill=\"#d62728\">pending jobs</text>"
                 "<text x=\"%d\" y=\"%d\" fill=\"#1f77b4\">%s utilization</text>\n"
                 "<text x=\"%d\" y=\"%d\">%lld s</text><text x=\"%d\" y=\"%d\">0 s</text>\n",
-                kTop + 4, max_queue, kTop + static_cast<int>(plot_h), kWidth - kRight + 5,
-                kTop + 4, kWidth - kRight + 5, kTop + static_cast<int>(plot_h), kLeft + 440, 20,
-                kLeft + 540, 20, report.utilization_unit.c_str(), kWidth - kRight - 60,
-                kHeight - 15, static_cast<long long>(t1 - t0), kLeft, kHeight - 15);
+                kTop + 4, max_queue, kTop + static_cast<int>(plot_h), kWidth - kRight + 5, kTop + 4,
+                kWidth - kRight + 5, kTop + static_cast<int>(plot_h), kLeft + 440, 20, kLeft + 540,
+                20, report.utilization_unit.c_str(), kWidth - kRight - 60, kHeight - 15,
+                static_cast<long long>(t1 - t0), kLeft, kHeight - 15);
   svg += buf;
   return svg + "</svg>\n";
 }

@@ -6,7 +6,11 @@
 //                       in GPUs when the cluster has GPUs, else in CPUs
 //   per account:        jobs, mean wait, share of the used resource-seconds vs configured share
 //   Jain's index      = (sum x)^2 / (n * sum x^2) over x = used share / configured share of the
-//                       accounts that ran jobs (1 = perfectly proportional)
+//                       accounts that ran jobs (1 = perfectly proportional); over a whole trace
+//                       this hardly depends on the policy, hence the metrics of fairness.h
+//   fairness          = share over sliding one-day windows, per-user slowdown spread, wait
+//                       percentiles per account (fairness.h)
+//   input warnings    = counts of the workload's suspicious records (workload.h)
 //
 // Thread-safety: pure functions.
 #pragma once
@@ -14,7 +18,9 @@
 #include <string>
 #include <vector>
 
+#include "sim/fairness.h"
 #include "sim/simulator.h"
+#include "sim/workload.h"
 
 namespace fairway::sim {
 
@@ -40,10 +46,11 @@ struct SimReport {
   int64_t makespan_s = 0;
   double jain_fairness = 0;
   std::vector<AccountReport> accounts;
+  FairnessReport fairness;
+  InputWarningCounts warnings;
 };
 
-SimReport BuildReport(const Workload& workload, const SimResult& result,
-                      const std::string& policy);
+SimReport BuildReport(const Workload& workload, const SimResult& result, const std::string& policy);
 std::string FormatReportText(const SimReport& report);
 std::string FormatReportJson(const SimReport& report);
 

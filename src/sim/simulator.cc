@@ -123,8 +123,8 @@ class Simulation {
     for (size_t i = 0; i < running_.size(); ++i) {
       if (running_[i].end_s <= now) {
         const SimJob& s = workload_.jobs[running_[i].workload_index];
-        result_.jobs.push_back({s.id, s.account, s.submit_s, running_[i].start_s, running_[i].end_s,
-                                s.run_s, s.nodes, s.per_node});
+        result_.jobs.push_back({s.id, s.account, s.user, s.submit_s, running_[i].start_s,
+                                running_[i].end_s, s.run_s, s.nodes, s.per_node});
         continue;
       }
       if (kept != i) {

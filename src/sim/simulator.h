@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "common/status.h"
-#include "core/config.h"
 #include "core/account_context.h"
+#include "core/config.h"
 #include "core/fair_share.h"
 #include "core/model.h"
 #include "sim/workload.h"
@@ -35,6 +35,7 @@ struct SimOptions {
 struct JobOutcome {
   uint64_t id = 0;
   std::string account;
+  std::string user;
   int64_t submit_s = 0;
   int64_t start_s = 0;
   int64_t end_s = 0;
@@ -51,12 +52,12 @@ struct TimeSample {
 };
 
 struct SimResult {
-  std::vector<JobOutcome> jobs;  // in completion order
+  std::vector<JobOutcome> jobs;     // in completion order
   std::vector<TimeSample> samples;  // one per instant with events
   std::vector<core::Node> nodes;
   int64_t cycles = 0;
   int64_t never_started = 0;  // jobs still pending when no event was left (should be 0)
-  std::shared_ptr<const core::AccountContext> final_accounts;  // tree and fair share at the end
+  std::shared_ptr<const core::AccountContext> final_accounts;    // tree and fair share at the end
   std::vector<std::pair<std::string, uint32_t>> account_shares;  // as configured
 };
 

@@ -145,9 +145,8 @@ Status ConsumeLine(std::string_view raw, std::string_view source, int64_t line_n
 StatusOr<SwfTrace> ReadSwfFile(const std::string& path) {
   SwfTrace trace;
   trace.source = path;
-  FAIRWAY_RETURN_IF_ERROR(internal::ForEachFileLine(path, [&](std::string_view line, int64_t n) {
-    return ConsumeLine(line, path, n, &trace);
-  }));
+  FAIRWAY_RETURN_IF_ERROR(internal::ForEachFileLine(
+      path, [&](std::string_view line, int64_t n) { return ConsumeLine(line, path, n, &trace); }));
   return trace;
 }
 

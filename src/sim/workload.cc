@@ -5,6 +5,9 @@
 #include <map>
 #include <set>
 
+#include "common/status_macros.h"
+#include "sim/rlsched_compat.h"
+
 namespace fairway::sim {
 namespace {
 
@@ -21,6 +24,26 @@ std::vector<core::Account> AccountsFromJobs(const std::vector<SimJob>& jobs) {
     accounts.push_back(std::move(a));
   }
   return accounts;
+}
+
+std::string Seconds(int64_t s) { return std::to_string(s) + " s"; }
+
+// Warnings for one SWF record that loads as `job`.
+void CheckSwfRecord(const SwfRecord& r, const SimJob& job, std::vector<InputWarning>* out) {
+  if (r.run_time_s < -1) {
+    out->push_back({InputWarningKind::kNegativeRunTime, job.id, job.line,
+                    "run time " + Seconds(r.run_time_s) +
+                        " is negative and not -1 (unknown); taken as 10 s, like -1"});
+  }
+  if (r.submit_time_s < 0) {
+    out->push_back({InputWarningKind::kNegativeSubmitTime, job.id, job.line,
+                    "submit time " + Seconds(r.submit_time_s) + " is negative"});
+  }
+  if (r.requested_time_s > 0 && job.run_s > r.requested_time_s) {
+    out->push_back({InputWarningKind::kRunBeyondLimit, job.id, job.line,
+                    "run time " + Seconds(job.run_s) + " exceeds its requested time " +
+                        Seconds(r.requested_time_s) + "; it runs to its end"});
+  }
 }
 
 void SortBySubmit(std::vector<SimJob>* jobs) {
@@ -83,6 +106,7 @@ StatusOr<Workload> WorkloadFromSwf(const SwfTrace& trace) {
     // The user's estimate is the limit; without one, the actual run time (the RLScheduler
     // protocol's loading rule), so backfill has something to plan with.
     j.limit_s = r.requested_time_s > 0 ? r.requested_time_s : j.run_s;
+    CheckSwfRecord(r, j, &w.warnings);
     int64_t procs = std::max(r.requested_procs, r.allocated_procs);
     if (procs <= 0) {
       w.impossible.push_back({j.id, j.line, "no processor count (fields 5 and 8 are -1)"});
@@ -97,6 +121,9 @@ StatusOr<Workload> WorkloadFromSwf(const SwfTrace& trace) {
   SortBySubmit(&w.jobs);
   SeparateImpossibleJobs(&w);
   w.accounts = AccountsFromJobs(w.jobs);
+  FAIRWAY_ASSIGN_OR_RETURN(CompatWorkload protocol, LoadCompatWorkload(trace));
+  w.protocol_lines.reserve(protocol.jobs.size());
+  for (const CompatJob& j : protocol.jobs) w.protocol_lines.push_back(j.line_number);
   return w;
 }
 
@@ -134,13 +161,31 @@ StatusOr<Workload> WorkloadFromPhilly(const PhillyTrace& trace, std::vector<core
   return w;
 }
 
+InputWarningCounts CountWarnings(const std::vector<InputWarning>& warnings) {
+  InputWarningCounts counts;
+  for (const InputWarning& w : warnings) {
+    switch (w.kind) {
+      case InputWarningKind::kNegativeRunTime:
+        ++counts.negative_run_time;
+        break;
+      case InputWarningKind::kNegativeSubmitTime:
+        ++counts.negative_submit_time;
+        break;
+      case InputWarningKind::kRunBeyondLimit:
+        ++counts.run_beyond_limit;
+        break;
+    }
+  }
+  return counts;
+}
+
 void SeparateImpossibleJobs(Workload* workload) {
   std::vector<SimJob> possible;
   possible.reserve(workload->jobs.size());
   for (SimJob& j : workload->jobs) {
-    int64_t fitting = std::count_if(
-        workload->nodes.begin(), workload->nodes.end(),
-        [&](const core::Node& n) { return n.allocatable.Fits(j.per_node); });
+    int64_t fitting =
+        std::count_if(workload->nodes.begin(), workload->nodes.end(),
+                      [&](const core::Node& n) { return n.allocatable.Fits(j.per_node); });
     if (fitting < j.nodes) {
       char why[160];
       std::snprintf(why, sizeof(why),

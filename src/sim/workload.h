@@ -37,13 +37,38 @@ struct ImpossibleJob {
   std::string why;
 };
 
+// A record that loads but looks wrong; reported (stderr, report counts), never fatal.
+enum class InputWarningKind {
+  kNegativeRunTime,     // run time < 0 other than -1 (unknown): taken as 10 s, like -1
+  kNegativeSubmitTime,  // submit time < 0: kept as is
+  kRunBeyondLimit,      // run time > requested time (its limit): it still runs to its end
+};
+
+struct InputWarning {
+  InputWarningKind kind;
+  uint64_t id = 0;
+  int64_t line = 0;
+  std::string what;
+};
+
+struct InputWarningCounts {
+  int64_t negative_run_time = 0;
+  int64_t negative_submit_time = 0;
+  int64_t run_beyond_limit = 0;
+};
+InputWarningCounts CountWarnings(const std::vector<InputWarning>& warnings);
+
 struct Workload {
   std::string name;
   std::vector<SimJob> jobs;  // in submit order
   std::vector<core::Node> nodes;
   std::vector<core::Account> accounts;  // one per distinct account, users listed
   std::vector<ImpossibleJob> impossible;
-  std::vector<std::string> notices;  // trace header lines to keep (copyright, acknowledgement)
+  std::vector<InputWarning> warnings;  // in trace order
+  std::vector<std::string> notices;    // trace header lines to keep (copyright, acknowledgement)
+  // SWF: the trace lines of the jobs the RLScheduler protocol loads (rlsched_compat.h step 1),
+  // in its order, impossible jobs included: its windows are positions in this list.
+  std::vector<int64_t> protocol_lines;
 };
 
 // A cluster of `count` identical nodes named node0001...
@@ -56,7 +81,7 @@ std::vector<core::Node> NodesFromList(const NodeList& list);
 // processors (max of requested and allocated) takes ceil(P / ppn) nodes with min(P, ppn) CPUs
 // each; run time -1 becomes 10 s, run time 0 is dropped (nothing ran); the time limit is the
 // requested time (field 9), else the actual run time (the RLScheduler protocol's rule). Users
-// are "u<uid>", accounts "g<gid>" (or "default").
+// are "u<uid>", accounts "g<gid>" (or "default"). Suspicious records give `warnings`.
 StatusOr<Workload> WorkloadFromSwf(const SwfTrace& trace);
 
 // Philly: jobs of num_gpus GPUs on `nodes` (8-GPU nodes take jobs of more than 8 GPUs as

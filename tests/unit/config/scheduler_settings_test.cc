@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 namespace fairway::config {
 namespace {
 
@@ -134,6 +137,26 @@ TEST(SchedulerSettingsTest, BrokenYamlGivesLineAndColumn) {
 TEST(SchedulerSettingsTest, MissingFileIsNotFound) {
   StatusOr<core::SchedulerConfig> r = LoadSchedulerSettingsFile("/nonexistent/settings.yaml");
   EXPECT_EQ(r.status().code(), StatusCode::kNotFound);
+}
+
+TEST(SchedulerSettingsTest, NameKeyNamesThePolicy) {
+  StatusOr<NamedSchedulerSettings> s =
+      ParseNamedSchedulerSettings("name: tuned-v2\nbackfill: {mode: easy}\n");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->name, "tuned-v2");
+  EXPECT_EQ(s->config.backfill.job_part_count_reserve, 1u);
+  StatusOr<NamedSchedulerSettings> bad = ParseNamedSchedulerSettings("name: [a, b]\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().ToString().find("name"), std::string::npos) << bad.status();
+}
+
+TEST(SchedulerSettingsTest, FileWithoutNameIsNamedAfterTheFile) {
+  std::string path = (std::filesystem::path(::testing::TempDir()) / "fcfs-easy.yaml").string();
+  std::ofstream(path) << "backfill: {mode: easy}\n";
+  StatusOr<NamedSchedulerSettings> s = LoadNamedSchedulerSettingsFile(path);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->name, "fcfs-easy");
+  std::filesystem::remove(path);
 }
 
 }  // namespace

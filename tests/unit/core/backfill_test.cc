@@ -36,25 +36,40 @@ TEST(NodeTimelineTest, ReleaseTakeAndFreeAt) {
 
 TEST(NodeTimelineTest, FeasibleStartsAreClosedIntervals) {
   NodeTimeline t(0, {0, 0, 4});
-  t.Release(100, {0, 0, 4});         // 8 free from 100
-  t.Take(500, 600, {0, 0, 8});       // a reservation takes everything over [500, 600)
+  t.Release(100, {0, 0, 4});    // 8 free from 100
+  t.Take(500, 600, {0, 0, 8});  // a reservation takes everything over [500, 600)
   Intervals out;
-  t.FeasibleStarts({0, 0, 8}, 200, false, {0, 0, 8}, &out);
+  t.FeasibleStarts({0, 0, 8}, 200, false, {0, 0, 8}, NodeTimeline::kForever, &out);
   // 8 GPUs for 200 s: start in [100, 300] (must end by 500), or from 600 on.
   EXPECT_EQ(out, (Intervals{{100, 300}, {600, NodeTimeline::kForever}}));
   out.clear();
-  t.FeasibleStarts({0, 0, 2}, 1000, false, {0, 0, 8}, &out);
+  t.FeasibleStarts({0, 0, 2}, 1000, false, {0, 0, 8}, NodeTimeline::kForever, &out);
   EXPECT_EQ(out, (Intervals{{600, NodeTimeline::kForever}}));
   out.clear();
-  t.FeasibleStarts({0, 0, 2}, NodeTimeline::kForever, false, {0, 0, 8}, &out);
+  t.FeasibleStarts({0, 0, 2}, NodeTimeline::kForever, false, {0, 0, 8}, NodeTimeline::kForever,
+                   &out);
   EXPECT_EQ(out, (Intervals{{600, NodeTimeline::kForever}}));
+  // Runs starting after `latest_start` are left out.
+  out.clear();
+  t.FeasibleStarts({0, 0, 8}, 200, false, {0, 0, 8}, 599, &out);
+  EXPECT_EQ(out, (Intervals{{100, 300}}));
+}
+
+TEST(NodeTimelineTest, MaxFreeUntilLooksOnlyAtStepsStartingByThen) {
+  NodeTimeline t(0, {1000, 0, 2});
+  t.Release(100, {0, 0, 6});
+  t.Release(200, {3000, 0, 0});
+  EXPECT_EQ(t.MaxFreeUntil(99), (Resources{1000, 0, 2}));
+  EXPECT_EQ(t.MaxFreeUntil(100), (Resources{1000, 0, 8}));
+  t.TakeAll(150, NodeTimeline::kForever);
+  EXPECT_EQ(t.MaxFreeUntil(500), (Resources{1000, 0, 8}));
 }
 
 TEST(NodeTimelineTest, ExclusiveNeedsTheWholeNode) {
   NodeTimeline t(0, {0, 0, 7});
   t.Release(50, {0, 0, 1});
   Intervals out;
-  t.FeasibleStarts({0, 0, 1}, 10, true, {0, 0, 8}, &out);
+  t.FeasibleStarts({0, 0, 1}, 10, true, {0, 0, 8}, NodeTimeline::kForever, &out);
   EXPECT_EQ(out, (Intervals{{50, NodeTimeline::kForever}}));
 }
 
@@ -78,7 +93,8 @@ class BackfillFixture : public ::testing::Test {
     started_.clear();
     pending_by_name_.clear();
     for (const StartDecision& s : result_.started) started_[pending_[s.pending_index].name] = s;
-    for (const PendingDecision& p : result_.pending) pending_by_name_[pending_[p.pending_index].name] = p;
+    for (const PendingDecision& p : result_.pending)
+      pending_by_name_[pending_[p.pending_index].name] = p;
   }
 
   bool Started(const std::string& name) const { return started_.count(name) > 0; }
@@ -98,7 +114,8 @@ class BackfillFixture : public ::testing::Test {
 
 TEST_F(BackfillFixture, StartsShortJobWithoutDelayingReservation) {
   // n0 busy until 1200 + 3600; the 2-node job can start then.
-  cluster_.running = {JobBuilder("r").Id(9).Gpus(8).TimeLimit(3600).Running(1200, {"n0"}, "gpu").Build()};
+  cluster_.running = {
+      JobBuilder("r").Id(9).Gpus(8).TimeLimit(3600).Running(1200, {"n0"}, "gpu").Build()};
   pending_ = {JobBuilder("big").Id(1).Submit(0).Gpus(8).Nodes(2).TimeLimit(7200).Build(),
               JobBuilder("short").Id(2).Submit(10).Gpus(8).TimeLimit(1800).Build(),
               JobBuilder("long").Id(3).Submit(20).Gpus(8).TimeLimit(7200).Build()};
@@ -114,7 +131,8 @@ TEST_F(BackfillFixture, StartsShortJobWithoutDelayingReservation) {
 }
 
 TEST_F(BackfillFixture, ShortJobMayUseTheReservedNodesUntilTheReservationStarts) {
-  cluster_.running = {JobBuilder("r").Id(9).Gpus(8).TimeLimit(3600).Running(1200, {"n0"}, "gpu").Build()};
+  cluster_.running = {
+      JobBuilder("r").Id(9).Gpus(8).TimeLimit(3600).Running(1200, {"n0"}, "gpu").Build()};
   pending_ = {JobBuilder("big").Id(1).Submit(0).Gpus(8).Nodes(2).TimeLimit(7200).Build(),
               JobBuilder("fits").Id(2).Submit(10).Gpus(8).TimeLimit(3600).Build(),
               JobBuilder("too-long").Id(3).Submit(20).Gpus(8).TimeLimit(3601).Build()};

@@ -60,6 +60,7 @@ TEST(NodeListReaderTest, MissingFileIsNotFound) {
 }
 
 TEST(NodeListReaderTest, ReadsTheAlibabaInventory) {
+  FAIRWAY_REQUIRE_TRACE("openb_node_list_gpu_node.csv");
   StatusOr<NodeList> list = ReadNodeListCsv(TracePath("openb_node_list_gpu_node.csv"));
   ASSERT_TRUE(list.ok()) << list.status();
   EXPECT_EQ(list->nodes.size(), 1213u);

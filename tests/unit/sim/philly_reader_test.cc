@@ -120,6 +120,7 @@ TEST(PhillyReaderTest, MissingFileIsNotFound) {
 }
 
 TEST(PhillyReaderTest, ReadsTheShippedTrace) {
+  FAIRWAY_REQUIRE_TRACE("philly.csv");
   StatusOr<PhillyTrace> trace = ReadPhillyCsv(TracePath("philly.csv"));
   ASSERT_TRUE(trace.ok()) << trace.status();
   EXPECT_EQ(trace->jobs.size(), 82247u);

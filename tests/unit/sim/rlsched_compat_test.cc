@@ -15,15 +15,9 @@ namespace fairway::sim {
 namespace {
 
 using testing::StatusIs;
+using testing::SwfJobLine;
 using testing::TestdataPath;
 using testing::TracePath;
-
-// One SWF job line from the fields the protocol reads (others -1).
-std::string Job(int number, int submit, int run, int procs, int estimate) {
-  return std::to_string(number) + " " + std::to_string(submit) + " -1 " + std::to_string(run) +
-         " " + std::to_string(procs) + " -1 -1 " + std::to_string(procs) + " " +
-         std::to_string(estimate) + " -1 1 1 1 1 1 -1 -1 -1\n";
-}
 
 CompatWorkload Load(const std::string& text) {
   StatusOr<SwfTrace> trace = ParseSwfText(text, "t.swf");
@@ -65,12 +59,12 @@ TEST(RlschedCompatRulesTest, LoadAppliesProtocolStepOne) {
 }
 
 TEST(RlschedCompatRulesTest, MaxProcsDefaultsToMaxNodes) {
-  const CompatWorkload w = Load("; MaxNodes: 4\n" + Job(1, 0, 10, 1, 10));
+  const CompatWorkload w = Load("; MaxNodes: 4\n" + SwfJobLine(1, 0, 10, 1, 10));
   EXPECT_EQ(w.max_procs, 4);
 }
 
 TEST(RlschedCompatRulesTest, TraceWithoutMachineSizeIsRejected) {
-  StatusOr<SwfTrace> trace = ParseSwfText(Job(1, 0, 10, 1, 10), "t.swf");
+  StatusOr<SwfTrace> trace = ParseSwfText(SwfJobLine(1, 0, 10, 1, 10), "t.swf");
   ASSERT_TRUE(trace.ok());
   EXPECT_TRUE(StatusIs(LoadCompatWorkload(*trace).status(), StatusCode::kInvalidArgument,
                        "neither MaxNodes nor MaxProcs"));
@@ -79,8 +73,8 @@ TEST(RlschedCompatRulesTest, TraceWithoutMachineSizeIsRejected) {
 // Machine of 4; job 1 holds 3 processors until 100, job 2 (2 procs) waits, job 3 (1 proc,
 // short) arrives at 20.
 std::string WaitingHeadTrace(int job3_estimate) {
-  return "; MaxNodes: 4\n" + Job(1, 0, 100, 3, 100) + Job(2, 10, 50, 2, 50) +
-         Job(3, 20, 10, 1, job3_estimate);
+  return "; MaxNodes: 4\n" + SwfJobLine(1, 0, 100, 3, 100) + SwfJobLine(2, 10, 50, 2, 50) +
+         SwfJobLine(3, 20, 10, 1, job3_estimate);
 }
 
 TEST(RlschedCompatRulesTest, WithoutBackfillTheHeadBlocksTheQueue) {
@@ -101,15 +95,16 @@ TEST(RlschedCompatRulesTest, BackfillNeedsToEndStrictlyBeforeTheReservation) {
 TEST(RlschedCompatRulesTest, ArrivalIsTakenBeforeACompletionAtTheSameSecond) {
   // Machine of 2. Job 4 arrives at 10, the second job 1 ends. Taken first, it is in the queue
   // when SJF picks the next head after job 2 starts, so it (estimate 1) beats job 3.
-  const CompatWorkload w = Load("; MaxNodes: 2\n" + Job(1, 0, 10, 2, 10) + Job(2, 1, 50, 1, 50) +
-                                Job(3, 2, 50, 2, 50) + Job(4, 10, 1, 2, 1));
+  const CompatWorkload w =
+      Load("; MaxNodes: 2\n" + SwfJobLine(1, 0, 10, 2, 10) + SwfJobLine(2, 1, 50, 1, 50) +
+           SwfJobLine(3, 2, 50, 2, 50) + SwfJobLine(4, 10, 1, 2, 1));
   EXPECT_EQ(Starts(w, CompatPolicy::kSjf, false), (std::vector<int64_t>{0, 10, 61, 60}));
 }
 
 TEST(RlschedCompatRulesTest, JobsOccupyWholeNodes) {
   // 2 nodes of 2 processors: three 1-processor jobs cannot all run at once.
-  const CompatWorkload w = Load("; MaxNodes: 2\n; MaxProcs: 4\n" + Job(1, 0, 10, 1, 10) +
-                                Job(2, 0, 10, 1, 10) + Job(3, 0, 10, 1, 10));
+  const CompatWorkload w = Load("; MaxNodes: 2\n; MaxProcs: 4\n" + SwfJobLine(1, 0, 10, 1, 10) +
+                                SwfJobLine(2, 0, 10, 1, 10) + SwfJobLine(3, 0, 10, 1, 10));
   EXPECT_EQ(Starts(w, CompatPolicy::kFcfs, false), (std::vector<int64_t>{0, 0, 10}));
 }
 
@@ -126,7 +121,8 @@ TEST(RlschedCompatRulesTest, ComputesWindowMetrics) {
 }
 
 TEST(RlschedCompatRulesTest, JobLargerThanTheMachineIsReported) {
-  const CompatWorkload w = Load("; MaxNodes: 4\n" + Job(1, 0, 10, 1, 10) + Job(7, 5, 10, 5, 10));
+  const CompatWorkload w =
+      Load("; MaxNodes: 4\n" + SwfJobLine(1, 0, 10, 1, 10) + SwfJobLine(7, 5, 10, 5, 10));
   EXPECT_TRUE(StatusIs(RunCompatWindow(w, CompatPolicy::kFcfs, false, 0, 2).status(),
                        StatusCode::kInvalidArgument, "t.swf:3: job 7 needs 5 processors"));
 }
@@ -199,6 +195,7 @@ class RlschedCompatTest : public ::testing::TestWithParam<PublishedCell> {};
 
 TEST_P(RlschedCompatTest, ReproducesPublishedCell) {
   const PublishedCell& cell = GetParam();
+  FAIRWAY_REQUIRE_TRACE(cell.file);
   const CompatWorkload& w = PublishedWorkload(cell.file);
   StatusOr<CompatResult> r = RunCompatWindows(w, cell.policy, cell.backfill);
   ASSERT_TRUE(r.ok()) << r.status();
@@ -216,6 +213,7 @@ INSTANTIATE_TEST_SUITE_P(Published, RlschedCompatTest, ::testing::ValuesIn(kPubl
                          });
 
 TEST(RlschedCompatRulesTest, SameInputGivesSameSchedule) {
+  FAIRWAY_REQUIRE_TRACE(kSdsc);
   const CompatWorkload& w = PublishedWorkload(kSdsc);
   StatusOr<CompatWindowResult> a = RunCompatWindow(w, CompatPolicy::kF1, true, 4299, 1024);
   StatusOr<CompatWindowResult> b = RunCompatWindow(w, CompatPolicy::kF1, true, 4299, 1024);

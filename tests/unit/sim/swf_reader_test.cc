@@ -147,6 +147,7 @@ TEST(SwfReaderTest, AcceptsCrlfTabsIntegralDecimalsAndMissingFinalNewline) {
 }
 
 TEST(SwfReaderTest, ReadsSdscSp2WithItsJoblogNotice) {
+  FAIRWAY_REQUIRE_TRACE("SDSC-SP2-1998-4.2-cln.swf.gz");
   StatusOr<SwfTrace> trace = ReadSwfFile(TracePath("SDSC-SP2-1998-4.2-cln.swf.gz"));
   ASSERT_TRUE(trace.ok()) << trace.status();
   EXPECT_EQ(trace->records.size(), 59715u);
@@ -160,7 +161,15 @@ TEST(SwfReaderTest, ReadsSdscSp2WithItsJoblogNotice) {
   EXPECT_TRUE(has_notice);
 }
 
+TEST(SwfReaderTest, MissingTraceSaysWhichFileAndWhereTracesComeFrom) {
+  std::string message = testing::MissingTrace("no-such-trace.swf");
+  EXPECT_NE(message.find(TracePath("no-such-trace.swf")), std::string::npos) << message;
+  EXPECT_NE(message.find("README.md section \"Data\""), std::string::npos) << message;
+  EXPECT_NE(message.find("FAIRWAY_REQUIRE_DATA"), std::string::npos) << message;
+}
+
 TEST(SwfReaderTest, ReadsLublin256) {
+  FAIRWAY_REQUIRE_TRACE("lublin_256.swf");
   StatusOr<SwfTrace> trace = ReadSwfFile(TracePath("lublin_256.swf"));
   ASSERT_TRUE(trace.ok()) << trace.status();
   EXPECT_EQ(trace->records.size(), 10000u);
