@@ -50,13 +50,14 @@ runtime_packages() {
 }
 mapfile -t packages < <(runtime_packages | sort -u)
 [ ${#packages[@]} -gt 1 ] || fail "no runtime packages found for ${binaries[*]}"
+echo "image.sh: runtime packages: ${packages[*]}"
 
 # Rootfs cache keyed by everything that goes into it.
 key="$(printf '%s\n' "$suite" apt "${packages[@]}" | sha256sum | cut -c1-16)"
 rootfs="$cache/rootfs-$suite-$key.tar"
 mkdir -p "$cache"
 if [ ! -s "$rootfs" ]; then
-  echo "image.sh: building the $suite root filesystem (${packages[*]}) into $rootfs"
+  echo "image.sh: building the $suite root filesystem into $rootfs"
   # Documentation and translations are not needed to run two binaries.
   mmdebstrap --variant=apt --format=tar --include="$(IFS=,; echo "${packages[*]}")" \
     --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \

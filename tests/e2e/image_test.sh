@@ -47,6 +47,14 @@ tail -n 1 "$TMP/image.log"
 echo "image built in $((SECONDS - start)) s"
 version=$("$BUILD/operator/fairway" version | awk '{print $2}')
 
+step "the Dockerfile's runtime stage installs the same packages"
+# bookworm-slim has libc6, libgcc-s1 and libstdc++6 already (apt needs them).
+grep -q '^image.sh: runtime packages: .' "$TMP/image.log" || fail "image.sh listed no runtime packages"
+for p in $(sed -n 's/^image.sh: runtime packages: //p' "$TMP/image.log"); do
+  case "$p" in libc6 | libgcc-s1 | libstdc++6) continue ;; esac
+  grep -qw -- "$p" "$ROOT/Dockerfile" || fail "the Dockerfile does not install $p"
+done
+
 step "the archive loads; user, entrypoint and labels"
 CTR=$(bah from --quiet "oci-archive:$TMP/fairway-image.tar") || fail "buildah from the archive"
 [ "$(bah inspect --format '{{.OCIv1.Config.User}}' "$CTR")" = 65532:65532 ] || fail "user is not 65532"
