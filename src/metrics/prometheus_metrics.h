@@ -31,6 +31,8 @@
 //                                                       renewed in time)
 // Series labelled with a partition or account that no longer exists (SetLiveObjects) are
 // removed; other label sets that drop out of a gauge family read 0.
+// A labelled family without series yet (fairway_bind_failures_total before the first failure)
+// is still announced with its # TYPE line.
 //
 // Thread-safety: thread-safe.
 #pragma once
