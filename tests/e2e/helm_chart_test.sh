@@ -4,8 +4,9 @@
 #     operator.logLevel as --log-level, the scrape annotations following metrics.port, the
 #     ServiceMonitor, PrometheusRule and Grafana dashboard ConfigMap; values.schema.json refusing
 #     bad values; every leaf of values.yaml used by a template;
-#   - `helm install`, `upgrade` and `uninstall` against `fairway sandbox` (uninstall sends
-#     protobuf DeleteOptions for the release Secrets), leaving nothing behind;
+#   - `helm install`, `upgrade`, `rollback` and `uninstall` against `fairway sandbox` (helm
+#     writes its release Secrets as protobuf, and uninstall deletes them with protobuf
+#     DeleteOptions), leaving nothing behind;
 #   - `kubectl apply -k deploy/` and `kubectl delete -k deploy/` the same way.
 # usage: helm_chart_test.sh <fairway binary> <source root>
 # Exit 77 (ctest SKIP_RETURN_CODE) without kubectl or helm (tools/install-deps.sh installs helm).
@@ -124,6 +125,9 @@ H=(helm --namespace ops --kube-context "$(kubectl config current-context)")
   grep -q -- '--log-level=warn' || fail "--log-level=warn not in the upgraded Deployment"
 [ "$("${K[@]}" -n ops get secrets -l owner=helm,name=fw -o name | wc -l)" = 2 ] ||
   fail "expected two release revisions"
+"${H[@]}" rollback fw 1 >"$TMP/helm.out" 2>&1 || { cat "$TMP/helm.out"; fail "helm rollback"; }
+[ "$("${K[@]}" -n ops get svc fw-fairway-metrics -o jsonpath='{.metadata.annotations.prometheus\.io/port}')" = 8080 ] ||
+  fail "rollback to revision 1 did not restore prometheus.io/port 8080"
 
 "${H[@]}" uninstall fw >"$TMP/helm.out" 2>&1 || { cat "$TMP/helm.out"; fail "helm uninstall"; }
 [ -z "$("${K[@]}" -n ops get secrets -l owner=helm -o name)" ] || fail "release Secrets left behind"
