@@ -52,16 +52,18 @@ mapfile -t packages < <(runtime_packages | sort -u)
 [ ${#packages[@]} -gt 1 ] || fail "no runtime packages found for ${binaries[*]}"
 echo "image.sh: runtime packages: ${packages[*]}"
 
-# Rootfs cache keyed by everything that goes into it.
-key="$(printf '%s\n' "$suite" apt "${packages[@]}" | sha256sum | cut -c1-16)"
+# Documentation and translations are not needed to run two binaries.
+mmdebstrap_opts=(--variant=apt --format=tar
+  --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*'
+  --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright')
+# The rootfs cache is keyed by everything that goes into it (remove the file to pick up Debian's
+# updates of the same packages).
+key="$(printf '%s\n' "$suite" "${mmdebstrap_opts[@]}" "${packages[@]}" | sha256sum | cut -c1-16)"
 rootfs="$cache/rootfs-$suite-$key.tar"
 mkdir -p "$cache"
 if [ ! -s "$rootfs" ]; then
   echo "image.sh: building the $suite root filesystem into $rootfs"
-  # Documentation and translations are not needed to run two binaries.
-  mmdebstrap --variant=apt --format=tar --include="$(IFS=,; echo "${packages[*]}")" \
-    --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
-    --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
+  mmdebstrap "${mmdebstrap_opts[@]}" --include="$(IFS=,; echo "${packages[*]}")" \
     "$suite" "$rootfs.partial"
   mv "$rootfs.partial" "$rootfs"
 else
