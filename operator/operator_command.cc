@@ -37,6 +37,7 @@ constexpr const char* kUsage =
     "\n"
     "  --kubeconfig PATH       kubeconfig (default: $KUBECONFIG, in-cluster, ~/.kube/config)\n"
     "  --context NAME          kubeconfig context\n"
+    "  --log-level L           debug, info, warn, error or off (default info)\n"
     "  --config PATH           settings YAML (scheduler, admission, limits; default: built-in\n"
     "                          defaults); re-read when it changes (a mounted ConfigMap)\n"
     "  --namespace NS          namespace of the lease, the jobID ConfigMap and the webhook's\n"
@@ -247,12 +248,19 @@ int RunOperatorCommand(const std::vector<std::string>& args) {
        "webhook-port", "webhook-address", "webhook-cert-dir", "webhook-service",
        "leader-elect-lease-duration", "leader-elect-renew-deadline", "leader-elect-retry-period",
        "kube-api-qps", "kube-api-burst", "healthz-cycle-timeout", "readyz-cycle-timeout",
-       "elapsed-refresh", "job-history-days"},
+       "elapsed-refresh", "job-history-days", "log-level"},
       {"no-leader-elect", "no-webhook", "help"});
   if (!flags.ok()) return Fail(flags.status().ToString() + "\n\n" + kUsage, 2);
   if (flags->Has("help")) {
     std::printf("%s", kUsage);
     return 0;
+  }
+  if (std::optional<std::string> level = flags->Get("log-level")) {
+    LogLevel parsed;
+    if (!ParseLogLevel(*level, &parsed)) {
+      return Fail("--log-level must be debug, info, warn, error or off, not \"" + *level + "\"", 2);
+    }
+    SetLogLevel(parsed);
   }
   RealClock clock;
   Logger log("operator");

@@ -6,6 +6,7 @@
 #include "api/array_spec.h"
 #include "api/array_task_list.h"
 #include "api/hostlist.h"
+#include "controllers/cycle_phase_timer.h"
 #include "controllers/job_status.h"
 #include "controllers/kube_objects.h"
 #include "controllers/names.h"
@@ -22,6 +23,13 @@ namespace {
 using nlohmann::json;
 
 core::Timestamp ToTimestamp(WallTime t) { return std::chrono::time_point_cast<core::Seconds>(t); }
+
+// A pending job held, or waiting for its begin time or a dependency, waits because it was asked
+// to: it is left out of fairway_oldest_pending_job_seconds (the "pending too long" alert).
+bool WaitsByChoice(const std::string& reason) {
+  return reason == "JobHeldUser" || reason == "JobHeldAdmin" || reason == "BeginTime" ||
+         reason == "Dependency";
+}
 
 // A cycle that stops between phases because the controller is stopping (Stop()).
 Status Interrupted() { return Status(StatusCode::kCancelled, "cycle interrupted: stopping"); }
@@ -72,7 +80,7 @@ Controller::Controller(kube::ApiClient* client, Clock* clock, OperatorMetrics* m
       metrics_(metrics),
       options_(std::move(options)),
       writer_(client, clock, metrics, events, &job_store_),
-      binder_(client, metrics),
+      binder_(client, clock, metrics),
       id_assigner_(client, options_.state_namespace, options_.id_configmap),
       reconciler_(&writer_, &binder_, &assumed_, options_.requeue_delay, options_.elapsed_refresh),
       history_(client, options_.history) {
@@ -287,6 +295,7 @@ ClusterObjects Controller::LoadObjects(std::vector<kube::ObjectPtr>* raw_jobs) {
 
 Status Controller::RunOnce() {
   const MonotonicTime t0 = clock_->Monotonic();
+  CyclePhaseTimer phases(clock_, metrics_, t0);
   const core::Timestamp now = ToTimestamp(clock_->Now());
   cycle_log_ = log_.With({{"cycle", cycles_.load() + 1}});
   std::vector<kube::ObjectPtr> raw;  // the stored Jobs, parallel to objects.jobs
@@ -295,6 +304,7 @@ Status Controller::RunOnce() {
   assumed_.Confirm(objects.jobs);
   id_assigner_.Assign(&objects, now, cycle_log_);
   reconciler_.Reconcile(&objects, &raw, now, cycle_log_);
+  phases.End("load");
   if (stopping_.load()) return Interrupted();
 
   SnapshotOptions sopts;
@@ -302,7 +312,9 @@ Status Controller::RunOnce() {
   Snapshot snap = BuildSnapshot(objects, assumed_.List(), sopts);
   FailInvalidJobs(snap, &objects, &raw, now);
   UpdateUsage(snap, objects, now);
+  phases.End("snapshot");
   const core::CycleResult result = Schedule(snap, now);
+  phases.End("schedule");
   if (stopping_.load()) return Interrupted();
 
   ApplyTimeouts(result, snap, &objects, &raw, now);
@@ -310,6 +322,7 @@ Status Controller::RunOnce() {
   ApplyStarts(result, snap, &objects, &raw, now);
   if (stopping_.load()) return Interrupted();
   WritePendingStatuses(result, snap, &objects, &raw);
+  phases.End("apply");
   ReportCycle(result, t0);
   if (stopping_.load()) return Interrupted();
 
@@ -320,6 +333,7 @@ Status Controller::RunOnce() {
   ReportMetrics(after, objects, result.accounts);
   RejectStrayPods(objects);
   history_.Update(objects.jobs, now, clock_->Monotonic(), cycle_log_);
+  phases.End("report");
   return OkStatus();
 }
 
@@ -708,15 +722,26 @@ void Controller::ReportMetrics(const Snapshot& snap, const ClusterObjects& objec
   for (const api::AccountObject& a : objects.accounts) account_names.insert(a.meta.name);
   metrics_->SetLiveObjects(partitions, account_names);
   std::map<std::pair<std::string, std::string>, int64_t> jobs;
-  std::map<std::string, int64_t> reasons;
+  std::map<std::pair<std::string, std::string>, int64_t> reasons;
+  std::map<std::string, double> oldest_pending;
+  const core::Timestamp now = ToTimestamp(clock_->Now());
   for (const api::JobObject& j : objects.jobs) {
     std::string state(core::JobStateName(j.status.state.value_or(core::JobState::kPending)));
     std::string part = j.status.partition.empty() ? j.spec.partition : j.status.partition;
     jobs[{state, part}]++;
-    if (state == "PENDING") reasons[j.status.reason.empty() ? "None" : j.status.reason]++;
+    if (state != "PENDING") continue;
+    const std::string& reason = j.status.reason.empty() ? "None" : j.status.reason;
+    reasons[{part, reason}]++;
+    if (WaitsByChoice(reason)) continue;
+    std::optional<core::Timestamp> submit =
+        j.status.submit_time ? j.status.submit_time : j.meta.creation_timestamp;
+    if (!submit) continue;
+    double& oldest = oldest_pending[part];
+    oldest = std::max(oldest, std::chrono::duration<double>(now - *submit).count());
   }
   metrics_->SetJobs(jobs);
   metrics_->SetPendingReasons(reasons);
+  metrics_->SetOldestPending(oldest_pending);
   metrics_->SetGpus(GpuCountsByPartition(snap));
   std::map<std::string, AccountShare> shares;
   if (accounts) {

@@ -1,5 +1,8 @@
 #include "controllers/pod_binder.h"
 
+#include <algorithm>
+#include <chrono>
+
 #include "controllers/kube_objects.h"
 
 namespace fairway::controllers {
@@ -47,6 +50,10 @@ Status PodBinder::CreateAndBind(const api::JobObject& job, const PodPlan& plan, 
   }
   if (failure.ok()) {
     metrics_->PodsBound(static_cast<int64_t>(built.pods.size()));
+    if (job.meta.creation_timestamp) {
+      const auto since = clock_->Now() - *job.meta.creation_timestamp;
+      metrics_->ObserveCreateToBound(std::max(0.0, std::chrono::duration<double>(since).count()));
+    }
     return OkStatus();
   }
   metrics_->BindFailed(std::string(StatusCodeName(failure.code())));

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "api/job_types.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/status.h"
 #include "controllers/metrics.h"
@@ -19,9 +20,9 @@ namespace fairway::controllers {
 
 class PodBinder {
  public:
-  // REQUIRES: client and metrics outlive the binder.
-  PodBinder(kube::ApiClient* client, OperatorMetrics* metrics)
-      : client_(client), metrics_(metrics) {}
+  // REQUIRES: client, clock and metrics outlive the binder.
+  PodBinder(kube::ApiClient* client, Clock* clock, OperatorMetrics* metrics)
+      : client_(client), clock_(clock), metrics_(metrics) {}
 
   Status CreateAndBind(const api::JobObject& job, const PodPlan& plan, const Logger& log);
 
@@ -31,6 +32,7 @@ class PodBinder {
                 const std::vector<std::pair<std::string, std::string>>& created);
 
   kube::ApiClient* const client_;
+  Clock* const clock_;
   OperatorMetrics* const metrics_;
 };
 

@@ -67,10 +67,16 @@ struct PrometheusMetrics::Impl {
 
   prometheus::Family<prometheus::Gauge>& jobs =
       BuildGauge().Name("fairway_jobs").Help("Jobs by state and partition").Register(*registry);
-  prometheus::Family<prometheus::Gauge>& pending = BuildGauge()
-                                                       .Name("fairway_pending_jobs")
-                                                       .Help("Pending jobs by Slurm reason")
-                                                       .Register(*registry);
+  prometheus::Family<prometheus::Gauge>& pending =
+      BuildGauge()
+          .Name("fairway_pending_jobs")
+          .Help("Pending jobs by partition and Slurm reason")
+          .Register(*registry);
+  prometheus::Family<prometheus::Gauge>& oldest_pending =
+      BuildGauge()
+          .Name("fairway_oldest_pending_job_seconds")
+          .Help("Seconds since the oldest job pending in the partition was submitted (not held)")
+          .Register(*registry);
   prometheus::Family<prometheus::Gauge>& gpus =
       BuildGauge()
           .Name("fairway_gpus")
@@ -86,13 +92,25 @@ struct PrometheusMetrics::Impl {
           .Name("fairway_account_usage_gpu_seconds")
           .Help("Decayed usage of the account in billing (GPU) seconds")
           .Register(*registry);
-  prometheus::Histogram& cycle =
+  prometheus::Histogram& cycle = BuildHistogram()
+                                     .Name("fairway_scheduler_cycle_duration_seconds")
+                                     .Help("Duration of a scheduling cycle")
+                                     .Register(*registry)
+                                     .Add({}, CycleBuckets());
+  prometheus::Family<prometheus::Histogram>& cycle_phase =
       BuildHistogram()
-          .Name("fairway_scheduler_cycle_duration_seconds")
-          .Help("Duration of a scheduling cycle")
+          .Name("fairway_scheduler_cycle_phase_duration_seconds")
+          .Help(
+              "Duration of one phase of a scheduling cycle (load, snapshot, schedule, apply, "
+              "report)")
+          .Register(*registry);
+  prometheus::Histogram& create_to_bound =
+      BuildHistogram()
+          .Name("fairway_job_create_to_bound_seconds")
+          .Help("Time from a Job's creation to its pods bound (a start of an array counts once)")
           .Register(*registry)
-          .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                                           0.1, 0.25, 0.5, 1, 2.5, 5, 10});
+          .Add({}, prometheus::Histogram::BucketBoundaries{0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600,
+                                                           1800, 3600, 14400, 86400});
   prometheus::Counter& cycles = BuildCounter()
                                     .Name("fairway_scheduler_cycles_total")
                                     .Help("Scheduling cycles run")
@@ -153,18 +171,47 @@ struct PrometheusMetrics::Impl {
           .Help("Writes refused because the leader lease was not renewed in time")
           .Register(*registry);
 
-  // Series set so far, per family (fairway_pending_jobs's reasons name no object: they only
-  // drop to 0).
-  std::map<Labels, prometheus::Gauge*> jobs_seen, pending_seen, gpus_seen, fair_share_seen,
-      usage_seen;
+  // Series set so far, per family.
+  std::map<Labels, prometheus::Gauge*> jobs_seen, pending_seen, oldest_pending_seen, gpus_seen,
+      fair_share_seen, usage_seen;
   std::map<Labels, prometheus::Histogram*> queue_wait_seen;
   std::map<std::string, int64_t> watch_totals;
   // nullopt until the first SetLiveObjects: every object counts as live.
   std::optional<std::set<std::string>> live_partitions, live_accounts;
 
+  static prometheus::Histogram::BucketBoundaries CycleBuckets() {
+    return {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  }
+
+  // Every phase's series exists from the start, so dashboards see all of them at 0.
+  Impl() {
+    for (const char* phase : controllers::kCyclePhases) {
+      cycle_phase.Add({{"phase", phase}}, CycleBuckets());
+    }
+  }
+
   // Queue waits from seconds to a week (a job held for days still lands in a bucket).
   static prometheus::Histogram::BucketBoundaries QueueWaitBuckets() {
     return {1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400, 43200, 86400, 259200, 604800};
+  }
+
+  // The labelled families and their types. prometheus-cpp leaves a family without series out of
+  // the exposition; Render announces these anyway, so a scraper (and the dashboard and alert
+  // check) sees every metric the operator exports, one written only on errors included.
+  std::vector<std::pair<const std::string*, const char*>> LabelledFamilies() const {
+    return {{&jobs.GetName(), "gauge"},
+            {&pending.GetName(), "gauge"},
+            {&oldest_pending.GetName(), "gauge"},
+            {&gpus.GetName(), "gauge"},
+            {&fair_share.GetName(), "gauge"},
+            {&usage.GetName(), "gauge"},
+            {&completed.GetName(), "counter"},
+            {&queue_wait.GetName(), "histogram"},
+            {&bind_failures.GetName(), "counter"},
+            {&api_latency.GetName(), "histogram"},
+            {&api_errors.GetName(), "counter"},
+            {&watch_restarts.GetName(), "counter"},
+            {&fenced_writes.GetName(), "counter"}};
   }
 
   // True if the series names a partition or account that no longer exists.
@@ -242,7 +289,13 @@ uint16_t PrometheusMetrics::port() const {
 
 std::string PrometheusMetrics::Render() const {
   std::ostringstream out;
-  prometheus::TextSerializer().Serialize(out, impl_->registry->Collect());
+  std::vector<prometheus::MetricFamily> families = impl_->registry->Collect();
+  prometheus::TextSerializer().Serialize(out, families);
+  std::set<std::string> present;
+  for (const prometheus::MetricFamily& f : families) present.insert(f.name);
+  for (const auto& [name, type] : impl_->LabelledFamilies()) {
+    if (present.count(*name) == 0) out << "# TYPE " << *name << " " << type << "\n";
+  }
   return out.str();
 }
 
@@ -267,6 +320,8 @@ void PrometheusMetrics::SetLiveObjects(const std::set<std::string>& partitions,
   impl_->live_partitions = partitions;
   impl_->live_accounts = accounts;
   impl_->Prune(impl_->jobs, &impl_->jobs_seen);
+  impl_->Prune(impl_->pending, &impl_->pending_seen);
+  impl_->Prune(impl_->oldest_pending, &impl_->oldest_pending_seen);
   impl_->Prune(impl_->gpus, &impl_->gpus_seen);
   impl_->Prune(impl_->fair_share, &impl_->fair_share_seen);
   impl_->Prune(impl_->usage, &impl_->usage_seen);
@@ -282,11 +337,21 @@ void PrometheusMetrics::SetJobs(
   impl_->SetFamily(impl_->jobs, &impl_->jobs_seen, v);
 }
 
-void PrometheusMetrics::SetPendingReasons(const std::map<std::string, int64_t>& reasons) {
+void PrometheusMetrics::SetPendingReasons(
+    const std::map<std::pair<std::string, std::string>, int64_t>& reasons) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   std::vector<std::pair<Labels, double>> v;
-  for (const auto& [k, n] : reasons) v.push_back({{{"reason", k}}, double(n)});
+  for (const auto& [k, n] : reasons) {
+    v.push_back({{{"partition", k.first}, {"reason", k.second}}, double(n)});
+  }
   impl_->SetFamily(impl_->pending, &impl_->pending_seen, v);
+}
+
+void PrometheusMetrics::SetOldestPending(const std::map<std::string, double>& seconds) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  std::vector<std::pair<Labels, double>> v;
+  for (const auto& [partition, s] : seconds) v.push_back({{{"partition", partition}}, s});
+  impl_->SetFamily(impl_->oldest_pending, &impl_->oldest_pending_seen, v);
 }
 
 void PrometheusMetrics::SetGpus(
@@ -326,6 +391,10 @@ void PrometheusMetrics::ObserveCycle(double seconds, int64_t started, int64_t ba
   impl_->backfill.Increment(double(backfill_started));
 }
 
+void PrometheusMetrics::ObserveCyclePhase(const std::string& phase, double seconds) {
+  impl_->cycle_phase.Add({{"phase", phase}}, Impl::CycleBuckets()).Observe(seconds);
+}
+
 void PrometheusMetrics::JobsCompleted(const std::string& state, int64_t count) {
   impl_->completed.Add({{"state", state}}).Increment(static_cast<double>(count));
 }
@@ -339,6 +408,10 @@ void PrometheusMetrics::ObserveQueueWait(const std::string& partition, double se
 }
 
 void PrometheusMetrics::PodsBound(int64_t count) { impl_->bound.Increment(double(count)); }
+
+void PrometheusMetrics::ObserveCreateToBound(double seconds) {
+  impl_->create_to_bound.Observe(seconds);
+}
 
 void PrometheusMetrics::BindFailed(const std::string& reason) {
   impl_->bind_failures.Add({{"reason", reason}}).Increment();

@@ -7,17 +7,21 @@
 // the health checks share it.
 //
 //   fairway_jobs{state,partition}                       gauge
-//   fairway_pending_jobs{reason}                        gauge
+//   fairway_pending_jobs{partition,reason}              gauge
+//   fairway_oldest_pending_job_seconds{partition}       gauge (since submission; holds excluded)
 //   fairway_gpus{partition,gpu_type,status=total|allocated|idle}  gauge
 //   fairway_account_fair_share{account}                 gauge (0..1)
 //   fairway_account_usage_gpu_seconds{account}          gauge (decayed)
 //   fairway_scheduler_cycle_duration_seconds            histogram
+//   fairway_scheduler_cycle_phase_duration_seconds{phase}  histogram (load, snapshot, schedule,
+//                                                       apply, report)
 //   fairway_scheduler_cycles_total                      counter
 //   fairway_jobs_started_total                          counter
 //   fairway_jobs_completed_total{state}                 counter (runs ended, by final state)
 //   fairway_job_queue_wait_seconds{partition}           histogram (submission to start)
 //   fairway_backfill_starts_total                       counter
 //   fairway_pods_bound_total                            counter
+//   fairway_job_create_to_bound_seconds                 histogram (creationTimestamp to bound)
 //   fairway_bind_failures_total{reason}                 counter
 //   fairway_api_request_duration_seconds{verb,resource} histogram
 //   fairway_api_request_errors_total{verb,resource}     counter
@@ -27,6 +31,8 @@
 //                                                       renewed in time)
 // Series labelled with a partition or account that no longer exists (SetLiveObjects) are
 // removed; other label sets that drop out of a gauge family read 0.
+// A labelled family without series yet (fairway_bind_failures_total before the first failure)
+// is still announced with its # TYPE line.
 //
 // Thread-safety: thread-safe.
 #pragma once
@@ -70,14 +76,18 @@ class PrometheusMetrics : public controllers::OperatorMetrics {
   void SetLiveObjects(const std::set<std::string>& partitions,
                       const std::set<std::string>& accounts) override;
   void SetJobs(const std::map<std::pair<std::string, std::string>, int64_t>& jobs) override;
-  void SetPendingReasons(const std::map<std::string, int64_t>& reasons) override;
+  void SetPendingReasons(
+      const std::map<std::pair<std::string, std::string>, int64_t>& reasons) override;
+  void SetOldestPending(const std::map<std::string, double>& seconds) override;
   void SetGpus(
       const std::map<std::pair<std::string, std::string>, controllers::GpuCounts>& gpus) override;
   void SetAccounts(const std::map<std::string, controllers::AccountShare>& accounts) override;
   void ObserveCycle(double seconds, int64_t started, int64_t backfill_started) override;
+  void ObserveCyclePhase(const std::string& phase, double seconds) override;
   void JobsCompleted(const std::string& state, int64_t count) override;
   void ObserveQueueWait(const std::string& partition, double seconds) override;
   void PodsBound(int64_t count) override;
+  void ObserveCreateToBound(double seconds) override;
   void BindFailed(const std::string& reason) override;
   void ObserveApiRequest(const std::string& verb, const std::string& resource, double seconds,
                          bool ok) override;

@@ -24,18 +24,11 @@ fail() {
 }
 step() { echo "== $*"; }
 
-# Four nodes x 8 A100 GPUs, named as examples/partitions.yaml expects (debug: gpu-node-01/02)
-# and large enough for examples/job-multinode.yaml (96 CPUs, 900Gi per node).
-cat >"$TMP/nodes.csv" <<'CSV'
-sn,cpu_milli,memory_mib,gpu,model
-gpu-node-01,128000,1048576,8,A100
-gpu-node-02,128000,1048576,8,A100
-gpu-node-03,128000,1048576,8,A100
-gpu-node-04,128000,1048576,8,A100
-CSV
-
-"$FAIRWAY" sandbox --port 0 --node-list "$TMP/nodes.csv" --crds "$ROOT/crds" --start-delay-ms 100 \
-  --kubeconfig-out "$TMP/kubeconfig" >"$TMP/sandbox.out" 2>"$TMP/sandbox.err" &
+# The commands of the README's "Running the examples in the sandbox": four nodes x 8 A100 GPUs
+# from examples/sandbox-nodes.csv, named as examples/partitions.yaml expects (debug:
+# gpu-node-01/02) and large enough for examples/job-multinode.yaml (96 CPUs, 900Gi per node).
+"$FAIRWAY" sandbox --port 0 --node-list "$ROOT/examples/sandbox-nodes.csv" --crds "$ROOT/crds" \
+  --start-delay-ms 100 --kubeconfig-out "$TMP/kubeconfig" >"$TMP/sandbox.out" 2>"$TMP/sandbox.err" &
 SB_PID=$!
 wait_for_sandbox "$TMP/sandbox.out" "$SB_PID"
 
@@ -46,6 +39,10 @@ K=(kubectl --kubeconfig "$TMP/kubeconfig" --cache-dir "$TMP/cache" --request-tim
 # constraint (fairway.dev/fabric=infiniband): label the simulated nodes like a real GPU pool.
 step "label the simulated nodes"
 "${K[@]}" label nodes --all fairway.dev/pool=gpu fairway.dev/fabric=infiniband >/dev/null
+# The debug partition names nodes: they must be real ones.
+for n in $(sed -n 's/^  nodes: \[\(.*\)\]$/\1/p' "$ROOT/examples/partitions.yaml" | tr -d ' ' | tr ',' ' '); do
+  "${K[@]}" get node "$n" >/dev/null || fail "examples/partitions.yaml names node $n, which the sandbox lacks"
+done
 
 "$FAIRWAY" operator --kubeconfig "$TMP/kubeconfig" --config "$ROOT/sim/settings/fairway.yaml" \
   --no-leader-elect --metrics-address "" --cycle-interval-ms 200 --webhook-port 0 \

@@ -6,7 +6,8 @@
 // Responses stay JSON: client-go accepts them since it asks for "protobuf, application/json".
 //
 // Layers:
-//  - the protobuf wire format (varints, length-delimited fields, fixed32/64 skipping): Reader;
+//  - the protobuf wire format (varints, length-delimited fields, fixed32/64 skipping): Reader,
+//    in protobuf_wire.h;
 //  - the Kubernetes envelope: the magic "k8s\0" then a runtime.Unknown message
 //    {1: TypeMeta{1: apiVersion, 2: kind}, 2: raw, 3: contentEncoding, 4: contentType}:
 //    DecodeEnvelope;
@@ -28,48 +29,9 @@
 #include <vector>
 
 #include "sandbox/api_error.h"
+#include "sandbox/internal/protobuf_wire.h"
 
 namespace fairway::sandbox::internal::protobuf {
-
-enum class WireType : uint8_t {
-  kVarint = 0,
-  kFixed64 = 1,
-  kLen = 2,
-  kStartGroup = 3,  // deprecated groups: rejected
-  kEndGroup = 4,
-  kFixed32 = 5,
-};
-
-struct Field {
-  uint32_t number = 0;
-  WireType wire = WireType::kVarint;
-  uint64_t value = 0;      // kVarint, kFixed64, kFixed32
-  std::string_view bytes;  // kLen: the payload (a view into the reader's input)
-};
-
-// Reads a base-128 varint at data[*pos], advancing *pos; false when truncated or longer than
-// 10 bytes.
-bool ReadVarint(std::string_view data, size_t* pos, uint64_t* out);
-
-// Sequential reader over the fields of one message. The input must outlive the reader and the
-// Fields it returns.
-class Reader {
- public:
-  explicit Reader(std::string_view data) : data_(data) {}
-  bool done() const { return pos_ >= data_.size(); }
-  // Reads the next field; on malformed input returns false and sets *error.
-  bool Next(Field* field, std::string* error);
-
- private:
-  std::string_view data_;
-  size_t pos_ = 0;
-};
-
-// Appends wire-format encodings (for tests and for building envelopes).
-void AppendVarint(uint64_t v, std::string* out);
-void AppendTag(uint32_t number, WireType wire, std::string* out);
-void AppendLen(uint32_t number, std::string_view payload, std::string* out);
-void AppendVarintField(uint32_t number, uint64_t v, std::string* out);
 
 inline constexpr std::string_view kMagic{"k8s\0", 4};
 inline constexpr std::string_view kMediaType = "application/vnd.kubernetes.protobuf";

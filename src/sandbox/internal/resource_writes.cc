@@ -2,6 +2,7 @@
 // admission, and GuaranteedUpdate (see resource_handler.h).
 #include "sandbox/authn.h"
 #include "sandbox/internal/access_reviews.h"
+#include "sandbox/internal/delete_options_body.h"
 #include "sandbox/internal/handler_helpers.h"
 #include "sandbox/internal/resource_handler.h"
 #include "sandbox/internal/util.h"
@@ -419,7 +420,7 @@ Result<ObjectStore::WriteResult> ResourceHandler::DeleteWithAdmission(
 
 Result<HttpResponse> ResourceHandler::Delete(const ResourceInfo& info, const ResourcePath& p,
                                              const Query& q, WriteContext* ctx) {
-  const std::string& body = ctx->req->body;
+  SANDBOX_ASSIGN_OR_RETURN(const std::string body, DeleteOptionsBody(*ctx->req));
   SANDBOX_ASSIGN_OR_RETURN(DeleteOptions options, ParseDeleteOptions(q, body));
   SANDBOX_ASSIGN_OR_RETURN(
       ObjectStore::WriteResult r,
@@ -437,7 +438,7 @@ Result<HttpResponse> ResourceHandler::Delete(const ResourceInfo& info, const Res
 Result<HttpResponse> ResourceHandler::DeleteCollection(const ResourceInfo& info,
                                                        const ResourcePath& p, const Query& q,
                                                        WriteContext* ctx) {
-  const std::string& body = ctx->req->body;
+  SANDBOX_ASSIGN_OR_RETURN(const std::string body, DeleteOptionsBody(*ctx->req));
   SANDBOX_ASSIGN_OR_RETURN(ObjectFilter filter, ParseFilter(info, q));
   SANDBOX_ASSIGN_OR_RETURN(DeleteOptions options, ParseDeleteOptions(q, body));
   const json options_json = DeleteOptionsJson(body, ctx->dry_run);

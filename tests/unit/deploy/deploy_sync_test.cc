@@ -1,7 +1,8 @@
 // The install manifests carry copies of files that live elsewhere in the repository (Helm and
 // kustomize load nothing outside their own directories): the CRDs in charts/fairway/crds/ and
 // deploy/base/crds/, and the scheduler settings in deploy/base/settings/ and the chart's
-// values.yaml. These tests keep the copies byte-identical to crds/ and sim/settings/fairway.yaml.
+// values.yaml, and the Grafana dashboard in deploy/monitoring/dashboards/. These tests keep the
+// copies byte-identical to crds/, sim/settings/fairway.yaml and charts/fairway/dashboards/.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -42,9 +43,13 @@ void ExpectSameCrds(const fs::path& copy_dir) {
   }
 }
 
-TEST(DeploySyncTest, ChartCrdsEqualTheRepositoryCrds) { ExpectSameCrds(kRoot / "charts/fairway/crds"); }
+TEST(DeploySyncTest, ChartCrdsEqualTheRepositoryCrds) {
+  ExpectSameCrds(kRoot / "charts/fairway/crds");
+}
 
-TEST(DeploySyncTest, KustomizeCrdsEqualTheRepositoryCrds) { ExpectSameCrds(kRoot / "deploy/base/crds"); }
+TEST(DeploySyncTest, KustomizeCrdsEqualTheRepositoryCrds) {
+  ExpectSameCrds(kRoot / "deploy/base/crds");
+}
 
 TEST(DeploySyncTest, SettingsCopiesEqualSimSettings) {
   const std::string settings = Read(kRoot / "sim/settings/fairway.yaml");
@@ -65,6 +70,13 @@ TEST(DeploySyncTest, SettingsCopiesEqualSimSettings) {
   }
   ASSERT_TRUE(in) << "values.yaml has no 'settings: |' block";
   EXPECT_EQ(block, settings);
+}
+
+TEST(DeploySyncTest, KustomizeDashboardEqualsTheChartDashboard) {
+  const std::string dashboard = Read(kRoot / "charts/fairway/dashboards/fairway.json");
+  ASSERT_FALSE(dashboard.empty());
+  EXPECT_EQ(Read(kRoot / "deploy/monitoring/dashboards/fairway.json"), dashboard)
+      << "copy it again: cp charts/fairway/dashboards/fairway.json deploy/monitoring/dashboards/";
 }
 
 }  // namespace

@@ -66,15 +66,79 @@ TEST(PrometheusMetricsTest, SeriesOfDeletedPartitionsAndAccountsAreRemoved) {
   EXPECT_TRUE(Has(text, "fairway_account_fair_share{account=\"physics\"} 0.6")) << text;
 }
 
-// Pending reasons name no object: a reason no job has any more reads 0.
-TEST(PrometheusMetricsTest, PendingReasonsDropToZero) {
+// Pending jobs by partition and reason: a reason no job has any more reads 0; the series of a
+// deleted partition go.
+TEST(PrometheusMetricsTest, PendingByPartitionAndReason) {
   PrometheusMetrics m;
-  m.SetLiveObjects({}, {});
-  m.SetPendingReasons({{"Resources", 3}});
-  m.SetPendingReasons({{"Priority", 1}});
+  m.SetLiveObjects({"gpu", "old"}, {});
+  m.SetPendingReasons({{{"gpu", "Resources"}, 3}, {{"old", "Priority"}, 2}});
+  m.SetPendingReasons({{{"gpu", "Priority"}, 1}});
+  m.SetLiveObjects({"gpu"}, {});
   const std::string text = m.Render();
-  EXPECT_TRUE(Has(text, "fairway_pending_jobs{reason=\"Resources\"} 0")) << text;
-  EXPECT_TRUE(Has(text, "fairway_pending_jobs{reason=\"Priority\"} 1")) << text;
+  EXPECT_TRUE(Has(text, "fairway_pending_jobs{partition=\"gpu\",reason=\"Resources\"} 0")) << text;
+  EXPECT_TRUE(Has(text, "fairway_pending_jobs{partition=\"gpu\",reason=\"Priority\"} 1")) << text;
+  EXPECT_EQ(text.find("\"old\""), std::string::npos) << text;
+}
+
+TEST(PrometheusMetricsTest, OldestPendingPerPartitionDropsToZero) {
+  PrometheusMetrics m;
+  m.SetLiveObjects({"gpu", "debug"}, {});
+  m.SetOldestPending({{"gpu", 7200}, {"debug", 30}});
+  m.SetOldestPending({{"gpu", 7260}});
+  const std::string text = m.Render();
+  EXPECT_TRUE(Has(text, "fairway_oldest_pending_job_seconds{partition=\"gpu\"} 7260")) << text;
+  EXPECT_TRUE(Has(text, "fairway_oldest_pending_job_seconds{partition=\"debug\"} 0")) << text;
+}
+
+// Every phase has a series before its first cycle (dashboards show them at 0), and observations
+// land in their phase only.
+TEST(PrometheusMetricsTest, CyclePhasesAreHistogramsByPhase) {
+  PrometheusMetrics m;
+  std::string text = m.Render();
+  for (const char* phase : controllers::kCyclePhases) {
+    EXPECT_TRUE(
+        Has(text, std::string("fairway_scheduler_cycle_phase_duration_seconds_count{phase=\"") +
+                      phase + "\"} 0"))
+        << phase << "\n"
+        << text;
+  }
+  m.ObserveCyclePhase("schedule", 0.003);
+  text = m.Render();
+  EXPECT_TRUE(
+      Has(text, "fairway_scheduler_cycle_phase_duration_seconds_count{phase=\"schedule\"} 1"))
+      << text;
+  EXPECT_TRUE(Has(
+      text,
+      "fairway_scheduler_cycle_phase_duration_seconds_bucket{phase=\"schedule\",le=\"0.005\"} 1"))
+      << text;
+  EXPECT_TRUE(Has(text, "fairway_scheduler_cycle_phase_duration_seconds_count{phase=\"load\"} 0"))
+      << text;
+}
+
+// A family without series yet (bind failures happen only on errors) is still announced.
+TEST(PrometheusMetricsTest, FamiliesWithoutSeriesAreAnnounced) {
+  PrometheusMetrics m;
+  std::string text = m.Render();
+  EXPECT_TRUE(Has(text, "# TYPE fairway_bind_failures_total counter")) << text;
+  EXPECT_TRUE(Has(text, "# TYPE fairway_job_queue_wait_seconds histogram")) << text;
+  m.BindFailed("Aborted");
+  text = m.Render();
+  EXPECT_EQ(text.find("# TYPE fairway_bind_failures_total"),
+            text.rfind("# TYPE fairway_bind_failures_total"))
+      << "announced twice:\n"
+      << text;
+  EXPECT_TRUE(Has(text, "fairway_bind_failures_total{reason=\"Aborted\"} 1")) << text;
+}
+
+TEST(PrometheusMetricsTest, CreateToBoundIsAHistogram) {
+  PrometheusMetrics m;
+  m.ObserveCreateToBound(1);
+  m.ObserveCreateToBound(90);
+  const std::string text = m.Render();
+  EXPECT_TRUE(Has(text, "fairway_job_create_to_bound_seconds_count 2")) << text;
+  EXPECT_TRUE(Has(text, "fairway_job_create_to_bound_seconds_sum 91")) << text;
+  EXPECT_TRUE(Has(text, "fairway_job_create_to_bound_seconds_bucket{le=\"1\"} 1")) << text;
+  EXPECT_TRUE(Has(text, "fairway_job_create_to_bound_seconds_bucket{le=\"120\"} 2")) << text;
 }
 
 TEST(PrometheusMetricsTest, HealthIsLiveButNotReadyUntilChecksAreInstalled) {
