@@ -96,6 +96,9 @@ Status LoadSnapshot(const std::string& path, State* state, int64_t* rv, bool* fo
   }
   *rv = doc.value("resourceVersion", int64_t{0});
   for (json& entry : doc["objects"]) {
+    if (!entry.is_object() || !entry.contains("object") || !entry["object"].is_object()) {
+      return DataLossError(path + " holds an entry that is not an object");
+    }
     json& obj = entry["object"];
     state->insert_or_assign(
         {entry.value("bucket", ""), internal::NamespaceOf(obj), internal::NameOf(obj)},
@@ -107,7 +110,8 @@ Status LoadSnapshot(const std::string& path, State* state, int64_t* rv, bool* fo
 // Applies one log payload; records at or below the snapshot's revision are already in it.
 Status ApplyRecord(const std::string& payload, int64_t snapshot_rv, State* state, int64_t* rv) {
   json r = json::parse(payload, nullptr, false);
-  if (!r.is_object() || !r.contains("rv") || !r["rv"].is_number_integer()) {
+  if (!r.is_object() || !r.contains("rv") || !r["rv"].is_number_integer() ||
+      !(r["object"].is_object() || r["object"].is_null())) {
     return DataLossError("a log record with a valid checksum does not parse");
   }
   int64_t record_rv = r["rv"];
