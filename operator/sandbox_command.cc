@@ -23,8 +23,12 @@ constexpr const char* kUsage =
     "usage: fairway sandbox [flags]\n"
     "\n"
     "Runs a local Kubernetes-compatible API server with simulated GPU nodes until SIGINT or\n"
-    "SIGTERM. Prints the server address and the kubeconfig path.\n"
+    "SIGTERM. Prints the server address and the kubeconfig path. State (objects, their\n"
+    "resourceVersions, the operator's jobID counter) is kept in memory only and lost when the\n"
+    "sandbox exits, unless --data-dir is given.\n"
     "\n"
+    "  --data-dir DIR        keep state in DIR across restarts: a snapshot plus a log of every\n"
+    "                        write, fsynced before the write is acknowledged; replayed at start\n"
     "  --port N              listen port (default 0: pick a free one)\n"
     "  --address A           listen address, loopback only (default 127.0.0.1)\n"
     "  --tls                 serve HTTPS with a generated CA (embedded in the kubeconfig)\n"
@@ -161,7 +165,7 @@ int RunSandboxCommand(const std::vector<std::string>& args) {
       webhooks.ok() ? Flags::Parse(rest,
                                    {"port", "address", "nodes", "gpus-per-node", "gpu-type",
                                     "node-list", "kubeconfig-out", "crds", "start-delay-ms",
-                                    "token-auth-file", "client-ca-file"},
+                                    "token-auth-file", "client-ca-file", "data-dir"},
                                    {"tls", "help"})
                     : StatusOr<Flags>(webhooks.status());
   if (!parsed.ok()) {
@@ -198,6 +202,7 @@ int RunSandboxCommand(const std::vector<std::string>& args) {
   }
   opts.nodes = std::move(nodes).value();
   if (std::optional<std::string> crds = flags.Get("crds")) opts.manifests.push_back(*crds);
+  opts.data_dir = flags.Get("data-dir").value_or("");
   opts.webhook_service_addresses = std::move(webhooks).value();
   if (Status auth = AuthFromFlags(flags, &opts); !auth.ok()) {
     std::fprintf(stderr, "fairway sandbox: %s\n", auth.ToString().c_str());
@@ -225,6 +230,14 @@ int RunSandboxCommand(const std::vector<std::string>& args) {
   std::printf("sandbox serving at %s\n", (*sb)->url().c_str());
   std::printf("kubeconfig written to %s\n", kubeconfig.c_str());
   std::printf("simulated nodes: %zu\n", opts.nodes.size());
+  if (opts.data_dir.empty()) {
+    std::printf("state: in memory only (lost on exit; --data-dir DIR keeps it)\n");
+  } else {
+    const sandbox::FileJournal::Recovery& r = (*sb)->recovery();
+    std::printf("state: %s (restored %zu objects at resourceVersion %lld%s)\n",
+                opts.data_dir.c_str(), r.objects, static_cast<long long>(r.resource_version),
+                r.torn_bytes > 0 ? "; dropped a torn last log record" : "");
+  }
   std::fflush(stdout);
   while (g_signal == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   (*sb)->Stop();

@@ -255,6 +255,14 @@ struct PrometheusMetrics::Impl {
   }
 };
 
+// civetweb gives each connection a worker thread for as long as it reads the request: a client
+// that connects and sends nothing holds one until request_timeout_ms. With two threads and
+// civetweb's 30 s default, two stalled clients kept Prometheus and the kubelet's probes out for
+// 30 s. Enough threads that a few stalls leave room, and stalls cut short (a scrape's request
+// arrives in milliseconds).
+constexpr int kListenerThreads = 8;
+constexpr int kRequestTimeoutMs = 5000;
+
 PrometheusMetrics::PrometheusMetrics() : impl_(std::make_unique<Impl>()) {}
 PrometheusMetrics::~PrometheusMetrics() {
   // Joins the request threads before the handlers and metrics they use go.
@@ -264,8 +272,9 @@ PrometheusMetrics::~PrometheusMetrics() {
 Status PrometheusMetrics::Serve(const std::string& address) {
   Impl* impl = impl_.get();
   try {
-    impl->server = std::make_unique<CivetServer>(
-        std::vector<std::string>{"listening_ports", address, "num_threads", "2"});
+    impl->server = std::make_unique<CivetServer>(std::vector<std::string>{
+        "listening_ports", address, "num_threads", std::to_string(kListenerThreads),
+        "request_timeout_ms", std::to_string(kRequestTimeoutMs)});
   } catch (const std::exception& e) {
     return UnavailableError("metrics listener on " + address + ": " + e.what());
   }

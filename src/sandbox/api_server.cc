@@ -127,6 +127,8 @@ ApiServer::ApiServer(Clock* clock, Options options)
 
 ApiServer::~ApiServer() { store_->CloseAllWatchers(); }
 
+void ApiServer::ReloadStoredState() { resources_->ReloadStoredState(); }
+
 void ApiServer::AddAdminRoute(const std::string& prefix, AdminHandler handler) {
   admin_routes_.emplace_back(prefix, std::move(handler));
 }
@@ -275,6 +277,7 @@ Result<nlohmann::json> ApiServer::Call(const std::string& method, const std::str
   req.target = target;
   req.headers["content-type"] = content_type;
   req.headers["accept"] = "application/json";
+  req.headers["user-agent"] = "fairway-sandbox";  // the field manager of in-process writes
   if (!body.is_null()) req.body = body.dump();
   static const UserInfo* const kLoopback = new UserInfo(LoopbackUser());
   HandlerReply reply;

@@ -90,6 +90,10 @@ class ApiServer {
   using AdminHandler = std::function<HttpResponse(const HttpRequest&, const std::string& rest)>;
   void AddAdminRoute(const std::string& prefix, AdminHandler handler);
 
+  // After the store's objects were replaced (ObjectStore::Restore): serves the custom resources
+  // of the stored CRDs and garbage-collects by the stored owner references.
+  void ReloadStoredState();
+
   ObjectStore& store() { return *store_; }
   const Authorizer& authorizer() const { return *authorizer_; }
   ResourceRegistry& registry() { return *registry_; }

@@ -357,13 +357,50 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
     if (watcher_ || stopped_) return OkStatus();
     Result<std::shared_ptr<StoreWatcher>> w = api_->store().Watch("/pods", "", std::nullopt);
     if (!w.ok()) return w.error().ToStatus();
-    watcher_ = std::move(w).value();
+    Subscribe(std::move(w).value());
+    return OkStatus();
+  }
+
+  // REQUIRES: mu_ held.
+  void Subscribe(std::shared_ptr<StoreWatcher> watcher) {
+    watcher_ = std::move(watcher);
     std::weak_ptr<Impl> weak = shared_from_this();
     watcher_->SetWakeup([weak] {
       if (auto self = weak.lock()) self->ScheduleDrain();
     });
     ScheduleDrain();
-    return OkStatus();
+  }
+
+  // The store closed the watch (POST /sandbox/watches/drop, a queue overflow): resume from the
+  // last revision seen, as a client-go reflector does, so that bound pods keep starting. When
+  // that history is gone (410) start over from the current pods and forget those that went
+  // meanwhile. The new watch registers before the list is read: a pod deleted in between shows
+  // up as its DELETED event.
+  // REQUIRES: mu_ held.
+  void Resubscribe() {
+    watcher_->SetWakeup(nullptr);
+    api_->store().StopWatch(*watcher_);
+    Result<std::shared_ptr<StoreWatcher>> w = api_->store().Watch("/pods", "", seen_rv_);
+    if (!w.ok()) {
+      w = api_->store().Watch("/pods", "", std::nullopt);
+      if (!w.ok()) {
+        FAIRWAY_LOG(Log(), kError, "pod watch lost", {{"error", w.error().message()}});
+        watcher_.reset();
+        return;
+      }
+      std::set<std::string> present;
+      for (const ObjectPtr& pod : api_->store().List("/pods", "").items) {
+        present.insert(GetString(*pod, {"metadata", "uid"}));
+      }
+      std::vector<std::string> gone;
+      for (const auto& [uid, t] : pods_) {
+        if (present.count(uid) == 0) gone.push_back(uid);
+      }
+      for (const std::string& uid : gone) ForgetPod(uid);
+    }
+    FAIRWAY_LOG(Log(), kInfo, "pod watch closed by the store, resumed",
+                {{"after_revision", seen_rv_}});
+    Subscribe(std::move(w).value());
   }
 
   void Stop() {
@@ -405,21 +442,36 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
     if (!watcher_) return;
     std::vector<StoreEvent> events;
     bool closed = false;
-    api_->store().Drain(*watcher_, &events, &closed);
-    for (const StoreEvent& e : events) OnPod(*e.object, e.type == EventType::kDeleted);
+    const int64_t drained_at = api_->store().Drain(*watcher_, &events, &closed);
+    for (const StoreEvent& e : events) {
+      OnPod(*e.object, e.type == EventType::kDeleted);
+      seen_rv_ = std::max(seen_rv_, e.rv);
+    }
+    // An open watcher has queued every pod event up to the drain's revision; a closed one
+    // stopped receiving at some earlier point.
+    if (!closed) {
+      seen_rv_ = std::max(seen_rv_, drained_at);
+      return;
+    }
+    Resubscribe();
+  }
+
+  // Stops tracking a pod that is gone; its GPUs are free.
+  // REQUIRES: mu_ held.
+  void ForgetPod(const std::string& uid) {
+    auto it = pods_.find(uid);
+    if (it == pods_.end()) return;
+    if (it->second.timer) it->second.timer->Cancel();
+    if (it->second.delete_timer) it->second.delete_timer->Cancel();
+    SetPhase(it->second, "");
+    pods_.erase(it);
   }
 
   // REQUIRES: mu_ held.
   void OnPod(const nlohmann::json& pod, bool deleted) {
     std::string uid = GetString(pod, {"metadata", "uid"});
     if (deleted) {
-      auto it = pods_.find(uid);
-      if (it != pods_.end()) {
-        if (it->second.timer) it->second.timer->Cancel();
-        if (it->second.delete_timer) it->second.delete_timer->Cancel();
-        SetPhase(it->second, "");  // its GPUs are free
-        pods_.erase(it);
-      }
+      ForgetPod(uid);
       return;
     }
     std::string node = GetString(pod, {"spec", "nodeName"});
@@ -722,6 +774,8 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
   // GPUs of the pods the simulator runs (phase Running), by node; kept by SetPhase.
   std::map<std::string, int64_t> running_gpus_;  // GUARDED_BY(mu_)
   std::shared_ptr<StoreWatcher> watcher_;        // GUARDED_BY(mu_)
+  // Store revision up to which the pod watch delivered everything (where a new watch resumes).
+  int64_t seen_rv_ = 0;  // GUARDED_BY(mu_)
   // Lock order: mu_ before drain_mu_.
   std::mutex drain_mu_;
   bool drain_scheduled_ = false;              // GUARDED_BY(drain_mu_)

@@ -62,21 +62,44 @@ void ObjectStore::Publish(const std::string& bucket, const std::string& ns, Stor
   }
 }
 
+Result<uint64_t> ObjectStore::Journal(const std::string& bucket, const std::string& ns,
+                                      const std::string& name, int64_t rv,
+                                      const ObjectPtr& object) {
+  if (journal_ == nullptr) return uint64_t{0};
+  return journal_->Append(bucket, ns, name, rv, object.get());
+}
+
+void ObjectStore::Sync(uint64_t ticket) {
+  StoreJournal* journal = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    journal = journal_;
+  }
+  if (journal != nullptr && ticket > 0) journal->Sync(ticket);
+}
+
 Result<ObjectPtr> ObjectStore::Create(const ResourceRef& ref, nlohmann::json object) {
   std::string ns = internal::NamespaceOf(object);
   std::string name = internal::NameOf(object);
   std::vector<std::shared_ptr<StoreWatcher>> wake;
   ObjectPtr stored;
+  uint64_t ticket = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto& bucket = buckets_[ref.bucket];
     Key key{ns, name};
     if (bucket.count(key) > 0) return AlreadyExists(ref, name);
-    int64_t rv = ++rv_;
+    int64_t rv = rv_ + 1;
     stored = Stamp(std::move(object), rv);
+    Result<uint64_t> journaled = Journal(ref.bucket, ns, name, rv, stored);
+    if (!journaled.ok()) return journaled.error();
+    ticket = *journaled;
+    rv_ = rv;
     bucket.emplace(key, stored);
     Publish(ref.bucket, ns, {EventType::kAdded, stored, nullptr, rv}, &wake);
   }
+  // Durable before anyone (the client, a watcher) sees it.
+  Sync(ticket);
   WakeAll(wake);
   return stored;
 }
@@ -114,6 +137,7 @@ Result<ObjectStore::WriteResult> ObjectStore::Mutate(const ResourceRef& ref, con
                                                      const std::string& name, const MutateFn& fn) {
   std::vector<std::shared_ptr<StoreWatcher>> wake;
   WriteResult result;
+  uint64_t ticket = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto& bucket = buckets_[ref.bucket];
@@ -133,40 +157,46 @@ Result<ObjectStore::WriteResult> ObjectStore::Mutate(const ResourceRef& ref, con
         mu.kind = mu.kind == Mutation::kReplace ? Mutation::kNoop : Mutation::kRemove;
       }
     }
-    switch (mu.kind) {
-      case Mutation::kNoop:
-        result.object = current;
-        break;
-      case Mutation::kReplace:
-      case Mutation::kReplaceThenRemove: {
-        int64_t rv = ++rv_;
-        ObjectPtr stored = Stamp(std::move(mu.object), rv);
-        it->second = stored;
-        Publish(ref.bucket, ns, {EventType::kModified, stored, current, rv}, &wake);
-        result.object = stored;
-        result.changed = true;
-        if (mu.kind == Mutation::kReplace) break;
-        current = stored;
-        [[fallthrough]];
-      }
-      case Mutation::kRemove: {
-        int64_t rv = ++rv_;
-        ObjectPtr last = Stamp(*current, rv);
-        bucket.erase(it);
-        Publish(ref.bucket, ns, {EventType::kDeleted, last, current, rv}, &wake);
-        result.object = last;
-        result.changed = true;
-        result.removed = true;
-        break;
-      }
+    if (mu.kind == Mutation::kNoop) {
+      result.object = current;
+      return result;
+    }
+    // Both records of a replace-then-remove are journaled before either is applied.
+    ObjectPtr stored;
+    int64_t rv = rv_;
+    if (mu.kind != Mutation::kRemove) {
+      stored = Stamp(std::move(mu.object), ++rv);
+      SANDBOX_ASSIGN_OR_RETURN(ticket, Journal(ref.bucket, ns, name, rv, stored));
+    }
+    const bool removes = mu.kind != Mutation::kReplace;
+    if (removes) {
+      SANDBOX_ASSIGN_OR_RETURN(ticket, Journal(ref.bucket, ns, name, ++rv, nullptr));
+    }
+    rv_ = rv;
+    result.changed = true;
+    if (stored) {
+      const int64_t stored_rv = removes ? rv - 1 : rv;
+      it->second = stored;
+      Publish(ref.bucket, ns, {EventType::kModified, stored, current, stored_rv}, &wake);
+      result.object = stored;
+      current = stored;
+    }
+    if (removes) {
+      ObjectPtr last = Stamp(*current, rv);
+      bucket.erase(it);
+      Publish(ref.bucket, ns, {EventType::kDeleted, last, current, rv}, &wake);
+      result.object = last;
+      result.removed = true;
     }
   }
+  Sync(ticket);
   WakeAll(wake);
   return result;
 }
 
 void ObjectStore::RemoveBucket(const std::string& bucket) {
   std::vector<std::shared_ptr<StoreWatcher>> wake;
+  uint64_t ticket = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto b = buckets_.find(bucket);
@@ -175,9 +205,14 @@ void ObjectStore::RemoveBucket(const std::string& bucket) {
     buckets_.erase(b);
     for (auto& [key, obj] : objects) {
       int64_t rv = ++rv_;
+      // The objects are gone from memory either way; a journal error only loses their records
+      // (a restart would bring them back until the next removal).
+      Result<uint64_t> journaled = Journal(bucket, key.first, key.second, rv, nullptr);
+      if (journaled.ok()) ticket = *journaled;
       Publish(bucket, key.first, {EventType::kDeleted, Stamp(*obj, rv), obj, rv}, &wake);
     }
   }
+  Sync(ticket);
   WakeAll(wake);
 }
 
@@ -252,6 +287,33 @@ void ObjectStore::CloseAllWatchers() {
 size_t ObjectStore::WatcherCount() const {
   std::lock_guard<std::mutex> lock(mu_);
   return watchers_.size();
+}
+
+void ObjectStore::SetJournal(StoreJournal* journal) {
+  std::lock_guard<std::mutex> lock(mu_);
+  journal_ = journal;
+}
+
+void ObjectStore::Restore(std::vector<BucketObject> objects, int64_t rv) {
+  std::lock_guard<std::mutex> lock(mu_);
+  buckets_.clear();
+  for (BucketObject& o : objects) {
+    Key key{internal::NamespaceOf(*o.object), internal::NameOf(*o.object)};
+    buckets_[o.bucket][key] = std::move(o.object);
+  }
+  rv_ = rv;
+  history_.clear();
+  compacted_rv_ = rv;
+}
+
+std::vector<BucketObject> ObjectStore::Dump(int64_t* rv) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<BucketObject> out;
+  for (const auto& [bucket, objects] : buckets_) {
+    for (const auto& [key, obj] : objects) out.push_back({bucket, obj});
+  }
+  *rv = rv_;
+  return out;
 }
 
 void ObjectStore::Compact() {

@@ -25,13 +25,12 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "sandbox/api_error.h"
 
@@ -62,11 +61,11 @@ class StoreWatcher {
   void Wake();
 
   std::string bucket_;
-  std::string ns_;                 // empty: all namespaces
-  std::deque<StoreEvent> queue_;   // GUARDED_BY(ObjectStore::mu_)
-  bool closed_ = false;            // GUARDED_BY(ObjectStore::mu_)
+  std::string ns_;                // empty: all namespaces
+  std::deque<StoreEvent> queue_;  // GUARDED_BY(ObjectStore::mu_)
+  bool closed_ = false;           // GUARDED_BY(ObjectStore::mu_)
   std::mutex wake_mu_;
-  std::function<void()> wakeup_;   // GUARDED_BY(wake_mu_)
+  std::function<void()> wakeup_;  // GUARDED_BY(wake_mu_)
 };
 
 // What a Mutate function wants done.
@@ -79,6 +78,26 @@ struct Mutation {
   };
   Kind kind = kNoop;
   nlohmann::json object;
+};
+
+// Where the store makes its writes durable (persistence.h). Append runs under the store lock, in
+// revision order, before the write is applied: an error refuses the write. Sync runs after the
+// lock is released and returns once the record of `ticket` (and every earlier one) is on disk,
+// so concurrent writers share one flush.
+class StoreJournal {
+ public:
+  virtual ~StoreJournal() = default;
+  // `object` null: the object at (bucket, ns, name) was removed at revision `rv`.
+  virtual Result<uint64_t> Append(const std::string& bucket, const std::string& ns,
+                                  const std::string& name, int64_t rv,
+                                  const nlohmann::json* object) = 0;
+  virtual void Sync(uint64_t ticket) = 0;
+};
+
+// One stored object and its bucket, as persistence saves and restores them.
+struct BucketObject {
+  std::string bucket;
+  ObjectPtr object;
 };
 
 class ObjectStore {
@@ -98,18 +117,19 @@ class ObjectStore {
 
   // Stores a new object (metadata.namespace/name set by the caller). 409 AlreadyExists if taken.
   Result<ObjectPtr> Create(const ResourceRef& ref, nlohmann::json object);
-  Result<ObjectPtr> Get(const ResourceRef& ref, const std::string& ns, const std::string& name) const;
+  Result<ObjectPtr> Get(const ResourceRef& ref, const std::string& ns,
+                        const std::string& name) const;
 
   struct Snapshot {
-    int64_t rv = 0;                  // store revision at read time
-    std::vector<ObjectPtr> items;    // sorted by (namespace, name)
+    int64_t rv = 0;                // store revision at read time
+    std::vector<ObjectPtr> items;  // sorted by (namespace, name)
   };
   // ns empty: every namespace.
   Snapshot List(const std::string& bucket, const std::string& ns) const;
 
   struct WriteResult {
-    ObjectPtr object;     // stored state (for removals: the last state)
-    bool changed = false; // false for kNoop or an identical object
+    ObjectPtr object;      // stored state (for removals: the last state)
+    bool changed = false;  // false for kNoop or an identical object
     bool removed = false;
   };
   // Runs `fn` on the current object under the lock and applies its Mutation. 404 if absent.
@@ -134,6 +154,15 @@ class ObjectStore {
   void CloseAllWatchers();
   size_t WatcherCount() const;
 
+  // Makes every later write go through `journal` (not owned; must outlive the store's writes).
+  void SetJournal(StoreJournal* journal);
+  // Replaces every object with `objects` (stamped with their resourceVersions) and the revision
+  // with `rv`; history is gone (watches from before get 410). For restoring saved state before
+  // serving.
+  void Restore(std::vector<BucketObject> objects, int64_t rv);
+  // Every object with its bucket, and the revision they are at.
+  std::vector<BucketObject> Dump(int64_t* rv) const;
+
   // Forgets all history: every watch from an earlier revision now gets 410.
   void Compact();
   // Oldest revision a watch may resume from.
@@ -151,15 +180,21 @@ class ObjectStore {
   void Publish(const std::string& bucket, const std::string& ns, StoreEvent event,
                std::vector<std::shared_ptr<StoreWatcher>>* to_wake);
   ObjectPtr Stamp(nlohmann::json object, int64_t rv) const;
+  // REQUIRES: mu_ held. Journals one write (object null: a removal); without a journal, ticket 0.
+  Result<uint64_t> Journal(const std::string& bucket, const std::string& ns,
+                           const std::string& name, int64_t rv, const ObjectPtr& object);
+  // Waits for the journal to hold `ticket` durably; call without mu_.
+  void Sync(uint64_t ticket);
   static void WakeAll(const std::vector<std::shared_ptr<StoreWatcher>>& watchers);
 
   Options options_;
   mutable std::mutex mu_;
-  int64_t rv_ = 0;                                                   // GUARDED_BY(mu_)
-  std::map<std::string, std::map<Key, ObjectPtr>> buckets_;          // GUARDED_BY(mu_)
-  std::deque<HistoryEntry> history_;                                 // GUARDED_BY(mu_)
-  int64_t compacted_rv_ = 0;                                         // GUARDED_BY(mu_)
-  std::set<std::shared_ptr<StoreWatcher>> watchers_;                 // GUARDED_BY(mu_)
+  int64_t rv_ = 0;                                           // GUARDED_BY(mu_)
+  std::map<std::string, std::map<Key, ObjectPtr>> buckets_;  // GUARDED_BY(mu_)
+  std::deque<HistoryEntry> history_;                         // GUARDED_BY(mu_)
+  int64_t compacted_rv_ = 0;                                 // GUARDED_BY(mu_)
+  std::set<std::shared_ptr<StoreWatcher>> watchers_;         // GUARDED_BY(mu_)
+  StoreJournal* journal_ = nullptr;                          // GUARDED_BY(mu_)
 };
 
 }  // namespace fairway::sandbox

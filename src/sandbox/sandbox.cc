@@ -24,6 +24,11 @@ StatusOr<std::unique_ptr<Sandbox>> Sandbox::Start(const SandboxOptions& options,
     api.webhook_service_addresses[service] = address;
   }
   sb->api_ = std::make_unique<ApiServer>(clock, std::move(api));
+  if (!options.data_dir.empty()) {
+    FAIRWAY_ASSIGN_OR_RETURN(
+        sb->journal_, FileJournal::Open(options.data_dir, &sb->api_->store(), &sb->recovery_));
+    sb->api_->ReloadStoredState();
+  }
   for (const std::string& path : options.manifests) {
     FAIRWAY_ASSIGN_OR_RETURN(int n, sb->ApplyManifests(path));
     (void)n;

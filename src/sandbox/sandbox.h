@@ -30,6 +30,7 @@
 #include "sandbox/api_server.h"
 #include "sandbox/http_server.h"
 #include "sandbox/kubelet_sim.h"
+#include "sandbox/persistence.h"
 
 namespace fairway::sandbox {
 
@@ -50,6 +51,9 @@ struct SandboxOptions {
   // Admission webhook Services: "namespace/name" -> "host:port" to dial (merged into
   // api.webhook_service_addresses).
   std::map<std::string, std::string> webhook_service_addresses;
+  // Keep objects and resourceVersions in this directory across restarts (persistence.h). Empty:
+  // state lives in memory only and is gone when the sandbox stops.
+  std::string data_dir;
   // TLS client certificates: PEM of the CA(s) they must chain to. Empty with `tls`: the sandbox
   // generates its own client CA and issues certificates with IssueClientCertificate.
   std::string client_ca_pem;
@@ -76,6 +80,8 @@ class Sandbox {
   void Stop();
 
   ApiServer& api() { return *api_; }
+  // What --data-dir held at start (zeros without one).
+  const FileJournal::Recovery& recovery() const { return recovery_; }
   KubeletSimulator& kubelet() { return *kubelet_; }
   std::string url() const { return http_->url(); }
   uint16_t port() const { return http_->port(); }
@@ -104,6 +110,9 @@ class Sandbox {
  private:
   Sandbox() = default;
 
+  FileJournal::Recovery recovery_;
+  // Declared before api_: the store writes to it until the API server is gone.
+  std::unique_ptr<FileJournal> journal_;
   std::unique_ptr<ApiServer> api_;
   std::unique_ptr<KubeletSimulator> kubelet_;
   std::unique_ptr<HttpServer> http_;

@@ -162,6 +162,9 @@ HandlerReply ResourceHandler::Handle(const HttpRequest& req, const ResourcePath&
   Result<FieldValidation> validation = ParseFieldValidation(q, verb);
   if (!validation.ok()) return {ErrorResponse(validation.error()), nullptr};
   ctx.field_validation = *validation;
+  ctx.field_manager = QueryValue(q, "fieldManager");
+  if (ctx.field_manager.empty()) ctx.field_manager = DefaultFieldManager(req.Header("user-agent"));
+  ctx.force = QueryBool(q, "force");
   Result<HttpResponse> r = Route(*info, p, q, verb, &ctx);
   HttpResponse response = r.ok() ? std::move(r).value() : ErrorResponse(r.error());
   AddWarningHeaders(ctx.warnings, &response);
@@ -421,6 +424,19 @@ void ResourceHandler::AfterWrite(const ResourceInfo& info, const ObjectStore::Wr
       registry_->Remove(infos->front().group, infos->front().plural);
       for (ResourceInfo& ri : infos.value()) registry_->Add(std::move(ri));
     }
+  }
+}
+
+void ResourceHandler::ReloadStoredState() {
+  // Restored objects may carry owner references that no write announced.
+  owner_refs_seen_ = true;
+  ResourceInfoPtr crds = registry_->Find("apiextensions.k8s.io", "v1", "customresourcedefinitions");
+  if (!crds) return;
+  for (const ObjectPtr& crd : store_->List(crds->bucket, "").items) {
+    ObjectStore::WriteResult registered;
+    registered.object = crd;
+    registered.changed = true;
+    AfterWrite(*crds, registered);
   }
 }
 

@@ -31,6 +31,7 @@
 #include "sandbox/internal/handler_helpers.h"
 #include "sandbox/internal/request.h"
 #include "sandbox/internal/write_rules.h"
+#include "sandbox/managed_fields.h"
 #include "sandbox/object_store.h"
 #include "sandbox/rbac.h"
 #include "sandbox/resource_registry.h"
@@ -49,6 +50,9 @@ class ResourceHandler {
   static std::string Verb(const std::string& method, const ResourcePath& path, const Query& query);
 
   HandlerReply Handle(const HttpRequest& request, const ResourcePath& path, const Query& query);
+
+  // See ApiServer::ReloadStoredState.
+  void ReloadStoredState();
 
  private:
   struct ContinueEntry {
@@ -74,6 +78,13 @@ class ResourceHandler {
     bool admission = false;
     // ?fieldValidation of a create, update or patch.
     FieldValidation field_validation = FieldValidation::kWarn;
+    // ?fieldManager, else the User-Agent's product (managed_fields.h).
+    std::string field_manager;
+    // A server-side apply (?force: take conflicting fields); `applied` is its configuration
+    // (storage form) while an apply creates the object.
+    bool apply = false;
+    bool force = false;
+    const nlohmann::json* applied = nullptr;
     std::vector<std::string> warnings;
   };
   // Computes the next state of an existing object from its current state. With ctx.admission it
@@ -147,6 +158,9 @@ class ResourceHandler {
                                AdmissionAttributes attrs, const nlohmann::json& cur,
                                nlohmann::json incoming, bool is_patch, WallTime now,
                                WriteContext* ctx);
+  // The managedFields entry a write on `info` (through `subresource`) by ctx's manager goes to.
+  FieldManager ManagerOf(const ResourceInfo& info, const std::string& subresource,
+                         const WriteContext& ctx) const;
   // Validating webhooks on the object a Mutation is about to store (old: `current`).
   MaybeError ValidatingAdmission(const ResourceInfo& info, AdmissionAttributes attrs,
                                  const nlohmann::json& next, WriteContext* ctx);

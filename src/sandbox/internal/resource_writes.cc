@@ -144,6 +144,17 @@ Result<json> ResourceHandler::MutatingAdmission(const ResourceInfo& info, Admiss
   return FromView(info, mutated);
 }
 
+FieldManager ResourceHandler::ManagerOf(const ResourceInfo& info, const std::string& subresource,
+                                        const WriteContext& ctx) const {
+  FieldManager who;
+  who.manager = ctx.field_manager;
+  who.apply = ctx.apply;
+  who.subresource = subresource;
+  who.api_version = info.GroupVersion();
+  who.status_subresource = info.status_subresource;
+  return who;
+}
+
 MaybeError ResourceHandler::ValidatingAdmission(const ResourceInfo& info, AdmissionAttributes attrs,
                                                 const json& next, WriteContext* ctx) {
   if (!ctx->admission) return std::nullopt;
@@ -179,6 +190,10 @@ Result<Mutation> ResourceHandler::AdmitUpdate(const ResourceInfo& info, const Re
   }
   SANDBOX_ASSIGN_OR_RETURN(
       Mutation m, PrepareUpdate(info, p.subresource, cur, std::move(incoming), is_patch, now));
+  // An apply recorded its ownership when it merged (ApplyOwnership).
+  if (!ctx->apply && (m.kind == Mutation::kReplace || m.kind == Mutation::kReplaceThenRemove)) {
+    RecordUpdate(&cur, &m.object, ManagerOf(info, p.subresource, *ctx), now);
+  }
   SANDBOX_RETURN_IF_ERROR(
       ValidatingAdmission(info, attrs, m.kind == Mutation::kNoop ? cur : m.object, ctx));
   return m;
@@ -259,6 +274,11 @@ Result<ObjectPtr> ResourceHandler::CreateObject(const ResourceInfo& info, json o
     if (generated) candidate["metadata"]["name"] = generate + RandomSuffix(5);
     SANDBOX_RETURN_IF_ERROR(ValidateName(info, NameOf(candidate)));
     SANDBOX_RETURN_IF_ERROR(PrepareCreate(info, &candidate, clock_->Now()));
+    if (ctx->applied != nullptr) {
+      RecordApplyCreate(*ctx->applied, &candidate, ManagerOf(info, "", *ctx), clock_->Now());
+    } else {
+      RecordUpdate(nullptr, &candidate, ManagerOf(info, "", *ctx), clock_->Now());
+    }
     attrs.name = NameOf(candidate);
     SANDBOX_RETURN_IF_ERROR(ValidatingAdmission(info, attrs, candidate, ctx));
     if (ctx->dry_run) return std::make_shared<const json>(std::move(candidate));
@@ -367,8 +387,15 @@ Result<HttpResponse> ResourceHandler::Patch(const ResourceInfo& info, const Reso
   WallTime now = clock_->Now();
   AdmissionAttributes attrs =
       AdmissionFor(info, p, "UPDATE", WriteOptions("PatchOptions", ctx->dry_run), *ctx);
+  ctx->apply = type == PatchType::kApply;
+  const json applied = ctx->apply ? FromView(info, patch) : json();
   UpdateFn compute = [&](const json& cur) -> Result<Mutation> {
     SANDBOX_ASSIGN_OR_RETURN(json incoming, PatchedObject(info, type, cur, patch));
+    if (ctx->apply) {
+      SANDBOX_ASSIGN_OR_RETURN(
+          incoming, ApplyOwnership(cur, std::move(incoming), applied,
+                                   ManagerOf(info, p.subresource, *ctx), ctx->force, now));
+    }
     // Upstream's server-side apply judges fields outside the schema its own way; not modelled.
     if (type != PatchType::kApply) {
       SANDBOX_RETURN_IF_ERROR(ValidateFields(
@@ -385,6 +412,7 @@ Result<HttpResponse> ResourceHandler::Patch(const ResourceInfo& info, const Reso
     json& meta = EnsureObject(obj, "metadata");
     meta["name"] = p.name;
     if (info.namespaced) meta["namespace"] = p.ns;
+    ctx->applied = &applied;
     // Upstream admits an apply that creates as a CREATE with CreateOptions.
     SANDBOX_ASSIGN_OR_RETURN(
         ObjectPtr stored,

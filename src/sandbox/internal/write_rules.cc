@@ -4,6 +4,7 @@
 #include <set>
 #include <vector>
 
+#include "sandbox/internal/object_validation.h"
 #include "sandbox/internal/quantity.h"
 #include "sandbox/internal/util.h"
 #include "sandbox/internal/views.h"
@@ -215,8 +216,18 @@ MaybeError PrepareCrd(const ResourceInfo& info, nlohmann::json* crd, WallTime no
   return std::nullopt;
 }
 
+// Labels and annotations, for every kind on create and update.
+MaybeError ValidateMetadata(const ResourceInfo& info, const nlohmann::json& obj) {
+  std::vector<FieldCause> causes = MetadataCauses(obj);
+  if (causes.empty()) return std::nullopt;
+  return InvalidObject(info, obj, std::move(causes));
+}
+
 // Kind-specific validation shared by create and update.
 MaybeError ValidateKind(const ResourceInfo& info, nlohmann::json* obj) {
+  if (std::vector<FieldCause> causes = WorkloadCauses(info, *obj); !causes.empty()) {
+    return InvalidObject(info, *obj, std::move(causes));
+  }
   if (info.custom) return ApplySchema(info, obj);
   if (IsEventsV1(info)) return ValidateEventV1(info, *obj);
   if (IsCore(info, "events")) return ValidateCoreEvent(info, *obj);
@@ -283,33 +294,14 @@ int64_t DeletionGrace(const nlohmann::json& obj) {
 }  // namespace
 
 MaybeError ValidateName(const ResourceInfo& info, const std::string& name) {
-  bool label = IsCore(info, "namespaces");
-  size_t max = label ? 63 : 253;
-  bool ok = !name.empty() && name.size() <= max;
-  for (size_t i = 0; ok && i < name.size(); ++i) {
-    char c = name[i];
-    bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-    if (info.custom || !label) {
-      // Custom resources and most kinds: DNS subdomain (events and nodes commonly use dots).
-      ok = alnum || c == '-' || c == '.' || (info.plural == "nodes" && c == '_');
-    } else {
-      ok = alnum || c == '-';
-    }
-    if ((i == 0 || i + 1 == name.size()) && !alnum) ok = false;
-  }
-  // RBAC and a few other kinds allow ':' (system:...); be lenient for them.
-  if (!ok && info.group == "rbac.authorization.k8s.io" && !name.empty()) ok = true;
-  if (ok) return std::nullopt;
-  std::string what =
-      label ? "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or "
-              "'-', and must start and end with an alphanumeric character"
-            : "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, "
-              "'-' or '.', and must start and end with an alphanumeric character";
-  return Invalid(info.kind, info.group, name, {InvalidCause("metadata.name", name, what)});
+  std::vector<FieldCause> causes = NameCauses(info, name);
+  if (causes.empty()) return std::nullopt;
+  return Invalid(info.kind, info.group, name, std::move(causes));
 }
 
 MaybeError PrepareCreate(const ResourceInfo& info, nlohmann::json* obj, WallTime now) {
   SANDBOX_RETURN_IF_ERROR(ValidateMetadataTypes(*obj));
+  SANDBOX_RETURN_IF_ERROR(ValidateMetadata(info, *obj));
   nlohmann::json& meta = EnsureObject(*obj, "metadata");
   meta["uid"] = NewUid();
   meta["creationTimestamp"] = FormatTime(now);
@@ -420,6 +412,7 @@ Result<Mutation> PrepareUpdate(const ResourceInfo& info, const std::string& sub,
         next["status"]["conditions"] = status["conditions"];
     }
   }
+  SANDBOX_RETURN_IF_ERROR(ValidateMetadata(info, next));
   if (info.custom || !IsCrd(info)) {
     SANDBOX_RETURN_IF_ERROR(ValidateKind(info, &next));
   }

@@ -1,9 +1,15 @@
 // /metrics, /healthz and /readyz over real HTTP on one listener.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "kube/http_transport.h"
 #include "metrics/prometheus_metrics.h"
@@ -63,6 +69,41 @@ TEST_F(MetricsHttpTest, HealthEndpointsAnswerTheChecks) {
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "ok\n");
   metrics_.SetHealthChecks({});
+}
+
+// A client that connects and sends part of a request, then nothing: a stalled scraper.
+class StalledClient {
+ public:
+  explicit StalledClient(uint16_t port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    const char partial[] = "GET /metrics HTTP/1.1\r\n";
+    sent_ = send(fd_, partial, sizeof(partial) - 1, 0) > 0;
+  }
+  ~StalledClient() { close(fd_); }
+  bool ok() const { return connected_ && sent_; }
+
+ private:
+  int fd_;
+  bool connected_ = false;
+  bool sent_ = false;
+};
+
+TEST_F(MetricsHttpTest, AnswersWhileTwoClientsStall) {
+  StalledClient a(metrics_.port());
+  StalledClient b(metrics_.port());
+  ASSERT_TRUE(a.ok() && b.ok());
+  // Let the listener hand both stalled connections to worker threads first.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto start = std::chrono::steady_clock::now();
+  kube::HttpResponse r = Get("/metrics");
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(r.status, 200);
+  EXPECT_LT(took, std::chrono::seconds(1));
+  EXPECT_EQ(Get("/healthz").status, 200);
 }
 
 }  // namespace

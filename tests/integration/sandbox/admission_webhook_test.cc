@@ -420,11 +420,14 @@ TEST_F(AdmissionWebhookTest, RulesThatDoNotMatchDoNotCall) {
 }
 
 TEST_F(AdmissionWebhookTest, ScaleSubresourceIsAdmittedAsScale) {
-  ASSERT_EQ(root_
-                ->Post("/apis/apps/v1/namespaces/default/deployments",
-                       {{"metadata", {{"name", "d"}}}, {"spec", {{"replicas", 1}}}})
-                .status,
-            201);
+  json deployment = {{"metadata", {{"name", "d"}}},
+                     {"spec",
+                      {{"replicas", 1},
+                       {"selector", {{"matchLabels", {{"app", "d"}}}}},
+                       {"template",
+                        {{"metadata", {{"labels", {{"app", "d"}}}}},
+                         {"spec", {{"containers", {{{"name", "c"}, {"image", "i"}}}}}}}}}}};
+  ASSERT_EQ(root_->Post("/apis/apps/v1/namespaces/default/deployments", deployment).status, 201);
   json rules = json::array({{{"operations", {"UPDATE"}},
                              {"apiGroups", {"apps"}},
                              {"apiVersions", {"v1"}},

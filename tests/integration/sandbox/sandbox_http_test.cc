@@ -225,6 +225,30 @@ TEST_P(SandboxHttpTest, KubeletSimulatorRunsBoundPods) {
   EXPECT_EQ(nodes.Json()["rows"][0]["cells"][1], "NotReady");
 }
 
+// POST /sandbox/watches/drop is for clients; the sandbox's own kubelet simulator resumes its pod
+// watch, so pods bound afterwards still start (they stayed Pending for ever).
+TEST_P(SandboxHttpTest, KubeletSimulatorSurvivesDroppedWatches) {
+  ASSERT_EQ(client_->Request("POST", "/sandbox/watches/drop").status, 200);
+  json pod = Pod("after-drop");
+  pod["metadata"]["annotations"] = {{"fairway.dev/sim-duration", "30"}};
+  ASSERT_EQ(client_->Post("/api/v1/namespaces/default/pods", pod).status, 201);
+  auto b = client_->Post("/api/v1/namespaces/default/pods/after-drop/binding",
+                         {{"metadata", {{"name", "after-drop"}}},
+                          {"target", {{"kind", "Node"}, {"name", "gpu-node-0"}}}});
+  ASSERT_EQ(b.status, 201);
+  auto phase = [&] {
+    return client_->Get("/api/v1/namespaces/default/pods/after-drop")
+        .Json()["status"]
+        .value("phase", "");
+  };
+  EXPECT_TRUE(WaitFor([&] { return phase() == "Running"; })) << phase();
+  // A second drop while the pod runs: its deletion is still seen and completes.
+  ASSERT_EQ(client_->Request("POST", "/sandbox/watches/drop").status, 200);
+  ASSERT_EQ(client_->Request("DELETE", "/api/v1/namespaces/default/pods/after-drop").status, 200);
+  EXPECT_TRUE(WaitFor(
+      [&] { return client_->Get("/api/v1/namespaces/default/pods/after-drop").status == 404; }));
+}
+
 TEST_P(SandboxHttpTest, KubeconfigPointsAtTheServer) {
   std::string kc = sb_->Kubeconfig();
   EXPECT_NE(kc.find("server: " + sb_->url()), std::string::npos);

@@ -20,9 +20,16 @@ TEST_F(ApiCoreTest, CreateSetsServerFields) {
   EXPECT_EQ(r.body["metadata"]["creationTimestamp"], "2025-03-01T08:00:00Z");
   EXPECT_EQ(r.body["metadata"]["uid"].get<std::string>().size(), 36u);
   EXPECT_FALSE(r.body["metadata"]["resourceVersion"].get<std::string>().empty());
+  // A valid Deployment: its selector matches the template's labels.
   auto d = Do("POST", "/apis/apps/v1/namespaces/default/deployments",
-              {{"metadata", {{"name", "d"}}}, {"spec", {{"replicas", 1}}}});
-  ASSERT_EQ(d.status, 201);
+              {{"metadata", {{"name", "d"}}},
+               {"spec",
+                {{"replicas", 1},
+                 {"selector", {{"matchLabels", {{"app", "d"}}}}},
+                 {"template",
+                  {{"metadata", {{"labels", {{"app", "d"}}}}},
+                   {"spec", {{"containers", {{{"name", "c"}, {"image", "i"}}}}}}}}}}});
+  ASSERT_EQ(d.status, 201) << d.raw.body;
   EXPECT_EQ(d.body["metadata"]["generation"], 1);
 }
 
