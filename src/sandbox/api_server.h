@@ -90,6 +90,12 @@ class ApiServer {
   using AdminHandler = std::function<HttpResponse(const HttpRequest&, const std::string& rest)>;
   void AddAdminRoute(const std::string& prefix, AdminHandler handler);
 
+  // Serves the pods/log, exec, attach and portforward subresources (after authentication and
+  // authorization, as `get` or `create` on pods/SUBRESOURCE); without one they are 404.
+  using PodStreamHandler = std::function<HandlerReply(
+      const HttpRequest&, const std::string& ns, const std::string& pod, const std::string& sub)>;
+  void SetPodStreamHandler(PodStreamHandler handler);
+
   ObjectStore& store() { return *store_; }
   const Authorizer& authorizer() const { return *authorizer_; }
   ResourceRegistry& registry() { return *registry_; }
@@ -120,6 +126,7 @@ class ApiServer {
   std::unique_ptr<AdmissionWebhooks> admission_;
   std::unique_ptr<internal::ResourceHandler> resources_;
   std::vector<std::pair<std::string, AdminHandler>> admin_routes_;
+  PodStreamHandler pod_streams_;  // set before serving
 };
 
 // Serializes an ApiError as the HTTP reply carrying its Status object.
