@@ -21,6 +21,7 @@
 #include "api/job_types.h"
 #include "api/partition_types.h"
 #include "cli/format.h"
+#include "cli/interactive.h"
 #include "cli/reports.h"
 #include "cli/sbatch_script.h"
 #include "cli/sinfo.h"
@@ -1160,6 +1161,22 @@ const std::vector<Command>& Commands() {
         Flag("noheader", 'n', "", "no header line"),
         Flag("output", 'o', "json|yaml", "structured output")},
        Sacct},
+      {"salloc",
+       "",
+       "Interactive session through the queue: a shell (or COMMAND) in a job's pod.",
+       {},
+       [](const Command&, const std::vector<std::string>& a, const CliEnvironment& e) {
+         return RunInteractive(/*srun=*/false, a, e);
+       },
+       [] { return InteractiveUsage(/*srun=*/false); }},
+      {"srun",
+       "",
+       "Runs COMMAND through the queue (a TTY with --pty); its exit code.",
+       {},
+       [](const Command&, const std::vector<std::string>& a, const CliEnvironment& e) {
+         return RunInteractive(/*srun=*/true, a, e);
+       },
+       [] { return InteractiveUsage(/*srun=*/true); }},
       {"version", "", "Prints kubectl-fairway's version.", {}, Version},
   };
   return commands;
