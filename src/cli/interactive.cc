@@ -199,6 +199,37 @@ bool Terminal(const std::string& state) {
   return !state.empty() && state != "PENDING" && state != "RUNNING" && state != "SUSPENDED";
 }
 
+// Prints a pending job's reason, queue position and expected start when they change. The
+// position needs a cluster-wide list, so it is refreshed at most every few seconds.
+class PendingReporter {
+ public:
+  PendingReporter(std::string prog, const CliEnvironment& env)
+      : prog_(std::move(prog)), env_(env) {}
+
+  void Report(kube::ApiClient& client, int64_t job_id, const json& job) {
+    const json st = job.value("status", json::object());
+    auto now = std::chrono::steady_clock::now();
+    if (now >= next_position_) {
+      position_ = QueuePosition(client, job);
+      next_position_ = now + std::chrono::seconds(5);
+    }
+    std::string detail = "Reason: " + st.value("reason", "None");
+    if (!position_.empty()) detail += ", " + position_;
+    if (std::string at = st.value("expectedStartTime", ""); !at.empty()) {
+      detail += ", expected start " + at;
+    }
+    if (detail != last_) *env_.err << prog_ << ": job " << job_id << " " << detail << std::endl;
+    last_ = detail;
+  }
+
+ private:
+  const std::string prog_;
+  const CliEnvironment& env_;
+  std::string position_;
+  std::chrono::steady_clock::time_point next_position_{};
+  std::string last_;
+};
+
 struct Started {
   int64_t job_id = 0;
   std::string pod;
@@ -209,7 +240,7 @@ struct Started {
 StatusOr<Started> WaitForStart(kube::ApiClient& client, const Submitted& job,
                                const std::string& prog, bool salloc, const CliEnvironment& env) {
   Started started;
-  std::string last_detail;
+  PendingReporter pending(prog, env);
   bool queued_said = false;
   for (;; std::this_thread::sleep_for(kPollInterval)) {
     if (g_interrupted) {
@@ -251,14 +282,7 @@ StatusOr<Started> WaitForStart(kube::ApiClient& client, const Submitted& job,
                << std::endl;
       queued_said = true;
     }
-    std::string detail = "Reason: " + st.value("reason", "None");
-    if (std::string pos = QueuePosition(client, *got); !pos.empty()) detail += ", " + pos;
-    if (std::string at = st.value("expectedStartTime", ""); !at.empty()) {
-      detail += ", expected start " + at;
-    }
-    if (detail != last_detail)
-      *env.err << prog << ": job " << started.job_id << " " << detail << std::endl;
-    last_detail = detail;
+    pending.Report(client, started.job_id, *got);
   }
 }
 

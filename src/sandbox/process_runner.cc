@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -60,6 +61,9 @@ struct ChildPlan {
   sigprocmask(SIG_SETMASK, &all, nullptr);
   // Dispositions the sandbox set to "ignore" would survive exec.
   for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD}) signal(sig, SIG_DFL);
+  // Pods do not outlive a sandbox that is killed. (The signal follows the forking thread: the
+  // kubelet's timer thread and the server's I/O threads live as long as the sandbox.)
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (!spec.hostname.empty() && unshare(CLONE_NEWUTS) == 0) {
     (void)sethostname(spec.hostname.data(), spec.hostname.size());
   }

@@ -11,6 +11,7 @@ namespace fairway::sandbox {
 namespace {
 
 using nlohmann::json;
+using testing::Reply;
 
 class RunPodsTest : public testing::ApiServerTest {
  protected:
