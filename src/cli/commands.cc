@@ -1165,16 +1165,16 @@ const std::vector<Command>& Commands() {
        "",
        "Interactive session through the queue: a shell (or COMMAND) in a job's pod.",
        {},
-       [](const Command&, const std::vector<std::string>& a, const CliEnvironment& e) {
-         return RunInteractive(/*srun=*/false, a, e);
+       [](const Command& c, const std::vector<std::string>& a, const CliEnvironment& e) {
+         return RunInteractive(/*srun=*/false, a, e, CommandUsage(c));
        },
        [] { return InteractiveUsage(/*srun=*/false); }},
       {"srun",
        "",
        "Runs COMMAND through the queue (a TTY with --pty); its exit code.",
        {},
-       [](const Command&, const std::vector<std::string>& a, const CliEnvironment& e) {
-         return RunInteractive(/*srun=*/true, a, e);
+       [](const Command& c, const std::vector<std::string>& a, const CliEnvironment& e) {
+         return RunInteractive(/*srun=*/true, a, e, CommandUsage(c));
        },
        [] { return InteractiveUsage(/*srun=*/true); }},
       {"version", "", "Prints kubectl-fairway's version.", {}, Version},

@@ -34,7 +34,7 @@ void OnInterrupt(int) { g_interrupted = true; }
 
 struct SessionArgs {
   std::vector<std::string> kubectl_flags;  // forwarded to kubectl exec
-  std::string kubeconfig, context, ns;
+  std::string kubeconfig, context, ns, request_timeout;
   std::vector<std::string> sbatch;  // sbatch options
   int64_t idle_grace_s = kDefaultIdleGraceS;
   bool pty = false;
@@ -75,7 +75,8 @@ StatusOr<SessionArgs> ParseSessionArgs(const std::vector<std::string>& argv, boo
     bool kube = false;
     for (auto [flag, field] :
          {std::pair{"--kubeconfig", &out.kubeconfig}, std::pair{"--context", &out.context},
-          std::pair{"--namespace", &out.ns}}) {
+          std::pair{"--namespace", &out.ns},
+          std::pair{"--request-timeout", &out.request_timeout}}) {
       if (std::optional<std::string> v = FlagValue(argv, &i, flag)) {
         *field = *v;
         out.kubectl_flags.push_back(std::string(flag) + "=" + *v);
@@ -340,7 +341,7 @@ StatusOr<std::unique_ptr<kube::ApiClient>> Connect(const SessionArgs& args,
 
 std::string InteractiveUsage(bool srun) {
   std::string prog = srun ? "srun" : "salloc";
-  return "usage: kubectl fairway " + prog +
+  return "Usage: kubectl fairway " + prog +
          " [kubectl flags] [sbatch options] [--idle-grace=SECONDS]" +
          (srun ? " [--pty] COMMAND [ARGS...]\n" : " [[--] COMMAND [ARGS...]]\n") +
          "\n"
@@ -355,12 +356,12 @@ std::string InteractiveUsage(bool srun) {
          "($FAIRWAY_KUBECTL, else kubectl on PATH); pods must really run (a cluster, or\n"
          "`fairway sandbox --run-pods`).\n"
          "\n"
-         "kubectl flags: --kubeconfig=PATH, --context=NAME, --namespace=NS.\n"
          "sbatch options: see `kubectl fairway sbatch --help` (-p, -A, -q, -t, -N, -G, --gres, "
          "-J, ...).\n";
 }
 
-int RunInteractive(bool srun, const std::vector<std::string>& argv, const CliEnvironment& env) {
+int RunInteractive(bool srun, const std::vector<std::string>& argv, const CliEnvironment& env,
+                   const std::string& help) {
   const std::string prog = srun ? "srun" : "salloc";
   auto fail = [&](const std::string& msg) {
     *env.err << prog << ": error: " << msg << std::endl;
@@ -369,7 +370,7 @@ int RunInteractive(bool srun, const std::vector<std::string>& argv, const CliEnv
   StatusOr<SessionArgs> args = ParseSessionArgs(argv, srun);
   if (!args.ok()) return fail(args.status().message());
   if (args->help) {
-    *env.out << InteractiveUsage(srun);
+    *env.out << help;
     return 0;
   }
   std::string ns;

@@ -24,10 +24,11 @@
 
 namespace fairway::cli {
 
-// `srun`: false for salloc. Returns the process exit code.
-int RunInteractive(bool srun, const std::vector<std::string>& args, const CliEnvironment& env);
+// `srun`: false for salloc. `help` is printed for -h/--help. Returns the process exit code.
+int RunInteractive(bool srun, const std::vector<std::string>& args, const CliEnvironment& env,
+                   const std::string& help);
 
-// The --help text of salloc or srun.
+// The command-specific part of salloc's or srun's --help.
 std::string InteractiveUsage(bool srun);
 
 }  // namespace fairway::cli
