@@ -79,7 +79,10 @@ StatusOr<SessionArgs> ParseSessionArgs(const std::vector<std::string>& argv, boo
           std::pair{"--request-timeout", &out.request_timeout}}) {
       if (std::optional<std::string> v = FlagValue(argv, &i, flag)) {
         *field = *v;
-        out.kubectl_flags.push_back(std::string(flag) + "=" + *v);
+        // A request timeout would cut the session's stream: it bounds this client's calls only.
+        if (field != &out.request_timeout) {
+          out.kubectl_flags.push_back(std::string(flag) + "=" + *v);
+        }
         kube = true;
       }
     }
@@ -332,6 +335,8 @@ StatusOr<std::unique_ptr<kube::ApiClient>> Connect(const SessionArgs& args,
   FAIRWAY_ASSIGN_OR_RETURN(kube::RestConfig config,
                            kube::ResolveRestConfig(args.kubeconfig, env.clock, args.context));
   config.qps = 0;  // an interactive command: no client-side throttling
+  if (int t = std::atoi(args.request_timeout.c_str()); t > 0)
+    config.timeout = std::chrono::seconds(t);
   *ns = args.ns.empty() ? config.namespace_name : args.ns;
   FAIRWAY_ASSIGN_OR_RETURN(auto client, kube::RestApiClient::Create(config, env.clock, {}));
   return std::unique_ptr<kube::ApiClient>(std::move(client));
