@@ -137,4 +137,9 @@ SESSION=$("${K[@]}" get fjob -o jsonpath="{.items[?(@.status.jobID==$JOBID)].met
 wait_for 10 "the pending session to be CANCELLED" state_is "$SESSION" CANCELLED
 kubectl fairway scancel blocker2 >/dev/null
 
+# With --run-pods the sessions' marker directories (session_script.h) are in the host's /tmp.
+for name in $("${K[@]}" get fjob -o jsonpath='{.items[?(@.spec.interactive==true)].metadata.name}'); do
+  rm -rf /tmp/fairway-session-"$name"-*
+done
+
 echo "PASS"
