@@ -29,6 +29,7 @@
 #include "metrics/prometheus_metrics.h"
 #include "operator/commands.h"
 #include "operator/flags.h"
+#include "operator/run_pods.h"
 #include "sandbox/sandbox.h"
 #include "webhook/admission_service.h"
 #include "webhook/configurations.h"
@@ -53,6 +54,8 @@ constexpr const char* kUsage =
     "  --kubeconfig-out PATH (default ./demo.kubeconfig)\n"
     "  --keep                keep serving after the workload finishes (until Ctrl-C)\n"
     "  --metrics-address A   Prometheus listener (default 127.0.0.1:0)\n";
+
+std::string Usage() { return std::string(kUsage) + kRunPodsUsage; }
 
 std::atomic<int> g_signal{0};
 void OnSignal(int sig) { g_signal = sig; }
@@ -225,6 +228,7 @@ StatusOr<std::unique_ptr<sandbox::Sandbox>> StartSandbox(const Flags& flags,
   sopts.nodes = sandbox::UniformSimNodes(4, 8, "A100", "gpu-node-");
   sopts.kubelet.start_delay = std::chrono::milliseconds(300);
   sopts.tls = true;  // kubectl sends bearer tokens only over HTTPS
+  FAIRWAY_ASSIGN_OR_RETURN(sopts.kubelet.run_pods_dir, RunPodsDirFromFlags(flags));
   FAIRWAY_ASSIGN_OR_RETURN(sopts.api.tokens, sandbox::TokenTable::Parse(TokenFile(ids), "demo"));
   // The install manifests, as a platform team applies them: CRDs, the operator's namespace and
   // RBAC, and the ClusterRoles for people (fairway-user aggregates into `edit`).
@@ -426,13 +430,15 @@ int Fail(const std::string& what, const Status& s) {
 
 int RunDemoCommand(const std::vector<std::string>& args) {
   StatusOr<Flags> flags =
-      Flags::Parse(args, {"crds", "deploy", "kubeconfig-out", "metrics-address"}, {"keep", "help"});
+      Flags::Parse(args, {"crds", "deploy", "kubeconfig-out", "metrics-address", "pods-dir"},
+                   {"keep", "help", "run-pods"});
   if (!flags.ok()) {
-    std::fprintf(stderr, "fairway demo: %s\n\n%s", flags.status().ToString().c_str(), kUsage);
+    std::fprintf(stderr, "fairway demo: %s\n\n%s", flags.status().ToString().c_str(),
+                 Usage().c_str());
     return 2;
   }
   if (flags->Has("help")) {
-    std::printf("%s", kUsage);
+    std::printf("%s", Usage().c_str());
     return 0;
   }
   SetLogLevel(LogLevel::kWarn);

@@ -13,13 +13,14 @@
 #include "common/status_macros.h"
 #include "operator/commands.h"
 #include "operator/flags.h"
+#include "operator/run_pods.h"
 #include "sandbox/sandbox.h"
 #include "sim/node_list_reader.h"
 
 namespace fairway::cli {
 namespace {
 
-constexpr const char* kUsage =
+constexpr const char* kUsageHead =
     "usage: fairway sandbox [flags]\n"
     "\n"
     "Runs a local Kubernetes-compatible API server with simulated GPU nodes until SIGINT or\n"
@@ -51,6 +52,8 @@ constexpr const char* kUsage =
     "  --webhook-service-address NS/NAME=HOST:PORT\n"
     "                        dial HOST:PORT for admission webhooks configured with Service\n"
     "                        NS/NAME (repeatable, or a comma-separated list)\n";
+
+std::string Usage() { return std::string(kUsageHead) + kRunPodsUsage; }
 
 std::atomic<int> g_signal{0};
 
@@ -165,16 +168,17 @@ int RunSandboxCommand(const std::vector<std::string>& args) {
       webhooks.ok() ? Flags::Parse(rest,
                                    {"port", "address", "nodes", "gpus-per-node", "gpu-type",
                                     "node-list", "kubeconfig-out", "crds", "start-delay-ms",
-                                    "token-auth-file", "client-ca-file", "data-dir"},
-                                   {"tls", "help"})
+                                    "token-auth-file", "client-ca-file", "data-dir", "pods-dir"},
+                                   {"tls", "help", "run-pods"})
                     : StatusOr<Flags>(webhooks.status());
   if (!parsed.ok()) {
-    std::fprintf(stderr, "fairway sandbox: %s\n\n%s", parsed.status().message().c_str(), kUsage);
+    std::fprintf(stderr, "fairway sandbox: %s\n\n%s", parsed.status().message().c_str(),
+                 Usage().c_str());
     return 2;
   }
   const Flags& flags = *parsed;
   if (flags.Has("help")) {
-    std::printf("%s", kUsage);
+    std::printf("%s", Usage().c_str());
     return 0;
   }
   sandbox::SandboxOptions opts;
@@ -195,6 +199,12 @@ int RunSandboxCommand(const std::vector<std::string>& args) {
   opts.port = static_cast<uint16_t>(*port);
   opts.tls = flags.Has("tls");
   opts.kubelet.start_delay = std::chrono::milliseconds(*delay);
+  StatusOr<std::string> pods_dir = RunPodsDirFromFlags(flags);
+  if (!pods_dir.ok()) {
+    std::fprintf(stderr, "fairway sandbox: %s\n", pods_dir.status().message().c_str());
+    return 2;
+  }
+  opts.kubelet.run_pods_dir = *pods_dir;
   StatusOr<std::vector<sandbox::SimNodeSpec>> nodes = NodesFromFlags(flags);
   if (!nodes.ok()) {
     std::fprintf(stderr, "fairway sandbox: %s\n", nodes.status().ToString().c_str());
@@ -237,6 +247,9 @@ int RunSandboxCommand(const std::vector<std::string>& args) {
     std::printf("state: %s (restored %zu objects at resourceVersion %lld%s)\n",
                 opts.data_dir.c_str(), r.objects, static_cast<long long>(r.resource_version),
                 r.torn_bytes > 0 ? "; dropped a torn last log record" : "");
+  }
+  if (!opts.kubelet.run_pods_dir.empty()) {
+    std::printf("pods run as local processes under %s\n", opts.kubelet.run_pods_dir.c_str());
   }
   std::fflush(stdout);
   while (g_signal == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));

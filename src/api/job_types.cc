@@ -486,6 +486,7 @@ StatusOr<JobSpec> JobSpecFromJson(const json& j, const std::string& path) {
     }
   }
   FAIRWAY_RETURN_IF_ERROR(json_fields::GetBool(j, "hold", path, &s.hold));
+  FAIRWAY_RETURN_IF_ERROR(json_fields::GetBool(j, "interactive", path, &s.interactive));
   FAIRWAY_RETURN_IF_ERROR(json_fields::GetInt64(j, "nice", path, -kMaxNice, kMaxNice, &s.nice));
   FAIRWAY_RETURN_IF_ERROR(json_fields::GetBool(j, "requeue", path, &s.requeue));
   FAIRWAY_RETURN_IF_ERROR(json_fields::GetBool(j, "exclusive", path, &s.exclusive));
@@ -596,6 +597,7 @@ json ToJson(const JobSpec& s) {
   put("begin", s.begin);
   put("dependency", s.dependency);
   j["hold"] = s.hold;
+  if (s.interactive) j["interactive"] = true;
   j["nice"] = s.nice;
   j["requeue"] = s.requeue;
   j["exclusive"] = s.exclusive;

@@ -60,6 +60,9 @@ struct JobSpec {
   std::string begin;       // "now+1hour", "2025-03-01T10:00"; empty = no deferral
   std::string dependency;  // "afterok:prep:123", "singleton"; empty = none
   bool hold = false;       // submitted held (JobHeldUser)
+  // An interactive session (kubectl fairway salloc/srun): queued like any job; its first pod
+  // holds the allocation while a client's shell or command runs in it.
+  bool interactive = false;
   int64_t nice = 0;        // subtracted from priority; negative values are privileged
   bool requeue = true;     // may be requeued after preemption or node failure
   bool exclusive = false;  // whole nodes only

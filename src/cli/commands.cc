@@ -23,6 +23,7 @@
 #include "api/job_types.h"
 #include "api/partition_types.h"
 #include "cli/format.h"
+#include "cli/interactive.h"
 #include "cli/job_records.h"
 #include "cli/print_fields.h"
 #include "cli/reports.h"
@@ -1236,6 +1237,22 @@ const std::vector<Command>& Commands() {
        "NodeList State ExitCode Submit Start End Elapsed ElapsedRaw Timelimit Reason Priority\n"
        "AllocTRES ReqTRES, and Fairway's AllocGPUS GPUSeconds Namespace. Jobs whose Job object\n"
        "was deleted come from the operator's job history (JobRecords).\n"},
+      {"salloc",
+       "",
+       "Interactive session through the queue: a shell (or COMMAND) in a job's pod.",
+       {},
+       [](const Command& c, const std::vector<std::string>& a, const CliEnvironment& e) {
+         return RunInteractive(/*srun=*/false, a, e, CommandUsage(c));
+       },
+       [] { return InteractiveUsage(/*srun=*/false); }},
+      {"srun",
+       "",
+       "Runs COMMAND through the queue (a TTY with --pty); its exit code.",
+       {},
+       [](const Command& c, const std::vector<std::string>& a, const CliEnvironment& e) {
+         return RunInteractive(/*srun=*/true, a, e, CommandUsage(c));
+       },
+       [] { return InteractiveUsage(/*srun=*/true); }},
       {"version", "", "Prints kubectl-fairway's version.", {}, Version},
   };
   return commands;

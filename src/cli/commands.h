@@ -1,6 +1,7 @@
 // kubectl-fairway: Slurm's user commands over the Fairway CRDs (DESIGN.md "Names").
 //
 //   kubectl fairway squeue|sinfo|sbatch|scancel|hold|release|requeue|requeuehold|sprio|sshare|sacct
+//   kubectl fairway salloc|srun (interactive sessions, interactive.h)
 //   kubectl fairway version
 //   kubectl fairway COMMAND --help | kubectl fairway help [COMMAND]
 //

@@ -241,8 +241,16 @@ HandlerReply ApiServer::Serve(const HttpRequest& req, const std::string& path, c
   if (std::optional<ApiError> fault = faults_->Check(verb, rp.resource, rp.subresource)) {
     return {ErrorResponse(*fault), nullptr};
   }
+  if (rp.group.empty() && rp.resource == "pods" && !rp.name.empty() &&
+      (rp.subresource == "log" || rp.subresource == "exec" || rp.subresource == "attach" ||
+       rp.subresource == "portforward")) {
+    if (!pod_streams_) return {ErrorResponse(PathNotFound()), nullptr};
+    return pod_streams_(req, rp.ns, rp.name, rp.subresource);
+  }
   return resources_->Handle(req, rp, query);
 }
+
+void ApiServer::SetPodStreamHandler(PodStreamHandler handler) { pod_streams_ = std::move(handler); }
 
 std::optional<HttpResponse> ApiServer::Discovery(const HttpRequest& req, const std::string& path,
                                                  const std::vector<std::string>& segs) const {

@@ -93,6 +93,11 @@ class ApiServer {
   // After the store's objects were replaced (ObjectStore::Restore): serves the custom resources
   // of the stored CRDs and garbage-collects by the stored owner references.
   void ReloadStoredState();
+  // Serves the pods/log, exec, attach and portforward subresources (after authentication and
+  // authorization, as `get` or `create` on pods/SUBRESOURCE); without one they are 404.
+  using PodStreamHandler = std::function<HandlerReply(
+      const HttpRequest&, const std::string& ns, const std::string& pod, const std::string& sub)>;
+  void SetPodStreamHandler(PodStreamHandler handler);
 
   ObjectStore& store() { return *store_; }
   const Authorizer& authorizer() const { return *authorizer_; }
@@ -124,6 +129,7 @@ class ApiServer {
   std::unique_ptr<AdmissionWebhooks> admission_;
   std::unique_ptr<internal::ResourceHandler> resources_;
   std::vector<std::pair<std::string, AdminHandler>> admin_routes_;
+  PodStreamHandler pod_streams_;  // set before serving
 };
 
 // Serializes an ApiError as the HTTP reply carrying its Status object.

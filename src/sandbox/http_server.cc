@@ -25,6 +25,7 @@
 
 #include "common/log.h"
 #include "sandbox/internal/util.h"
+#include "sandbox/internal/websocket_session.h"
 
 namespace fairway::sandbox {
 
@@ -225,6 +226,7 @@ class Session {
 
   void Respond(HandlerReply reply, bool head) {
     if (reply.watch) return StartWatch(std::move(reply));
+    if (reply.upgrade) return Upgrade(std::move(reply.upgrade));
     Write(std::move(reply.response), request_.version(), request_.keep_alive(), head,
           /*drain=*/false);
   }
@@ -270,12 +272,25 @@ class Session {
         });
   }
 
+  // Hands the connection to a WebSocket session (exec, attach); this session ends.
+  void Upgrade(std::shared_ptr<UpgradeHandler> handler) {
+    auto executor = derived().stream().get_executor();
+    internal::StrandPost post = [gate = shared_.gate, executor](std::function<void()> fn) {
+      std::lock_guard<std::mutex> lock(gate->mu);
+      if (gate->open) net::post(executor, std::move(fn));
+    };
+    using Stream = std::remove_reference_t<decltype(derived().stream())>;
+    auto ws = std::make_shared<internal::WebSocketSession<Stream>>(
+        std::move(derived().stream()), std::move(handler), std::move(post));
+    ws->Run(request_);
+  }
+
   // ---- watch streaming ----
 
   void StartWatch(HandlerReply reply) {
     watch_ = std::move(reply.watch);
     watch_res_.emplace(http::status::ok, request_.version());
-    watch_res_->set(http::field::content_type, "application/json");
+    watch_res_->set(http::field::content_type, reply.response.content_type);
     watch_res_->set(http::field::cache_control, "no-cache, private");
     watch_res_->keep_alive(false);
     watch_res_->chunked(true);

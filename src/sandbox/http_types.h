@@ -71,9 +71,40 @@ class WatchStream {
   virtual std::chrono::seconds timeout() const = 0;
 };
 
+// The transport side of a WebSocket connection (exec, attach): binary messages to the client.
+class MessageChannel {
+ public:
+  virtual ~MessageChannel() = default;
+  // Queues one binary message. Thread-safe; a no-op once the connection is gone.
+  virtual void Send(std::string message) = 0;
+  // Closes the connection normally after the queued messages. Thread-safe, idempotent.
+  virtual void Close() = 0;
+};
+
+// The server side of a request that upgrades to a WebSocket (http_server's websocket_session.h
+// does the handshake with subprotocol()).
+class UpgradeHandler {
+ public:
+  virtual ~UpgradeHandler() = default;
+  virtual std::string subprotocol() const = 0;
+  // The handshake is done; `channel` stays valid until OnClosed.
+  virtual void OnOpen(std::shared_ptr<MessageChannel> channel) = 0;
+  // A message from the client, in order, on the connection's strand (do not block long).
+  virtual void OnMessage(const std::string& message) = 0;
+  // The connection is gone (either side closed it, or it failed). Called once.
+  virtual void OnClosed() = 0;
+};
+
 struct HandlerReply {
+  HandlerReply() = default;
+  // Not explicit: handlers answer `return {response, watch};`.
+  HandlerReply(HttpResponse r, std::shared_ptr<WatchStream> w)
+      : response(std::move(r)), watch(std::move(w)) {}
+
   HttpResponse response;               // for watches: status and headers only
   std::shared_ptr<WatchStream> watch;  // non-null: stream this after the headers
+  // Non-null: answer with a WebSocket handshake and hand the connection to it.
+  std::shared_ptr<UpgradeHandler> upgrade;
 };
 
 }  // namespace fairway::sandbox

@@ -323,7 +323,12 @@ std::vector<SimNodeSpec> UniformSimNodes(int count, int64_t gpus, const std::str
 class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimulator::Impl> {
  public:
   Impl(ApiServer* api, Clock* clock, Options options)
-      : api_(api), clock_(clock), options_(options) {}
+      : api_(api),
+        clock_(clock),
+        options_(options),
+        runtime_(options_.run_pods_dir.empty()
+                     ? nullptr
+                     : std::make_shared<PodRuntime>(options_.run_pods_dir)) {}
 
   struct PodTrack {
     std::string ns;
@@ -332,6 +337,7 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
     std::string phase;  // what the simulator last wrote ("" = not started); set with SetPhase
     int64_t gpus = 0;
     int exit_code = 0;  // from the command (exit C) or fairway.dev/sim-exit-code, at start
+    std::map<std::string, int> container_codes;  // --run-pods: each container's real exit code
     bool deleting = false;
     std::unique_ptr<TimerHandle> timer;         // start or finish
     std::unique_ptr<TimerHandle> delete_timer;  // graceful deletion
@@ -413,6 +419,7 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
     }
     pods_.clear();
     running_gpus_.clear();
+    if (runtime_) runtime_->StopAll();
     if (watcher_) {
       watcher_->SetWakeup(nullptr);
       api_->store().StopWatch(*watcher_);
@@ -463,8 +470,9 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
     if (it == pods_.end()) return;
     if (it->second.timer) it->second.timer->Cancel();
     if (it->second.delete_timer) it->second.delete_timer->Cancel();
-    SetPhase(it->second, "");
+    SetPhase(it->second, "");  // its GPUs are free
     pods_.erase(it);
+    if (runtime_) runtime_->Forget(uid);
   }
 
   // REQUIRES: mu_ held.
@@ -505,9 +513,17 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
       if (auto when = internal::ParseTime(deletion); when && *when > clock_->Now()) {
         wait = std::chrono::duration_cast<Duration>(*when - clock_->Now());
       }
-      // Containers stop at once in the simulation; the deletion finishes at the deadline.
-      t.delete_timer = After(std::min<Duration>(wait, std::chrono::seconds(2)),
-                             [this, uid] { CompleteDeletion(uid); });
+      if (runtime_ && t.phase == "Running") {
+        // Real processes get the grace period: SIGTERM now, SIGKILL at its end; the deletion
+        // completes when they have exited (RunProcesses) or at the deadline.
+        runtime_->Stop(uid, std::chrono::duration_cast<std::chrono::milliseconds>(wait));
+        t.delete_timer =
+            After(wait + std::chrono::seconds(1), [this, uid] { CompleteDeletion(uid); });
+      } else {
+        // Containers stop at once in the simulation; the deletion finishes at the deadline.
+        t.delete_timer = After(std::min<Duration>(wait, std::chrono::seconds(2)),
+                               [this, uid] { CompleteDeletion(uid); });
+      }
     }
   }
 
@@ -577,15 +593,30 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
         {"phase", "Running"},
         {"startTime", now},
         {"hostIP", "10.0.0.1"},
-        {"podIP", "10.244.0.1"},
+        // --run-pods: a pod's ports are the host's.
+        {"podIP", runtime_ ? "127.0.0.1" : "10.244.0.1"},
         {"conditions",
          {cond("PodReadyToStartContainers", "True"), cond("Initialized", "True"),
           cond("Ready", "True"), cond("ContainersReady", "True"), cond("PodScheduled", "True")}},
         {"containerStatuses", statuses}};
     if (!PatchStatus(t, uid, status).ok()) return;
     SetPhase(t, "Running");
-    std::string ns = t.ns;
-    PodRun run = RunOf(*pod, [&](const std::string& config_map, const std::string& key) {
+    if (runtime_) return RunProcesses(uid, *pod);
+    PodRun run = RunOf(*pod, ConfigMaps(t.ns));
+    // Beyond a year nothing a test or demo waits for ends; not scheduling it also keeps the
+    // conversion to the clock's Duration in range.
+    constexpr double kMaxRunS = 365.0 * 86400;
+    if (run.duration_s.has_value() && *run.duration_s <= kMaxRunS) {
+      auto d = std::chrono::duration_cast<Duration>(
+          std::chrono::duration<double>(std::max(0.0, *run.duration_s)));
+      t.timer = After(d, [this, uid] { FinishPod(uid); });
+      t.exit_code = run.exit_code;
+    }
+  }
+
+  // Reads ConfigMaps of namespace `ns`.
+  ConfigMapReader ConfigMaps(const std::string& ns) {
+    return [this, ns](const std::string& config_map, const std::string& key) {
       Result<nlohmann::json> cm =
           api_->Call("GET", "/api/v1/namespaces/" + ns + "/configmaps/" + config_map);
       std::optional<std::string> text;
@@ -595,15 +626,42 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
         }
       }
       return text;
-    });
-    // Beyond a year nothing a test or demo waits for ends; not scheduling it also keeps the
-    // conversion to the clock's Duration in range.
-    constexpr double kMaxRunS = 365.0 * 86400;
-    if (run.duration_s.has_value() && *run.duration_s <= kMaxRunS) {
-      auto d = std::chrono::duration_cast<Duration>(
-          std::chrono::duration<double>(std::max(0.0, *run.duration_s)));
-      t.timer = After(d, [this, uid] { FinishPod(uid); });
-      t.exit_code = run.exit_code;
+    };
+  }
+
+  // --run-pods: starts the containers' processes; when the last exits the pod finishes with
+  // their codes (or, being deleted, its deletion completes). A pod whose containers cannot
+  // start fails with exit code 128 (the kubelet's StartError).
+  // REQUIRES: mu_ held.
+  void RunProcesses(const std::string& uid, const nlohmann::json& pod) {
+    PodTrack& t = pods_[uid];
+    ConfigMapReader read = ConfigMaps(t.ns);
+    auto files = [&](const nlohmann::json& container, const std::string& word) {
+      std::optional<std::string> text;
+      if (auto at = ConfigMapFileOf(pod, container, word)) text = read(at->first, at->second);
+      return text;
+    };
+    std::weak_ptr<Impl> weak = shared_from_this();
+    auto on_exit = [weak, uid](const std::vector<PodRuntime::ContainerExit>& exits) {
+      auto self = weak.lock();
+      if (!self) return;
+      self->Guarded([&] {
+        auto it = self->pods_.find(uid);
+        if (it == self->pods_.end()) return;
+        if (it->second.deleting) return self->CompleteDeletion(uid);
+        for (const auto& e : exits) {
+          it->second.container_codes[e.name] = e.exit_code;
+          if (it->second.exit_code == 0) it->second.exit_code = e.exit_code;
+        }
+        self->FinishPod(uid);
+      });
+    };
+    Status s = runtime_->Start(pod, t.node, files, on_exit);
+    if (!s.ok()) {
+      FAIRWAY_LOG(Log(), kWarn, "pod processes did not start",
+                  {{"pod", t.ns + "/" + t.name}, {"error", s.message()}});
+      t.exit_code = 128;
+      FinishPod(uid);
     }
   }
 
@@ -620,11 +678,13 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
     if (const auto* cs = GetPath(*pod, {"status", "containerStatuses"}); cs && cs->is_array()) {
       for (auto c : *cs) {
         std::string started = GetString(c, {"state", "running", "startedAt"});
+        auto own = t.container_codes.find(c.value("name", ""));
+        int container_code = own == t.container_codes.end() ? code : own->second;
         c["ready"] = false;
         c["started"] = false;
         c["state"] = {{"terminated",
-                       {{"exitCode", code},
-                        {"reason", code == 0 ? "Completed" : "Error"},
+                       {{"exitCode", container_code},
+                        {"reason", container_code == 0 ? "Completed" : "Error"},
                         {"startedAt", started},
                         {"finishedAt", now},
                         {"containerID", "fairway-sim://" + uid}}}};
@@ -657,6 +717,7 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
     if (it == pods_.end()) return;
     PodTrack& t = it->second;
     if (t.timer) t.timer->Cancel();
+    if (runtime_) runtime_->Stop(uid, std::chrono::milliseconds(0));
     if (PatchStatus(t, uid, {{"phase", "Failed"}, {"reason", reason}, {"message", message}}).ok()) {
       SetPhase(t, "Failed");
     }
@@ -766,6 +827,7 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
   ApiServer* api_;
   Clock* clock_;
   Options options_;
+  const std::shared_ptr<PodRuntime> runtime_;  // --run-pods, else null
   mutable std::mutex mu_;
   bool stopped_ = false;                      // GUARDED_BY(mu_)
   std::map<std::string, SimNodeSpec> nodes_;  // GUARDED_BY(mu_)
@@ -796,6 +858,7 @@ void KubeletSimulator::Stop() { impl_->Stop(); }
 Status KubeletSimulator::FailNode(const std::string& name) { return impl_->FailNode(name); }
 Status KubeletSimulator::RecoverNode(const std::string& name) { return impl_->RecoverNode(name); }
 std::vector<std::string> KubeletSimulator::node_names() const { return impl_->node_names(); }
+std::shared_ptr<PodRuntime> KubeletSimulator::runtime() const { return impl_->runtime_; }
 
 void KubeletSimulator::RegisterAdminRoutes() {
   std::weak_ptr<Impl> weak = impl_;

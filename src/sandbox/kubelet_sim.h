@@ -19,6 +19,8 @@
 // delete completes (DELETE with grace 0) when the grace period ends. FailNode() marks a node
 // NotReady with unreachable taints and fails its pods; RecoverNode() undoes the node part.
 //
+// With Options::run_pods_dir the containers' commands really run instead (pod_runtime.h).
+//
 // All writes go through the ApiServer (same semantics and events as HTTP clients see).
 //
 // Thread-safety: thread-safe. Timer callbacks, admin calls and public methods serialize on one
@@ -35,6 +37,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "sandbox/api_server.h"
+#include "sandbox/pod_runtime.h"
 
 namespace fairway::sandbox {
 
@@ -57,6 +60,10 @@ class KubeletSimulator {
  public:
   struct Options {
     Duration start_delay = std::chrono::seconds(1);  // bound -> Running
+    // Non-empty: --run-pods. Containers run their commands as local processes (pod_runtime.h)
+    // with their files under this directory, instead of reading `sleep N`; the exit codes end
+    // the pods, and deletion stops the processes (SIGTERM, SIGKILL after the grace period).
+    std::string run_pods_dir;
   };
 
   // `api` and `clock` must outlive the simulator.
@@ -77,6 +84,8 @@ class KubeletSimulator {
   void RegisterAdminRoutes();
 
   std::vector<std::string> node_names() const;
+  // The process runtime with --run-pods, else null.
+  std::shared_ptr<PodRuntime> runtime() const;
 
  private:
   // Timer callbacks and store wake-ups hold weak references to Impl, so they never outlive it.

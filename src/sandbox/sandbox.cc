@@ -7,6 +7,7 @@
 #include "kube/tls_material.h"
 #include "sandbox/internal/util.h"
 #include "sandbox/manifest.h"
+#include "sandbox/pod_streams.h"
 
 namespace fairway::sandbox {
 
@@ -37,6 +38,7 @@ StatusOr<std::unique_ptr<Sandbox>> Sandbox::Start(const SandboxOptions& options,
   FAIRWAY_RETURN_IF_ERROR(sb->kubelet_->AddNodes(options.nodes));
   FAIRWAY_RETURN_IF_ERROR(sb->kubelet_->Start());
   sb->kubelet_->RegisterAdminRoutes();
+  sb->api_->SetPodStreamHandler(MakePodStreamHandler(sb->api_.get(), sb->kubelet_->runtime()));
 
   HttpServer::Options http;
   http.address = options.address == "localhost" ? "127.0.0.1" : options.address;

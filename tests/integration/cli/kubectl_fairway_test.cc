@@ -738,7 +738,7 @@ TEST_F(KubectlFairwayTest, SqueueJsonIsSlurmsDocument) {
 TEST_F(KubectlFairwayTest, EachCommandHasItsOwnHelp) {
   std::set<std::string> texts;
   for (const char* cmd : {"squeue", "sinfo", "sbatch", "scancel", "hold", "release", "requeue",
-                          "requeuehold", "sprio", "sshare", "sacct", "version"}) {
+                          "requeuehold", "sprio", "sshare", "sacct", "salloc", "srun", "version"}) {
     SCOPED_TRACE(cmd);
     Result r = Run({cmd, "--help"});
     EXPECT_EQ(r.rc, 0) << r.err;
@@ -747,15 +747,15 @@ TEST_F(KubectlFairwayTest, EachCommandHasItsOwnHelp) {
     texts.insert(r.out);
     EXPECT_EQ(Run({"help", cmd}).out, r.out);
   }
-  EXPECT_EQ(texts.size(), 12u);
+  EXPECT_EQ(texts.size(), 14u);
   EXPECT_NE(Run({"squeue", "--help"}).out.find("  -h, --noheader "), std::string::npos);
   EXPECT_NE(Run({"sbatch", "-h"}).out.find("  -n, --ntasks=N "), std::string::npos);
   Result overview = Run({"help"});
   EXPECT_EQ(overview.rc, 0);
   EXPECT_NE(overview.out.find("  version      "), std::string::npos) << overview.out;
-  Result unknown = Run({"help", "srun"});
+  Result unknown = Run({"help", "sstat"});
   EXPECT_EQ(unknown.rc, 1);
-  EXPECT_NE(unknown.err.find("unknown command \"srun\""), std::string::npos);
+  EXPECT_NE(unknown.err.find("unknown command \"sstat\""), std::string::npos);
 }
 
 TEST_F(KubectlFairwayTest, VersionPrintsThePluginVersion) {
