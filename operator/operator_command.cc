@@ -242,14 +242,28 @@ int Fail(const std::string& message, int code = 1) {
 }  // namespace
 
 int RunOperatorCommand(const std::vector<std::string>& args) {
-  StatusOr<Flags> flags = Flags::Parse(
-      args,
-      {"kubeconfig", "context", "config", "namespace", "metrics-address", "cycle-interval-ms",
-       "webhook-port", "webhook-address", "webhook-cert-dir", "webhook-service",
-       "leader-elect-lease-duration", "leader-elect-renew-deadline", "leader-elect-retry-period",
-       "kube-api-qps", "kube-api-burst", "healthz-cycle-timeout", "readyz-cycle-timeout",
-       "elapsed-refresh", "job-history-days", "log-level"},
-      {"no-leader-elect", "no-webhook", "help"});
+  StatusOr<Flags> flags = Flags::Parse(args,
+                                       {"kubeconfig",
+                                        "context",
+                                        "config",
+                                        "namespace",
+                                        "metrics-address",
+                                        "cycle-interval-ms",
+                                        "webhook-port",
+                                        "webhook-address",
+                                        "webhook-cert-dir",
+                                        "webhook-service",
+                                        "leader-elect-lease-duration",
+                                        "leader-elect-renew-deadline",
+                                        "leader-elect-retry-period",
+                                        "kube-api-qps",
+                                        "kube-api-burst",
+                                        "healthz-cycle-timeout",
+                                        "readyz-cycle-timeout",
+                                        "elapsed-refresh",
+                                        "job-history-days",
+                                        "log-level"},
+                                       {"no-leader-elect", "no-webhook", "help"});
   if (!flags.ok()) return Fail(flags.status().ToString() + "\n\n" + kUsage, 2);
   if (flags->Has("help")) {
     std::printf("%s", kUsage);

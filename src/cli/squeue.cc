@@ -136,8 +136,8 @@ std::vector<JobRow> BuildJobRows(const std::vector<api::JobObject>& jobs, core::
             r.task_index = idx;
             r.state = state;
             r.reason = "None";
-            r.exit_code = state == core::JobState::kCompleted ? std::optional<int32_t>(0)
-                                                             : std::nullopt;
+            r.exit_code =
+                state == core::JobState::kCompleted ? std::optional<int32_t>(0) : std::nullopt;
             rows.push_back(std::move(r));
           }
         }
@@ -157,8 +157,10 @@ std::vector<JobRow> BuildJobRows(const std::vector<api::JobObject>& jobs, core::
           api::MinusIndices(list("fairway.dev/hold-tasks"), list("fairway.dev/release-tasks"));
       std::vector<uint32_t> rest;
       for (uint32_t i : pending) {
-        if (marked.count(i) > 0) held.insert(i);
-        else rest.push_back(i);
+        if (marked.count(i) > 0)
+          held.insert(i);
+        else
+          rest.push_back(i);
       }
       pending = std::move(rest);
     }
@@ -219,11 +221,11 @@ bool MatchesFilter(const JobRow& row, const JobFilter& f) {
 }
 
 StatusOr<std::set<core::JobState>> ParseStateList(const std::string& text) {
-  static const core::JobState kAll[] = {
-      core::JobState::kPending,   core::JobState::kRunning,   core::JobState::kCompleted,
-      core::JobState::kCancelled, core::JobState::kFailed,    core::JobState::kTimeout,
-      core::JobState::kNodeFail,  core::JobState::kPreempted, core::JobState::kOutOfMemory,
-      core::JobState::kRequeued};
+  static const core::JobState kAll[] = {core::JobState::kPending,     core::JobState::kRunning,
+                                        core::JobState::kCompleted,   core::JobState::kCancelled,
+                                        core::JobState::kFailed,      core::JobState::kTimeout,
+                                        core::JobState::kNodeFail,    core::JobState::kPreempted,
+                                        core::JobState::kOutOfMemory, core::JobState::kRequeued};
   std::set<core::JobState> out;
   for (const std::string& item : SplitList(text)) {
     std::string u = Upper(item);
@@ -266,37 +268,57 @@ std::string JobField(const JobRow& r, char code, core::Timestamp now, bool* know
   *known = true;
   bool pending = r.state == core::JobState::kPending;
   switch (code) {
-    case 'i': return r.id;
-    case 'A': return std::to_string(r.job_id);
-    case 'F': return std::to_string(r.array_id != 0 ? r.array_id : r.job_id);
+    case 'i':
+      return r.id;
+    case 'A':
+      return std::to_string(r.job_id);
+    case 'F':
+      return std::to_string(r.array_id != 0 ? r.array_id : r.job_id);
     case 'K':
       if (!r.array_pending.empty()) return r.array_pending;
       return r.task_index.has_value() ? std::to_string(*r.task_index) : "N/A";
-    case 'P': return r.partition;
-    case 'j': return r.name;
-    case 'k': return r.namespace_name;
-    case 'u': return r.user.empty() ? "N/A" : r.user;
-    case 'a': return r.account.empty() ? "N/A" : r.account;
-    case 'q': return r.qos.empty() ? "N/A" : r.qos;
-    case 't': return std::string(core::JobStateCode(r.state));
-    case 'T': return std::string(core::JobStateName(r.state));
-    case 'M': return FormatDuration(r.elapsed_s);
-    case 'l': return FormatLimit(r.time_limit, "UNLIMITED");
+    case 'P':
+      return r.partition;
+    case 'j':
+      return r.name;
+    case 'k':
+      return r.namespace_name;
+    case 'u':
+      return r.user.empty() ? "N/A" : r.user;
+    case 'a':
+      return r.account.empty() ? "N/A" : r.account;
+    case 'q':
+      return r.qos.empty() ? "N/A" : r.qos;
+    case 't':
+      return std::string(core::JobStateCode(r.state));
+    case 'T':
+      return std::string(core::JobStateName(r.state));
+    case 'M':
+      return FormatDuration(r.elapsed_s);
+    case 'l':
+      return FormatLimit(r.time_limit, "UNLIMITED");
     case 'L': {
       if (!r.time_limit.has_value()) return "UNLIMITED";
       if (pending) return FormatDuration(r.time_limit->count());
       return FormatDuration(std::max<int64_t>(0, r.time_limit->count() - r.elapsed_s));
     }
-    case 'D': return std::to_string(r.nodes);
-    case 'C': return r.cpu.empty() ? "N/A" : r.cpu;
-    case 'm': return r.memory.empty() ? "0" : r.memory;
-    case 'N': return r.node_list;
-    case 'r': return pending ? r.reason : "None";
+    case 'D':
+      return std::to_string(r.nodes);
+    case 'C':
+      return r.cpu.empty() ? "N/A" : r.cpu;
+    case 'm':
+      return r.memory.empty() ? "0" : r.memory;
+    case 'N':
+      return r.node_list;
+    case 'r':
+      return pending ? r.reason : "None";
     case 'R':
       if (pending) return "(" + r.reason + ")";
       return r.node_list;
-    case 'Q': return std::to_string(r.priority);
-    case 'y': return std::to_string(r.nice);
+    case 'Q':
+      return std::to_string(r.priority);
+    case 'y':
+      return std::to_string(r.nice);
     case 'S':
       if (pending) return FormatTimestamp(r.expected_start);
       return FormatTimestamp(r.start_time);
@@ -307,10 +329,15 @@ std::string JobField(const JobRow& r, char code, core::Timestamp now, bool* know
       }
       return "N/A";
     }
-    case 'V': return FormatTimestamp(r.submit_time);
-    case 'b': return r.tres_per_node;
-    case 'Y': return "(null)";
-    default: *known = false; return "";
+    case 'V':
+      return FormatTimestamp(r.submit_time);
+    case 'b':
+      return r.tres_per_node;
+    case 'Y':
+      return "(null)";
+    default:
+      *known = false;
+      return "";
   }
   (void)now;
 }
@@ -318,15 +345,15 @@ std::string JobField(const JobRow& r, char code, core::Timestamp now, bool* know
 namespace {
 std::string HeaderOf(char code) {
   static const std::map<char, std::string> kHeaders = {
-      {'i', "JOBID"},        {'A', "JOBID"},       {'F', "ARRAY_JOB_ID"},
-      {'K', "ARRAY_TASK_ID"}, {'P', "PARTITION"},  {'j', "NAME"},
-      {'k', "NAMESPACE"},    {'u', "USER"},        {'a', "ACCOUNT"},
-      {'q', "QOS"},          {'t', "ST"},          {'T', "STATE"},
-      {'M', "TIME"},         {'l', "TIME_LIMIT"},  {'L', "TIME_LEFT"},
-      {'D', "NODES"},        {'C', "CPUS"},        {'m', "MIN_MEMORY"},
-      {'N', "NODELIST"},     {'r', "REASON"},      {'R', "NODELIST(REASON)"},
-      {'Q', "PRIORITY"},     {'y', "NICE"},        {'S', "START_TIME"},
-      {'e', "END_TIME"},     {'V', "SUBMIT_TIME"}, {'b', "TRES_PER_NODE"},
+      {'i', "JOBID"},         {'A', "JOBID"},       {'F', "ARRAY_JOB_ID"},
+      {'K', "ARRAY_TASK_ID"}, {'P', "PARTITION"},   {'j', "NAME"},
+      {'k', "NAMESPACE"},     {'u', "USER"},        {'a', "ACCOUNT"},
+      {'q', "QOS"},           {'t', "ST"},          {'T', "STATE"},
+      {'M', "TIME"},          {'l', "TIME_LIMIT"},  {'L', "TIME_LEFT"},
+      {'D', "NODES"},         {'C', "CPUS"},        {'m', "MIN_MEMORY"},
+      {'N', "NODELIST"},      {'r', "REASON"},      {'R', "NODELIST(REASON)"},
+      {'Q', "PRIORITY"},      {'y', "NICE"},        {'S', "START_TIME"},
+      {'e', "END_TIME"},      {'V', "SUBMIT_TIME"}, {'b', "TRES_PER_NODE"},
       {'Y', "SCHEDNODES"}};
   auto it = kHeaders.find(code);
   return it == kHeaders.end() ? "" : it->second;
