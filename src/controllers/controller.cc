@@ -41,8 +41,9 @@ std::vector<std::string> NodeStrings(const std::vector<core::NodeName>& nodes) {
 }
 
 // The pods of one run of an instance (a job, or one task of an array).
-std::vector<const json*> InstancePods(const std::vector<json>& pods, const api::JobObject& job,
-                                      std::optional<uint32_t> index, int32_t restarts) {
+std::vector<const json*> InstancePods(const std::vector<SharedObject>& pods,
+                                      const api::JobObject& job, std::optional<uint32_t> index,
+                                      int32_t restarts) {
   std::vector<const json*> job_pods;
   for (const json& p : pods) {
     if (PodLabel(p, kLabelJob) != job.meta.name) continue;
@@ -246,32 +247,18 @@ ClusterObjects Controller::LoadObjects(std::vector<kube::ObjectPtr>* raw_jobs) {
   ClusterObjects o;
   o.nodes =
       node_cache_.Decode(nodes_->cache().List(), [](const json& n) { return NodeFromJson(n); });
-  for (const kube::ObjectPtr& p : pods_->cache().List()) o.pods.push_back(*p);
-  for (const kube::ObjectPtr& stub : jobs_->cache().List()) {
-    const std::string key = kube::ObjectKey(*stub);
-    JobStore::EntryPtr entry = job_store_.Get(key);
-    if (entry == nullptr) continue;  // deleted since the list
+  for (kube::ObjectPtr& p : pods_->cache().List()) o.pods.emplace_back(std::move(p));
+  // The store's order (by key) is the cycle's: ties and logs are deterministic.
+  for (const JobStore::EntryPtr& entry : job_store_.List()) {
     if (!entry->job.ok()) {
       MarkUndecodableJob(*entry->stub, entry->job.status());
       continue;
     }
-    // Shares the store's Job (aliasing the entry) until the cycle changes it.
-    o.jobs.emplace_back(std::shared_ptr<const api::JobObject>(entry, &*entry->job));
+    // Shares the store's Job and facts (aliasing the entry) until the cycle changes the Job.
+    o.jobs.emplace_back(std::shared_ptr<const api::JobObject>(entry, &*entry->job),
+                        std::shared_ptr<const JobFacts>(entry, &entry->facts));
     raw_jobs->push_back(entry->stub);
   }
-  // Stable order: by key, so ties and logs are deterministic.
-  std::vector<size_t> order(o.jobs.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(),
-            [&](size_t a, size_t b) { return o.jobs[a]->meta.Key() < o.jobs[b]->meta.Key(); });
-  std::vector<CycleJob> jobs_sorted;
-  std::vector<kube::ObjectPtr> raw_sorted;
-  for (size_t i : order) {
-    jobs_sorted.push_back(std::move(o.jobs[i]));
-    raw_sorted.push_back(std::move((*raw_jobs)[i]));
-  }
-  o.jobs = std::move(jobs_sorted);
-  *raw_jobs = std::move(raw_sorted);
   for (const kube::ObjectPtr& p : partitions_->cache().List()) {
     auto v = api::PartitionFromJson(*p);
     if (v.ok()) o.partitions.push_back(std::move(*v));
@@ -326,8 +313,13 @@ Status Controller::RunOnce() {
   ReportCycle(result, t0);
   if (stopping_.load()) return Interrupted();
 
-  // Status and metrics see the view after the starts.
-  Snapshot after = BuildSnapshot(objects, assumed_.List(), sopts);
+  // Status and metrics see the view after the starts. A cycle that started, timed out and
+  // preempted nothing leaves that view as it was (pending statuses are not part of it), which
+  // saves rebuilding it on a full cluster with a long queue.
+  const bool placements_changed =
+      !result.started.empty() || !result.timed_out.empty() || !result.preemptions.empty();
+  const Snapshot after =
+      placements_changed ? BuildSnapshot(objects, assumed_.List(), sopts) : std::move(snap);
   PersistUsage(after, objects, result.accounts, now);
   UpdatePartitions(after, objects);
   ReportMetrics(after, objects, result.accounts);
@@ -467,26 +459,49 @@ void Controller::StartInstance(const core::StartDecision& d, api::JobObject* job
                     plan.partition + (d.backfilled ? " (backfill)" : ""));
 }
 
+namespace {
+
+// A pending job's status after decision `d`: reason, priority, expected start, partitions.
+api::JobStatus PendingStatus(const api::JobObject& job, const core::PendingDecision& d,
+                             const core::CycleResult& result) {
+  api::JobStatus st = job.status;
+  std::string parts;
+  for (const core::PartitionName& p : result.PartitionsOf(d)) {
+    parts += (parts.empty() ? "" : ",") + p.str();
+  }
+  MarkPending(&st, d, parts);
+  return st;
+}
+
+}  // namespace
+
 // Pending jobs: reason, priority, expected start, partitions. Only changed statuses are
-// written; different Jobs in parallel (as ApplyStarts), a Job's own decisions in order.
+// written; different Jobs in parallel (as ApplyStarts), a Job's own decisions in order. Which
+// Jobs change is decided first, on this thread: in a steady state with a long queue almost none
+// do, and the writers then get only those.
 void Controller::WritePendingStatuses(const core::CycleResult& result, const Snapshot& snap,
                                       ClusterObjects* objects, std::vector<kube::ObjectPtr>* raw) {
-  std::map<size_t, std::vector<const core::PendingDecision*>> by_job;
+  std::vector<std::pair<size_t, const core::PendingDecision*>> decisions;  // by job, stable
   for (const core::PendingDecision& d : result.pending) {
-    by_job[snap.pending_refs[d.pending_index].job].push_back(&d);
+    decisions.emplace_back(snap.pending_refs[d.pending_index].job, &d);
   }
-  std::vector<std::pair<size_t, std::vector<const core::PendingDecision*>>> groups(by_job.begin(),
-                                                                                   by_job.end());
+  std::stable_sort(decisions.begin(), decisions.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::pair<size_t, std::vector<const core::PendingDecision*>>> groups;
+  for (const auto& [ji, d] : decisions) {
+    if (groups.empty() || groups.back().first != ji) groups.push_back({ji, {}});
+    groups.back().second.push_back(d);
+  }
+  std::erase_if(groups, [&](const auto& g) {
+    const api::JobObject& job = objects->jobs[g.first];
+    return g.second.size() == 1 && !FirstStatusUnwritten(*(*raw)[g.first]) &&
+           !StatusDiffers(PendingStatus(job, *g.second[0], result), job.status);
+  });
   ParallelFor(groups.size(), options_.bind_parallelism, [&](size_t g) {
     const size_t ji = groups[g].first;
     CycleJob& job = objects->jobs[ji];  // copied only when its status is written
     for (const core::PendingDecision* d : groups[g].second) {
-      api::JobStatus st = job->status;
-      std::string parts;
-      for (const core::PartitionName& p : result.PartitionsOf(*d)) {
-        parts += (parts.empty() ? "" : ",") + p.str();
-      }
-      MarkPending(&st, *d, parts);
+      const api::JobStatus st = PendingStatus(job, *d, result);
       if (!StatusDiffers(st, job->status) && !FirstStatusUnwritten(*(*raw)[ji])) continue;
       const std::string previous_reason = job->status.reason;
       Status s = writer_.WriteStatus(&(*raw)[ji], &job.Mutable(), st);
@@ -761,12 +776,14 @@ void Controller::ReportMetrics(const Snapshot& snap, const ClusterObjects& objec
 }
 
 void Controller::RejectStrayPods(const ClusterObjects& objects) {
-  std::set<std::string> uids;
-  for (const api::JobObject& j : objects.jobs) uids.insert(j.meta.uid);
+  std::set<std::string> uids;  // of the Jobs, built when the first unbound pod needs it
   for (const json& p : objects.pods) {
     if (JsonString(p, {"spec", "schedulerName"}) != kSchedulerName) continue;
     if (!JsonString(p, {"spec", "nodeName"}).empty() || PodIsTerminal(p) || PodIsDeleting(p))
       continue;
+    if (uids.empty()) {
+      for (const api::JobObject& j : objects.jobs) uids.insert(j.meta.uid);
+    }
     bool owned = false;
     if (const json* refs = JsonAt(p, {"metadata", "ownerReferences"}); refs && refs->is_array()) {
       for (const json& r : *refs) {

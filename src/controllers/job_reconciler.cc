@@ -36,9 +36,9 @@ std::vector<const json*> TaskPods(const std::vector<const json*>& pods, uint32_t
 struct JobReconciler::Pass {
   const ClusterObjects* objects = nullptr;
   std::map<std::string, std::vector<const json*>> pods_of;  // by job key
-  std::map<std::string, core::Node> nodes;                  // by name
-  std::set<uint64_t> pending_ids;                           // jobIDs still waiting to start
-  std::set<std::string> assumed_keys;                       // AssumedStarts::InstanceKeys
+  std::unordered_set<std::string_view> ready_nodes;         // names, into objects->nodes
+  std::set<uint64_t> pending_ids;      // jobIDs still waiting to start (when a Job has marks)
+  std::set<std::string> assumed_keys;  // AssumedStarts::InstanceKeys
   core::Timestamp now{};
   const Logger* log = nullptr;
 };
@@ -72,8 +72,15 @@ void JobReconciler::Reconcile(ClusterObjects* objects, std::vector<kube::ObjectP
     if (!job.empty())
       pass.pods_of[JsonString(p, {"metadata", "namespace"}) + "/" + job].push_back(&p);
   }
-  for (const core::Node& node : objects->nodes) pass.nodes[node.name.str()] = node;
-  pass.pending_ids = PendingJobIds(*objects);
+  for (const core::Node& node : objects->nodes) {
+    if (node.ready) pass.ready_nodes.insert(node.name.str());
+  }
+  // Only preemption marks ask; at 100,000 Jobs the set costs more than the rest of the pass.
+  const bool any_marks =
+      std::any_of(objects->jobs.begin(), objects->jobs.end(), [](const CycleJob& j) {
+        return j.facts() != nullptr ? !j.facts()->marks.empty() : !PreemptMarksOf(*j).empty();
+      });
+  if (any_marks) pass.pending_ids = PendingJobIds(*objects);
   pass.assumed_keys = assumed_->InstanceKeys();
   pass.now = now;
   pass.log = &log;
@@ -84,8 +91,8 @@ void JobReconciler::Reconcile(ClusterObjects* objects, std::vector<kube::ObjectP
     JobWork w;
     w.job = &job;
     w.obj = &(*raw)[ji];
-    w.key = job->meta.Key();
-    w.pods = pass.pods_of[w.key];
+    w.key = job.key();
+    if (auto pods = pass.pods_of.find(w.key); pods != pass.pods_of.end()) w.pods = pods->second;
     w.st = job->status;
     ReconcileJob(pass, &w);
   }
@@ -109,7 +116,7 @@ void JobReconciler::ReconcileJob(const Pass& pass, JobWork* w) {
     auto a = api::ParseArraySpec(job.spec.array, api::kMaxMaxArraySize);
     if (a.ok()) w->array = std::move(*a);
   }
-  w->marks = PreemptMarksOf(job);
+  w->marks = w->job->facts() != nullptr ? w->job->facts()->marks : PreemptMarksOf(job);
   for (const PreemptMark& m : w->marks) {
     // A requeued victim's mark of an earlier run, once its preemptor no longer waits.
     if (job.spec.array.empty() && m.restarts < job.status.restarts &&
@@ -273,7 +280,7 @@ InstanceOutcome JobReconciler::Evaluate(const Pass& pass, JobWork* w, const Inst
   const std::string ikey = w->key + (inst.index ? "_" + std::to_string(*inst.index) : "");
   const int32_t node_count = static_cast<int32_t>((*w->job)->spec.nodes);
   InstanceOutcome out =
-      EvaluateInstance(mine, pass.nodes, node_count, pass.assumed_keys.count(ikey) > 0);
+      EvaluateInstance(mine, pass.ready_nodes, node_count, pass.assumed_keys.count(ikey) > 0);
   if (out.kind == InstanceOutcome::kMissingPods) {
     RecreatePods(pass, w, inst);
     out.kind = InstanceOutcome::kRunning;

@@ -41,6 +41,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "api/account_types.h"
@@ -49,6 +51,7 @@
 #include "api/partition_types.h"
 #include "controllers/accounting.h"
 #include "controllers/metrics.h"
+#include "controllers/preempt_mark.h"
 #include "controllers/snapshot.h"
 #include "core/account_context.h"
 #include "core/cycle.h"
@@ -81,9 +84,10 @@ struct InstanceOutcome {
 //   - fewer bound (or ended) pods than node_count and none terminal: kMissingPods (a pod
 //     created but never bound, as after a crash between the create and the bind, counts as
 //     missing)
+// `ready_nodes`: the names of the nodes that exist and are Ready.
 InstanceOutcome EvaluateInstance(const std::vector<const nlohmann::json*>& pods,
-                                 const std::map<std::string, core::Node>& nodes, int32_t node_count,
-                                 bool in_flight);
+                                 const std::unordered_set<std::string_view>& ready_nodes,
+                                 int32_t node_count, bool in_flight);
 
 // A preempted instance (marked, see PreemptMark): kCompleted if its pods all succeeded first,
 // kPreempted once none of its pods is left alive (gone or terminal), else kRunning (stopping).
@@ -199,31 +203,6 @@ std::vector<uint32_t> RequeueTasks(api::JobStatus* status, const api::ArraySpec&
 // its message changed (the caller then records a Warning event).
 bool SetTaskActionCondition(api::JobStatus* status, const std::vector<std::string>& errors,
                             core::Timestamp now);
-
-// ---- Preemption marks
-// -----------------------------------------------------------------------------
-//
-// A running instance chosen as a preemption victim is marked in annotation
-// fairway.dev/preempted-by of its Job before its pods are deleted, so the choice survives a
-// restart (the snapshot maps it to core::Job::preempted_by and the core keeps the victim's room
-// for its preemptor). The value is a comma list of
-//   <victim instance jobID>.<restarts>=<preemptor jobID>:<cancel|requeue>:<grace seconds>
-// one entry per victim instance (an array may have several tasks marked). The run (restarts)
-// qualifies an entry, so a mark never applies to a later run.
-struct PreemptMark {
-  uint64_t victim = 0;  // the instance's own jobID (a task's id for array tasks)
-  int32_t restarts = 0;
-  uint64_t preemptor = 0;
-  core::PreemptMode mode = core::PreemptMode::kCancel;
-  int64_t grace_seconds = 0;
-  bool operator==(const PreemptMark&) const = default;
-};
-std::vector<PreemptMark> ParsePreemptMarks(const std::string& text);  // bad entries are skipped
-std::string FormatPreemptMarks(const std::vector<PreemptMark>& marks);
-const PreemptMark* FindPreemptMark(const std::vector<PreemptMark>& marks, uint64_t victim,
-                                   int32_t restarts);
-// The marks of a Job (its annotation).
-std::vector<PreemptMark> PreemptMarksOf(const api::JobObject& job);
 
 // ---- Accounts, partitions, metrics -------------------------------------------------------------
 

@@ -42,8 +42,9 @@ JobStore::EntryPtr JobStore::Put(const json& object) { return Store(object, true
 JobStore::EntryPtr JobStore::PutIfPresent(const json& object) { return Store(object, false); }
 
 JobStore::EntryPtr JobStore::Store(const json& object, bool insert) {
-  auto entry = std::make_shared<Entry>(Entry{nullptr, api::JobFromJson(object)});
+  auto entry = std::make_shared<Entry>(Entry{nullptr, api::JobFromJson(object), {}});
   entry->stub = std::make_shared<const json>(JobStub(object));
+  if (entry->job.ok()) entry->facts = DeriveJobFacts(*entry->job);
   const std::string key = kube::ObjectKey(*entry->stub);
   const std::string version = JsonString(*entry->stub, {"metadata", "resourceVersion"});
   MutexLock lock(&mu_);
@@ -71,6 +72,14 @@ JobStore::EntryPtr JobStore::Get(const std::string& key) const {
   MutexLock lock(&mu_);
   auto it = entries_.find(key);
   return it == entries_.end() ? nullptr : it->second;
+}
+
+std::vector<JobStore::EntryPtr> JobStore::List() const {
+  MutexLock lock(&mu_);
+  std::vector<EntryPtr> out;
+  out.reserve(entries_.size());
+  for (const auto& [key, entry] : entries_) out.push_back(entry);
+  return out;
 }
 
 void JobStore::Erase(const std::string& key) {

@@ -1,24 +1,17 @@
 #include "controllers/snapshot.h"
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 #include <set>
 #include <unordered_map>
 
 #include "api/dependency.h"
-#include "api/pod_template_gpus.h"
 #include "controllers/job_status.h"
 #include "controllers/kube_objects.h"
 #include "controllers/names.h"
 
 namespace fairway::controllers {
 namespace {
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 std::string InstanceKey(const std::string& job_key, std::optional<uint32_t> index) {
   return index.has_value() ? job_key + "_" + std::to_string(*index) : job_key;
@@ -37,14 +30,6 @@ std::vector<std::string> SplitNodeList(const std::string& text) {
 }
 
 bool IsRunning(std::optional<core::JobState> s) { return s == core::JobState::kRunning; }
-
-// What admission refuses in a Job's pod template, refused again for a Job stored without the
-// webhook (or let through by its failurePolicy Ignore): a template that does not read, or whose
-// GPUs differ from spec.resources', would run on GPUs the scheduler never accounted.
-Status CheckTemplateGpus(const api::JobSpec& spec) {
-  if (Status shape = api::CheckPodTemplateShape(spec.pod_template); !shape.ok()) return shape;
-  return api::CheckTemplateGpusMatch(spec);
-}
 
 // Whether a dependency target has reached a state: started / ended / ended OK.
 struct TargetState {
@@ -251,14 +236,10 @@ class SnapshotBuilder {
  public:
   SnapshotBuilder(const ClusterObjects& objects, const std::vector<AssumedStart>& assumed,
                   const SnapshotOptions& options)
-      : objects_(objects),
-        assumed_(assumed),
-        options_(options),
-        pending_ids_(PendingJobIds(objects)) {
+      : objects_(objects), assumed_(assumed), options_(options), pending_ids_(objects) {
     for (const AssumedStart& a : assumed) {
       assumed_by_key_[InstanceKey(a.job_key, a.array_index)] = &a;
     }
-    conv_.now = options.now;
   }
 
   Snapshot Build() {
@@ -283,9 +264,8 @@ class SnapshotBuilder {
   const ClusterObjects& objects_;
   const std::vector<AssumedStart>& assumed_;
   const SnapshotOptions& options_;
-  const std::set<uint64_t> pending_ids_;
+  LazyPendingJobIds pending_ids_;
   std::map<std::string, const AssumedStart*> assumed_by_key_;
-  api::JobConversionOptions conv_;
   Snapshot snap_;
   std::unordered_map<std::string, size_t> node_index_;
   // Instance keys whose pods (of the current run: the restarts label) are the job's allocation.
@@ -322,35 +302,33 @@ void SnapshotBuilder::AddClusterObjects() {
 }
 
 void SnapshotBuilder::AddJob(size_t ji) {
-  const api::JobObject& obj = objects_.jobs[ji];
+  const CycleJob& cycle_job = objects_.jobs[ji];
+  const api::JobObject& obj = *cycle_job;
   const std::optional<core::JobState> state = obj.status.state;
   if (state.has_value() && core::IsTerminal(*state)) return;
   if (obj.meta.deletion_timestamp.has_value()) return;
-  StatusOr<core::Job> converted = api::ToCoreJob(obj, conv_);
+  // The stored version's conversion when the cycle has not changed the Job (job_facts.h).
+  const JobFacts* facts = cycle_job.facts();
+  StatusOr<core::Job> converted = facts != nullptr && facts->core_job.has_value()
+                                      ? *facts->core_job
+                                      : CoreJobOf(obj, options_.now);
   if (!converted.ok()) {
     snap_.held_back.push_back(
         {ji, core::PendingReason::kNone, converted.status().ToString(), true});
     return;
   }
-  if (Status t = CheckTemplateGpus(obj.spec); !t.ok()) {
-    snap_.held_back.push_back({ji, core::PendingReason::kNone, t.ToString(), true});
-    return;
-  }
-  core::Job job = std::move(*converted);
-  job.gpu_type = Lower(job.gpu_type);
-  job.requeue = obj.spec.requeue;
   if (obj.status.job_id == 0) return;  // the driver assigns ids first
-  marks_ = PreemptMarksOf(obj);
+  marks_ = facts != nullptr ? facts->marks : PreemptMarksOf(obj);
   if (obj.spec.array.empty()) {
-    AddSingleJob(ji, std::move(job));
+    AddSingleJob(ji, std::move(*converted));
   } else {
-    AddArrayJob(ji, std::move(job));
+    AddArrayJob(ji, std::move(*converted));
   }
 }
 
 void SnapshotBuilder::AddSingleJob(size_t ji, core::Job job) {
   const api::JobObject& obj = objects_.jobs[ji];
-  const std::string job_key = obj.meta.Key();
+  const std::string& job_key = objects_.jobs[ji].key();
   if (IsRunning(obj.status.state) || assumed_by_key_.count(job_key) > 0) {
     AddRunning(std::move(job), {ji, std::nullopt}, job_key, obj.status.restarts);
     return;
@@ -362,7 +340,7 @@ void SnapshotBuilder::AddSingleJob(size_t ji, core::Job job) {
   }
   for (const PreemptMark& m : marks_) {
     if (m.victim == obj.status.job_id && m.restarts < obj.status.restarts &&
-        pending_ids_.count(m.preemptor) > 0) {
+        pending_ids_.Contains(m.preemptor)) {
       core::Timestamp after = options_.now + core::Seconds(1);
       job.begin_time = std::max(job.begin_time.value_or(after), after);
     }
@@ -372,7 +350,7 @@ void SnapshotBuilder::AddSingleJob(size_t ji, core::Job job) {
 
 void SnapshotBuilder::AddArrayJob(size_t ji, core::Job job) {
   const api::JobObject& obj = objects_.jobs[ji];
-  const std::string job_key = obj.meta.Key();
+  const std::string& job_key = objects_.jobs[ji].key();
   StatusOr<api::ArraySpec> spec = api::ParseArraySpec(obj.spec.array, api::kMaxMaxArraySize);
   if (!spec.ok()) {
     snap_.held_back.push_back({ji, core::PendingReason::kNone, spec.status().ToString(), true});

@@ -117,7 +117,7 @@ StatusOr<ClusterObjects> ListClusterObjects(kube::ApiClient& client) {
   FAIRWAY_ASSIGN_OR_RETURN(kube::ObjectList nodes, client.List(kube::ResourceRef::Nodes(), ""));
   for (const json& n : nodes.items) o.nodes.push_back(NodeFromJson(n));
   FAIRWAY_ASSIGN_OR_RETURN(kube::ObjectList pods, client.List(kube::ResourceRef::Pods(), ""));
-  o.pods = std::move(pods.items);
+  for (json& p : pods.items) o.pods.emplace_back(std::move(p));
   FAIRWAY_ASSIGN_OR_RETURN(
       std::vector<api::JobObject> jobs,
       ListAs<api::JobObject>(client, kube::ResourceRef::FairwayJobs(),

@@ -237,8 +237,8 @@ TEST(PodBuilderTest, QosIsTheOneTheSchedulerStartedTheJobUnder) {
 }
 
 TEST(JobStatusTest, PodsDecideTheOutcome) {
-  std::map<std::string, core::Node> nodes = {{"n1", NodeFromJson(Node("n1", 8))},
-                                             {"n2", NodeFromJson(Node("n2", 8, false))}};
+  // n1 is Ready; n2 exists but is not.
+  const std::unordered_set<std::string_view> nodes = {"n1"};
   json ok = {{"spec", {{"nodeName", "n1"}}}, {"status", {{"phase", "Succeeded"}}}};
   json failed = {
       {"spec", {{"nodeName", "n1"}}},
@@ -277,7 +277,7 @@ TEST(JobStatusTest, PodsDecideTheOutcome) {
 // A job whose container exits non-zero ends FAILED with Slurm's reason NonZeroExitCode and that
 // exit code; a pod that failed before its containers ran is Slurm's JobLaunchFailure.
 TEST(JobStatusTest, FailedJobsGetSlurmsReasonAndExitCode) {
-  std::map<std::string, core::Node> nodes = {{"n1", NodeFromJson(Node("n1", 8))}};
+  const std::unordered_set<std::string_view> nodes = {"n1"};  // Ready
   auto exited = [](json codes) {
     json statuses = json::array();
     for (const json& c : codes)

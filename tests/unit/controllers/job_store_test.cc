@@ -92,10 +92,14 @@ TEST(CycleJobTest, CopiesOnTheFirstChangeOnly) {
   JobStore store;
   store.Absorb(Job("a", "1"));
   JobStore::EntryPtr e = store.Get("default/a");
-  CycleJob job(std::shared_ptr<const api::JobObject>(e, &*e->job));
+  CycleJob job(std::shared_ptr<const api::JobObject>(e, &*e->job),
+               std::shared_ptr<const JobFacts>(e, &e->facts));
   EXPECT_EQ(&*job, &*e->job);  // shared, not copied
+  EXPECT_EQ(job.facts(), &e->facts);
   const api::JobObject& before = job;
   job.Mutable().status.reason = "Resources";
+  EXPECT_EQ(job.facts(), nullptr);  // the stored version's facts no longer describe it
+  EXPECT_EQ(job.key(), "default/a");
   job.Mutable().spec.hold = true;  // the same copy
   EXPECT_NE(&*job, &*e->job);
   EXPECT_EQ(job->status.reason, "Resources");
@@ -105,6 +109,61 @@ TEST(CycleJobTest, CopiesOnTheFirstChangeOnly) {
   store.Erase("default/a");
   e.reset();
   EXPECT_EQ(before.meta.name, "a");  // and it stays alive with the CycleJob
+}
+
+// What a cycle derives from a stored version is derived once, when it is stored.
+TEST(JobStoreTest, DerivesTheCyclesFactsOncePerVersion) {
+  JobStore store;
+  json job = Job("a", "1");
+  job["metadata"]["creationTimestamp"] = "2026-01-01T00:00:00Z";
+  job["metadata"]["annotations"]["fairway.dev/preempted-by"] = "7.0=9:requeue:30";
+  job["spec"]["resources"]["gpuType"] = "A100";
+  store.Absorb(job);
+  const JobFacts& facts = store.Get("default/a")->facts;
+  EXPECT_EQ(facts.key, "default/a");
+  ASSERT_EQ(facts.marks.size(), 1u);
+  EXPECT_EQ(facts.marks[0].preemptor, 9u);
+  ASSERT_TRUE(facts.core_job.has_value());
+  ASSERT_TRUE(facts.core_job->ok()) << facts.core_job->status().ToString();
+  EXPECT_EQ((*facts.core_job)->per_node.gpus, 2);
+  EXPECT_EQ((*facts.core_job)->gpu_type, "a100");  // as the snapshot compares types
+  EXPECT_EQ((*facts.core_job)->key, "default/a");
+
+  // Without a creation timestamp the submit time would be the cycle's clock: not derived.
+  store.Absorb(Job("b", "2"));
+  EXPECT_FALSE(store.Get("default/b")->facts.core_job.has_value());
+  // Ended Jobs are not converted: the snapshot skips them.
+  json ended = Job("c", "3", "COMPLETED");
+  ended["metadata"]["creationTimestamp"] = "2026-01-01T00:00:00Z";
+  store.Absorb(ended);
+  EXPECT_FALSE(store.Get("default/c")->facts.core_job.has_value());
+}
+
+// A bad spec is a fact too: the snapshot fails the Job with this message.
+TEST(JobStoreTest, FactsKeepWhyASpecCannotRun) {
+  JobStore store;
+  json job = Job("a", "1");
+  job["metadata"]["creationTimestamp"] = "2026-01-01T00:00:00Z";
+  // The template asks for 4 GPUs, spec.resources for 2: the scheduler would account 2.
+  json gpus = {{"nvidia.com/gpu", "4"}};
+  job["spec"]["template"] = {
+      {"spec",
+       {{"containers", {{{"name", "main"}, {"image", "x"}, {"resources", {{"limits", gpus}}}}}}}}};
+  store.Absorb(job);
+  const JobStore::EntryPtr e = store.Get("default/a");
+  ASSERT_TRUE(e->job.ok()) << e->job.status();
+  ASSERT_TRUE(e->facts.core_job.has_value());
+  ASSERT_FALSE(e->facts.core_job->ok());
+  EXPECT_NE(e->facts.core_job->status().ToString().find("gpu"), std::string::npos)
+      << e->facts.core_job->status();
+}
+
+TEST(JobStoreTest, ListsByKey) {
+  JobStore store;
+  for (const char* name : {"c", "a", "b"}) store.Absorb(Job(name, "1"));
+  std::vector<std::string> keys;
+  for (const JobStore::EntryPtr& e : store.List()) keys.push_back(e->facts.key);
+  EXPECT_EQ(keys, (std::vector<std::string>{"default/a", "default/b", "default/c"}));
 }
 
 TEST(ObjectTrimTest, PodKeepsWhatTheOperatorReads) {
