@@ -341,6 +341,21 @@ std::string SlurmErrorText(const Status& st) {
   return st.ToString();
 }
 
+// sbatch's words for a refused submission. A submit limit's refusal (webhook/submit_limits.h:
+// "Job violates accounting/QOS policy (...) (AssocMaxSubmitJobLimit: ...)") is printed as
+// Slurm prints it, the limit's reason on a line of its own first:
+//   sbatch: error: AssocMaxSubmitJobLimit
+//   sbatch: error: Batch job submission failed: Job violates accounting/QOS policy (...)
+std::string SubmissionFailure(const std::string& slurm_text) {
+  constexpr std::string_view kPolicy =
+      "Job violates accounting/QOS policy (job submit limit, user's size and/or time limits) (";
+  std::string failed = "Batch job submission failed: " + slurm_text;
+  if (slurm_text.rfind(kPolicy, 0) != 0) return failed;
+  const size_t colon = slurm_text.find(':', kPolicy.size());
+  if (colon == std::string::npos) return failed;
+  return slurm_text.substr(kPolicy.size(), colon - kPolicy.size()) + "\n" + failed;
+}
+
 StatusOr<std::vector<api::JobObject>> ListJobs(Session& s, std::vector<json>* raw = nullptr) {
   return ListDecoded<api::JobObject>(
       *s.client, kube::ResourceRef::FairwayJobs(), s.namespace_name,
@@ -602,7 +617,7 @@ int Sbatch(const Command& cmd, const std::vector<std::string>& argv, const CliEn
     if (created.status().code() == StatusCode::kAlreadyExists) {
       return Fail(env, "sbatch", "a Job named " + in.name + " already exists in namespace " + ns);
     }
-    return Fail(env, "sbatch", "Batch job submission failed: " + SlurmErrorText(created.status()));
+    return Fail(env, "sbatch", SubmissionFailure(SlurmErrorText(created.status())));
   }
   // The ConfigMap goes away with the Job.
   json owner = {
