@@ -477,6 +477,16 @@ int SbatchTestOnly(const CliEnvironment& env, Session& s, const SbatchOptions& o
   StatusOr<TestOnlyAnswer> plan = env.test_only(*s.client, *manifest, s.now);
   if (!plan.ok()) {
     const Status& st = plan.status();
+    if (st.code() == StatusCode::kPermissionDenied) {
+      // The plan needs the operator's view; RBAC for plain users (fairway-user) gives less.
+      return Fail(env, "sbatch",
+                  "--test-only plans on this machine over the whole cluster: it needs to list "
+                  "nodes, pods and fairway.dev Jobs in all namespaces, Partitions, Accounts and "
+                  "QoS, which your user may not (" +
+                      st.message() +
+                      ")\nsubmit the job and read `kubectl fairway squeue --start` instead, or "
+                      "ask an administrator");
+    }
     return Fail(env, "sbatch",
                 st.code() == StatusCode::kFailedPrecondition ? st.message() : SlurmErrorText(st));
   }

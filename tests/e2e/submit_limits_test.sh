@@ -4,7 +4,8 @@
 #  - alice over her own maxSubmitJobs (spec.userLimits) is refused at submission with Slurm
 #    22.05's two lines (tools/slurm-lab/results/d_limits.txt, case 5), and nothing is stored;
 #  - the limit is hers: bob in the same account still submits;
-#  - a limit lowered after admission keeps the job already admitted, pending with Slurm's reason.
+#  - a limit lowered after admission keeps the job already admitted, pending with Slurm's reason;
+#  - sbatch --test-only, which plans over the whole cluster, tells a plain user what it needs.
 # usage: submit_limits_test.sh <fairway binary> <kubectl-fairway binary> <source root>
 # Exit 77 (ctest SKIP_RETURN_CODE) when kubectl is not installed.
 set -euo pipefail
@@ -110,4 +111,11 @@ reason_is() {
   [ "$(K admin get fjob small -o jsonpath='{.status.state}/{.status.reason}')" = "PENDING/AssocMaxSubmitJobLimit" ]
 }
 wait_for 20 "alice's second job pending with AssocMaxSubmitJobLimit" reason_is
+
+step "sbatch --test-only as a plain user: the listing it needs, in its words"
+if sbatch bob --test-only -G 1 --wrap "sleep 1" >"$TMP/out" 2>"$TMP/err"; then
+  fail "bob listed the whole cluster: $(cat "$TMP/err")"
+fi
+grep -qF "sbatch: error: --test-only plans on this machine over the whole cluster: it needs to list nodes, pods and fairway.dev Jobs in all namespaces" "$TMP/err" ||
+  fail "test-only refusal: $(cat "$TMP/err")"
 echo PASS
