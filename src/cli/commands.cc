@@ -341,6 +341,21 @@ std::string SlurmErrorText(const Status& st) {
   return st.ToString();
 }
 
+// sbatch's words for a refused submission. A submit limit's refusal (webhook/submit_limits.h:
+// "Job violates accounting/QOS policy (...) (AssocMaxSubmitJobLimit: ...)") is printed as
+// Slurm prints it, the limit's reason on a line of its own first:
+//   sbatch: error: AssocMaxSubmitJobLimit
+//   sbatch: error: Batch job submission failed: Job violates accounting/QOS policy (...)
+std::string SubmissionFailure(const std::string& slurm_text) {
+  constexpr std::string_view kPolicy =
+      "Job violates accounting/QOS policy (job submit limit, user's size and/or time limits) (";
+  std::string failed = "Batch job submission failed: " + slurm_text;
+  if (slurm_text.rfind(kPolicy, 0) != 0) return failed;
+  const size_t colon = slurm_text.find(':', kPolicy.size());
+  if (colon == std::string::npos) return failed;
+  return slurm_text.substr(kPolicy.size(), colon - kPolicy.size()) + "\n" + failed;
+}
+
 StatusOr<std::vector<api::JobObject>> ListJobs(Session& s, std::vector<json>* raw = nullptr) {
   return ListDecoded<api::JobObject>(
       *s.client, kube::ResourceRef::FairwayJobs(), s.namespace_name,
@@ -462,6 +477,16 @@ int SbatchTestOnly(const CliEnvironment& env, Session& s, const SbatchOptions& o
   StatusOr<TestOnlyAnswer> plan = env.test_only(*s.client, *manifest, s.now);
   if (!plan.ok()) {
     const Status& st = plan.status();
+    if (st.code() == StatusCode::kPermissionDenied) {
+      // The plan needs the operator's view; RBAC for plain users (fairway-user) gives less.
+      return Fail(env, "sbatch",
+                  "--test-only plans on this machine over the whole cluster: it needs to list "
+                  "nodes, pods and fairway.dev Jobs in all namespaces, Partitions, Accounts and "
+                  "QoS, which your user may not (" +
+                      st.message() +
+                      ")\nsubmit the job and read `kubectl fairway squeue --start` instead, or "
+                      "ask an administrator");
+    }
     return Fail(env, "sbatch",
                 st.code() == StatusCode::kFailedPrecondition ? st.message() : SlurmErrorText(st));
   }
@@ -602,7 +627,7 @@ int Sbatch(const Command& cmd, const std::vector<std::string>& argv, const CliEn
     if (created.status().code() == StatusCode::kAlreadyExists) {
       return Fail(env, "sbatch", "a Job named " + in.name + " already exists in namespace " + ns);
     }
-    return Fail(env, "sbatch", "Batch job submission failed: " + SlurmErrorText(created.status()));
+    return Fail(env, "sbatch", SubmissionFailure(SlurmErrorText(created.status())));
   }
   // The ConfigMap goes away with the Job.
   json owner = {

@@ -108,13 +108,56 @@ std::vector<std::string> ShareCells(const ShareLine& l, bool root, bool long_for
   return c;
 }
 
+// A user's raw shares: its spec.userShares entry, else 1 (FairShare=parent: none of its own).
+int64_t UserShareCount(const api::AccountSpec& spec, const std::string& user) {
+  auto us = spec.user_shares.find(user);
+  if (us == spec.user_shares.end()) return 1;
+  return us->second.parent ? 0 : us->second.shares;
+}
+
+// The lines of account `a` (its line, then its users'), with Fair Tree's per-level columns
+// (fair_share.h). An account's NormShares and EffectvUsage are the operator's (its share among
+// its siblings, which may include root's user association, and its usage over its parent's); a
+// user's are computed here the same way: its share among the account's users and sub-accounts,
+// its usage over the account's. NormUsage is global, usage over root's. A FairShare=parent
+// user shows its account's.
+void AppendAccountLines(const api::AccountObject& a, int depth, double total,
+                        const std::vector<const api::AccountObject*>& sub_accounts,
+                        std::vector<ShareLine>* lines) {
+  const api::AccountStatus& s = a.status;
+  auto fraction = [](double part, double whole) { return whole > 0 ? part / whole : 0.0; };
+  const double account_eff = s.effective_usage;
+  lines->push_back({a.meta.name, "", depth, std::to_string(a.spec.shares), s.normalized_shares,
+                    s.raw_usage, fraction(s.raw_usage, total), account_eff, s.fair_share_factor});
+  int64_t level_shares = 0;
+  for (const std::string& u : a.spec.users) level_shares += UserShareCount(a.spec, u);
+  for (const api::AccountObject* sub : sub_accounts) level_shares += sub->spec.shares;
+  std::vector<std::string> members = a.spec.users;
+  std::sort(members.begin(), members.end());
+  for (const std::string& u : members) {
+    auto us = a.spec.user_shares.find(u);
+    const bool parent_share = us != a.spec.user_shares.end() && us->second.parent;
+    double usage = 0, fs = 0;
+    if (auto uu = s.user_usage.find(u); uu != s.user_usage.end()) usage = uu->second;
+    if (auto uf = s.user_fair_share.find(u); uf != s.user_fair_share.end()) fs = uf->second;
+    const double norm = parent_share ? s.normalized_shares
+                                     : fraction(static_cast<double>(UserShareCount(a.spec, u)),
+                                                static_cast<double>(level_shares));
+    lines->push_back({a.meta.name, u, depth + 1,
+                      parent_share ? "parent" : std::to_string(UserShareCount(a.spec, u)), norm,
+                      usage, fraction(usage, total),
+                      parent_share ? account_eff : fraction(usage, s.raw_usage), fs});
+  }
+}
+
 // The tree in sshare's order: root, then each account followed by its users and its children.
 std::vector<ShareLine> ShareLines(const std::vector<api::AccountObject>& accounts) {
   std::map<std::string, std::vector<const api::AccountObject*>> children;
   double total = 0;
   for (const auto& a : accounts) {
-    children[a.spec.parent].push_back(&a);
-    if (a.spec.parent.empty() || a.spec.parent == "root") total += a.status.raw_usage;
+    const std::string parent = a.spec.parent == "root" ? "" : a.spec.parent;
+    children[parent].push_back(&a);
+    if (parent.empty()) total += a.status.raw_usage;
   }
   for (auto& [p, list] : children) {
     std::sort(list.begin(), list.end(),
@@ -126,36 +169,14 @@ std::vector<ShareLine> ShareLines(const std::vector<api::AccountObject>& account
     if (it == children.end()) return;
     for (const api::AccountObject* a : it->second) {
       if (a->meta.name == "root") continue;
-      const api::AccountStatus& s = a->status;
-      double eff = total > 0 ? s.raw_usage / total : s.effective_usage;
-      if (s.effective_usage != 0) eff = s.effective_usage;
-      lines.push_back({a->meta.name, "", depth, std::to_string(a->spec.shares), s.normalized_shares,
-                       s.raw_usage, total > 0 ? s.raw_usage / total : 0, eff, s.fair_share_factor});
-      int64_t share_sum = 0;
-      for (const std::string& u : a->spec.users) {
-        auto us = a->spec.user_shares.find(u);
-        share_sum += us == a->spec.user_shares.end() ? 1 : us->second.shares;
-      }
-      std::vector<std::string> members = a->spec.users;
-      std::sort(members.begin(), members.end());
-      for (const std::string& u : members) {
-        auto us = a->spec.user_shares.find(u);
-        const int64_t shares = us == a->spec.user_shares.end() ? 1 : us->second.shares;
-        const bool parent_share = us != a->spec.user_shares.end() && us->second.parent;
-        double usage = 0, fs = 0;
-        if (auto uu = s.user_usage.find(u); uu != s.user_usage.end()) usage = uu->second;
-        if (auto uf = s.user_fair_share.find(u); uf != s.user_fair_share.end()) fs = uf->second;
-        const double norm = share_sum > 0 ? s.normalized_shares * shares / share_sum : 0;
-        const double fraction = total > 0 ? usage / total : 0;
-        lines.push_back({a->meta.name, u, depth + 1,
-                         parent_share ? "parent" : std::to_string(shares), norm, usage, fraction,
-                         fraction, fs});
-      }
+      auto subs = children.find(a->meta.name);
+      AppendAccountLines(
+          *a, depth, total,
+          subs == children.end() ? std::vector<const api::AccountObject*>{} : subs->second, &lines);
       walk(a->meta.name, depth + 1);
     }
   };
   walk("", 1);
-  walk("root", 1);
   return lines;
 }
 

@@ -167,7 +167,8 @@ const std::vector<OptionDef>& Options() {
       {"ntasks-per-node", 0, Arg::kRequired, "N", "tasks on each node (with --ntasks, at most N)",
        SetCount(&SbatchOptions::ntasks_per_node, "ntasks-per-node")},
       {"test-only", 0, Arg::kNone, "",
-       "print when and where the job would start (the scheduler's plan); submit nothing",
+       "print when and where the job would start; submit nothing. The scheduler's plan is "
+       "made locally and needs list access to nodes, pods and Jobs in all namespaces",
        [](SbatchOptions* o, const std::string&) -> Status {
          o->test_only = true;
          return OkStatus();

@@ -341,6 +341,61 @@ core::UsageLedger UsageAccounting::Ledger(const core::AccountTree& tree,
   return ledger;
 }
 
+namespace {
+
+// The pod-time of `run` in (from, to], as of `t` (open spans run through `to`).
+double RunUsageBetween(const RunFacts& run, core::Timestamp from, core::Timestamp to,
+                       core::Timestamp t, double lambda) {
+  double usage = 0;
+  for (const PodSpan& s : run.spans) {
+    const core::Timestamp a = std::max(s.start, from);
+    const core::Timestamp b = std::min(s.end.value_or(to), to);
+    if (a < b) usage += DecayedUsage(run.rate, a, b, t, lambda);
+  }
+  return usage;
+}
+
+}  // namespace
+
+core::UsageLedger UsageAccounting::OwnUsageAt(const std::vector<RunFacts>& runs, core::Timestamp at,
+                                              core::Seconds half_life) const {
+  const double d = core::DecayFactorPerSecond(half_life);
+  const double lambda = d < 1.0 ? -std::log(d) : 0.0;
+  // (account, user) -> usage as of the account's as_of (every account's is the last Charge's).
+  std::map<std::pair<std::string, std::string>, double> own;
+  for (const auto& [name, st] : accounts_) {
+    for (const auto& [user, usage] : st.current.user_usage) own[{name, user}] = usage;
+  }
+  for (const RunFacts& run : runs) {
+    auto st = accounts_.find(run.account.str());
+    if (st == accounts_.end() || !st->second.current.as_of) continue;
+    const UsageCheckpoint& cp = st->second.current;
+    auto cursor = cp.charged.find(run.key);
+    const core::Timestamp charged = cursor != cp.charged.end() ? cursor->second : cp.horizon;
+    double& usage = own[{run.account.str(), run.user.str()}];
+    if (charged > at) usage -= RunUsageBetween(run, at, charged, *cp.as_of, lambda);
+    if (charged < at) usage += RunUsageBetween(run, charged, at, *cp.as_of, lambda);
+  }
+  core::UsageLedger out(at);
+  for (const auto& [key, usage] : own) {
+    const UsageCheckpoint& cp = accounts_.at(key.first).current;
+    const double age = static_cast<double>((cp.as_of.value_or(at) - at).count());
+    // Rounding may leave a hair below zero where everything was taken out.
+    out.Set({core::AccountName(key.first), core::UserName(key.second)},
+            std::max(0.0, usage * std::exp(lambda * age)));
+  }
+  return out;
+}
+
+core::UsageLedger SubtreeLedger(const core::AccountTree& tree, const core::UsageLedger& own,
+                                core::Timestamp as_of) {
+  core::UsageLedger ledger(as_of);
+  for (const auto& [key, usage] : own.entries()) {
+    ledger.Charge(tree, key.account, key.user, usage);
+  }
+  return ledger;
+}
+
 const UsageCheckpoint& UsageAccounting::Checkpoint(const std::string& account) const {
   return accounts_.at(account).current;
 }

@@ -143,6 +143,15 @@ class UsageAccounting {
   core::UsageLedger OwnUsage() const;
   // The ledger the scheduler reads: every own usage charged along `tree` (subtree sums).
   core::UsageLedger Ledger(const core::AccountTree& tree, core::Timestamp now) const;
+  // Own usage per association as of `at` (the start of a priority period), for the fair-share
+  // factors Slurm computes once per PriorityCalcPeriod: the current usage with the pod-time of
+  // `runs` between each run's cursor and `at` added (cursor before `at`) or taken out (cursor
+  // after it), decayed to `at`. A function of the facts and `at` only, so it comes out the same
+  // whenever it is computed and after a restart, provided the facts up to `at` have settled
+  // (at <= now - settle) and are still there (a run whose Job was deleted after being charged
+  // past `at` stays charged). REQUIRES: Charge ran at a time >= `at` with the same half-life.
+  core::UsageLedger OwnUsageAt(const std::vector<RunFacts>& runs, core::Timestamp at,
+                               core::Seconds half_life) const;
 
   // The account's current checkpoint. REQUIRES: it has a state (restored or charged into).
   const UsageCheckpoint& Checkpoint(const std::string& account) const;
@@ -167,6 +176,10 @@ class UsageAccounting {
 
   std::map<std::string, AccountState> accounts_;
 };
+
+// Every own usage of `own` charged along `tree` (subtree sums), as of `as_of`.
+core::UsageLedger SubtreeLedger(const core::AccountTree& tree, const core::UsageLedger& own,
+                                core::Timestamp as_of);
 
 // The Accounts to write in this cycle besides the periodic writes: those a run of which ended
 // since their last write (NeedsFlush), and their ancestors, whose rawUsage includes theirs.

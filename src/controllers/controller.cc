@@ -16,6 +16,7 @@
 #include "core/account_context.h"
 #include "core/cycle.h"
 #include "core/fair_share.h"
+#include "core/priority.h"
 
 namespace fairway::controllers {
 namespace {
@@ -355,7 +356,7 @@ core::CycleResult Controller::Schedule(const Snapshot& snap, core::Timestamp now
   in.cluster = &snap.cluster;
   in.pending = &snap.pending;
   in.config = &config;
-  in.usage = &ledger_;
+  in.usage = &period_ledger_;
   return core::RunCycle(in);
 }
 
@@ -635,12 +636,22 @@ void Controller::UpdateUsage(const Snapshot& snap, const ClusterObjects& objects
   o.half_life = options_.config.fair_share.decay_half_life;
   o.settle = options_.usage_settle;
   o.retention = options_.usage_cursor_retention;
-  accounting_.Charge(RunsOf(objects, snap.cluster, options_.config.fair_share.billing),
-                     LiveInstanceIds(objects), now, o);
+  const std::vector<RunFacts> runs =
+      RunsOf(objects, snap.cluster, options_.config.fair_share.billing);
+  accounting_.Charge(runs, LiveInstanceIds(objects), now, o);
   core::UsageLedger own = accounting_.OwnUsage();
   std::shared_ptr<const core::AccountTree> tree =
       core::BuildAccountTree(snap.cluster, snap.pending, &own);
   ledger_ = accounting_.Ledger(*tree, now);
+  // The period's usage is taken once its start has settled (pod ends arrive up to `settle`
+  // late), so the same period start gives the same usage in every process that computes it.
+  const core::Timestamp start =
+      core::PriorityPassTime(now - o.settle, options_.config.priority.calc_period);
+  if (period_start_ != start) {
+    period_usage_ = accounting_.OwnUsageAt(runs, start, o.half_life);
+    period_start_ = start;
+  }
+  period_ledger_ = SubtreeLedger(*tree, period_usage_, start);
 }
 
 // Writes the Accounts whose status changed: all of them every usage_persist_interval, and at

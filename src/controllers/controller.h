@@ -54,6 +54,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -222,7 +223,13 @@ class Controller {
   // start of a cycle, before any worker thread of that cycle reads it.
   Logger cycle_log_{"controllers"};
   UsageAccounting accounting_;
-  core::UsageLedger ledger_;                               // derived from accounting_ every cycle
+  core::UsageLedger ledger_;  // derived from accounting_ every cycle
+  // Fair share follows Slurm's PriorityCalcPeriod: the own usage as of the current period's
+  // start (UsageAccounting::OwnUsageAt), taken once per period, and the subtree ledger over it
+  // that the scheduler reads (along each cycle's tree, so new accounts count at once).
+  std::optional<core::Timestamp> period_start_;
+  core::UsageLedger period_usage_;
+  core::UsageLedger period_ledger_;
   std::map<std::string, nlohmann::json> account_written_;  // account -> our last written object
   MonotonicTime last_persist_{};
 };

@@ -5,7 +5,7 @@
 //    MaxWall (QOSMaxWallDurationPerJobLimit), GrpTRES gpu (QOSGrpGRES), MaxTRESPerUser gpu
 //    (QOSMaxGRESPerUser); submit limits GrpSubmitJobs / MaxSubmitJobsPerUser.
 //  - Then the association: a user association's own limits (UserLimits: MaxJobs ->
-//    AssocMaxJobsLimit, GrpTRES gpu -> AssocGrpGRES, MaxSubmitJobs -> AssocMaxSubmitJobsLimit)
+//    AssocMaxJobsLimit, GrpTRES gpu -> AssocGrpGRES, MaxSubmitJobs -> AssocMaxSubmitJobLimit)
 //    bind that user only; where the user sets none, the per-user limits set on an account
 //    (maxJobsPerUser, maxGPUsPerUser, maxSubmitJobsPerUser, same reasons) take the nearest
 //    account up the tree that sets them; MaxWall the same (AssocMaxWallDurationPerJobLimit). Grp*

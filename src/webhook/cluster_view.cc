@@ -1,5 +1,7 @@
 #include "webhook/cluster_view.h"
 
+#include <algorithm>
+
 namespace fairway::webhook {
 
 std::optional<api::AccountObject> StaticClusterView::GetAccount(const std::string& name) const {
@@ -52,6 +54,33 @@ std::optional<api::JobObject> StaticClusterView::GetJobById(const std::string& n
     if (job.status.job_id == job_id) return job;
   }
   return std::nullopt;
+}
+
+std::vector<SubmittedJob> StaticClusterView::UnfinishedJobs(JobGroup group,
+                                                            const std::string& name) const {
+  std::vector<SubmittedJob> out;
+  const std::string key = JobGroupKey(group, name);
+  for (const auto& [ns, jobs] : jobs_by_namespace) {
+    for (const api::JobObject& job : jobs) {
+      const nlohmann::json j = api::ToJson(job);
+      std::vector<std::string> keys = SubmittedJobIndexValues(j);
+      if (std::find(keys.begin(), keys.end(), key) == keys.end()) continue;
+      if (std::optional<SubmittedJob> s = SubmittedJobOf(j)) out.push_back(std::move(*s));
+    }
+  }
+  return out;
+}
+
+std::string JobGroupKey(ClusterView::JobGroup group, const std::string& name) {
+  switch (group) {
+    case ClusterView::JobGroup::kUser:
+      return "user/" + name;
+    case ClusterView::JobGroup::kAccount:
+      return "account/" + name;
+    case ClusterView::JobGroup::kQos:
+      return "qos/" + name;
+  }
+  return name;
 }
 
 }  // namespace fairway::webhook

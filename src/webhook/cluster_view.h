@@ -15,6 +15,7 @@
 #include "api/job_types.h"
 #include "api/partition_types.h"
 #include "api/qos_types.h"
+#include "webhook/submitted_jobs.h"
 
 namespace fairway::webhook {
 
@@ -34,6 +35,11 @@ class ClusterView {
                                                const std::string& name) const = 0;
   virtual std::optional<api::JobObject> GetJobById(const std::string& ns,
                                                    uint64_t job_id) const = 0;
+  // The Jobs that have not ended of one user, account or QoS, in every namespace (submit
+  // limits count them). Indexed: the cost is the group's size, not the number of Jobs.
+  enum class JobGroup { kUser, kAccount, kQos };
+  virtual std::vector<SubmittedJob> UnfinishedJobs(JobGroup group,
+                                                   const std::string& name) const = 0;
 };
 
 // An in-memory ClusterView: fill the maps, then share it read-only.
@@ -52,6 +58,10 @@ class StaticClusterView : public ClusterView {
   std::optional<api::JobObject> GetJob(const std::string& ns,
                                        const std::string& name) const override;
   std::optional<api::JobObject> GetJobById(const std::string& ns, uint64_t job_id) const override;
+  std::vector<SubmittedJob> UnfinishedJobs(JobGroup group, const std::string& name) const override;
 };
+
+// The index value of `name` in `group` ("user/alice"), as SubmittedJobIndexValues writes them.
+std::string JobGroupKey(ClusterView::JobGroup group, const std::string& name);
 
 }  // namespace fairway::webhook

@@ -6,6 +6,7 @@ namespace fairway::webhook {
 namespace {
 
 constexpr const char* kJobIdIndex = "namespace/jobID";
+constexpr const char* kSubmittedIndex = "submitted";
 
 // Index value of a Job: "namespace/jobID" once the operator assigned one.
 std::vector<std::string> JobIdIndexValue(const nlohmann::json& job) {
@@ -50,6 +51,7 @@ InformerClusterView::InformerClusterView(kube::ApiClient* client, Clock* clock)
       qos_(std::make_unique<kube::Informer>(client, kube::ResourceRef::FairwayQoses(), "", clock)),
       jobs_(std::make_unique<kube::Informer>(client, kube::ResourceRef::FairwayJobs(), "", clock)) {
   jobs_->AddIndex(kJobIdIndex, &JobIdIndexValue);
+  jobs_->AddIndex(kSubmittedIndex, &SubmittedJobIndexValues);
 }
 
 InformerClusterView::~InformerClusterView() { Stop(); }
@@ -117,6 +119,16 @@ std::optional<api::JobObject> InformerClusterView::GetJobById(const std::string&
       jobs_->cache().ByIndex(kJobIdIndex, ns + "/" + std::to_string(job_id));
   if (found.empty()) return std::nullopt;
   return DecodeCached<api::JobObject>(found.front(), &api::JobFromJson);
+}
+
+std::vector<SubmittedJob> InformerClusterView::UnfinishedJobs(JobGroup group,
+                                                              const std::string& name) const {
+  std::vector<SubmittedJob> out;
+  for (const kube::ObjectPtr& obj :
+       jobs_->cache().ByIndex(kSubmittedIndex, JobGroupKey(group, name))) {
+    if (std::optional<SubmittedJob> s = SubmittedJobOf(*obj)) out.push_back(std::move(*s));
+  }
+  return out;
 }
 
 }  // namespace fairway::webhook

@@ -47,6 +47,7 @@ class InformerClusterView : public ClusterView {
   std::optional<api::JobObject> GetJob(const std::string& ns,
                                        const std::string& name) const override;
   std::optional<api::JobObject> GetJobById(const std::string& ns, uint64_t job_id) const override;
+  std::vector<SubmittedJob> UnfinishedJobs(JobGroup group, const std::string& name) const override;
 
  private:
   kube::ApiClient* const client_;

@@ -8,6 +8,7 @@
 #include "webhook/internal/job_update.h"
 #include "webhook/job_access.h"
 #include "webhook/job_dependencies.h"
+#include "webhook/submit_limits.h"
 
 namespace fairway::webhook {
 
@@ -34,6 +35,7 @@ MaybeViolation CreateViolation(const AdmissionRequest& request, const ClusterVie
   if (MaybeViolation v = CheckJobAccess(job.spec, view)) return v;
   if (MaybeViolation v = internal::CheckTemplateGpus(job.spec)) return v;
   if (MaybeViolation v = internal::CheckTaskListAnnotations(job.meta)) return v;
+  if (MaybeViolation v = CheckSubmitLimits(job.spec, view)) return v;
   job.status = api::JobStatus{};  // a new job has no jobID of its own yet
   return CheckDependencies(job, NamespaceOf(request, job), view);
 }

@@ -9,6 +9,9 @@
 //   - a negative spec.nice only from admins                  Invalid --nice value
 //   - account, QoS and partition access (job_access.h)
 //   - template GPUs equal spec.resources (pod_template_gpus.h)
+//   - submit limits on pending + running jobs (submit_limits.h)
+//                                                             Job violates accounting/QOS policy
+//                                                             (job submit limit, ...)
 //   - dependencies exist, are not the job itself, form no cycle (job_dependencies.h)
 // UPDATE (the old object's status tells whether the job has started)
 //   - neither owner (spec.user) nor admin: no update at all, not even one that changes nothing

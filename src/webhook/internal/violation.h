@@ -48,6 +48,8 @@ inline constexpr std::string_view kInvalidNice = "Invalid --nice value";
 inline constexpr std::string_view kJobNotPending = "Job is no longer pending execution";
 inline constexpr std::string_view kInvalidParentAccount = "Invalid parent account specified";
 inline constexpr std::string_view kQosPreemptionLoop = "QOS Preemption loop detected";
+inline constexpr std::string_view kAccountingPolicy =
+    "Job violates accounting/QOS policy (job submit limit, user's size and/or time limits)";
 
 // HTTP-style codes of a denial: who may do it, or what the value may be.
 inline constexpr int32_t kForbidden = 403;

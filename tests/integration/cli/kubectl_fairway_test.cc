@@ -339,7 +339,8 @@ TEST_F(KubectlFairwayTest, ReportsGolden) {
             "            103 debug        alice          0          0          0          0        "
             "  0          0          0          0      0\n");
   // sshare and sacct print as Slurm's print_fields (right-aligned, dashes, a space after each
-  // cell; tests/unit/cli compares them with Slurm's own output).
+  // cell; tests/unit/cli compares them with Slurm's own output). A user's NormShares and
+  // EffectvUsage are within its account: an only user has 1.000000 of both, as in Slurm.
   r = Run({"sshare"});
   ASSERT_EQ(r.rc, 0) << r.err;
   EXPECT_EQ(r.out,
@@ -351,11 +352,11 @@ TEST_F(KubectlFairwayTest, ReportsGolden) {
             "         \n"
             " bio                                     1    0.250000        2400      0.250000   "
             "0.500000 \n"
-            "  bio                       bob          1    0.250000        2400      0.250000   "
+            "  bio                       bob          1    1.000000        2400      1.000000   "
             "0.500000 \n"
             " physics                                 3    0.750000        7200      0.750000   "
             "0.500000 \n"
-            "  physics                 alice          1    0.750000        7200      0.750000   "
+            "  physics                 alice          1    1.000000        7200      1.000000   "
             "0.500000 \n");
   // sacct's default window starts at midnight: every job of today, in any state.
   r = Run({"sacct"});

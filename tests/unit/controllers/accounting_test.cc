@@ -1,7 +1,8 @@
 // Usage accounting (controllers/accounting.h) on a FakeClock: runs are charged from their pods
 // and records up to their end, a crash (in-memory state dropped, restored from the persisted
 // Account status) neither doubles nor loses usage, decay resumes from the persisted time, and
-// requeued runs are all charged.
+// requeued runs are all charged; usage as of a priority period's start is the same whenever it
+// is computed.
 #include "controllers/accounting.h"
 
 #include <gtest/gtest.h>
@@ -387,6 +388,74 @@ TEST(AccountingTest, DecayedUsageDoesNotDependOnHowTheIntervalIsSplit) {
   double split = DecayedUsage(3, t0, t1, now, lambda) + DecayedUsage(3, t1, t2, now, lambda);
   EXPECT_NEAR(split, whole, 1e-12 * whole);
   EXPECT_DOUBLE_EQ(DecayedUsage(3, t0, t2, now, 0), 3 * 300);
+}
+
+// Usage as of a period start (OwnUsageAt) from the facts: the same one cycle after the start, a
+// few cycles later, and in a restarted process that recharged from a persisted checkpoint.
+class PeriodUsageTest : public ::testing::TestWithParam<int64_t> {};
+
+TEST_P(PeriodUsageTest, SameWheneverAndAfterARestart) {
+  const core::Seconds half_life(GetParam());
+  const double d = core::DecayFactorPerSecond(half_life);
+  const double lambda = d < 1.0 ? -std::log(d) : 0.0;
+  AccountingOptions o;
+  o.half_life = half_life;
+  o.settle = kSettle;
+  auto runs_at = [&](bool second_ended) {
+    RunFacts a{"1.0", 1, core::AccountName("physics"), core::UserName("alice"), 2, {}, false};
+    a.spans = {{Ts(100), std::nullopt}};
+    RunFacts b{"2.0", 2, core::AccountName("physics"), core::UserName("bob"), 1, {}, second_ended};
+    b.spans = {{Ts(50), second_ended ? std::optional(Ts(400)) : std::nullopt}};
+    return std::vector<RunFacts>{a, b};
+  };
+  const JobIdRanges live = {{1, 1}, {2, 2}};
+  const core::Timestamp start = Ts(300);
+  const double alice = DecayedUsage(2, Ts(100), start, start, lambda);
+  const double bob = DecayedUsage(1, Ts(50), start, start, lambda);
+
+  UsageAccounting first;
+  first.Charge(runs_at(false), live, Ts(290), o);  // cursors 285: before the start
+  first.Charge(runs_at(false), live, Ts(310), o);  // cursors 305: past it
+  const core::UsageLedger early = first.OwnUsageAt(runs_at(false), start, half_life);
+  api::AccountStatus persisted;
+  PutCheckpoint(first.Checkpoint("physics"), &persisted);
+  first.Charge(runs_at(true), live, Ts(500), o);  // bob's run ended at 400
+  const core::UsageLedger later = first.OwnUsageAt(runs_at(true), start, half_life);
+
+  UsageAccounting restarted;
+  restarted.Restore("physics", "uid-1", persisted);
+  restarted.Charge(runs_at(true), live, Ts(620), o);
+  const core::UsageLedger after_restart = restarted.OwnUsageAt(runs_at(true), start, half_life);
+
+  for (const core::UsageLedger* l : {&early, &later, &after_restart}) {
+    EXPECT_NEAR(l->Usage({core::AccountName("physics"), core::UserName("alice")}), alice,
+                1e-9 * alice);
+    EXPECT_NEAR(l->Usage({core::AccountName("physics"), core::UserName("bob")}), bob, 1e-9 * bob);
+    EXPECT_EQ(l->last_update(), start);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(HalfLives, PeriodUsageTest, ::testing::Values(0, 3600));
+
+TEST(AccountingTest, SubtreeLedgerChargesOwnUsageUpTheTree) {
+  core::Account p, t;
+  core::AccountUser alice, bob;
+  alice.name = core::UserName("alice");
+  bob.name = core::UserName("bob");
+  p.name = core::AccountName("physics");
+  p.users.push_back(alice);
+  t.name = core::AccountName("astro");
+  t.parent = core::AccountName("physics");
+  t.users.push_back(bob);
+  core::AccountTree tree = core::AccountTree::Build({p, t});
+  core::UsageLedger own;
+  own.Set({core::AccountName("physics"), core::UserName("alice")}, 10);
+  own.Set({core::AccountName("astro"), core::UserName("bob")}, 5);
+  core::UsageLedger ledger = SubtreeLedger(tree, own, Ts(300));
+  EXPECT_EQ(ledger.Usage({core::AccountName("physics"), core::UserName()}), 15);
+  EXPECT_EQ(ledger.Usage({core::AccountName("astro"), core::UserName()}), 5);
+  EXPECT_EQ(ledger.RootUsage(), 15);
+  EXPECT_EQ(ledger.last_update(), Ts(300));
 }
 
 }  // namespace

@@ -99,7 +99,7 @@ TEST_F(CycleCase, ArraySubmitLimitCountsPendingTasks) {
   pending_ = {ArrayJob("arr", {{0, 9, 1}})};
   CycleResult r = Run();
   EXPECT_TRUE(r.started.empty());
-  EXPECT_EQ(Reason(r, 0), "AssocMaxSubmitJobsLimit");
+  EXPECT_EQ(Reason(r, 0), "AssocMaxSubmitJobLimit");
 }
 
 TEST_F(CycleCase, DependencyStatesGiveReasons) {

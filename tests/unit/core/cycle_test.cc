@@ -364,7 +364,7 @@ TEST_F(CycleFixture, SubmitLimitsHoldBackLaterSubmissions) {
   Run();
   EXPECT_EQ(Reason("a"), "JobHeldUser");
   EXPECT_TRUE(Started("b"));
-  EXPECT_EQ(Reason("c"), "AssocMaxSubmitJobsLimit");
+  EXPECT_EQ(Reason("c"), "AssocMaxSubmitJobLimit");
   EXPECT_TRUE(Started("t1"));
   EXPECT_EQ(Reason("t2"), "AssocGrpSubmitJobsLimit");
   EXPECT_EQ(Reason("q1"), "AssocGrpSubmitJobsLimit");

@@ -136,7 +136,7 @@ TEST_F(UserLimitsTest, UserMaxSubmitJobsHoldsBackLaterSubmissions) {
   SubmitTwo("hu2");
   std::map<std::string, std::string> r = Run();
   EXPECT_EQ(r["hu1_1"], "started");
-  EXPECT_EQ(r["hu1_2"], "AssocMaxSubmitJobsLimit");
+  EXPECT_EQ(r["hu1_2"], "AssocMaxSubmitJobLimit");
   EXPECT_EQ(r["hu2_2"], "started");
 }
 
