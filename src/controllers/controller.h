@@ -77,6 +77,7 @@
 #include "core/account_context.h"
 #include "core/config.h"
 #include "core/cycle.h"
+#include "core/runtime_prediction.h"
 #include "core/usage_ledger.h"
 #include "kube/api_client.h"
 #include "kube/event_recorder.h"
@@ -222,7 +223,8 @@ class Controller {
   // start of a cycle, before any worker thread of that cycle reads it.
   Logger cycle_log_{"controllers"};
   UsageAccounting accounting_;
-  core::UsageLedger ledger_;                               // derived from accounting_ every cycle
+  core::RuntimeHistory runtime_history_;  // ended runs, for backfill.runtimePrediction
+  core::UsageLedger ledger_;              // derived from accounting_ every cycle
   std::map<std::string, nlohmann::json> account_written_;  // account -> our last written object
   MonotonicTime last_persist_{};
 };
