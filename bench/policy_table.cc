@@ -13,10 +13,12 @@
 // The first line printed is the command that produced the table. Deterministic apart from the
 // wall times.
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status_macros.h"
@@ -61,7 +63,11 @@ StatusOr<Args> ParseArgs(int argc, char** argv) {
     if (arg == "--full") {
       a.full = true;
     } else if (arg == "--max-jobs" && i + 1 < argc) {
-      a.max_jobs = std::stoul(argv[++i]);
+      std::string_view n = argv[++i];
+      auto [end, error] = std::from_chars(n.data(), n.data() + n.size(), a.max_jobs);
+      if (error != std::errc() || end != n.data() + n.size()) {
+        return InvalidArgumentError("--max-jobs wants a count, not " + std::string(n));
+      }
     } else if (arg == "--traces" && i + 1 < argc) {
       a.traces = Split(argv[++i]);
     } else if (!arg.empty() && arg[0] != '-') {
