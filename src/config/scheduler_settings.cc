@@ -113,8 +113,9 @@ Status ParsePriority(const YAML::Node& node, core::PriorityConfig* p) {
                 {"weights", "maxAge", "favorSmall", "jobSizeBasis", "accrueAlways", "calcPeriod"}));
   if (YAML::Node w = node["weights"]) {
     const std::string wp = "priority.weights";
-    FAIRWAY_RETURN_IF_ERROR(
-        CheckKeys(w, wp, {"age", "fairShare", "jobSize", "partition", "qos", "assoc", "tresGpu"}));
+    FAIRWAY_RETURN_IF_ERROR(CheckKeys(
+        w, wp,
+        {"age", "fairShare", "jobSize", "partition", "qos", "assoc", "tresGpu", "expansion"}));
     FAIRWAY_RETURN_IF_ERROR(ReadUint32(w, wp, "age", &p->weights.age));
     FAIRWAY_RETURN_IF_ERROR(ReadUint32(w, wp, "fairShare", &p->weights.fair_share));
     FAIRWAY_RETURN_IF_ERROR(ReadUint32(w, wp, "jobSize", &p->weights.job_size));
@@ -122,6 +123,7 @@ Status ParsePriority(const YAML::Node& node, core::PriorityConfig* p) {
     FAIRWAY_RETURN_IF_ERROR(ReadUint32(w, wp, "qos", &p->weights.qos));
     FAIRWAY_RETURN_IF_ERROR(ReadUint32(w, wp, "assoc", &p->weights.assoc));
     FAIRWAY_RETURN_IF_ERROR(ReadDouble(w, wp, "tresGpu", &p->weights.tres_gpu));
+    FAIRWAY_RETURN_IF_ERROR(ReadUint32(w, wp, "expansion", &p->weights.expansion));
   }
   FAIRWAY_RETURN_IF_ERROR(ReadDuration(node, path, "maxAge", false, &p->max_age));
   FAIRWAY_RETURN_IF_ERROR(ReadBool(node, path, "favorSmall", &p->favor_small));
@@ -178,10 +180,10 @@ Status ReadBackfillMode(const YAML::Node& node, const std::string& path, core::B
 
 Status ParseBackfill(const YAML::Node& node, core::BackfillConfig* b) {
   const std::string path = "backfill";
-  FAIRWAY_RETURN_IF_ERROR(
-      CheckKeys(node, path,
-                {"enabled", "interval", "window", "resolution", "maxJobTest", "maxJobStart",
-                 "jobPartCountReserve", "minPrioReserve", "reserveWholeNodes", "mode"}));
+  FAIRWAY_RETURN_IF_ERROR(CheckKeys(node, path,
+                                    {"enabled", "interval", "window", "resolution", "maxJobTest",
+                                     "maxJobStart", "jobPartCountReserve", "minPrioReserve",
+                                     "reserveWholeNodes", "mode", "runtimePrediction", "order"}));
   FAIRWAY_RETURN_IF_ERROR(ReadBool(node, path, "enabled", &b->enabled));
   FAIRWAY_RETURN_IF_ERROR(ReadSeconds(node, path, "interval", &b->interval));
   FAIRWAY_RETURN_IF_ERROR(ReadDuration(node, path, "window", false, &b->window));
@@ -192,6 +194,16 @@ Status ParseBackfill(const YAML::Node& node, core::BackfillConfig* b) {
       ReadUint32(node, path, "jobPartCountReserve", &b->job_part_count_reserve));
   FAIRWAY_RETURN_IF_ERROR(ReadUint32(node, path, "minPrioReserve", &b->min_prio_reserve));
   FAIRWAY_RETURN_IF_ERROR(ReadBool(node, path, "reserveWholeNodes", &b->reserve_whole_nodes));
+  FAIRWAY_RETURN_IF_ERROR(
+      ReadEnum<core::RuntimePrediction>(node, path, "runtimePrediction",
+                                        {{"off", core::RuntimePrediction::kOff},
+                                         {"userHistory", core::RuntimePrediction::kUserHistory}},
+                                        &b->runtime_prediction));
+  FAIRWAY_RETURN_IF_ERROR(
+      ReadEnum<core::BackfillOrder>(node, path, "order",
+                                    {{"priority", core::BackfillOrder::kPriority},
+                                     {"shortestFirst", core::BackfillOrder::kShortestFirst}},
+                                    &b->order));
   return ReadBackfillMode(node, path, b);
 }
 

@@ -4,7 +4,8 @@
 // default. Durations use Slurm time formats ("7-0", "14-00:00:00", "30" minutes).
 //
 //   priority:
-//     weights: {age: 1000, fairShare: 10000, jobSize: 500, partition: 1000, qos: 2000, tresGpu: 0}
+//     weights: {age: 1000, fairShare: 10000, jobSize: 500, partition: 1000, qos: 2000, tresGpu: 0,
+//               expansion: 0}   # expansion: Fairway's (wait / (wait + run)) factor, priority.h
 //     maxAge: 7-0                 # PriorityMaxAge
 //     favorSmall: false           # PriorityFavorSmall
 //     jobSizeBasis: nodesAndCpus  # or gpus
@@ -26,6 +27,10 @@
 //     jobPartCountReserve: 0      # bf_job_part_count_reserve; 0 = every blocked job reserves
 //     minPrioReserve: 0           # bf_min_prio_reserve
 //     reserveWholeNodes: true     # Slurm reserves whole nodes; false reserves only the request
+//     runtimePrediction: off      # or userHistory: plan with the mean of the user's last two
+//                                 # run times (core/runtime_prediction.h); still killed at limits
+//     order: priority             # or shortestFirst: past the reservations (easy), backfill
+//                                 # the shortest planned jobs first
 //   preemption:
 //     qos: true                   # preempt/qos: QoS `preempt` lists
 //     partitionPriority: true     # preempt/partition_prio: higher PriorityTier preempts

@@ -13,6 +13,7 @@
 #include "controllers/object_trim.h"
 #include "controllers/parallel.h"
 #include "controllers/pod_builder.h"
+#include "controllers/runtime_history.h"
 #include "core/account_context.h"
 #include "core/cycle.h"
 #include "core/fair_share.h"
@@ -300,6 +301,9 @@ Status Controller::RunOnce() {
   Snapshot snap = BuildSnapshot(objects, assumed_.List(), sopts);
   FailInvalidJobs(snap, &objects, &raw, now);
   UpdateUsage(snap, objects, now);
+  if (options_.config.backfill.runtime_prediction != core::RuntimePrediction::kOff) {
+    runtime_history_ = RuntimeHistoryOf(objects.jobs);
+  }
   phases.End("snapshot");
   const core::CycleResult result = Schedule(snap, now);
   phases.End("schedule");
@@ -357,6 +361,7 @@ core::CycleResult Controller::Schedule(const Snapshot& snap, core::Timestamp now
   in.pending = &snap.pending;
   in.config = &config;
   in.usage = &period_ledger_;
+  in.history = &runtime_history_;
   return core::RunCycle(in);
 }
 

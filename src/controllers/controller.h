@@ -78,6 +78,7 @@
 #include "core/account_context.h"
 #include "core/config.h"
 #include "core/cycle.h"
+#include "core/runtime_prediction.h"
 #include "core/usage_ledger.h"
 #include "kube/api_client.h"
 #include "kube/event_recorder.h"
@@ -223,7 +224,8 @@ class Controller {
   // start of a cycle, before any worker thread of that cycle reads it.
   Logger cycle_log_{"controllers"};
   UsageAccounting accounting_;
-  core::UsageLedger ledger_;  // derived from accounting_ every cycle
+  core::RuntimeHistory runtime_history_;  // ended runs, for backfill.runtimePrediction
+  core::UsageLedger ledger_;              // derived from accounting_ every cycle
   // Fair share follows Slurm's PriorityCalcPeriod: the own usage as of the current period's
   // start (UsageAccounting::OwnUsageAt), taken once per period, and the subtree ledger over it
   // that the scheduler reads (along each cycle's tree, so new accounts count at once).

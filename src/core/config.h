@@ -21,6 +21,8 @@ struct PriorityWeights {
   uint32_t qos = 0;
   uint32_t assoc = 0;
   double tres_gpu = 0;  // PriorityWeightTRES=GRES/gpu=...
+  // Not in Slurm: the expansion factor, wait / (wait + planned run) (priority.h).
+  uint32_t expansion = 0;
 };
 
 // How F_size is measured (slurm-semantics.md §1 leaves the GPU choice to us).
@@ -61,6 +63,18 @@ struct FairShareConfig {
   bool root_user_association = true;
 };
 
+// What the backfill planner plans a job's duration with (runtime_prediction.h).
+enum class RuntimePrediction {
+  kOff,          // the time limit, as Slurm
+  kUserHistory,  // the mean of the user's last two run times, capped at the limit (Fairway)
+};
+
+// The order the backfill planner tries jobs in.
+enum class BackfillOrder {
+  kPriority,       // queue (priority) order, as Slurm
+  kShortestFirst,  // reservations in priority order, then the rest shortest planned first
+};
+
 // The backfill planner (SchedulerType=sched/backfill; slurm-semantics.md §3). Defaults are
 // Slurm's.
 struct BackfillConfig {
@@ -79,6 +93,11 @@ struct BackfillConfig {
   // Slurm reserves whole nodes for planned jobs ("for speed"); false reserves only the job's
   // per-node request, letting other jobs share a planned node's remaining GPUs.
   bool reserve_whole_nodes = true;
+  // Plan with predicted run times instead of limits (jobs are still killed at their limit).
+  RuntimePrediction runtime_prediction = RuntimePrediction::kOff;
+  // kShortestFirst matters only when reservations are limited (jobPartCountReserve > 0, EASY):
+  // jobs past a partition's reservations are tried shortest planned duration first.
+  BackfillOrder order = BackfillOrder::kPriority;
 };
 
 // Which preemption rules apply (slurm-semantics.md §8). Nothing is preempted unless a QoS lists

@@ -127,6 +127,7 @@ PriorityContext MakePriorityContext(const CycleInput& in) {
   for (const Qos& q : in.cluster->qos) {
     ctx.max_qos_priority = std::max(ctx.max_qos_priority, q.priority);
   }
+  if (in.config->backfill.runtime_prediction != RuntimePrediction::kOff) ctx.history = in.history;
   return ctx;
 }
 

@@ -30,6 +30,7 @@
 #include "core/fair_share.h"
 #include "core/model.h"
 #include "core/priority.h"
+#include "core/runtime_prediction.h"
 #include "core/usage_ledger.h"
 
 namespace fairway::core {
@@ -44,6 +45,8 @@ struct CycleInput {
   // The account tree and fair-share table to use (see account_context.h); null: built from
   // `cluster->accounts` and `usage` for this cycle.
   std::shared_ptr<const AccountContext> accounts;
+  // Run times of ended jobs, for backfill.runtime_prediction; null: no history (limits used).
+  const RuntimeHistory* history = nullptr;
 };
 
 // Start `pending[pending_index]` (or, for an array, its task `array_task`) now on `nodes` in

@@ -8,6 +8,18 @@ namespace {
 
 double Clamp01(double v) { return std::clamp(v, 0.0, 1.0); }
 
+// Seconds the job has accrued age by `now` (0 if held or not yet eligible).
+double Waited(const Job& job, const PriorityConfig& config, Timestamp now) {
+  if (job.hold != HoldKind::kNone) return 0.0;
+  Timestamp accrue = job.submit_time;
+  if (!config.accrue_always) {
+    // Without an explicit eligible time the job accrues from when its begin time allowed it.
+    accrue = job.eligible_time.value_or(
+        std::max(job.submit_time, job.begin_time.value_or(job.submit_time)));
+  }
+  return std::max(0.0, static_cast<double>((now - accrue).count()));
+}
+
 }  // namespace
 
 Timestamp PriorityPassTime(Timestamp now, Seconds calc_period) {
@@ -19,16 +31,7 @@ Timestamp PriorityPassTime(Timestamp now, Seconds calc_period) {
 }
 
 double AgeFactor(const Job& job, const PriorityConfig& config, Timestamp now) {
-  if (job.hold != HoldKind::kNone) return 0.0;
-  Timestamp accrue = job.submit_time;
-  if (!config.accrue_always) {
-    // Without an explicit eligible time the job accrues from when its begin time allowed it.
-    accrue = job.eligible_time.value_or(
-        std::max(job.submit_time, job.begin_time.value_or(job.submit_time)));
-  }
-  double waited = static_cast<double>((now - accrue).count());
-  if (waited <= 0) return 0.0;
-  return std::min(1.0, waited / static_cast<double>(config.max_age.count()));
+  return std::min(1.0, Waited(job, config, now) / static_cast<double>(config.max_age.count()));
 }
 
 double JobSizeFactor(const Job& job, const PriorityConfig& config, const PriorityContext& ctx) {
@@ -66,6 +69,17 @@ double GpuTresFactor(const Job& job, int64_t partition_gpus) {
                  static_cast<double>(partition_gpus));
 }
 
+double ExpansionFactor(const Job& job, const PriorityConfig& config, const PriorityContext& ctx) {
+  if (config.weights.expansion == 0) return 0.0;
+  std::optional<Seconds> prediction =
+      ctx.history != nullptr ? ctx.history->Predict(job.user) : std::nullopt;
+  std::optional<Seconds> run = PlannedDuration(prediction, job.time_limit, Seconds(0));
+  if (!run.has_value()) return 0.0;
+  double waited = Waited(job, config, ctx.now);  // as the age factor counts it
+  double planned = std::max<double>(static_cast<double>(run->count()), 10.0);
+  return waited / (waited + planned);
+}
+
 PriorityBreakdown ComputePriority(const Job& job, const Partition& partition, const Qos* qos,
                                   double fair_share_factor, int64_t partition_gpus,
                                   const PriorityConfig& config, const PriorityContext& ctx) {
@@ -78,6 +92,7 @@ PriorityBreakdown ComputePriority(const Job& job, const Partition& partition, co
   b.qos = w.qos * QosFactor(qos, ctx);
   b.assoc = 0;  // association priority is not modelled (no per-association Priority field)
   b.tres = w.tres_gpu * GpuTresFactor(job, partition_gpus);
+  b.expansion = w.expansion * ExpansionFactor(job, config, ctx);
   b.nice = job.nice;
   if (job.hold != HoldKind::kNone) {
     b.priority = 0;
@@ -87,8 +102,8 @@ PriorityBreakdown ComputePriority(const Job& job, const Partition& partition, co
     b.priority = *job.pinned_priority;
     return b;
   }
-  double sum = b.age + b.fair_share + b.job_size + b.partition + b.qos + b.assoc + b.tres -
-               static_cast<double>(b.nice);
+  double sum = b.age + b.fair_share + b.job_size + b.partition + b.qos + b.assoc + b.tres +
+               b.expansion - static_cast<double>(b.nice);
   constexpr double kMax = 4294967295.0;  // 2^32 - 1
   sum = std::clamp(sum, 1.0, kMax);
   b.priority = static_cast<uint32_t>(sum);

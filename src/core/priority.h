@@ -16,6 +16,7 @@
 
 #include "core/config.h"
 #include "core/model.h"
+#include "core/runtime_prediction.h"
 
 namespace fairway::core {
 
@@ -29,6 +30,9 @@ struct PriorityContext {
   int64_t total_gpus = 0;
   uint32_t max_partition_job_factor = 1;
   uint32_t max_qos_priority = 0;
+  // For the expansion factor: the run-time history when backfill plans with predictions (the
+  // factor then uses the predicted run, else the job's limit); null otherwise.
+  const RuntimeHistory* history = nullptr;
 };
 
 // sprio columns: weighted contributions (already multiplied by their weights).
@@ -40,6 +44,7 @@ struct PriorityBreakdown {
   double qos = 0;
   double assoc = 0;
   double tres = 0;
+  double expansion = 0;
   int64_t nice = 0;
   uint32_t priority = 0;  // the final integer
 };
@@ -68,6 +73,13 @@ double QosFactor(const Qos* qos, const PriorityContext& ctx);
 
 // F_tres_gpu = job GPUs / GPUs in the partition (0 when the partition has none).
 double GpuTresFactor(const Job& job, int64_t partition_gpus);
+
+// Fairway's expansion factor (not in Slurm): waited / (waited + run), run = the job's predicted
+// run time (ctx.history) or its own time limit, at least 10 s as bounded slowdown counts it;
+// 0 for a job without either. It is 1 - 1 / (expected slowdown if started now): short jobs gain
+// priority as fast as their slowdown grows, long ones slowly, and every waiting job keeps
+// gaining (no starvation), which is what mean bounded slowdown rewards.
+double ExpansionFactor(const Job& job, const PriorityConfig& config, const PriorityContext& ctx);
 
 // The full computation. `fair_share_factor` is F_fs of the job's association; `partition_gpus`
 // feeds the TRES factor. Held jobs get priority 0; a pinned priority is returned as is.

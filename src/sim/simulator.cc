@@ -8,6 +8,7 @@
 #include "core/account_context.h"
 #include "core/account_tree.h"
 #include "core/cycle.h"
+#include "core/runtime_prediction.h"
 #include "core/usage_ledger.h"
 
 namespace fairway::sim {
@@ -125,6 +126,7 @@ class Simulation {
         const SimJob& s = workload_.jobs[running_[i].workload_index];
         result_.jobs.push_back({s.id, s.account, s.user, s.submit_s, running_[i].start_s,
                                 running_[i].end_s, s.run_s, s.nodes, s.per_node});
+        history_.Record(cluster_.running[i].user, Seconds(running_[i].end_s - running_[i].start_s));
         continue;
       }
       if (kept != i) {
@@ -168,6 +170,7 @@ class Simulation {
     in.config = &cycle_config_;
     in.usage = &ledger_;
     in.accounts = accounts_;
+    in.history = &history_;
     core::CycleResult decisions = core::RunCycle(in);
     ++result_.cycles;
     if (decisions.started.empty()) return;
@@ -201,6 +204,7 @@ class Simulation {
   core::ClusterState cluster_;
   std::shared_ptr<const core::AccountTree> tree_;  // accounts never change during a replay
   core::UsageLedger ledger_;
+  core::RuntimeHistory history_;  // run times of ended jobs, in end order (as the operator's)
   std::vector<core::Job> pending_;
   std::vector<size_t> pending_index_;  // workload index of each pending job
   std::vector<Running> running_;       // parallel to cluster_.running

@@ -18,7 +18,8 @@ TEST(SchedulerSettingsTest, EmptyDocumentGivesDefaults) {
 TEST(SchedulerSettingsTest, ReadsEveryKey) {
   StatusOr<core::SchedulerConfig> c = ParseSchedulerSettings(R"(
 priority:
-  weights: {age: 1000, fairShare: 10000, jobSize: 500, partition: 1000, qos: 2000, tresGpu: 1.5}
+  weights: {age: 1000, fairShare: 10000, jobSize: 500, partition: 1000, qos: 2000, tresGpu: 1.5,
+            expansion: 3000}
   maxAge: 14-0
   favorSmall: true
   jobSizeBasis: gpus
@@ -38,6 +39,8 @@ backfill:
   mode: easy
   minPrioReserve: 1000
   reserveWholeNodes: false
+  runtimePrediction: userHistory
+  order: shortestFirst
 preemption:
   qos: false
   partitionPriority: false
@@ -49,6 +52,7 @@ scheduler:
   EXPECT_EQ(c->priority.weights.fair_share, 10000u);
   EXPECT_EQ(c->priority.weights.job_size, 500u);
   EXPECT_DOUBLE_EQ(c->priority.weights.tres_gpu, 1.5);
+  EXPECT_EQ(c->priority.weights.expansion, 3000u);
   EXPECT_EQ(c->priority.max_age, core::Seconds(14 * 86400));
   EXPECT_TRUE(c->priority.favor_small);
   EXPECT_EQ(c->priority.job_size_basis, core::JobSizeBasis::kGpus);
@@ -67,6 +71,8 @@ scheduler:
   EXPECT_EQ(c->backfill.job_part_count_reserve, 1u);
   EXPECT_EQ(c->backfill.min_prio_reserve, 1000u);
   EXPECT_FALSE(c->backfill.reserve_whole_nodes);
+  EXPECT_EQ(c->backfill.runtime_prediction, core::RuntimePrediction::kUserHistory);
+  EXPECT_EQ(c->backfill.order, core::BackfillOrder::kShortestFirst);
   EXPECT_FALSE(c->preemption.by_qos);
   EXPECT_FALSE(c->preemption.by_partition_tier);
 }
@@ -97,6 +103,8 @@ TEST(SchedulerSettingsTest, RejectsBadSettingsNamingTheKey) {
       {"resolution range", "backfill:\n  resolution: 7200\n", "backfill.resolution", "3600"},
       {"window too long", "backfill:\n  window: 50000\n", "backfill.window", "43200"},
       {"bad mode", "backfill:\n  mode: aggressive\n", "backfill.mode", "easy"},
+      {"bad prediction", "backfill:\n  runtimePrediction: last2\n", "backfill.runtimePrediction",
+       "off, userHistory"},
       {"interval text", "backfill:\n  interval: soon\n", "backfill.interval", "seconds"},
       // Issue #16: conservative mode with EASY's reservation count contradicts itself.
       {"mode contradicts jobPartCountReserve",

@@ -53,6 +53,35 @@ TEST(PriorityTest, AgeIsCappedAtMaxAgeAndZeroWhileHeld) {
   EXPECT_DOUBLE_EQ(AgeFactor(held, config, T(kDay)), 0.0);
 }
 
+// Fairway's expansion factor: waited / (waited + run), run = the limit or the user's predicted
+// run time (at least 10 s). A 10-minute job that waited 10 minutes is at 0.5, a 10-hour job that
+// waited as long far lower.
+TEST(PriorityTest, ExpansionFactorGrowsWithWaitRelativeToTheRun) {
+  PriorityConfig config;
+  config.weights.expansion = 1000;
+  Job short_job = JobBuilder("s").Submit(0).Eligible(0).TimeLimit(600).Build();
+  Job long_job = JobBuilder("l").Submit(0).Eligible(0).TimeLimit(36000).Build();
+  EXPECT_DOUBLE_EQ(ExpansionFactor(short_job, config, Context(0)), 0.0);
+  EXPECT_DOUBLE_EQ(ExpansionFactor(short_job, config, Context(600)), 0.5);
+  EXPECT_DOUBLE_EQ(ExpansionFactor(long_job, config, Context(600)), 600.0 / 36600);
+  Partition part = PartitionBuilder("gpu").Build();
+  EXPECT_DOUBLE_EQ(ComputePriority(short_job, part, nullptr, 0, 80, config, Context(600)).expansion,
+                   500);
+  // No limit and no prediction: no factor. A tiny run counts as 10 s.
+  EXPECT_DOUBLE_EQ(ExpansionFactor(JobBuilder("u").Submit(0).Build(), config, Context(600)), 0.0);
+  Job tiny = JobBuilder("t").Submit(0).Eligible(0).TimeLimit(1).Build();
+  EXPECT_DOUBLE_EQ(ExpansionFactor(tiny, config, Context(10)), 0.5);
+  // With a history the prediction replaces the limit (alice's jobs ran 60 s).
+  RuntimeHistory history;
+  history.Record(UserName("alice"), Seconds(60));
+  PriorityContext with_history = Context(60);
+  with_history.history = &history;
+  EXPECT_DOUBLE_EQ(ExpansionFactor(long_job, config, with_history), 0.5);
+  // Unweighted, it is not computed.
+  config.weights.expansion = 0;
+  EXPECT_DOUBLE_EQ(ExpansionFactor(short_job, config, Context(600)), 0.0);
+}
+
 TEST(PriorityTest, AgeAccruesFromBeginTimeUnlessAccrueAlways) {
   PriorityConfig config;
   Job job = JobBuilder("a").Submit(0).Begin(kDay).Build();

@@ -2,10 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "sim/builtin_scenario.h"
 #include "sim/sim_report.h"
 #include "sim/swf_reader.h"
 #include "sim/workload.h"
+#include "tests/unit/sim/sim_test_util.h"
 
 namespace fairway::sim {
 namespace {
@@ -97,6 +100,42 @@ TEST(WorkloadTest, TraceWithoutMachineSizeIsAnError) {
   StatusOr<Workload> w = WorkloadFromSwf(*trace);
   ASSERT_FALSE(w.ok());
   EXPECT_NE(w.status().message().find("MaxNodes"), std::string::npos);
+}
+
+// backfill.runtimePrediction in a replay: the simulator records each ended job's run time, so
+// the planner plans with the user's history. Two processors; the user's first two jobs ran
+// 100 s against limits of 10,000 s. Job 3 runs 200-1200; "wide" (both processors, from 210)
+// and a 1-processor filler (from 220) follow. With limits the filler backfills at once (it ends
+// long before job 3's limit) and pushes wide to the filler's end; with predictions job 3 is
+// expected to end soon, so the filler would delay wide and waits, and wide starts at 1200.
+TEST(SimulatorTest, RuntimePredictionPlansWithTheUsersHistory) {
+  StatusOr<SwfTrace> trace = ParseSwfText(
+      "; MaxNodes: 2\n; MaxProcs: 2\n" + testing::SwfJobLine(1, 0, 100, 1, 10000) +
+          testing::SwfJobLine(2, 0, 100, 1, 10000) + testing::SwfJobLine(3, 200, 1000, 1, 10000) +
+          testing::SwfJobLine(4, 210, 100, 2, 10000) + testing::SwfJobLine(5, 220, 5000, 1, 5000),
+      "predict.swf");
+  ASSERT_TRUE(trace.ok()) << trace.status();
+  StatusOr<Workload> w = WorkloadFromSwf(*trace);
+  ASSERT_TRUE(w.ok()) << w.status();
+  auto starts = [&](core::RuntimePrediction prediction) {
+    SimOptions options;
+    options.config.backfill.interval = core::Seconds(1);
+    options.config.backfill.runtime_prediction = prediction;
+    StatusOr<SimResult> r = RunSimulation(*w, options);
+    EXPECT_TRUE(r.ok());
+    std::map<uint64_t, int64_t> by_id;
+    for (const JobOutcome& j : r->jobs) {
+      by_id[j.id] = j.start_s;
+      EXPECT_EQ(j.end_s - j.start_s, j.run_s);  // nothing ends at its prediction
+    }
+    return by_id;
+  };
+  std::map<uint64_t, int64_t> off = starts(core::RuntimePrediction::kOff);
+  EXPECT_EQ(off[5], 220);
+  EXPECT_EQ(off[4], 5220);
+  std::map<uint64_t, int64_t> on = starts(core::RuntimePrediction::kUserHistory);
+  EXPECT_EQ(on[4], 1200);
+  EXPECT_EQ(on[5], 1300);
 }
 
 }  // namespace
