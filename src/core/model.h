@@ -40,10 +40,12 @@ std::string_view PreemptModeName(PreemptMode mode);  // "OFF", "CANCEL", "REQUEU
 // A named set of nodes with limits (slurm-semantics.md §7).
 struct Partition {
   PartitionName name;
-  // A node belongs to the partition if it is named in `node_names` or matches `node_selector`.
-  // Both empty: every node.
+  // A node belongs to the partition if it is named in `node_names`, matches `node_selector` or
+  // carries every label of one entry of `pool_node_labels` (its node pools). All empty: every
+  // node.
   LabelSelector node_selector;
   std::vector<NodeName> node_names;
+  std::vector<Labels> pool_node_labels;
   bool is_default = false;
   PartitionState state = PartitionState::kUp;
   std::optional<Seconds> max_time;          // nullopt: UNLIMITED
