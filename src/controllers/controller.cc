@@ -7,6 +7,7 @@
 #include "api/array_task_list.h"
 #include "api/hostlist.h"
 #include "controllers/cycle_phase_timer.h"
+#include "controllers/elastic_pools.h"
 #include "controllers/job_status.h"
 #include "controllers/kube_objects.h"
 #include "controllers/names.h"
@@ -477,6 +478,7 @@ void Controller::WritePendingStatuses(const core::CycleResult& result, const Sna
   }
   std::vector<std::pair<size_t, std::vector<const core::PendingDecision*>>> groups(by_job.begin(),
                                                                                    by_job.end());
+  const AwaitingNodes awaiting(snap.cluster, snap.pending, result);
   ParallelFor(groups.size(), options_.bind_parallelism, [&](size_t g) {
     const size_t ji = groups[g].first;
     CycleJob& job = objects->jobs[ji];  // copied only when its status is written
@@ -487,6 +489,7 @@ void Controller::WritePendingStatuses(const core::CycleResult& result, const Sna
         parts += (parts.empty() ? "" : ",") + p.str();
       }
       MarkPending(&st, *d, parts);
+      awaiting.Apply(*d, &st);
       if (!StatusDiffers(st, job->status) && !FirstStatusUnwritten(*(*raw)[ji])) continue;
       const std::string previous_reason = job->status.reason;
       Status s = writer_.WriteStatus(&(*raw)[ji], &job.Mutable(), st);

@@ -29,6 +29,10 @@ struct Node {
   std::vector<Taint> taints;
   bool ready = true;
   bool unschedulable = false;  // cordoned
+  // A node a partition's node pool can still add (it does not exist yet): it counts when the
+  // core decides whether a job can ever run (Resources rather than BadConstraints), never for
+  // starting a job or planning a reservation.
+  bool provisionable = false;
 };
 
 enum class PartitionState { kUp, kDown, kDrain, kInactive };
