@@ -68,9 +68,31 @@ std::string Gres(const std::vector<const NodeInfo*>& nodes) {
   return s;
 }
 
+// The nodes `p`'s pools can still add, as powered-down nodes (sinfo.h).
+std::vector<NodeInfo> AddableNodes(const api::PartitionObject& p,
+                                   const std::vector<NodeInfo>& nodes) {
+  std::vector<NodeInfo> out;
+  for (const api::NodePool& pool : p.spec.node_pools) {
+    int64_t current = std::count_if(nodes.begin(), nodes.end(),
+                                    [&](const NodeInfo& n) { return api::InPool(pool, n.labels); });
+    for (int64_t i = 1; i <= pool.max_nodes - current; ++i) {
+      NodeInfo n;
+      n.name = pool.name + "-dy-" + std::to_string(i);
+      n.labels = pool.node_selector;
+      n.gpus_total = pool.gpus_per_node;
+      n.cpu_milli = pool.cpus_per_node.value_or(0) * 1000;
+      n.memory_bytes = pool.memory_per_node_bytes.value_or(0);
+      n.powered_down = true;
+      out.push_back(std::move(n));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string NodeInfo::State() const {
+  if (powered_down) return "idle~";
   if (!ready) return "down";
   if (cordoned) return running_pods > 0 ? "drng" : "drain";
   if (gpus_total > 0) {
@@ -266,13 +288,22 @@ StatusOr<std::string> RenderSinfo(const std::vector<api::PartitionObject>& parti
   };
   for (const api::PartitionObject* p : parts) {
     std::vector<const NodeInfo*> members;
+    const std::vector<NodeInfo> addable = AddableNodes(*p, nodes);
+    std::vector<const NodeInfo*> candidates;
     for (const NodeInfo& n : nodes) {
-      if (!NodeInPartition(n, *p)) continue;
+      if (NodeInPartition(n, *p)) candidates.push_back(&n);
+    }
+    for (const NodeInfo& n : addable) candidates.push_back(&n);
+    for (const NodeInfo* np : candidates) {
+      // -t idle also lists powered-down idle~ nodes, as in Slurm.
+      const std::string state = np->State();
+      const std::string base = state.substr(0, state.find('~'));
       if (!o.states.empty() &&
-          std::find(o.states.begin(), o.states.end(), n.State()) == o.states.end()) {
+          std::find(o.states.begin(), o.states.end(), state) == o.states.end() &&
+          std::find(o.states.begin(), o.states.end(), base) == o.states.end()) {
         continue;
       }
-      members.push_back(&n);
+      members.push_back(np);
     }
     if (o.node_oriented) {
       for (const NodeInfo* n : members) emit(*p, {n});
