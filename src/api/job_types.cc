@@ -11,6 +11,7 @@
 #include "api/internal/parse_util.h"
 #include "api/quantity.h"
 #include "api/time_limit.h"
+#include "api/tolerations.h"
 #include "common/status_macros.h"
 
 namespace fairway::api {
@@ -57,28 +58,12 @@ Status GetQuantity(const json& obj, std::string_view key, const std::string& pat
   return OkStatus();
 }
 
-StatusOr<core::TaintEffect> ParseTaintEffect(const std::string& text, const std::string& field) {
-  if (text == "NoSchedule") {
-    return core::TaintEffect::kNoSchedule;
-  }
-  if (text == "PreferNoSchedule") {
-    return core::TaintEffect::kPreferNoSchedule;
-  }
-  if (text == "NoExecute") {
-    return core::TaintEffect::kNoExecute;
-  }
-  return InvalidArgumentError(
-      "must be one of NoSchedule, PreferNoSchedule, NoExecute; got " + internal::Quote(text),
-      field);
-}
-
 // template.spec.tolerations -> core tolerations.
 StatusOr<std::vector<core::Toleration>> TolerationsFromTemplate(const json& pod_template,
                                                                 const std::string& path) {
-  std::vector<core::Toleration> out;
   const json* pod_spec = Find(pod_template, "spec");
   if (pod_spec == nullptr) {
-    return out;
+    return std::vector<core::Toleration>{};
   }
   std::string spec_path = Join(path, "spec");
   if (!pod_spec->is_object()) {
@@ -86,45 +71,9 @@ StatusOr<std::vector<core::Toleration>> TolerationsFromTemplate(const json& pod_
   }
   const json* list = Find(*pod_spec, "tolerations");
   if (list == nullptr) {
-    return out;
+    return std::vector<core::Toleration>{};
   }
-  std::string field = Join(spec_path, "tolerations");
-  if (!list->is_array()) {
-    return InvalidArgumentError("must be a list", field);
-  }
-  for (size_t i = 0; i < list->size(); ++i) {
-    const json& t = (*list)[i];
-    std::string item = Index(field, i);
-    if (!t.is_object()) {
-      return InvalidArgumentError("must be an object", item);
-    }
-    core::Toleration tol;
-    std::string op;
-    std::string effect;
-    FAIRWAY_RETURN_IF_ERROR(json_fields::GetString(t, "key", item, &tol.key));
-    FAIRWAY_RETURN_IF_ERROR(json_fields::GetString(t, "operator", item, &op));
-    FAIRWAY_RETURN_IF_ERROR(json_fields::GetString(t, "value", item, &tol.value));
-    FAIRWAY_RETURN_IF_ERROR(json_fields::GetString(t, "effect", item, &effect));
-    if (op.empty() || op == "Equal") {
-      tol.op = core::Toleration::Operator::kEqual;
-    } else if (op == "Exists") {
-      tol.op = core::Toleration::Operator::kExists;
-    } else {
-      return InvalidArgumentError("must be Equal or Exists; got " + internal::Quote(op),
-                                  Join(item, "operator"));
-    }
-    if (tol.op == core::Toleration::Operator::kExists && !tol.value.empty()) {
-      return InvalidArgumentError("must be empty when operator is Exists", Join(item, "value"));
-    }
-    if (tol.key.empty() && tol.op != core::Toleration::Operator::kExists) {
-      return InvalidArgumentError("an empty key requires operator Exists", Join(item, "operator"));
-    }
-    if (!effect.empty()) {
-      FAIRWAY_ASSIGN_OR_RETURN(tol.effect, ParseTaintEffect(effect, Join(item, "effect")));
-    }
-    out.push_back(std::move(tol));
-  }
-  return out;
+  return TolerationsFromJson(*list, Join(spec_path, "tolerations"));
 }
 
 // The per-node GPU request after folding `gres` in.

@@ -81,7 +81,7 @@ bool PartitionSpec::operator==(const PartitionSpec& o) const {
          allow_accounts == o.allow_accounts && deny_accounts == o.deny_accounts &&
          allow_groups == o.allow_groups && allow_qos == o.allow_qos &&
          priority_job_factor == o.priority_job_factor && priority_tier == o.priority_tier &&
-         preempt_mode == o.preempt_mode;
+         preempt_mode == o.preempt_mode && node_pools == o.node_pools;
 }
 
 StatusOr<PartitionSpec> PartitionSpecFromJson(const json& j, const std::string& path) {
@@ -132,6 +132,9 @@ StatusOr<PartitionSpec> PartitionSpecFromJson(const json& j, const std::string& 
           Join(path, "preemptMode"));
     }
     s.preempt_mode = *m;
+  }
+  if (const json* pools = Find(j, "nodePools")) {
+    FAIRWAY_ASSIGN_OR_RETURN(s.node_pools, NodePoolsFromJson(*pools, Join(path, "nodePools")));
   }
   return s;
 }
@@ -201,6 +204,13 @@ json ToJson(const PartitionSpec& s) {
   j["priorityJobFactor"] = s.priority_job_factor;
   j["priorityTier"] = s.priority_tier;
   j["preemptMode"] = std::string(core::PreemptModeName(s.preempt_mode));
+  if (!s.node_pools.empty()) {
+    json pools = json::array();
+    for (const NodePool& pool : s.node_pools) {
+      pools.push_back(ToJson(pool));
+    }
+    j["nodePools"] = std::move(pools);
+  }
   return j;
 }
 
@@ -264,6 +274,9 @@ StatusOr<core::Partition> ToCorePartition(const PartitionObject& p) {
   out.priority_job_factor = static_cast<uint32_t>(s.priority_job_factor);
   out.priority_tier = static_cast<uint32_t>(s.priority_tier);
   out.preempt_mode = s.preempt_mode;
+  for (const NodePool& pool : s.node_pools) {
+    out.pool_node_labels.push_back(pool.node_selector);
+  }
   return out;
 }
 

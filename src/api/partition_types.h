@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "api/common_types.h"
+#include "api/node_pool.h"
 #include "api/object_meta.h"
 #include "common/status.h"
 #include "core/labels.h"
@@ -25,7 +26,8 @@ inline constexpr std::string_view kPartitionKind = "Partition";
 inline constexpr int64_t kMaxPartitionPriority = 65533;
 
 struct PartitionSpec {
-  // Member nodes: those matching node_selector or named in nodes; both empty = every node.
+  // Member nodes: those matching node_selector, named in nodes or in one of node_pools; all
+  // empty = every node.
   core::LabelSelector node_selector;
   std::vector<std::string> nodes;
   bool is_default = false;  // "default"
@@ -40,6 +42,7 @@ struct PartitionSpec {
   int64_t priority_job_factor = 1;
   int64_t priority_tier = 1;
   core::PreemptMode preempt_mode = core::PreemptMode::kOff;
+  std::vector<NodePool> node_pools;  // "nodePools": groups an autoscaler grows on demand
 
   // Field-wise (core::LabelSelector has no operator==; requirements compare in order).
   bool operator==(const PartitionSpec& other) const;

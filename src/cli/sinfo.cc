@@ -34,7 +34,8 @@ int64_t Int(const std::string& s) {
 int64_t PodGpus(const json& pod) {
   int64_t total = 0;
   const json* containers = nullptr;
-  if (pod.contains("spec") && pod["spec"].contains("containers")) containers = &pod["spec"]["containers"];
+  if (pod.contains("spec") && pod["spec"].contains("containers"))
+    containers = &pod["spec"]["containers"];
   if (containers == nullptr || !containers->is_array()) return 0;
   for (const json& c : *containers) {
     std::string v = Str(c, {"resources", "limits", "nvidia.com/gpu"});
@@ -67,9 +68,31 @@ std::string Gres(const std::vector<const NodeInfo*>& nodes) {
   return s;
 }
 
+// The nodes `p`'s pools can still add, as powered-down nodes (sinfo.h).
+std::vector<NodeInfo> AddableNodes(const api::PartitionObject& p,
+                                   const std::vector<NodeInfo>& nodes) {
+  std::vector<NodeInfo> out;
+  for (const api::NodePool& pool : p.spec.node_pools) {
+    int64_t current = std::count_if(nodes.begin(), nodes.end(),
+                                    [&](const NodeInfo& n) { return api::InPool(pool, n.labels); });
+    for (int64_t i = 1; i <= pool.max_nodes - current; ++i) {
+      NodeInfo n;
+      n.name = pool.name + "-dy-" + std::to_string(i);
+      n.labels = pool.node_selector;
+      n.gpus_total = pool.gpus_per_node;
+      n.cpu_milli = pool.cpus_per_node.value_or(0) * 1000;
+      n.memory_bytes = pool.memory_per_node_bytes.value_or(0);
+      n.powered_down = true;
+      out.push_back(std::move(n));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string NodeInfo::State() const {
+  if (powered_down) return "idle~";
   if (!ready) return "down";
   if (cordoned) return running_pods > 0 ? "drng" : "drain";
   if (gpus_total > 0) {
@@ -79,7 +102,8 @@ std::string NodeInfo::State() const {
   return running_pods > 0 ? "mix" : "idle";
 }
 
-std::vector<NodeInfo> BuildNodeInfos(const std::vector<json>& nodes, const std::vector<json>& pods) {
+std::vector<NodeInfo> BuildNodeInfos(const std::vector<json>& nodes,
+                                     const std::vector<json>& pods) {
   std::vector<NodeInfo> out;
   std::map<std::string, size_t> by_name;
   for (const json& n : nodes) {
@@ -131,7 +155,10 @@ std::vector<NodeInfo> BuildNodeInfos(const std::vector<json>& nodes, const std::
 bool NodeInPartition(const NodeInfo& node, const api::PartitionObject& p) {
   const auto& names = p.spec.nodes;
   if (std::find(names.begin(), names.end(), node.name) != names.end()) return true;
-  if (p.spec.node_selector.empty()) return names.empty();
+  for (const api::NodePool& pool : p.spec.node_pools) {
+    if (api::InPool(pool, node.labels)) return true;
+  }
+  if (p.spec.node_selector.empty()) return names.empty() && p.spec.node_pools.empty();
   return p.spec.node_selector.Matches(node.labels);
 }
 
@@ -143,11 +170,11 @@ StatusOr<std::string> RenderSinfo(const std::vector<api::PartitionObject>& parti
   auto items = ParseFormat(fmt_text);
   if (!items.ok()) return items.status();
   static const std::map<char, std::string> kHeaders = {
-      {'P', "PARTITION"}, {'R', "PARTITION"},  {'a', "AVAIL"},      {'l', "TIMELIMIT"},
-      {'L', "DEFAULTTIME"}, {'D', "NODES"},    {'t', "STATE"},      {'T', "STATE"},
-      {'N', "NODELIST"},  {'G', "GRES"},       {'g', "GRES_USED"},  {'c', "CPUS"},
-      {'m', "MEMORY"},    {'f', "AVAIL_FEATURES"}, {'A', "NODES(A/I)"}, {'F', "NODES(A/I/O/T)"},
-      {'s', "JOB_SIZE"},  {'r', "ROOT"},       {'h', "OVERSUBSCRIBE"}};
+      {'P', "PARTITION"},   {'R', "PARTITION"},      {'a', "AVAIL"},        {'l', "TIMELIMIT"},
+      {'L', "DEFAULTTIME"}, {'D', "NODES"},          {'t', "STATE"},        {'T', "STATE"},
+      {'N', "NODELIST"},    {'G', "GRES"},           {'g', "GRES_USED"},    {'c', "CPUS"},
+      {'m', "MEMORY"},      {'f', "AVAIL_FEATURES"}, {'A', "NODES(A/I)"},   {'F', "NODES(A/I/O/T)"},
+      {'s', "JOB_SIZE"},    {'r', "ROOT"},           {'h', "OVERSUBSCRIBE"}};
   std::vector<std::string> head;
   for (const FormatItem& it : *items) {
     if (it.code == 0) continue;
@@ -166,17 +193,19 @@ StatusOr<std::string> RenderSinfo(const std::vector<api::PartitionObject>& parti
     }
     parts.push_back(&p);
   }
-  std::sort(parts.begin(), parts.end(), [](const auto* a, const auto* b) {
-    return a->meta.name < b->meta.name;
-  });
+  std::sort(parts.begin(), parts.end(),
+            [](const auto* a, const auto* b) { return a->meta.name < b->meta.name; });
 
   auto field = [&](char code, const api::PartitionObject& p,
                    const std::vector<const NodeInfo*>& group) -> std::string {
     const NodeInfo* first = group.empty() ? nullptr : group.front();
     switch (code) {
-      case 'P': return p.meta.name + (p.spec.is_default ? "*" : "");
-      case 'R': return p.meta.name;
-      case 'a': return Lower(core::PartitionStateName(p.spec.state));
+      case 'P':
+        return p.meta.name + (p.spec.is_default ? "*" : "");
+      case 'R':
+        return p.meta.name;
+      case 'a':
+        return Lower(core::PartitionStateName(p.spec.state));
       case 'l': {
         auto tl = api::ParseTimeLimit(p.spec.max_time);
         return tl.ok() ? FormatLimit(tl->limit, "infinite") : p.spec.max_time;
@@ -186,40 +215,54 @@ StatusOr<std::string> RenderSinfo(const std::vector<api::PartitionObject>& parti
         auto tl = api::ParseTimeLimit(p.spec.default_time);
         return tl.ok() ? FormatLimit(tl->limit, "infinite") : p.spec.default_time;
       }
-      case 'D': return std::to_string(group.size());
-      case 't': return first ? first->State() : "n/a";
-      case 'T': return first ? LongState(first->State()) : "n/a";
+      case 'D':
+        return std::to_string(group.size());
+      case 't':
+        return first ? first->State() : "n/a";
+      case 'T':
+        return first ? LongState(first->State()) : "n/a";
       case 'N': {
         std::vector<std::string> names;
         for (const NodeInfo* n : group) names.push_back(n->name);
         return names.empty() ? "" : CompressHostList(names);
       }
-      case 'G': return Gres(group);
+      case 'G':
+        return Gres(group);
       case 'g': {
         int64_t a = 0, t = 0;
         for (const NodeInfo* n : group) a += n->gpus_alloc, t += n->gpus_total;
         return "gpu:" + std::to_string(a) + "/" + std::to_string(t);
       }
-      case 'c': return first ? std::to_string(first->cpu_milli / 1000) : "0";
-      case 'm': return first ? std::to_string(first->memory_bytes / (1024 * 1024)) : "0";
-      case 'f': return first && !first->gpu_type.empty() ? Lower(first->gpu_type) : "(null)";
+      case 'c':
+        return first ? std::to_string(first->cpu_milli / 1000) : "0";
+      case 'm':
+        return first ? std::to_string(first->memory_bytes / (1024 * 1024)) : "0";
+      case 'f':
+        return first && !first->gpu_type.empty() ? Lower(first->gpu_type) : "(null)";
       case 'A':
       case 'F': {
         int64_t a = 0, i = 0, other = 0;
         for (const NodeInfo* n : group) {
           std::string s = n->State();
-          if (s == "alloc" || s == "mix") ++a;
-          else if (s == "idle") ++i;
-          else ++other;
+          if (s == "alloc" || s == "mix")
+            ++a;
+          else if (s == "idle")
+            ++i;
+          else
+            ++other;
         }
         std::string r = std::to_string(a) + "/" + std::to_string(i);
         if (code == 'F') r += "/" + std::to_string(other) + "/" + std::to_string(group.size());
         return r;
       }
-      case 's': return p.spec.max_nodes ? "1-" + std::to_string(*p.spec.max_nodes) : "1-infinite";
-      case 'r': return "no";
-      case 'h': return p.spec.preempt_mode == core::PreemptMode::kOff ? "NO" : "NO";
-      default: return "";
+      case 's':
+        return p.spec.max_nodes ? "1-" + std::to_string(*p.spec.max_nodes) : "1-infinite";
+      case 'r':
+        return "no";
+      case 'h':
+        return p.spec.preempt_mode == core::PreemptMode::kOff ? "NO" : "NO";
+      default:
+        return "";
     }
   };
   // Fields that vary per node define the groups; %N and %D summarize them.
@@ -245,13 +288,22 @@ StatusOr<std::string> RenderSinfo(const std::vector<api::PartitionObject>& parti
   };
   for (const api::PartitionObject* p : parts) {
     std::vector<const NodeInfo*> members;
+    const std::vector<NodeInfo> addable = AddableNodes(*p, nodes);
+    std::vector<const NodeInfo*> candidates;
     for (const NodeInfo& n : nodes) {
-      if (!NodeInPartition(n, *p)) continue;
+      if (NodeInPartition(n, *p)) candidates.push_back(&n);
+    }
+    for (const NodeInfo& n : addable) candidates.push_back(&n);
+    for (const NodeInfo* np : candidates) {
+      // -t idle also lists powered-down idle~ nodes, as in Slurm.
+      const std::string state = np->State();
+      const std::string base = state.substr(0, state.find('~'));
       if (!o.states.empty() &&
-          std::find(o.states.begin(), o.states.end(), n.State()) == o.states.end()) {
+          std::find(o.states.begin(), o.states.end(), state) == o.states.end() &&
+          std::find(o.states.begin(), o.states.end(), base) == o.states.end()) {
         continue;
       }
-      members.push_back(&n);
+      members.push_back(np);
     }
     if (o.node_oriented) {
       for (const NodeInfo* n : members) emit(*p, {n});
@@ -264,7 +316,8 @@ StatusOr<std::string> RenderSinfo(const std::vector<api::PartitionObject>& parti
     std::vector<std::pair<std::string, std::vector<const NodeInfo*>>> groups;
     for (const NodeInfo* n : members) {
       std::string k = group_key(*p, *n);
-      auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == k; });
+      auto it =
+          std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == k; });
       if (it == groups.end()) {
         groups.push_back({k, {n}});
       } else {

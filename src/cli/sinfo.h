@@ -4,7 +4,9 @@
 //   otherwise no GPU allocated -> idle, some -> mix, all -> alloc (a node without GPUs: idle
 //   without pods, mix with pods).
 // Partitions own their nodes by name and/or label selector (neither: every node), as the
-// scheduler does.
+// scheduler does. Nodes a partition's node pools can still add (maxNodes minus the nodes
+// carrying the pool's labels) are listed as powered-down "idle~" nodes named POOL-dy-N, as
+// Slurm lists a ParallelCluster queue's dynamic nodes.
 //
 // Format codes: %P PARTITION (default marked '*'), %R PARTITION (no '*'), %a AVAIL,
 // %l TIMELIMIT, %L DEFAULTTIME, %D NODES, %t STATE, %T STATE (long), %N NODELIST, %G GRES,
@@ -27,7 +29,8 @@ namespace fairway::cli {
 
 inline constexpr std::string_view kSinfoDefaultFormat = "%#P %.5a %.10l %.6D %.6t %N";
 inline constexpr std::string_view kSinfoNodeFormat = "%#N %.6D %#P %.6t";
-inline constexpr std::string_view kSinfoLongFormat = "%#P %.5a %.10l %.10s %.4r %.8h %.10g %.6D %.11T %N";
+inline constexpr std::string_view kSinfoLongFormat =
+    "%#P %.5a %.10l %.10s %.4r %.8h %.10g %.6D %.11T %N";
 
 struct NodeInfo {
   std::string name;
@@ -40,8 +43,10 @@ struct NodeInfo {
   bool ready = true;
   bool cordoned = false;
   int running_pods = 0;
+  // A node a partition's node pool can still add: Slurm's powered-down cloud node.
+  bool powered_down = false;
 
-  // "idle", "mix", "alloc", "drng", "drain", "down".
+  // "idle", "mix", "alloc", "drng", "drain", "down"; "idle~" when powered down.
   std::string State() const;
 };
 

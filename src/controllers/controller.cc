@@ -7,6 +7,7 @@
 #include "api/array_task_list.h"
 #include "api/hostlist.h"
 #include "controllers/cycle_phase_timer.h"
+#include "controllers/elastic_pools.h"
 #include "controllers/job_status.h"
 #include "controllers/kube_objects.h"
 #include "controllers/names.h"
@@ -467,15 +468,17 @@ void Controller::StartInstance(const core::StartDecision& d, api::JobObject* job
 
 namespace {
 
-// A pending job's status after decision `d`: reason, priority, expected start, partitions.
+// A pending job's status after decision `d`: reason, priority, expected start, partitions,
+// and the message of a job waiting for nodes a pool can add.
 api::JobStatus PendingStatus(const api::JobObject& job, const core::PendingDecision& d,
-                             const core::CycleResult& result) {
+                             const core::CycleResult& result, const AwaitingNodes& awaiting) {
   api::JobStatus st = job.status;
   std::string parts;
   for (const core::PartitionName& p : result.PartitionsOf(d)) {
     parts += (parts.empty() ? "" : ",") + p.str();
   }
   MarkPending(&st, d, parts);
+  awaiting.Apply(d, &st);
   return st;
 }
 
@@ -498,16 +501,17 @@ void Controller::WritePendingStatuses(const core::CycleResult& result, const Sna
     if (groups.empty() || groups.back().first != ji) groups.push_back({ji, {}});
     groups.back().second.push_back(d);
   }
+  const AwaitingNodes awaiting(snap.cluster, snap.pending, result);
   std::erase_if(groups, [&](const auto& g) {
     const api::JobObject& job = objects->jobs[g.first];
     return g.second.size() == 1 && !FirstStatusUnwritten(*(*raw)[g.first]) &&
-           !StatusDiffers(PendingStatus(job, *g.second[0], result), job.status);
+           !StatusDiffers(PendingStatus(job, *g.second[0], result, awaiting), job.status);
   });
   ParallelFor(groups.size(), options_.bind_parallelism, [&](size_t g) {
     const size_t ji = groups[g].first;
     CycleJob& job = objects->jobs[ji];  // copied only when its status is written
     for (const core::PendingDecision* d : groups[g].second) {
-      const api::JobStatus st = PendingStatus(job, *d, result);
+      const api::JobStatus st = PendingStatus(job, *d, result, awaiting);
       if (!StatusDiffers(st, job->status) && !FirstStatusUnwritten(*(*raw)[ji])) continue;
       const std::string previous_reason = job->status.reason;
       Status s = writer_.WriteStatus(&(*raw)[ji], &job.Mutable(), st);

@@ -827,7 +827,7 @@ api::PartitionStatus PartitionStatusFor(const api::PartitionObject& partition,
   if (!p.ok()) return partition.status;
   std::map<std::string, int64_t> used = AllocatedGpus(snap);
   for (const core::Node& n : snap.cluster.nodes) {
-    if (!core::NodeInPartition(n, *p)) continue;
+    if (n.provisionable || !core::NodeInPartition(n, *p)) continue;
     st.nodes.total++;
     int64_t u = used[n.name.str()];
     st.total_gpus += n.allocatable.gpus;
@@ -861,7 +861,7 @@ std::map<std::pair<std::string, std::string>, GpuCounts> GpuCountsByPartition(
   std::map<std::string, int64_t> used = AllocatedGpus(snap);
   for (const core::Partition& p : snap.cluster.partitions) {
     for (const core::Node& n : snap.cluster.nodes) {
-      if (!core::NodeInPartition(n, p)) continue;
+      if (n.provisionable || !core::NodeInPartition(n, p)) continue;
       GpuCounts& c = out[{p.name.str(), n.gpu_type}];
       int64_t u = used[n.name.str()];
       c.total += n.allocatable.gpus;

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "api/quantity.h"
+#include "controllers/elastic_pools.h"
 #include "controllers/names.h"
 
 namespace fairway::controllers {
@@ -129,6 +130,8 @@ core::Node NodeFromJson(const nlohmann::json& node) {
   }
   const nlohmann::json* unsched = JsonAt(node, {"spec", "unschedulable"});
   n.unschedulable = unsched != nullptr && unsched->is_boolean() && unsched->get<bool>();
+  // A node an autoscaler is removing takes no work and holds no reservation, like a cordoned one.
+  if (BeingRemoved(n)) n.unschedulable = true;
   n.ready = false;
   if (const nlohmann::json* conds = JsonAt(node, {"status", "conditions"});
       conds != nullptr && conds->is_array()) {

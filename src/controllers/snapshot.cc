@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "api/dependency.h"
+#include "controllers/elastic_pools.h"
 #include "controllers/job_status.h"
 #include "controllers/kube_objects.h"
 #include "controllers/names.h"
@@ -279,6 +280,10 @@ void SnapshotBuilder::AddClusterObjects() {
     if (node.name.empty()) continue;
     node_index_[node.name.str()] = cluster.nodes.size();
     cluster.nodes.push_back(node);
+  }
+  // Nodes the partitions' node pools can still add: planning capacity only (elastic_pools.h).
+  for (core::Node& n : AddableNodes(objects_.partitions, cluster.nodes)) {
+    cluster.nodes.push_back(std::move(n));
   }
   auto add = [&](const auto& objects, auto convert, auto* out, const char* kind) {
     for (const auto& o : objects) {

@@ -116,6 +116,8 @@ PriorityContext MakePriorityContext(const CycleInput& in) {
   PriorityContext ctx;
   ctx.now = PriorityPassTime(in.now, in.config->priority.calc_period);
   for (const Node& n : in.cluster->nodes) {
+    // Nodes a pool may add are not in the cluster (and may carry unbounded CPU and memory).
+    if (n.provisionable) continue;
     ctx.total_nodes += 1;
     ctx.total_cpus += static_cast<double>(n.allocatable.cpu_millis) / 1000.0;
     ctx.total_gpus += n.allocatable.gpus;

@@ -4,6 +4,14 @@
 
 namespace fairway::core {
 
+bool LabelsInclude(const Labels& labels, const Labels& required) {
+  for (const auto& [key, value] : required) {
+    auto it = labels.find(key);
+    if (it == labels.end() || it->second != value) return false;
+  }
+  return true;
+}
+
 bool LabelSelector::Matches(const Labels& labels) const {
   for (const auto& [key, value] : match_labels) {
     auto it = labels.find(key);
@@ -13,8 +21,8 @@ bool LabelSelector::Matches(const Labels& labels) const {
     auto it = labels.find(req.key);
     bool present = it != labels.end();
     auto listed = [&] {
-      return present && std::find(req.values.begin(), req.values.end(), it->second) !=
-                            req.values.end();
+      return present &&
+             std::find(req.values.begin(), req.values.end(), it->second) != req.values.end();
     };
     switch (req.op) {
       case LabelRequirement::Operator::kIn:

@@ -31,6 +31,9 @@ struct LabelSelector {
   bool Matches(const Labels& labels) const;
 };
 
+// True if `labels` carries every key of `required` with the same value (a nodeSelector map).
+bool LabelsInclude(const Labels& labels, const Labels& required);
+
 enum class TaintEffect { kNoSchedule, kPreferNoSchedule, kNoExecute };
 
 struct Taint {

@@ -29,6 +29,10 @@ struct Node {
   std::vector<Taint> taints;
   bool ready = true;
   bool unschedulable = false;  // cordoned
+  // A node a partition's node pool can still add (it does not exist yet): it counts when the
+  // core decides whether a job can ever run (Resources rather than BadConstraints), never for
+  // starting a job or planning a reservation.
+  bool provisionable = false;
 };
 
 enum class PartitionState { kUp, kDown, kDrain, kInactive };
@@ -40,10 +44,12 @@ std::string_view PreemptModeName(PreemptMode mode);  // "OFF", "CANCEL", "REQUEU
 // A named set of nodes with limits (slurm-semantics.md §7).
 struct Partition {
   PartitionName name;
-  // A node belongs to the partition if it is named in `node_names` or matches `node_selector`.
-  // Both empty: every node.
+  // A node belongs to the partition if it is named in `node_names`, matches `node_selector` or
+  // carries every label of one entry of `pool_node_labels` (its node pools). All empty: every
+  // node.
   LabelSelector node_selector;
   std::vector<NodeName> node_names;
+  std::vector<Labels> pool_node_labels;
   bool is_default = false;
   PartitionState state = PartitionState::kUp;
   std::optional<Seconds> max_time;          // nullopt: UNLIMITED

@@ -8,7 +8,12 @@ bool NodeInPartition(const Node& node, const Partition& partition) {
   bool by_name = std::find(partition.node_names.begin(), partition.node_names.end(), node.name) !=
                  partition.node_names.end();
   if (by_name) return true;
-  if (partition.node_selector.empty()) return partition.node_names.empty();
+  for (const Labels& pool : partition.pool_node_labels) {
+    if (LabelsInclude(node.labels, pool)) return true;
+  }
+  if (partition.node_selector.empty()) {
+    return partition.node_names.empty() && partition.pool_node_labels.empty();
+  }
   return partition.node_selector.Matches(node.labels);
 }
 

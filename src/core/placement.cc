@@ -23,7 +23,7 @@ NodePool::NodePool(const std::vector<Node>& nodes, const std::vector<Partition>&
   for (size_t i = 0; i < nodes_.size(); ++i) {
     const Node& n = *nodes_[i];
     free_[i] = n.allocatable - n.used_by_other_pods;
-    schedulable_[i] = n.ready && !n.unschedulable;
+    schedulable_[i] = n.ready && !n.unschedulable && !n.provisionable;
     tainted_[i] = !n.taints.empty();
   }
   for (const Job& job : running) {
@@ -137,13 +137,21 @@ void NodePool::Withhold(int32_t p) {
 PendingReason NodePool::Diagnose(const Job& job, int32_t p) const {
   int32_t usable = 0;    // could hold the job if idle, and take work
   int32_t possible = 0;  // could hold the job if idle, whatever their state
+  int32_t addable = 0;   // node pools can still add them (Node::provisionable)
   for (int32_t n : partition_nodes_[static_cast<size_t>(p)]) {
     if (!node(n).allocatable.Fits(job.per_node) || !Accepts(job, n)) continue;
+    if (node(n).provisionable) {
+      ++addable;
+      continue;
+    }
     ++possible;
     if (schedulable_[static_cast<size_t>(n)]) ++usable;
   }
-  if (job.node_count <= 0 || possible < job.node_count) return PendingReason::kBadConstraints;
-  if (usable < job.node_count) return PendingReason::kNodeDown;
+  if (job.node_count <= 0 || possible + addable < job.node_count) {
+    return PendingReason::kBadConstraints;
+  }
+  // Nodes being added are waited for like busy ones (Slurm's powered-down nodes: Resources).
+  if (usable + addable < job.node_count) return PendingReason::kNodeDown;
   return PendingReason::kResources;
 }
 

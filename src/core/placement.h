@@ -25,7 +25,8 @@ namespace fairway::core {
 
 struct PlacementResult {
   std::vector<int32_t> nodes;  // node indices (NodePool order) when placed
-  // When not placed: kResources (would fit an idle partition), kNodesReservedForHigherPriority
+  // When not placed: kResources (would fit an idle partition, counting nodes its pools can
+  // still add), kNodesReservedForHigherPriority
   // (would fit now but for withheld nodes), kNodeDown (needs nodes that are down or cordoned) or
   // kBadConstraints (no set of nodes in the partition can ever hold it).
   PendingReason reason = PendingReason::kNone;
