@@ -22,8 +22,9 @@ ARG REVISION=unknown
 # The packages owning the libraries the binaries load (the list tools/image.sh derives with ldd).
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      ca-certificates libcivetweb1 libldap-2.5-0 libprometheus-cpp-core1.0 libssl3 libyaml-cpp0.7 \
-      zlib1g \
+      ca-certificates libcivetweb1 libprometheus-cpp-core1.0 libssl3 libyaml-cpp0.7 zlib1g \
+      libldap-2.5-0 libsasl2-2 libgnutls30 libffi8 libgmp10 libhogweed6 libidn2-0 libnettle8 \
+      libp11-kit0 libtasn1-6 libunistring2 \
  && rm -rf /var/lib/apt/lists/* \
  && echo "nonroot:x:65532:65532:nonroot:/home/nonroot:/usr/sbin/nologin" >>/etc/passwd \
  && echo "nonroot:x:65532:" >>/etc/group \
