@@ -9,6 +9,8 @@
 
 #include "cli/instance_types.h"
 #include "common/status_macros.h"
+#include "config/admission_settings.h"
+#include "config/scheduler_settings.h"
 
 namespace fairway::cli {
 namespace {
@@ -451,6 +453,40 @@ std::string Emit(const YAML::Node& node) {
   return std::string(out.c_str()) + "\n";
 }
 
+// Removes the key at dotted `path` ("backfill.window") and the mappings it leaves empty.
+// False when there is no such key.
+bool RemovePath(YAML::Node root, const std::string& path) {
+  const size_t dot = path.find('.');
+  const std::string key = path.substr(0, dot);
+  if (!root.IsMap() || !root[key]) return false;
+  if (dot != std::string::npos) {
+    if (!RemovePath(root[key], path.substr(dot + 1))) return false;
+    if (root[key].size() > 0) return true;
+  }
+  return root.remove(key);
+}
+
+// The operator's own settings parsers judge what the import wrote: a value they refuse (a range
+// this file does not repeat, bf_window above 43200 minutes, say) is listed and left out, so the
+// printed settings always load.
+void DropRefusedSettings(YAML::Node settings, std::vector<Unmapped>* unmapped) {
+  const std::string where = "Scheduling.SlurmSettings.CustomSlurmSettings";
+  while (settings.size() > 0) {
+    const std::string text = Emit(settings);
+    Status s = config::ParseSchedulerSettings(text).status();
+    if (s.ok()) s = config::ParseAdmissionSettings(text).status();
+    if (s.ok()) return;
+    unmapped->push_back({where, "settings " + s.field() + ": " + s.message() +
+                                    " (the operator would refuse it; left out)"});
+    if (!RemovePath(settings, s.field())) {  // no key to blame: write no settings at all
+      for (const std::string key :
+           {"priority", "fairShare", "backfill", "scheduler", "preemption", "limits"}) {
+        settings.remove(key);
+      }
+    }
+  }
+}
+
 // The settings file as the operator's ConfigMap (deploy/base/kustomization.yaml).
 std::string SettingsConfigMap(const YAML::Node& settings, const std::string& ns) {
   YAML::Node cm;
@@ -521,6 +557,7 @@ StatusOr<PclusterImport> Import(const YAML::Node& root, const PclusterImportOpti
     documents += "---\n" + Emit(partition);
     ++result.partitions;
   }
+  DropRefusedSettings(settings, &result.unmapped);
   if (settings.size() > 0) {
     documents += "---\n" + SettingsConfigMap(settings, options.settings_namespace);
     result.settings = true;

@@ -17,6 +17,9 @@
 // cpusPerNode (halved with DisableSimultaneousMultithreading) and memoryPerNode come from the
 // instance type table (instance_types.h); GPU pools tolerate the usual nvidia.com/gpu taint.
 //
+// The settings document is checked with the operator's own parsers (config/): a value they
+// refuse is listed and left out, so what is printed always loads.
+//
 // Everything else is listed as Unmapped with the reason (it is written as comments at the top
 // of the YAML too). Fatal, as errors: text that is not YAML (with its line), a scheduler other
 // than Slurm, a queue or compute resource without a name, a compute resource with neither or

@@ -9,11 +9,14 @@
 #include <regex>
 #include <sstream>
 
+#include "api/partition_types.h"
+
 namespace fairway::cli {
 namespace {
 
 enum class Kind {
   kUint32,
+  kPartitionPriority,  // PriorityJobFactor, PriorityTier: 0 .. api::kMaxPartitionPriority
   kDouble,
   kSlurmTime,
   kPartitionTime,  // a Slurm time for a string field of the Partition (below)
@@ -72,8 +75,8 @@ const std::map<std::string, Target>& PartitionTargets() {
       {"DenyAccounts", {{"denyAccounts"}, Kind::kList}},
       {"AllowGroups", {{"allowGroups"}, Kind::kList}},
       {"AllowQos", {{"allowQos"}, Kind::kList}},
-      {"PriorityJobFactor", {{"priorityJobFactor"}, Kind::kUint32}},
-      {"PriorityTier", {{"priorityTier"}, Kind::kUint32}},
+      {"PriorityJobFactor", {{"priorityJobFactor"}, Kind::kPartitionPriority}},
+      {"PriorityTier", {{"priorityTier"}, Kind::kPartitionPriority}},
       {"PreemptMode", {{"preemptMode"}, Kind::kPreemptMode}},
       {"State", {{"state"}, Kind::kPartitionState}},
       {"Default", {{"default"}, Kind::kYesNo}},
@@ -119,6 +122,13 @@ bool Convert(const std::string& value, Kind kind, YAML::Node* out, std::string* 
       *out = YAML::Node(static_cast<uint64_t>(n));
       return true;
     }
+    case Kind::kPartitionPriority:
+      if (!Convert(value, Kind::kUint32, out, why)) return false;
+      if (out->IsDefined() && !out->IsNull() && out->as<int64_t>() > api::kMaxPartitionPriority) {
+        *why = value + " is above Slurm's " + std::to_string(api::kMaxPartitionPriority);
+        return false;
+      }
+      return true;
     case Kind::kDouble: {
       char* end = nullptr;
       double d = std::strtod(value.c_str(), &end);

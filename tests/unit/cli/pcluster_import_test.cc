@@ -265,7 +265,10 @@ TEST(PclusterImportTest, BadSlurmValuesAreListedNotWritten) {
       "Scheduling:\n  Scheduler: slurm\n  SlurmSettings:\n    CustomSlurmSettings:\n"
       "      - PriorityWeightAge: -3\n      - PriorityMaxAge: soon\n"
       "      - PriorityWeightTRES: CPU=1,GRES/gpu=2.5\n"
-      "  SlurmQueues:\n    - Name: q\n      ComputeResources:\n"
+      "      - SchedulerParameters: bf_window=50000,bf_interval=30\n"
+      "      - MaxArraySize: 0\n"
+      "  SlurmQueues:\n    - Name: q\n      CustomSlurmSettings: {PriorityTier: 70000}\n"
+      "      ComputeResources:\n"
       "        - {Name: a, InstanceType: g6.xlarge}\n";
   StatusOr<PclusterImport> r = ImportPclusterConfig(yaml, {});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -275,11 +278,25 @@ TEST(PclusterImportTest, BadSlurmValuesAreListedNotWritten) {
               HasSubstr("not a Slurm time"));
   EXPECT_THAT(ReasonFor(*r, "Scheduling.SlurmSettings.CustomSlurmSettings[2].PriorityWeightTRES"),
               HasSubstr("CPU"));
+  // Ranges the operator's settings parsers enforce: the value is listed and left out.
+  const std::string refused = "Scheduling.SlurmSettings.CustomSlurmSettings";
+  std::vector<std::string> reasons;
+  for (const Unmapped& u : r->unmapped) {
+    if (u.path == refused) reasons.push_back(u.reason);
+  }
+  EXPECT_THAT(reasons,
+              ::testing::UnorderedElementsAre(HasSubstr("settings backfill.window: "),
+                                              HasSubstr("settings limits.maxArraySize: ")));
+  EXPECT_THAT(ReasonFor(*r, "Scheduling.SlurmQueues[0].CustomSlurmSettings.PriorityTier"),
+              HasSubstr("above Slurm's 65533"));
   const std::string text = Documents(*r).back()["data"]["fairway.yaml"].as<std::string>();
   StatusOr<core::SchedulerConfig> config = config::ParseSchedulerSettings(text);
   ASSERT_TRUE(config.ok()) << config.status().ToString();
   EXPECT_DOUBLE_EQ(config->priority.weights.tres_gpu, 2.5);
+  EXPECT_EQ(config->backfill.interval, core::Seconds(30));
   EXPECT_EQ(text.find("age"), std::string::npos);
+  EXPECT_EQ(text.find("window"), std::string::npos);
+  EXPECT_EQ(text.find("limits"), std::string::npos);
 }
 
 TEST(InstanceTypesTest, KnowsCommonGpuTypes) {
