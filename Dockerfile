@@ -8,7 +8,7 @@ FROM debian:bookworm AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config libssl-dev zlib1g-dev nlohmann-json3-dev libyaml-cpp-dev \
-      prometheus-cpp-dev libcivetweb-dev libboost-dev \
+      prometheus-cpp-dev libcivetweb-dev libboost-dev libldap-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -23,6 +23,8 @@ ARG REVISION=unknown
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       ca-certificates libcivetweb1 libprometheus-cpp-core1.0 libssl3 libyaml-cpp0.7 zlib1g \
+      libldap-2.5-0 libsasl2-2 libgnutls30 libffi8 libgmp10 libhogweed6 libidn2-0 libnettle8 \
+      libp11-kit0 libtasn1-6 libunistring2 \
  && rm -rf /var/lib/apt/lists/* \
  && echo "nonroot:x:65532:65532:nonroot:/home/nonroot:/usr/sbin/nologin" >>/etc/passwd \
  && echo "nonroot:x:65532:" >>/etc/group \

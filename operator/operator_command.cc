@@ -15,7 +15,9 @@
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "config/admission_settings.h"
+#include "config/directory_settings.h"
 #include "config/scheduler_settings.h"
+#include "controllers/directory_sync.h"
 #include "controllers/operator.h"
 #include "kube/api_client.h"
 #include "kube/kube_config.h"
@@ -39,7 +41,8 @@ constexpr const char* kUsage =
     "  --context NAME          kubeconfig context\n"
     "  --log-level L           debug, info, warn, error or off (default info)\n"
     "  --config PATH           settings YAML (scheduler, admission, limits; default: built-in\n"
-    "                          defaults); re-read when it changes (a mounted ConfigMap)\n"
+    "                          defaults); re-read when it changes (a mounted ConfigMap), except\n"
+    "                          `directory` (the LDAP sync), read at start\n"
     "  --namespace NS          namespace of the lease, the jobID ConfigMap and the webhook's\n"
     "                          certificate Secret (default: the client's namespace)\n"
     "  --metrics-address A     listener of /metrics, /healthz and /readyz (default\n"
@@ -87,13 +90,31 @@ void OnSignal(int sig) { g_signal = sig; }
 struct Settings {
   core::SchedulerConfig scheduler;
   config::AdmissionSettings admission;
+  config::DirectorySettings directory;  // read at start only
 };
 
 StatusOr<Settings> ParseSettings(const std::string& text) {
   Settings s;
   FAIRWAY_ASSIGN_OR_RETURN(s.scheduler, config::ParseSchedulerSettings(text));
   FAIRWAY_ASSIGN_OR_RETURN(s.admission, config::ParseAdmissionSettings(text));
+  FAIRWAY_ASSIGN_OR_RETURN(s.directory, config::ParseDirectorySettings(text));
   return s;
+}
+
+// The optional LDAP directory sync (controllers/directory_sync.h); it writes only while this
+// replica leads.
+std::unique_ptr<controllers::DirectorySync> StartDirectorySync(const Settings& settings,
+                                                               kube::ApiClient* client,
+                                                               Clock* clock, const std::string& ns,
+                                                               controllers::Operator* op) {
+  if (!settings.directory.enabled) return nullptr;
+  controllers::DirectorySyncOptions o;
+  o.settings = settings.directory;
+  o.secret_namespace = ns;
+  o.may_write = [op] { return op->leading(); };
+  auto sync = std::make_unique<controllers::DirectorySync>(client, clock, std::move(o));
+  sync->Start();
+  return sync;
 }
 
 std::string ReadAll(const std::string& path, bool* ok) {
@@ -327,6 +348,8 @@ int RunOperatorCommand(const std::vector<std::string>& args) {
                {"identity", op.identity()},
                {"kube_api_qps", rest->qps},
                {"kube_api_burst", rest->burst}});
+  std::unique_ptr<controllers::DirectorySync> directory =
+      StartDirectorySync(*settings, client->get(), &clock, ns, &op);
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   std::thread waiter([&] {
@@ -337,6 +360,7 @@ int RunOperatorCommand(const std::vector<std::string>& args) {
   int rc = g_signal == -1 ? 1 : 0;
   // No probe may reach the operator once it is gone (it is destroyed before `prom`).
   prom.SetHealthChecks({});
+  if (directory) directory->Stop();
   op.Stop();
   waiter.join();
   if (admission) admission->Stop();

@@ -10,6 +10,7 @@ packages=(
   nlohmann-json3-dev libyaml-cpp-dev prometheus-cpp-dev libcivetweb-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libboost-dev
+  libldap-dev slapd
   openssl python3 python3-kubernetes
   mmdebstrap buildah unzip
 )

@@ -23,6 +23,7 @@
 #include "api/job_types.h"
 #include "api/partition_types.h"
 #include "cli/format.h"
+#include "cli/import_pcluster.h"
 #include "cli/interactive.h"
 #include "cli/job_records.h"
 #include "cli/print_fields.h"
@@ -1278,6 +1279,14 @@ const std::vector<Command>& Commands() {
          return RunInteractive(/*srun=*/true, a, e, CommandUsage(c));
        },
        [] { return InteractiveUsage(/*srun=*/true); }},
+      {"import-pcluster",
+       "",
+       "Prints Partitions, node pools and settings for a ParallelCluster config.",
+       {},
+       [](const Command&, const std::vector<std::string>& a, const CliEnvironment& e) {
+         return RunImportPcluster(a, e);
+       },
+       ImportPclusterUsage},
       {"version", "", "Prints kubectl-fairway's version.", {}, Version},
   };
   return commands;
@@ -1299,7 +1308,8 @@ std::string Usage() {
       "usage: kubectl fairway COMMAND [options]\n"
       "\n";
   for (const Command& c : Commands()) {
-    out += "  " + c.name + std::string(13 - c.name.size(), ' ') + c.about + "\n";
+    out += "  " + c.name + std::string(c.name.size() < 13 ? 13 - c.name.size() : 1, ' ') + c.about +
+           "\n";
   }
   out +=
       "\n"

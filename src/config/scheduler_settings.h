@@ -38,6 +38,7 @@
 //     mainQueueDepth: 0           # default_queue_depth; 0 = unlimited
 //   admission: {...}              # read by ParseAdmissionSettings (admission_settings.h)
 //   limits: {...}                 # read by ParseAdmissionSettings (admission_settings.h)
+//   directory: {...}              # read by ParseDirectorySettings (directory_settings.h)
 //
 // Thread-safety: pure functions.
 #pragma once
