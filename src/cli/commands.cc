@@ -25,6 +25,7 @@
 #include "cli/format.h"
 #include "cli/interactive.h"
 #include "cli/job_records.h"
+#include "cli/notebook.h"
 #include "cli/print_fields.h"
 #include "cli/reports.h"
 #include "cli/sacct.h"
@@ -1253,6 +1254,22 @@ const std::vector<Command>& Commands() {
          return RunInteractive(/*srun=*/true, a, e, CommandUsage(c));
        },
        [] { return InteractiveUsage(/*srun=*/true); }},
+      {"jupyter",
+       "",
+       "A Jupyter server through the queue, port-forwarded; prints its URL and token.",
+       {},
+       [](const Command& c, const std::vector<std::string>& a, const CliEnvironment& e) {
+         return RunNotebook(NotebookKind::kJupyter, a, e, CommandUsage(c));
+       },
+       [] { return NotebookUsage(NotebookKind::kJupyter); }},
+      {"code",
+       "",
+       "A VS Code server (code-server) through the queue, port-forwarded; prints its URL.",
+       {},
+       [](const Command& c, const std::vector<std::string>& a, const CliEnvironment& e) {
+         return RunNotebook(NotebookKind::kCode, a, e, CommandUsage(c));
+       },
+       [] { return NotebookUsage(NotebookKind::kCode); }},
       {"version", "", "Prints kubectl-fairway's version.", {}, Version},
   };
   return commands;

@@ -2,6 +2,7 @@
 //
 //   kubectl fairway squeue|sinfo|sbatch|scancel|hold|release|requeue|requeuehold|sprio|sshare|sacct
 //   kubectl fairway salloc|srun (interactive sessions, interactive.h)
+//   kubectl fairway jupyter|code (a notebook or code-server session, notebook.h)
 //   kubectl fairway version
 //   kubectl fairway COMMAND --help | kubectl fairway help [COMMAND]
 //
