@@ -196,6 +196,11 @@ HandlerReply ServeStream(const std::shared_ptr<PodRuntime>& runtime, const HttpR
   if (tty) o.spec.env.push_back("TERM=xterm");
   o.spec.work_dir = view->work_dir;
   o.spec.hostname = view->node;
+  o.pod_running = [runtime, ns = internal::NamespaceOf(pod), name = internal::NameOf(pod),
+                   uid = view->uid] {
+    std::optional<PodRuntime::PodView> v = runtime->Find(ns, name);
+    return v.has_value() && v->running && v->uid == uid;
+  };
   reply.upgrade = std::make_shared<ExecSession>(std::move(o));
   return reply;
 }
