@@ -26,6 +26,7 @@
 #include "cli/import_pcluster.h"
 #include "cli/interactive.h"
 #include "cli/job_records.h"
+#include "cli/notebook.h"
 #include "cli/print_fields.h"
 #include "cli/reports.h"
 #include "cli/sacct.h"
@@ -1287,6 +1288,22 @@ const std::vector<Command>& Commands() {
          return RunImportPcluster(a, e);
        },
        ImportPclusterUsage},
+      {"jupyter",
+       "",
+       "A Jupyter server through the queue, port-forwarded; prints its URL and token.",
+       {},
+       [](const Command& c, const std::vector<std::string>& a, const CliEnvironment& e) {
+         return RunNotebook(NotebookKind::kJupyter, a, e, CommandUsage(c));
+       },
+       [] { return NotebookUsage(NotebookKind::kJupyter); }},
+      {"code",
+       "",
+       "A VS Code server (code-server) through the queue, port-forwarded; prints its URL.",
+       {},
+       [](const Command& c, const std::vector<std::string>& a, const CliEnvironment& e) {
+         return RunNotebook(NotebookKind::kCode, a, e, CommandUsage(c));
+       },
+       [] { return NotebookUsage(NotebookKind::kCode); }},
       {"version", "", "Prints kubectl-fairway's version.", {}, Version},
   };
   return commands;

@@ -3,6 +3,7 @@
 //   kubectl fairway squeue|sinfo|sbatch|scancel|hold|release|requeue|requeuehold|sprio|sshare|sacct
 //   kubectl fairway salloc|srun (interactive sessions, interactive.h)
 //   kubectl fairway import-pcluster FILE (import_pcluster.h; reads no cluster)
+//   kubectl fairway jupyter|code (a notebook or code-server session, notebook.h)
 //   kubectl fairway version
 //   kubectl fairway COMMAND --help | kubectl fairway help [COMMAND]
 //

@@ -757,6 +757,7 @@ void Controller::ReportMetrics(const Snapshot& snap, const ClusterObjects& objec
   for (const api::AccountObject& a : objects.accounts) account_names.insert(a.meta.name);
   metrics_->SetLiveObjects(partitions, account_names);
   std::map<std::pair<std::string, std::string>, int64_t> jobs;
+  std::map<std::pair<std::string, std::string>, int64_t> interactive;
   std::map<std::pair<std::string, std::string>, int64_t> reasons;
   std::map<std::string, double> oldest_pending;
   const core::Timestamp now = ToTimestamp(clock_->Now());
@@ -764,6 +765,7 @@ void Controller::ReportMetrics(const Snapshot& snap, const ClusterObjects& objec
     std::string state(core::JobStateName(j.status.state.value_or(core::JobState::kPending)));
     std::string part = j.status.partition.empty() ? j.spec.partition : j.status.partition;
     jobs[{state, part}]++;
+    if (j.spec.interactive) interactive[{state, part}]++;
     if (state != "PENDING") continue;
     const std::string& reason = j.status.reason.empty() ? "None" : j.status.reason;
     reasons[{part, reason}]++;
@@ -775,6 +777,7 @@ void Controller::ReportMetrics(const Snapshot& snap, const ClusterObjects& objec
     oldest = std::max(oldest, std::chrono::duration<double>(now - *submit).count());
   }
   metrics_->SetJobs(jobs);
+  metrics_->SetInteractiveJobs(interactive);
   metrics_->SetPendingReasons(reasons);
   metrics_->SetOldestPending(oldest_pending);
   metrics_->SetGpus(GpuCountsByPartition(snap));

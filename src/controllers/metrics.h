@@ -43,6 +43,10 @@ class OperatorMetrics {
                               const std::set<std::string>& accounts) = 0;
   // (state, partition) -> jobs (array tasks count one each when running).
   virtual void SetJobs(const std::map<std::pair<std::string, std::string>, int64_t>& jobs) = 0;
+  // The same for interactive sessions only (spec.interactive: salloc, srun, jupyter, code), a
+  // subset of SetJobs' counts. No-op unless an implementation exports it.
+  virtual void SetInteractiveJobs(
+      const std::map<std::pair<std::string, std::string>, int64_t>& jobs) {}
   // (partition, reason) -> pending jobs.
   virtual void SetPendingReasons(
       const std::map<std::pair<std::string, std::string>, int64_t>& reasons) = 0;

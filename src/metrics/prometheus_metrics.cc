@@ -67,6 +67,13 @@ struct PrometheusMetrics::Impl {
 
   prometheus::Family<prometheus::Gauge>& jobs =
       BuildGauge().Name("fairway_jobs").Help("Jobs by state and partition").Register(*registry);
+  // A separate family rather than a label on fairway_jobs: existing queries and alerts over
+  // fairway_jobs keep their meaning, and sessions are a subset to compare against.
+  prometheus::Family<prometheus::Gauge>& interactive_jobs =
+      BuildGauge()
+          .Name("fairway_interactive_jobs")
+          .Help("Interactive sessions (salloc, srun, jupyter, code) by state and partition")
+          .Register(*registry);
   prometheus::Family<prometheus::Gauge>& pending =
       BuildGauge()
           .Name("fairway_pending_jobs")
@@ -172,8 +179,8 @@ struct PrometheusMetrics::Impl {
           .Register(*registry);
 
   // Series set so far, per family.
-  std::map<Labels, prometheus::Gauge*> jobs_seen, pending_seen, oldest_pending_seen, gpus_seen,
-      fair_share_seen, usage_seen;
+  std::map<Labels, prometheus::Gauge*> jobs_seen, interactive_jobs_seen, pending_seen,
+      oldest_pending_seen, gpus_seen, fair_share_seen, usage_seen;
   std::map<Labels, prometheus::Histogram*> queue_wait_seen;
   std::map<std::string, int64_t> watch_totals;
   // nullopt until the first SetLiveObjects: every object counts as live.
@@ -200,6 +207,7 @@ struct PrometheusMetrics::Impl {
   // check) sees every metric the operator exports, one written only on errors included.
   std::vector<std::pair<const std::string*, const char*>> LabelledFamilies() const {
     return {{&jobs.GetName(), "gauge"},
+            {&interactive_jobs.GetName(), "gauge"},
             {&pending.GetName(), "gauge"},
             {&oldest_pending.GetName(), "gauge"},
             {&gpus.GetName(), "gauge"},
@@ -329,6 +337,7 @@ void PrometheusMetrics::SetLiveObjects(const std::set<std::string>& partitions,
   impl_->live_partitions = partitions;
   impl_->live_accounts = accounts;
   impl_->Prune(impl_->jobs, &impl_->jobs_seen);
+  impl_->Prune(impl_->interactive_jobs, &impl_->interactive_jobs_seen);
   impl_->Prune(impl_->pending, &impl_->pending_seen);
   impl_->Prune(impl_->oldest_pending, &impl_->oldest_pending_seen);
   impl_->Prune(impl_->gpus, &impl_->gpus_seen);
@@ -344,6 +353,15 @@ void PrometheusMetrics::SetJobs(
   for (const auto& [k, n] : jobs)
     v.push_back({{{"state", k.first}, {"partition", k.second}}, double(n)});
   impl_->SetFamily(impl_->jobs, &impl_->jobs_seen, v);
+}
+
+void PrometheusMetrics::SetInteractiveJobs(
+    const std::map<std::pair<std::string, std::string>, int64_t>& jobs) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  std::vector<std::pair<Labels, double>> v;
+  for (const auto& [k, n] : jobs)
+    v.push_back({{{"state", k.first}, {"partition", k.second}}, double(n)});
+  impl_->SetFamily(impl_->interactive_jobs, &impl_->interactive_jobs_seen, v);
 }
 
 void PrometheusMetrics::SetPendingReasons(

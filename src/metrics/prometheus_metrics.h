@@ -76,6 +76,8 @@ class PrometheusMetrics : public controllers::OperatorMetrics {
   void SetLiveObjects(const std::set<std::string>& partitions,
                       const std::set<std::string>& accounts) override;
   void SetJobs(const std::map<std::pair<std::string, std::string>, int64_t>& jobs) override;
+  void SetInteractiveJobs(
+      const std::map<std::pair<std::string, std::string>, int64_t>& jobs) override;
   void SetPendingReasons(
       const std::map<std::pair<std::string, std::string>, int64_t>& reasons) override;
   void SetOldestPending(const std::map<std::string, double>& seconds) override;

@@ -82,6 +82,9 @@ void ExecSession::OnOpen(std::shared_ptr<MessageChannel> channel) {
   if (process->stderr_fd() >= 0) {
     std::thread([self, fd = process->stderr_fd()] { self->Pump(fd, kStderr); }).detach();
   }
+  if (options_.pod_running) {
+    std::thread([self, process] { self->WatchPod(process); }).detach();
+  }
   FAIRWAY_LOG(Log(), kInfo, "exec started",
               {{"command", options_.spec.argv[0]}, {"pid", std::to_string(process->pid())}});
 }
@@ -101,6 +104,18 @@ void ExecSession::Pump(int fd, char channel) {
   MutexLock lock(&mu_);
   --open_readers_;
   readers_done_.SignalAll();
+}
+
+void ExecSession::WatchPod(const std::shared_ptr<Process>& process) {
+  while (!process->exited()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    if (!options_.pod_running()) {
+      FAIRWAY_LOG(Log(), kInfo, "pod stopped, killing exec",
+                  {{"pid", std::to_string(process->pid())}});
+      process->Signal(SIGKILL);
+      return;
+    }
+  }
 }
 
 void ExecSession::OnExit(int code) {

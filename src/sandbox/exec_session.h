@@ -8,7 +8,9 @@
 // exec runs the command as a local process (process_runner.h) in the pod's working directory with
 // the pod's environment, on a pseudo-terminal with tty=true (forkpty; resize messages set its
 // window size), else with pipes. A client that goes away hangs the command up: SIGHUP, then
-// SIGKILL after two seconds, as a terminal's hangup would end a shell.
+// SIGKILL after two seconds, as a terminal's hangup would end a shell. When the pod stops
+// (deleted, timed out, preempted) the command is killed, as a container's exec'd processes die
+// with the container.
 //
 // attach streams the container's output (its log from now on) until the container exits; --run-pods
 // containers run with stdin on /dev/null, so input is not forwarded.
@@ -16,6 +18,7 @@
 // Thread-safety: thread-safe (the transport calls OnMessage in order; reader threads send).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,6 +43,8 @@ class ExecSession : public UpgradeHandler, public std::enable_shared_from_this<E
     ProcessSpec spec;      // io: kPty with tty, else kPipes
     bool stdin = false;
     bool stderr = true;  // without it (tty) stderr output is dropped
+    // Whether the pod still runs, polled while the command does; null: not watched.
+    std::function<bool()> pod_running;
   };
   explicit ExecSession(Options options);
 
@@ -50,6 +55,7 @@ class ExecSession : public UpgradeHandler, public std::enable_shared_from_this<E
 
  private:
   void Pump(int fd, char channel);
+  void WatchPod(const std::shared_ptr<Process>& process);
   void OnExit(int code);
 
   const Options options_;

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "common/log.h"
+#include "sandbox/internal/raw_upgrade_session.h"
 #include "sandbox/internal/util.h"
 #include "sandbox/internal/websocket_session.h"
 
@@ -226,6 +227,7 @@ class Session {
 
   void Respond(HandlerReply reply, bool head) {
     if (reply.watch) return StartWatch(std::move(reply));
+    if (reply.upgrade && reply.response.status == 101) return UpgradeRaw(std::move(reply));
     if (reply.upgrade) return Upgrade(std::move(reply.upgrade));
     Write(std::move(reply.response), request_.version(), request_.keep_alive(), head,
           /*drain=*/false);
@@ -283,6 +285,21 @@ class Session {
     auto ws = std::make_shared<internal::WebSocketSession<Stream>>(
         std::move(derived().stream()), std::move(handler), std::move(post));
     ws->Run(request_);
+  }
+
+  // Answers 101 with the reply's headers and hands the raw connection over (SPDY/3.1).
+  void UpgradeRaw(HandlerReply reply) {
+    auto executor = derived().stream().get_executor();
+    internal::StrandPost post = [gate = shared_.gate, executor](std::function<void()> fn) {
+      std::lock_guard<std::mutex> lock(gate->mu);
+      if (gate->open) net::post(executor, std::move(fn));
+    };
+    std::string pending = beast::buffers_to_string(buffer_.data());
+    using Stream = std::remove_reference_t<decltype(derived().stream())>;
+    auto raw = std::make_shared<internal::RawUpgradeSession<Stream>>(
+        std::move(derived().stream()), std::move(reply.upgrade), std::move(post),
+        std::move(pending));
+    raw->Run(reply.response, request_.version());
   }
 
   // ---- watch streaming ----

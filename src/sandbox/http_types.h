@@ -71,7 +71,7 @@ class WatchStream {
   virtual std::chrono::seconds timeout() const = 0;
 };
 
-// The transport side of a WebSocket connection (exec, attach): binary messages to the client.
+// The transport side of an upgraded connection (exec, attach, port-forward): messages/bytes.
 class MessageChannel {
  public:
   virtual ~MessageChannel() = default;
@@ -103,7 +103,7 @@ struct HandlerReply {
 
   HttpResponse response;               // for watches: status and headers only
   std::shared_ptr<WatchStream> watch;  // non-null: stream this after the headers
-  // Non-null: answer with a WebSocket handshake and hand the connection to it.
+  // Non-null: a WebSocket handshake, or (response.status 101) that response and the raw stream.
   std::shared_ptr<UpgradeHandler> upgrade;
 };
 

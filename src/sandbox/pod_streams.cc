@@ -8,6 +8,7 @@
 #include "sandbox/internal/request.h"
 #include "sandbox/internal/util.h"
 #include "sandbox/pod_logs.h"
+#include "sandbox/port_forward.h"
 
 namespace fairway::sandbox {
 namespace {
@@ -142,6 +143,19 @@ Result<std::string> NegotiateProtocol(const HttpRequest& req) {
                     "\"; the sandbox speaks " + kChannelV5 + " and " + kChannelV4);
 }
 
+HandlerReply ServePortForward(const std::shared_ptr<PodRuntime>& runtime, const HttpRequest& req,
+                              const nlohmann::json& pod) {
+  std::optional<PodRuntime::PodView> view = RuntimeView(runtime, pod);
+  if (!view || !view->running) {
+    return {ErrorResponse(
+                BadRequest(runtime ? "pod " + internal::NameOf(pod) + " is not running"
+                                   : "pods do not run in this sandbox (start it with --run-pods to "
+                                     "port-forward to them)")),
+            nullptr};
+  }
+  return PortForwardUpgrade(req, internal::NameOf(pod), view->uid);
+}
+
 HandlerReply ServeStream(const std::shared_ptr<PodRuntime>& runtime, const HttpRequest& req,
                          const nlohmann::json& pod, const std::string& sub) {
   auto params = QueryParams(req.target);
@@ -182,6 +196,11 @@ HandlerReply ServeStream(const std::shared_ptr<PodRuntime>& runtime, const HttpR
   if (tty) o.spec.env.push_back("TERM=xterm");
   o.spec.work_dir = view->work_dir;
   o.spec.hostname = view->node;
+  o.pod_running = [runtime, ns = internal::NamespaceOf(pod), name = internal::NameOf(pod),
+                   uid = view->uid] {
+    std::optional<PodRuntime::PodView> v = runtime->Find(ns, name);
+    return v.has_value() && v->running && v->uid == uid;
+  };
   reply.upgrade = std::make_shared<ExecSession>(std::move(o));
   return reply;
 }
@@ -199,12 +218,7 @@ ApiServer::PodStreamHandler MakePodStreamHandler(ApiServer* api,
         return {ErrorResponse(MethodNotAllowed("log is read with GET")), nullptr};
       return ServeLog(runtime, req, *pod);
     }
-    if (sub == "portforward") {
-      return {ErrorResponse(BadRequest(
-                  "port-forward is not served by the fairway sandbox; with --run-pods a pod's "
-                  "ports are on 127.0.0.1 (its podIP), connect to them directly")),
-              nullptr};
-    }
+    if (sub == "portforward") return ServePortForward(runtime, req, *pod);
     return ServeStream(runtime, req, *pod, sub);
   };
 }

@@ -5,8 +5,9 @@
 //                log file (followed while it runs), else the simulated lines (pod_logs.h).
 //   exec, attach WebSocket v5/v4.channel.k8s.io (exec_session.h); --run-pods pods only, while
 //                their containers run. SPDY (kubectl before 1.30) is refused with a clear 400.
-//   portforward  not served: 400 saying so. With --run-pods a pod's ports are the host's own
-//                (its podIP is 127.0.0.1), so a client connects to them directly.
+//   portforward  --run-pods pods only: SPDY/3.1 portforward.k8s.io, tunnelled in WebSocket or
+//                after a SPDY upgrade (port_forward.h), to 127.0.0.1:PORT (the pod's processes
+//                run on the host, and its podIP is 127.0.0.1).
 //
 // Errors carry kubelet/kube-apiserver's wording (a container name is required for pods with
 // several, "is waiting to start", "container not found").

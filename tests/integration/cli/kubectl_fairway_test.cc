@@ -738,8 +738,9 @@ TEST_F(KubectlFairwayTest, SqueueJsonIsSlurmsDocument) {
 // Every command answers --help with its own usage; `help COMMAND` says the same.
 TEST_F(KubectlFairwayTest, EachCommandHasItsOwnHelp) {
   std::set<std::string> texts;
-  for (const char* cmd : {"squeue", "sinfo", "sbatch", "scancel", "hold", "release", "requeue",
-                          "requeuehold", "sprio", "sshare", "sacct", "salloc", "srun", "version"}) {
+  for (const char* cmd :
+       {"squeue", "sinfo", "sbatch", "scancel", "hold", "release", "requeue", "requeuehold",
+        "sprio", "sshare", "sacct", "salloc", "srun", "jupyter", "code", "version"}) {
     SCOPED_TRACE(cmd);
     Result r = Run({cmd, "--help"});
     EXPECT_EQ(r.rc, 0) << r.err;
@@ -748,7 +749,7 @@ TEST_F(KubectlFairwayTest, EachCommandHasItsOwnHelp) {
     texts.insert(r.out);
     EXPECT_EQ(Run({"help", cmd}).out, r.out);
   }
-  EXPECT_EQ(texts.size(), 14u);
+  EXPECT_EQ(texts.size(), 16u);
   EXPECT_NE(Run({"squeue", "--help"}).out.find("  -h, --noheader "), std::string::npos);
   EXPECT_NE(Run({"sbatch", "-h"}).out.find("  -n, --ntasks=N "), std::string::npos);
   Result overview = Run({"help"});

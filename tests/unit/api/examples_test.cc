@@ -187,6 +187,32 @@ TEST(ExamplesTest, CoversTheDocumentedScenarios) {
   }
 }
 
+// examples/interactive: the QoS and partition of notebook sessions, and Jobs written as the
+// plugin's sessions would be (Jupyter, VS Code, a debugger on a multi-node job).
+TEST(ExamplesTest, InteractiveExamplesAreValidSessions) {
+  std::map<std::string, json> crds = LoadCrdsByKind();
+  std::set<std::string> sessions;
+  for (const auto& file : YamlFilesIn(SourceRoot() / "examples" / "interactive")) {
+    for (const json& doc : LoadYamlDocuments(file)) {
+      const std::string kind = doc.value("kind", "");
+      SCOPED_TRACE(file.filename().string() + ": " + kind);
+      ASSERT_TRUE(crds.count(kind)) << "no CRD for kind " << kind;
+      std::vector<std::string> errors;
+      testing::ValidateAgainstSchema(RootSchema(crds[kind]), doc, "", &errors);
+      EXPECT_TRUE(errors.empty()) << ::testing::PrintToString(errors);
+      Status converted = ConvertAndRoundTrip(doc);
+      EXPECT_TRUE(converted.ok()) << converted;
+      if (kind != "Job") continue;
+      StatusOr<JobObject> job = JobFromJson(doc);
+      ASSERT_TRUE(job.ok()) << job.status();
+      EXPECT_TRUE(job->spec.interactive);
+      EXPECT_EQ(job->spec.qos, "interactive");
+      sessions.insert(job->meta.name);
+    }
+  }
+  EXPECT_EQ(sessions, (std::set<std::string>{"ddp-debug", "notebook", "vscode"}));
+}
+
 // The C++ decoders fill absent fields with the same defaults the CRD schemas declare, so an
 // object built by hand and the same object read back from the API server agree.
 TEST(ExamplesTest, CppDefaultsMatchCrdDefaults) {

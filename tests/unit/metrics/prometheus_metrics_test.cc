@@ -66,6 +66,24 @@ TEST(PrometheusMetricsTest, SeriesOfDeletedPartitionsAndAccountsAreRemoved) {
   EXPECT_TRUE(Has(text, "fairway_account_fair_share{account=\"physics\"} 0.6")) << text;
 }
 
+// Interactive sessions have their own gauge beside fairway_jobs; it follows the same rules (a
+// state no session is in reads 0, a deleted partition's series go).
+TEST(PrometheusMetricsTest, InteractiveSessionsAreCountedSeparately) {
+  PrometheusMetrics m;
+  m.SetLiveObjects({"gpu", "old"}, {});
+  m.SetJobs({{{"RUNNING", "gpu"}, 3}});
+  m.SetInteractiveJobs({{{"RUNNING", "gpu"}, 1}, {{"PENDING", "old"}, 2}});
+  std::string text = m.Render();
+  EXPECT_TRUE(Has(text, "# TYPE fairway_interactive_jobs gauge")) << text;
+  EXPECT_TRUE(Has(text, "fairway_jobs{partition=\"gpu\",state=\"RUNNING\"} 3")) << text;
+  EXPECT_TRUE(Has(text, "fairway_interactive_jobs{partition=\"gpu\",state=\"RUNNING\"} 1")) << text;
+  m.SetLiveObjects({"gpu"}, {});
+  m.SetInteractiveJobs({});
+  text = m.Render();
+  EXPECT_TRUE(Has(text, "fairway_interactive_jobs{partition=\"gpu\",state=\"RUNNING\"} 0")) << text;
+  EXPECT_EQ(text.find("\"old\""), std::string::npos) << text;
+}
+
 // Pending jobs by partition and reason: a reason no job has any more reads 0; the series of a
 // deleted partition go.
 TEST(PrometheusMetricsTest, PendingByPartitionAndReason) {

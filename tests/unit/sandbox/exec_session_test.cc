@@ -4,8 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
 
@@ -44,7 +46,8 @@ class FakeChannel : public MessageChannel {
   bool closed_ = false;
 };
 
-std::shared_ptr<ExecSession> Session(std::vector<std::string> argv, bool tty) {
+std::shared_ptr<ExecSession> Session(std::vector<std::string> argv, bool tty,
+                                     std::function<bool()> pod_running = nullptr) {
   ExecSession::Options o;
   o.protocol = kChannelV5;
   o.spec.argv = std::move(argv);
@@ -52,6 +55,7 @@ std::shared_ptr<ExecSession> Session(std::vector<std::string> argv, bool tty) {
   o.spec.io = tty ? ProcessSpec::Io::kPty : ProcessSpec::Io::kPipes;
   o.stdin = true;
   o.stderr = !tty;
+  o.pod_running = std::move(pod_running);
   return std::make_shared<ExecSession>(std::move(o));
 }
 
@@ -80,6 +84,22 @@ TEST(ExecSessionTest, TtyRunsOnAPseudoTerminalThatTakesResizes) {
   ASSERT_TRUE(channel->AwaitClose());
   EXPECT_EQ(channel->On(1), "30 100\r\n");
   EXPECT_EQ(nlohmann::json::parse(channel->On(3))["status"], "Success");
+  session->OnClosed();
+}
+
+// A container's exec'd processes die with it: the command is killed once its pod stops.
+TEST(ExecSessionTest, CommandIsKilledWhenItsPodStops) {
+  auto channel = std::make_shared<FakeChannel>();
+  auto running = std::make_shared<std::atomic<bool>>(true);
+  auto session = Session({"sleep", "30"}, false, [running] { return running->load(); });
+  session->OnOpen(channel);
+  const auto start = std::chrono::steady_clock::now();
+  running->store(false);
+  ASSERT_TRUE(channel->AwaitClose());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  nlohmann::json status = nlohmann::json::parse(channel->On(3));
+  EXPECT_EQ(status["status"], "Failure");
+  EXPECT_EQ(status["details"]["causes"][0]["message"], "137");  // 128 + SIGKILL
   session->OnClosed();
 }
 
