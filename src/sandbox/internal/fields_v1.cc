@@ -210,8 +210,12 @@ void Subtract(json* a, const json& b) {
     if (it->empty() || node.empty()) {
       // One side is the field alone: it goes when b has it; a's members stay.
       const bool b_self = it->empty() || it->contains(kSelf);
-      if (node.empty() && b_self) a->erase(found);
-      if (!node.empty() && b_self) node.erase(kSelf);
+      if (!b_self) continue;
+      if (node.empty()) {
+        a->erase(found);  // `node` is gone with it
+      } else {
+        node.erase(kSelf);
+      }
       continue;
     }
     Subtract(&node, *it);
