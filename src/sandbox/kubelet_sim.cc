@@ -494,7 +494,9 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
       t.gpus = PodGpus(pod);
       it = pods_.emplace(uid, std::move(t)).first;
       SetPhase(it->second, phase == "Pending" ? "" : phase);
-      if (phase == "Pending" && GetString(pod, {"metadata", "deletionTimestamp"}).empty()) {
+      const bool deleting = !GetString(pod, {"metadata", "deletionTimestamp"}).empty();
+      if (phase == "Running" && !deleting) ResumeRunning(it->second, uid, pod);
+      if (phase == "Pending" && !deleting) {
         if (failed_nodes_.count(node) > 0) {
           FailPod(
               uid, "NodeLost",
@@ -602,16 +604,35 @@ class KubeletSimulator::Impl : public std::enable_shared_from_this<KubeletSimula
     if (!PatchStatus(t, uid, status).ok()) return;
     SetPhase(t, "Running");
     if (runtime_) return RunProcesses(uid, *pod);
-    PodRun run = RunOf(*pod, ConfigMaps(t.ns));
+    ScheduleFinish(t, uid, *pod, 0.0);
+  }
+
+  // Schedules the end of a simulated run that has been going for `elapsed_s` seconds.
+  // REQUIRES: mu_ held.
+  void ScheduleFinish(PodTrack& t, const std::string& uid, const nlohmann::json& pod,
+                      double elapsed_s) {
+    PodRun run = RunOf(pod, ConfigMaps(t.ns));
     // Beyond a year nothing a test or demo waits for ends; not scheduling it also keeps the
     // conversion to the clock's Duration in range.
     constexpr double kMaxRunS = 365.0 * 86400;
     if (run.duration_s.has_value() && *run.duration_s <= kMaxRunS) {
       auto d = std::chrono::duration_cast<Duration>(
-          std::chrono::duration<double>(std::max(0.0, *run.duration_s)));
+          std::chrono::duration<double>(std::max(0.0, *run.duration_s - elapsed_s)));
       t.timer = After(d, [this, uid] { FinishPod(uid); });
       t.exit_code = run.exit_code;
     }
+  }
+
+  // A pod found Running that this simulator did not start (the sandbox restarted from
+  // --data-dir): its run goes on from status.startTime, so it still ends when it would have.
+  // REQUIRES: mu_ held.
+  void ResumeRunning(PodTrack& t, const std::string& uid, const nlohmann::json& pod) {
+    if (runtime_) return;  // --run-pods: the processes did not survive the restart
+    double elapsed_s = 0;
+    if (auto started = internal::ParseTime(GetString(pod, {"status", "startTime"}))) {
+      elapsed_s = std::max(0.0, std::chrono::duration<double>(clock_->Now() - *started).count());
+    }
+    ScheduleFinish(t, uid, pod, elapsed_s);
   }
 
   // Reads ConfigMaps of namespace `ns`.

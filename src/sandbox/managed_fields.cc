@@ -1,34 +1,19 @@
 #include "sandbox/managed_fields.h"
 
 #include <algorithm>
-#include <iterator>
 #include <map>
 #include <set>
 #include <vector>
 
+#include "sandbox/internal/fields_v1.h"
 #include "sandbox/internal/util.h"
 
 namespace fairway::sandbox {
 namespace {
 
+using internal::FieldPath;
+using internal::FieldsDiff;
 using nlohmann::json;
-
-// A field: its path elements as FieldsV1 spells them ("f:spec", "k:{\"name\":\"c\"}").
-using FieldPath = std::vector<std::string>;
-using FieldSet = std::set<FieldPath>;
-
-struct Entry {
-  std::string manager;
-  bool apply = false;
-  std::string subresource;
-  std::string api_version;
-  std::string time;
-  FieldSet fields;
-
-  bool Is(const FieldManager& who) const {
-    return manager == who.manager && apply == who.apply && subresource == who.subresource;
-  }
-};
 
 // metadata fields the server owns; nobody manages them.
 const std::set<std::string>& ServerMetadata() {
@@ -55,6 +40,11 @@ Part PartOf(const FieldManager& who) {
   return who.subresource == "status" ? Part::kStatus : Part::kMain;
 }
 
+bool InPart(Part part, const std::string& member) {
+  if (part == Part::kAll) return true;
+  return (member == "status") == (part == Part::kStatus);
+}
+
 // The managed part of `obj`: without apiVersion, kind and server metadata, and with a status
 // subresource only the status (kStatus) or everything else (kMain).
 json Managed(const json& obj, Part part) {
@@ -74,59 +64,60 @@ json Managed(const json& obj, Part part) {
   return out;
 }
 
-// Lists whose items all carry a string "name" are merged by it; other lists are atomic.
-bool IsKeyedList(const json& v) {
-  if (!v.is_array() || v.empty()) return false;
-  return std::all_of(v.begin(), v.end(), [](const json& item) {
-    return item.is_object() && item.contains("name") && item["name"].is_string();
-  });
+const json& Null() {
+  static const json* const kNull = new json();
+  return *kNull;
 }
 
-std::string ItemKey(const json& item) { return "k:" + json{{"name", item["name"]}}.dump(); }
+const json& Member(const json& obj, const std::string& key) {
+  if (!obj.is_object()) return Null();
+  auto it = obj.find(key);
+  return it == obj.end() ? Null() : *it;
+}
+
+// Diffs the members of `old` and `next` (non-objects have none) that `skip` does not name.
+template <typename Skip>
+void DiffMembers(const json& old, const json& next, const Skip& skip, FieldsDiff* diff) {
+  if (next.is_object()) {
+    for (auto it = next.begin(); it != next.end(); ++it) {
+      if (skip(it.key())) continue;
+      const json& o = Member(old, it.key());
+      internal::DiffMember(o.is_null() ? nullptr : &o, &*it, "f:" + it.key(), diff);
+    }
+  }
+  if (old.is_object()) {
+    for (auto it = old.begin(); it != old.end(); ++it) {
+      if (skip(it.key()) || (next.is_object() && next.contains(it.key()))) continue;
+      internal::DiffMember(&*it, nullptr, "f:" + it.key(), diff);
+    }
+  }
+}
+
+// How the managed fields changed from `previous` (null: a create) to `next`, walking only what
+// differs. Members outside `part` count for removals only (nobody took them over).
+FieldsDiff DiffManaged(const json* previous, const json& next, Part part) {
+  const json& old = previous != nullptr ? *previous : Null();
+  auto root = [](const std::string& k) {
+    return k == "apiVersion" || k == "kind" || k == "metadata";
+  };
+  FieldsDiff diff;
+  FieldsDiff outside;
+  DiffMembers(
+      old, next, [&](const std::string& k) { return root(k) || !InPart(part, k); }, &diff);
+  DiffMembers(
+      old, next, [&](const std::string& k) { return root(k) || InPart(part, k); }, &outside);
+  FieldsDiff meta;
+  DiffMembers(
+      Member(old, "metadata"), Member(next, "metadata"),
+      [](const std::string& k) { return ServerMetadata().count(k) > 0; }, &meta);
+  FieldsDiff& into = InPart(part, "metadata") ? diff : outside;
+  if (!meta.changed.empty()) into.changed["f:metadata"] = std::move(meta.changed);
+  if (!meta.removed.empty()) into.removed["f:metadata"] = std::move(meta.removed);
+  internal::Union(&diff.removed, outside.removed);
+  return diff;
+}
 
 bool IsItem(const FieldPath& p) { return !p.empty() && internal::StartsWith(p.back(), "k:"); }
-
-// The fields of `v` at `prefix` whose value differs from `old` (null: every field), added to
-// *out. Keyed list items are fields themselves as well as their members.
-void DiffFields(const json* old, const json& v, FieldPath* prefix, FieldSet* out) {
-  if (v.is_object() && !v.empty()) {
-    for (auto it = v.begin(); it != v.end(); ++it) {
-      const json* o = nullptr;
-      if (old != nullptr && old->is_object()) {
-        auto f = old->find(it.key());
-        if (f != old->end()) o = &*f;
-      }
-      prefix->push_back("f:" + it.key());
-      DiffFields(o, *it, prefix, out);
-      prefix->pop_back();
-    }
-    return;
-  }
-  if (IsKeyedList(v)) {
-    const bool old_keyed = old != nullptr && IsKeyedList(*old);
-    for (const json& item : v) {
-      const json* o = nullptr;
-      if (old_keyed) {
-        for (const json& candidate : *old) {
-          if (candidate["name"] == item["name"]) o = &candidate;
-        }
-      }
-      prefix->push_back(ItemKey(item));
-      if (o == nullptr) out->insert(*prefix);
-      DiffFields(o, item, prefix, out);
-      prefix->pop_back();
-    }
-    return;
-  }
-  if (!prefix->empty() && (old == nullptr || *old != v)) out->insert(*prefix);
-}
-
-FieldSet FieldsOf(const json& v) {
-  FieldSet out;
-  FieldPath prefix;
-  DiffFields(nullptr, v, &prefix, &out);
-  return out;
-}
 
 // The value at `path`, or null; Json is json or const json.
 template <typename Json>
@@ -139,10 +130,10 @@ Json* Resolve(Json& obj, const FieldPath& path) {
       if (it == cur->end()) return nullptr;
       cur = &*it;
     } else {
-      if (!IsKeyedList(*cur)) return nullptr;
+      if (!internal::IsKeyedList(*cur)) return nullptr;
       Json* found = nullptr;
       for (Json& item : *cur) {
-        if (ItemKey(item) == elem) found = &item;
+        if (internal::ItemKey(item) == elem) found = &item;
       }
       if (found == nullptr) return nullptr;
       cur = found;
@@ -164,11 +155,19 @@ void RemoveField(json* obj, const FieldPath& path) {
   }
   if (!parent->is_array()) return;
   for (size_t i = 0; i < parent->size(); ++i) {
-    if ((*parent)[i].is_object() && ItemKey((*parent)[i]) == last) {
+    if ((*parent)[i].is_object() && internal::ItemKey((*parent)[i]) == last) {
       parent->erase(i);
       return;
     }
   }
+}
+
+// The tree holding the one field `path`.
+json TreeOf(const FieldPath& path) {
+  json tree = json::object();
+  json* node = &tree;
+  for (const std::string& elem : path) node = &((*node)[elem] = json::object());
+  return tree;
 }
 
 // ".spec.containers[name=\"c\"].image", as upstream's fieldpath prints a path.
@@ -185,74 +184,64 @@ std::string PathString(const FieldPath& path) {
   return out;
 }
 
-json EncodeFieldsV1(const FieldSet& fields) {
-  json root = json::object();
-  for (const FieldPath& p : fields) {
-    json* node = &root;
-    for (const std::string& elem : p) node = &(*node)[elem];
-    if (node->is_null()) *node = json::object();
-  }
-  // A field that also has member fields (a list item) is marked ".".
-  for (const FieldPath& p : fields) {
-    json* node = &root;
-    for (const std::string& elem : p) node = &(*node)[elem];
-    if (!node->empty()) (*node)["."] = json::object();
-  }
-  return root;
+std::string StringField(const json& entry, const char* key) {
+  const json& v = Member(entry, key);
+  return v.is_string() ? v.get<std::string>() : "";
 }
 
-void DecodeFieldsV1(const json& node, FieldPath* prefix, FieldSet* out) {
-  if (!node.is_object()) return;
-  for (auto it = node.begin(); it != node.end(); ++it) {
-    if (it.key() == ".") {
-      out->insert(*prefix);
-      continue;
-    }
-    prefix->push_back(it.key());
-    if (it->is_object() && it->empty()) {
-      out->insert(*prefix);
-    } else {
-      DecodeFieldsV1(*it, prefix, out);
-    }
-    prefix->pop_back();
-  }
+bool Is(const json& entry, const FieldManager& who) {
+  return StringField(entry, "manager") == who.manager &&
+         (StringField(entry, "operation") == "Apply") == who.apply &&
+         StringField(entry, "subresource") == who.subresource;
 }
 
-// managedFields as stored; entries that do not parse are dropped (a client may reset the list
-// with [{}], as upstream allows).
-std::vector<Entry> ParseEntries(const json& obj) {
-  std::vector<Entry> out;
-  const json* list = internal::GetPath(obj, {"metadata", "managedFields"});
-  if (list == nullptr || !list->is_array()) return out;
-  for (const json& e : *list) {
-    if (!e.is_object() || !e.contains("manager") || !e["manager"].is_string()) continue;
-    Entry entry;
-    entry.manager = e["manager"];
-    entry.apply = e.value("operation", "") == "Apply";
-    entry.subresource = e.value("subresource", "");
-    entry.api_version = e.value("apiVersion", "");
-    entry.time = e.value("time", "");
-    FieldPath prefix;
-    if (auto f = e.find("fieldsV1"); f != e.end()) DecodeFieldsV1(*f, &prefix, &entry.fields);
-    out.push_back(std::move(entry));
+json NewEntry(const std::string& manager, bool apply, const std::string& subresource,
+              const std::string& api_version, const std::string& time, json fields) {
+  json entry = {{"manager", manager},        {"operation", apply ? "Apply" : "Update"},
+                {"apiVersion", api_version}, {"time", time},
+                {"fieldsType", "FieldsV1"},  {"fieldsV1", std::move(fields)}};
+  if (!subresource.empty()) entry["subresource"] = subresource;
+  return entry;
+}
+
+// managedFields as a client wrote them, in canonical form; entries that do not parse are
+// dropped (a client may reset the list with [{}], as upstream allows).
+json NormalizeEntries(const json& list) {
+  json out = json::array();
+  if (!list.is_array()) return out;
+  for (const json& e : list) {
+    if (!e.is_object() || !Member(e, "manager").is_string()) continue;
+    out.push_back(NewEntry(StringField(e, "manager"), StringField(e, "operation") == "Apply",
+                           StringField(e, "subresource"), StringField(e, "apiVersion"),
+                           StringField(e, "time"), internal::Normalize(Member(e, "fieldsV1"))));
   }
   return out;
 }
 
-// Keeps only fields `obj` still has, drops empty entries and stores the list in `obj`.
-void StoreEntries(std::vector<Entry> entries, json* obj) {
-  const FieldSet present = FieldsOf(Managed(*obj, Part::kAll));
+// The managedFields a write carries, or null.
+json* SentEntries(json* next) {
+  if (!next->is_object()) return nullptr;
+  auto meta = next->find("metadata");
+  if (meta == next->end() || !meta->is_object()) return nullptr;
+  auto list = meta->find("managedFields");
+  return list == meta->end() ? nullptr : &*list;
+}
+
+// The writer's entry in `entries`, added when missing.
+json& EntryOf(json* entries, const FieldManager& who) {
+  for (json& e : *entries) {
+    if (Is(e, who)) return e;
+  }
+  entries->push_back(
+      NewEntry(who.manager, who.apply, who.subresource, who.api_version, "", json::object()));
+  return entries->back();
+}
+
+// Stores `entries` without those left owning nothing.
+void StoreEntries(json entries, json* obj) {
   json list = json::array();
-  for (Entry& e : entries) {
-    FieldSet kept;
-    std::set_intersection(e.fields.begin(), e.fields.end(), present.begin(), present.end(),
-                          std::inserter(kept, kept.end()));
-    if (kept.empty()) continue;
-    json entry = {{"manager", e.manager},        {"operation", e.apply ? "Apply" : "Update"},
-                  {"apiVersion", e.api_version}, {"time", e.time},
-                  {"fieldsType", "FieldsV1"},    {"fieldsV1", EncodeFieldsV1(kept)}};
-    if (!e.subresource.empty()) entry["subresource"] = e.subresource;
-    list.push_back(std::move(entry));
+  for (json& e : entries) {
+    if (!e["fieldsV1"].empty()) list.push_back(std::move(e));
   }
   json& meta = internal::EnsureObject(*obj, "metadata");
   if (list.empty()) {
@@ -262,45 +251,39 @@ void StoreEntries(std::vector<Entry> entries, json* obj) {
   }
 }
 
-// The writer's entry in `entries`, added when missing.
-Entry& EntryOf(std::vector<Entry>* entries, const FieldManager& who) {
-  for (Entry& e : *entries) {
-    if (e.Is(who)) return e;
-  }
-  Entry e;
-  e.manager = who.manager;
-  e.apply = who.apply;
-  e.subresource = who.subresource;
-  entries->push_back(std::move(e));
-  return entries->back();
+// Keeps only the fields `obj` has (after a client reset the list, or an apply removed fields).
+void KeepPresentFields(json* entries, const json& obj) {
+  const json present = Managed(obj, Part::kAll);
+  for (json& e : *entries) internal::KeepPresent(&e["fieldsV1"], present);
 }
 
 // upstream's printManager: Update managers are named with their API version.
-std::string PrintManager(const Entry& e) {
-  std::string name = json(e.manager).dump();
-  return e.apply ? name : name + " using " + e.api_version;
+std::string PrintManager(const json& e) {
+  std::string name = json(StringField(e, "manager")).dump();
+  if (StringField(e, "operation") == "Apply") return name;
+  return name + " using " + StringField(e, "apiVersion");
 }
 
 struct ConflictItem {
-  Entry* owner;
+  size_t owner;  // index in the entries
   FieldPath path;
 };
 
-ApiError ConflictError(const std::vector<ConflictItem>& conflicts) {
+ApiError ConflictError(const json& entries, const std::vector<ConflictItem>& conflicts) {
   json causes = json::array();
   for (const ConflictItem& c : conflicts) {
     causes.push_back({{"reason", "FieldManagerConflict"},
-                      {"message", "conflict with " + PrintManager(*c.owner)},
+                      {"message", "conflict with " + PrintManager(entries[c.owner])},
                       {"field", PathString(c.path)}});
   }
   std::string message;
   if (conflicts.size() == 1) {
-    message = "Apply failed with 1 conflict: conflict with " + PrintManager(*conflicts[0].owner) +
-              ": " + PathString(conflicts[0].path);
+    message = "Apply failed with 1 conflict: conflict with " +
+              PrintManager(entries[conflicts[0].owner]) + ": " + PathString(conflicts[0].path);
   } else {
     std::map<std::string, std::vector<std::string>> by_manager;
     for (const ConflictItem& c : conflicts) {
-      by_manager[PrintManager(*c.owner)].push_back(PathString(c.path));
+      by_manager[PrintManager(entries[c.owner])].push_back(PathString(c.path));
     }
     std::vector<std::string> lines;
     for (const auto& [manager, paths] : by_manager) {
@@ -313,6 +296,22 @@ ApiError ConflictError(const std::vector<ConflictItem>& conflicts) {
   return ApiError(409, "Conflict", message, {{"causes", causes}});
 }
 
+// The fields `applied` sets that other managers own with another live value.
+std::vector<ConflictItem> Conflicts(const json& entries, const json& current, const json& applied,
+                                    const std::vector<FieldPath>& wanted, const FieldManager& who) {
+  std::vector<ConflictItem> conflicts;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (Is(entries[i], who)) continue;
+    for (const FieldPath& p : wanted) {
+      if (IsItem(p) || !internal::Has(entries[i]["fieldsV1"], p)) continue;
+      const json* live = Resolve(current, p);
+      const json* mine = Resolve(applied, p);
+      if (live != nullptr && mine != nullptr && *live != *mine) conflicts.push_back({i, p});
+    }
+  }
+  return conflicts;
+}
+
 }  // namespace
 
 std::string DefaultFieldManager(const std::string& user_agent) {
@@ -320,70 +319,72 @@ std::string DefaultFieldManager(const std::string& user_agent) {
 }
 
 void RecordUpdate(const json* previous, json* next, const FieldManager& who, WallTime now) {
-  // A write that carries managedFields sets them (upstream: a client may reset ownership);
-  // otherwise they carry over.
-  const json* sent = internal::GetPath(*next, {"metadata", "managedFields"});
-  const json none = json::object();
-  const json* base = previous != nullptr ? previous : &none;
-  if (sent != nullptr && sent->is_array() && !sent->empty()) base = next;
-  std::vector<Entry> entries = ParseEntries(*base);
-  const Part part = PartOf(who);
-  FieldSet changed;
-  FieldPath prefix;
-  const json old_part = previous != nullptr ? Managed(*previous, part) : json();
-  DiffFields(previous != nullptr ? &old_part : nullptr, Managed(*next, part), &prefix, &changed);
-  if (!changed.empty()) {
-    for (Entry& e : entries) {
-      if (e.Is(who)) continue;
-      for (const FieldPath& p : changed) e.fields.erase(p);
+  // A write that carries managedFields other than the stored ones sets them (upstream: a client
+  // may reset ownership); otherwise they carry over. Clients mostly send back what they read,
+  // so the list is taken from `next` without a copy when it is the stored one.
+  const json* stored =
+      previous != nullptr ? internal::GetPath(*previous, {"metadata", "managedFields"}) : nullptr;
+  json entries = json::array();
+  bool reset = false;
+  if (json* sent = SentEntries(next); sent != nullptr && sent->is_array() && !sent->empty()) {
+    reset = stored == nullptr || *sent != *stored;
+    entries = reset ? NormalizeEntries(*sent) : std::move(*sent);
+  } else if (stored != nullptr && stored->is_array()) {
+    entries = *stored;
+  }
+  FieldsDiff diff = DiffManaged(previous, *next, PartOf(who));
+  if (reset) {
+    KeepPresentFields(&entries, *next);
+  } else if (!diff.removed.empty()) {
+    for (json& e : entries) internal::Subtract(&e["fieldsV1"], diff.removed);
+  }
+  if (!diff.changed.empty()) {
+    for (json& e : entries) {
+      if (!Is(e, who)) internal::Subtract(&e["fieldsV1"], diff.changed);
     }
-    Entry& mine = EntryOf(&entries, who);
-    mine.fields.insert(changed.begin(), changed.end());
-    mine.api_version = who.api_version;
-    mine.time = internal::FormatTime(now);
+    json& mine = EntryOf(&entries, who);
+    internal::Union(&mine["fieldsV1"], diff.changed);
+    mine["apiVersion"] = who.api_version;
+    mine["time"] = internal::FormatTime(now);
   }
   StoreEntries(std::move(entries), next);
 }
 
 Result<json> ApplyOwnership(const json& current, json merged, const json& applied,
                             const FieldManager& who, bool force, WallTime now) {
-  std::vector<Entry> entries = ParseEntries(current);
-  const Part part = PartOf(who);
-  const FieldSet wanted = FieldsOf(Managed(applied, part));
-  std::vector<ConflictItem> conflicts;
-  for (Entry& e : entries) {
-    if (e.Is(who)) continue;
-    for (const FieldPath& p : wanted) {
-      if (IsItem(p) || e.fields.count(p) == 0) continue;
-      const json* live = Resolve(current, p);
-      const json* mine = Resolve(applied, p);
-      if (live != nullptr && mine != nullptr && *live != *mine) conflicts.push_back({&e, p});
-    }
+  const json* stored = internal::GetPath(current, {"metadata", "managedFields"});
+  json entries = stored != nullptr && stored->is_array() ? *stored : json::array();
+  json wanted = internal::FieldsOf(Managed(applied, PartOf(who)));
+  const std::vector<FieldPath> wanted_paths = internal::Paths(wanted);
+  const std::vector<ConflictItem> conflicts =
+      Conflicts(entries, current, applied, wanted_paths, who);
+  if (!conflicts.empty() && !force) return ConflictError(entries, conflicts);
+  for (const ConflictItem& c : conflicts) {
+    internal::Subtract(&entries[c.owner]["fieldsV1"], TreeOf(c.path));
   }
-  if (!conflicts.empty() && !force) return ConflictError(conflicts);
-  for (const ConflictItem& c : conflicts) c.owner->fields.erase(c.path);
-
-  Entry& mine = EntryOf(&entries, who);
+  json& mine = EntryOf(&entries, who);
   // Fields this manager applied before and applies no more go, unless someone else keeps them.
-  for (const FieldPath& p : mine.fields) {
-    if (wanted.count(p) > 0) continue;
-    bool shared = std::any_of(entries.begin(), entries.end(),
-                              [&](const Entry& e) { return !e.Is(who) && e.fields.count(p) > 0; });
+  for (const FieldPath& p : internal::Paths(mine["fieldsV1"])) {
+    if (internal::Has(wanted, p)) continue;
+    bool shared = std::any_of(entries.begin(), entries.end(), [&](const json& e) {
+      return !Is(e, who) && internal::Has(e["fieldsV1"], p);
+    });
     if (!shared) RemoveField(&merged, p);
   }
-  mine.fields = wanted;
-  mine.api_version = who.api_version;
-  mine.time = internal::FormatTime(now);
+  mine["fieldsV1"] = std::move(wanted);
+  mine["apiVersion"] = who.api_version;
+  mine["time"] = internal::FormatTime(now);
+  KeepPresentFields(&entries, merged);
   StoreEntries(std::move(entries), &merged);
   return merged;
 }
 
 void RecordApplyCreate(const json& applied, json* created, const FieldManager& who, WallTime now) {
-  std::vector<Entry> entries;
-  Entry& mine = EntryOf(&entries, who);
-  mine.fields = FieldsOf(Managed(applied, PartOf(who)));
-  mine.api_version = who.api_version;
-  mine.time = internal::FormatTime(now);
+  json entries = json::array();
+  entries.push_back(NewEntry(who.manager, who.apply, who.subresource, who.api_version,
+                             internal::FormatTime(now),
+                             internal::FieldsOf(Managed(applied, PartOf(who)))));
+  KeepPresentFields(&entries, *created);
   StoreEntries(std::move(entries), created);
 }
 

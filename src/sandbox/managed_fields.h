@@ -23,6 +23,10 @@
 // with a status subresource the main resource's entries hold no status fields and the status
 // subresource's entries only those.
 //
+// Cost: every write records ownership, so an Update walks only the members that differ from the
+// stored object and edits the stored FieldsV1 trees in place (internal/fields_v1.h); only a
+// client-written managedFields list or an apply is checked against the whole object.
+//
 // Thread-safety: pure functions over values.
 #pragma once
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -157,12 +158,14 @@ Status ReplayLog(const std::string& path, int64_t snapshot_rv, State* state, int
   return OkStatus();
 }
 
-// Writes the snapshot to a temporary file, syncs it and renames it into place.
-Status WriteSnapshot(const std::string& dir, const std::vector<BucketObject>& objects, int64_t rv) {
+// Writes the snapshot to a temporary file, syncs it and renames it into place; *bytes: its size.
+Status WriteSnapshot(const std::string& dir, const std::vector<BucketObject>& objects, int64_t rv,
+                     uint64_t* bytes) {
   json list = json::array();
   for (const BucketObject& o : objects)
     list.push_back({{"bucket", o.bucket}, {"object", *o.object}});
   const std::string text = json{{"resourceVersion", rv}, {"objects", std::move(list)}}.dump();
+  *bytes = text.size();
   const std::string tmp = dir + "/snapshot.json.tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return UnavailableError("cannot create " + tmp + ": " + ErrnoText());
@@ -176,10 +179,51 @@ Status WriteSnapshot(const std::string& dir, const std::vector<BucketObject>& ob
   return FsyncPath(dir, O_RDONLY | O_DIRECTORY);
 }
 
+// Replaces DIR/log with a synced file holding `records`; returns its descriptor.
+StatusOr<int> ReplaceLog(const std::string& dir, const std::string& records) {
+  const std::string tmp = dir + "/log.tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return UnavailableError("cannot create " + tmp + ": " + ErrnoText());
+  Status s = WriteAll(fd, records, tmp);
+  if (s.ok() && ::fsync(fd) != 0) s = UnavailableError("cannot fsync " + tmp + ": " + ErrnoText());
+  if (s.ok() && ::rename(tmp.c_str(), (dir + "/log").c_str()) != 0) {
+    s = UnavailableError("cannot rename " + tmp + ": " + ErrnoText());
+  }
+  if (s.ok()) s = FsyncPath(dir, O_RDONLY | O_DIRECTORY);
+  if (!s.ok()) {
+    ::close(fd);
+    return s;
+  }
+  return fd;
+}
+
+// The bytes of `fd` from `from` to `to`.
+StatusOr<std::string> ReadRange(int fd, uint64_t from, uint64_t to) {
+  std::string out(to - from, '\0');
+  size_t done = 0;
+  while (done < out.size()) {
+    ssize_t n = ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(from + done));
+    if (n <= 0) return UnavailableError("cannot read the data log: " + ErrnoText());
+    done += static_cast<size_t>(n);
+  }
+  return out;
+}
+
 }  // namespace
 
+FileJournal::LogFile::~LogFile() { ::close(fd); }
+
+FileJournal::FileJournal(std::string dir, ObjectStore* store, JournalOptions options, int fd,
+                         uint64_t snapshot_bytes)
+    : dir_(std::move(dir)),
+      store_(store),
+      options_(options),
+      log_(std::make_shared<LogFile>(fd)),
+      compact_at_(std::max(options.compact_min_bytes, snapshot_bytes)) {}
+
 StatusOr<std::unique_ptr<FileJournal>> FileJournal::Open(const std::string& dir, ObjectStore* store,
-                                                         Recovery* recovery) {
+                                                         Recovery* recovery,
+                                                         JournalOptions options) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return UnavailableError("cannot create --data-dir " + dir + ": " + ec.message());
@@ -197,20 +241,51 @@ StatusOr<std::unique_ptr<FileJournal>> FileJournal::Open(const std::string& dir,
     recovery->objects = objects.size();
     store->Restore(std::move(objects), rv);
   }
+  // Dump first: it sets the revision (argument evaluation order is unspecified).
   int64_t current_rv = 0;
-  FAIRWAY_RETURN_IF_ERROR(WriteSnapshot(dir, store->Dump(&current_rv), current_rv));
+  const std::vector<BucketObject> current = store->Dump(&current_rv);
+  uint64_t snapshot_bytes = 0;
+  FAIRWAY_RETURN_IF_ERROR(WriteSnapshot(dir, current, current_rv, &snapshot_bytes));
   recovery->resource_version = current_rv;
   // The snapshot holds everything the log did; start the log over.
-  const std::string log_path = dir + "/log";
-  int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) return UnavailableError("cannot open " + log_path + ": " + ErrnoText());
-  std::unique_ptr<FileJournal> journal(new FileJournal(dir, fd));
-  if (::fsync(fd) != 0) return UnavailableError("cannot fsync " + log_path + ": " + ErrnoText());
+  FAIRWAY_ASSIGN_OR_RETURN(int fd, ReplaceLog(dir, ""));
+  std::unique_ptr<FileJournal> journal(new FileJournal(dir, store, options, fd, snapshot_bytes));
   store->SetJournal(journal.get());
   return journal;
 }
 
-FileJournal::~FileJournal() { ::close(fd_); }
+FileJournal::~FileJournal() = default;
+
+std::shared_ptr<FileJournal::LogFile> FileJournal::CurrentLog() {
+  MutexLock lock(&file_mu_);
+  return log_;
+}
+
+Status FileJournal::Compact() {
+  uint64_t from = 0;
+  {
+    MutexLock lock(&file_mu_);
+    from = bytes_;  // every record before this is in the dump below (appends precede it)
+  }
+  int64_t rv = 0;
+  const std::vector<BucketObject> objects = store_->Dump(&rv);
+  uint64_t snapshot_bytes = 0;
+  FAIRWAY_RETURN_IF_ERROR(WriteSnapshot(dir_, objects, rv, &snapshot_bytes));
+  // Appends wait while the tail moves: it holds only what was written since the dump.
+  MutexLock lock(&file_mu_);
+  const uint64_t old_bytes = bytes_;
+  FAIRWAY_ASSIGN_OR_RETURN(std::string tail, ReadRange(log_->fd, from, bytes_));
+  FAIRWAY_ASSIGN_OR_RETURN(int fd, ReplaceLog(dir_, tail));
+  log_ = std::make_shared<LogFile>(fd);
+  bytes_ = tail.size();
+  compact_at_ = std::max(options_.compact_min_bytes, snapshot_bytes) + bytes_;
+  FAIRWAY_LOG(Log(), kInfo, "data log compacted",
+              {{"resource_version", rv},
+               {"snapshot_bytes", snapshot_bytes},
+               {"log_bytes_before", old_bytes},
+               {"log_bytes_after", bytes_}});
+  return OkStatus();
+}
 
 Result<uint64_t> FileJournal::Append(const std::string& bucket, const std::string& ns,
                                      const std::string& name, int64_t rv, const json* object) {
@@ -225,28 +300,44 @@ Result<uint64_t> FileJournal::Append(const std::string& bucket, const std::strin
   PutLe32(static_cast<uint32_t>(payload.size()), &record);
   PutLe32(Crc32(payload), &record);
   record += payload;
-  Status s = WriteAll(fd_, record, dir_ + "/log");
+  MutexLock lock(&file_mu_);
+  Status s = WriteAll(log_->fd, record, dir_ + "/log");
   if (!s.ok()) {
     // Cut off what part of the record made it, so that later records do not follow a torn one.
-    if (::ftruncate(fd_, static_cast<off_t>(bytes_)) != 0) {
+    if (::ftruncate(log_->fd, static_cast<off_t>(bytes_)) != 0) {
       FAIRWAY_LOG(Log(), kError, "data log truncation failed", {{"error", ErrnoText()}});
     }
     FAIRWAY_LOG(Log(), kError, "write refused: data log append failed", {{"error", s.message()}});
     return ServiceUnavailable("the sandbox cannot persist the write: " + s.message());
   }
   bytes_ += record.size();
+  if (bytes_ >= compact_at_) compact_due_ = true;
   return appended_.fetch_add(1) + 1;
 }
 
-void FileJournal::Sync(uint64_t ticket) {
+void FileJournal::SyncLog(uint64_t ticket) {
   MutexLock lock(&sync_mu_);
   if (synced_ >= ticket) return;  // another writer's flush covered it
   const uint64_t target = appended_.load();
-  if (::fdatasync(fd_) != 0) {
+  // Records of a log a compaction replaced meanwhile were synced into its successor.
+  if (::fdatasync(CurrentLog()->fd) != 0) {
     FAIRWAY_LOG(Log(), kError, "data log fdatasync failed", {{"error", ErrnoText()}});
     return;
   }
   synced_ = target;
+}
+
+void FileJournal::Sync(uint64_t ticket) {
+  SyncLog(ticket);
+  if (!compact_due_ || compacting_.exchange(true)) return;
+  compact_due_ = false;
+  if (Status s = Compact(); !s.ok()) {
+    // The log grows on; the next attempt waits until it has doubled.
+    FAIRWAY_LOG(Log(), kError, "data log compaction failed", {{"error", s.message()}});
+    MutexLock lock(&file_mu_);
+    compact_at_ = 2 * bytes_;
+  }
+  compacting_ = false;
 }
 
 }  // namespace fairway::sandbox

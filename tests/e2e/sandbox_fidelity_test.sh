@@ -3,7 +3,8 @@
 #   - server-side apply from two field managers: a conflict names the owner, --force-conflicts
 #     takes the field, managedFields record both;
 #   - built-in validation: a Deployment whose selector does not match its template is refused on
-#     a server dry run, and names/labels over Kubernetes' limits are refused;
+#     a server dry run, so is a batch/v1 Job with restartPolicy Always, and names/labels over
+#     Kubernetes' limits are refused;
 #   - --data-dir: objects and resourceVersions survive a restart.
 # usage: sandbox_fidelity_test.sh <fairway binary> <source root>
 # Exit 77 (ctest SKIP_RETURN_CODE) when kubectl is not installed.
@@ -91,6 +92,27 @@ if "${K[@]}" apply --dry-run=server -f "$TMP/deploy.yaml" 2>"$TMP/deploy.txt"; t
 fi
 grep -q 'spec.template.metadata.labels: Invalid value: map\[string\]string{"app":"db"}: `selector` does not match template `labels`' \
   "$TMP/deploy.txt" || { cat "$TMP/deploy.txt"; fail "Deployment message"; }
+
+step "a batch/v1 Job whose pods would restart for ever is refused; kubectl create job passes"
+cat >"$TMP/job.yaml" <<'EOF'
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: pi
+spec:
+  template:
+    spec:
+      restartPolicy: Always
+      containers:
+        - name: c
+          image: perl
+EOF
+if "${K[@]}" apply --dry-run=server -f "$TMP/job.yaml" 2>"$TMP/job.txt"; then
+  fail "Job with restartPolicy Always accepted"
+fi
+grep -q 'spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"' \
+  "$TMP/job.txt" || { cat "$TMP/job.txt"; fail "Job message"; }
+"${K[@]}" create job pi --image=perl --dry-run=server -o name >/dev/null || fail "kubectl create job"
 
 step "a label value over 63 characters is refused"
 long=$(printf 'x%.0s' $(seq 1 64))

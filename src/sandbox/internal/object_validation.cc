@@ -196,7 +196,7 @@ void SelectorCauses(const std::string& kind, const json& spec, std::vector<Field
     causes->push_back(InvalidCause("spec.selector", selector->dump(), "invalid label selector"));
     return;
   }
-  if (parsed->empty()) {
+  if (parsed->empty() && kind != "Job") {  // a Job's empty selector matches every pod
     // Upstream's ReplicaSet validation says "deployment" too.
     std::string owner = kind == "StatefulSet" ? "statefulset"
                         : kind == "DaemonSet" ? "daemonset"
@@ -217,6 +217,47 @@ void SelectorCauses(const std::string& kind, const json& spec, std::vector<Field
          "spec.template.metadata.labels"});
   }
 }
+
+// A non-negative integer field of `spec` (ValidateNonnegativeField).
+void NonNegativeCause(const json& spec, const std::string& key, std::vector<FieldCause>* causes) {
+  const json* v = GetPath(spec, {key});
+  if (v != nullptr && v->is_number_integer() && v->get<int64_t>() < 0) {
+    causes->push_back(InvalidCause("spec." + key, *v, "must be greater than or equal to 0"));
+  }
+}
+
+// batch/v1 Job specs (upstream's validateJobSpec): non-negative counts, a pod template with
+// containers whose pods end (restartPolicy OnFailure or Never; the kubelet simulator would
+// otherwise run an Always pod as if it ended), and a selector, when given, that matches the
+// template's labels. Upstream generates the selector of a Job without one; the sandbox runs no
+// Job controller, so it has nothing to generate it for.
+std::vector<FieldCause> JobCauses(const json& spec) {
+  std::vector<FieldCause> causes;
+  for (const char* key : {"parallelism", "completions", "backoffLimit"}) {
+    NonNegativeCause(spec, key, &causes);
+  }
+  const json* containers = GetPath(spec, {"template", "spec", "containers"});
+  if (containers == nullptr || !containers->is_array() || containers->empty()) {
+    causes.push_back(RequiredCause("spec.template.spec.containers"));
+  }
+  const std::string policy = GetString(spec, {"template", "spec", "restartPolicy"});
+  if (policy.empty()) {
+    causes.push_back(RequiredCause("spec.template.spec.restartPolicy",
+                                   "valid values: \"OnFailure\", \"Never\""));
+  } else if (policy != "OnFailure" && policy != "Never") {
+    causes.push_back(
+        NotSupportedCause("spec.template.spec.restartPolicy", policy, {"OnFailure", "Never"}));
+  }
+  LabelCauses(GetPath(spec, {"template", "metadata", "labels"}), "spec.template.metadata.labels",
+              &causes);
+  if (const json* selector = GetPath(spec, {"selector"});
+      selector != nullptr && !selector->is_null()) {
+    SelectorCauses("Job", spec, &causes);
+  }
+  return causes;
+}
+
+bool IsBatchJob(const ResourceInfo& info) { return info.group == "batch" && info.plural == "jobs"; }
 
 bool IsWorkload(const ResourceInfo& info) {
   return info.group == "apps" && (info.plural == "deployments" || info.plural == "replicasets" ||
@@ -250,17 +291,17 @@ std::vector<FieldCause> MetadataCauses(const json& obj) {
 
 std::vector<FieldCause> WorkloadCauses(const ResourceInfo& info, const json& obj) {
   std::vector<FieldCause> causes;
+  if (IsBatchJob(info)) {
+    const json* spec = GetPath(obj, {"spec"});
+    return JobCauses(spec != nullptr && spec->is_object() ? *spec : json::object());
+  }
   if (!IsWorkload(info)) return causes;
   const json* spec = GetPath(obj, {"spec"});
   if (spec == nullptr || !spec->is_object()) {
     causes.push_back(RequiredCause("spec.selector"));
     return causes;
   }
-  if (const json* replicas = GetPath(*spec, {"replicas"});
-      replicas != nullptr && replicas->is_number_integer() && replicas->get<int64_t>() < 0) {
-    causes.push_back(
-        InvalidCause("spec.replicas", *replicas, "must be greater than or equal to 0"));
-  }
+  NonNegativeCause(*spec, "replicas", &causes);
   SelectorCauses(info.kind, *spec, &causes);
   LabelCauses(GetPath(*spec, {"template", "metadata", "labels"}), "spec.template.metadata.labels",
               &causes);

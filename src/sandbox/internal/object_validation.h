@@ -1,6 +1,6 @@
 // kube-apiserver's validation of what every object carries (name, labels, annotations) and of the
 // built-in workload specs the sandbox serves, with upstream's field paths and messages
-// (k8s.io/apimachinery/pkg/util/validation, pkg/apis/apps/validation):
+// (k8s.io/apimachinery/pkg/util/validation, pkg/apis/apps/validation, pkg/apis/batch/validation):
 //   metadata.name: Invalid value: "A": a lowercase RFC 1123 subdomain must consist of ...
 //   metadata.labels: Invalid value: "x x": a valid label must be an empty string or ...
 //   metadata.annotations: Too long: must have at most 262144 bytes
@@ -32,7 +32,9 @@ std::vector<FieldCause> NameCauses(const ResourceInfo& info, const std::string& 
 std::vector<FieldCause> MetadataCauses(const nlohmann::json& obj);
 
 // Deployments, ReplicaSets, StatefulSets and DaemonSets: a non-empty selector that matches the
-// pod template's labels, valid template labels, at least one container, replicas >= 0. Other
+// pod template's labels, valid template labels, at least one container, replicas >= 0.
+// batch/v1 Jobs: at least one container, restartPolicy OnFailure or Never, parallelism,
+// completions and backoffLimit >= 0, a given selector matching the template's labels. Other
 // kinds: none.
 std::vector<FieldCause> WorkloadCauses(const ResourceInfo& info, const nlohmann::json& obj);
 

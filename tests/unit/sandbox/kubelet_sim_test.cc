@@ -68,6 +68,26 @@ TEST_F(KubeletSimTest, PodRunsForItsDurationAndSucceeds) {
   EXPECT_EQ(pod["status"]["containerStatuses"][0]["state"]["terminated"]["reason"], "Completed");
 }
 
+// A restart from --data-dir: a new simulator finds the pod Running in the store and ends it
+// when its run, counted from status.startTime, is over (not never, not a full run later).
+TEST_F(KubeletSimTest, RunningPodsFoundAtStartFinishOnTime) {
+  RunPod("p", {{"fairway.dev/sim-duration", "10"}, {"fairway.dev/sim-exit-code", "3"}});
+  Step(1);
+  ASSERT_EQ(Phase("p"), "Running");
+  Step(4);  // 4 s of the 10 s run are over
+  sim_->Stop();
+  Step(2);  // the sandbox is down for 2 s
+  sim_ = std::make_unique<KubeletSimulator>(&api_, &clock_, KubeletSimulator::Options{});
+  ASSERT_TRUE(sim_->AddNodes(UniformSimNodes(2, 4, "H100")).ok());
+  ASSERT_TRUE(sim_->Start().ok());
+  Step(3);
+  EXPECT_EQ(Phase("p"), "Running");
+  Step(2);
+  EXPECT_EQ(Phase("p"), "Failed");
+  auto pod = Do("GET", kPods + "/p").body;
+  EXPECT_EQ(pod["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"], 3);
+}
+
 TEST_F(KubeletSimTest, ExitCodeAndSleepCommand) {
   RunPod("f", {{"fairway.dev/sim-exit-code", "3"}, {"fairway.dev/sim-duration", "1"}});
   json p = PodBody("s");

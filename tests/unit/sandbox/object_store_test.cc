@@ -11,7 +11,9 @@ nlohmann::json Pod(const std::string& ns, const std::string& name) {
   return {{"metadata", {{"namespace", ns}, {"name", name}}}, {"spec", {{"x", 1}}}};
 }
 
-int64_t Rv(const ObjectPtr& o) { return std::stoll((*o)["metadata"]["resourceVersion"].get<std::string>()); }
+int64_t Rv(const ObjectPtr& o) {
+  return std::stoll((*o)["metadata"]["resourceVersion"].get<std::string>());
+}
 
 Result<Mutation> Replace(nlohmann::json obj) {
   Mutation m;
@@ -61,7 +63,8 @@ TEST(ObjectStoreTest, IdenticalReplaceIsNotAWrite) {
 
 TEST(ObjectStoreTest, MissingObjectIsNotFound) {
   ObjectStore store;
-  auto m = store.Mutate(kPods, "ns", "nope", [](const nlohmann::json& cur) { return Replace(cur); });
+  auto m =
+      store.Mutate(kPods, "ns", "nope", [](const nlohmann::json& cur) { return Replace(cur); });
   ASSERT_FALSE(m.ok());
   EXPECT_EQ(m.error().code(), 404);
   EXPECT_EQ(m.error().message(), "pods \"nope\" not found");
@@ -82,11 +85,11 @@ TEST(ObjectStoreTest, ListIsSortedAndFilteredByNamespace) {
 }
 
 TEST(ObjectStoreTest, WatchWithoutRevisionReplaysThenStreams) {
+  int wakes = 0;  // outlives the store, whose destruction still wakes the watcher
   ObjectStore store;
   ASSERT_TRUE(store.Create(kPods, Pod("ns", "a")).ok());
   auto w = store.Watch("/pods", "", std::nullopt);
   ASSERT_TRUE(w.ok());
-  int wakes = 0;
   (*w)->SetWakeup([&] { ++wakes; });
   ASSERT_TRUE(store.Create(kPods, Pod("ns", "b")).ok());
   EXPECT_EQ(wakes, 1);
@@ -136,7 +139,8 @@ TEST(ObjectStoreTest, CompactedRevisionIsExpired) {
 
 TEST(ObjectStoreTest, HistoryLimitExpiresOldRevisions) {
   ObjectStore store(ObjectStore::Options{2, 100});
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(store.Create(kPods, Pod("ns", "p" + std::to_string(i))).ok());
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE(store.Create(kPods, Pod("ns", "p" + std::to_string(i))).ok());
   EXPECT_FALSE(store.Watch("/pods", "", 1).ok());
   EXPECT_TRUE(store.Watch("/pods", "", 3).ok());
 }

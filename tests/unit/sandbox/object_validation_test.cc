@@ -60,6 +60,44 @@ TEST_F(ObjectValidationTest, DeploymentSelectorMustMatchTemplate) {
             "spec.replicas: Invalid value: -1: must be greater than or equal to 0");
 }
 
+TEST_F(ObjectValidationTest, BatchJobsNeedATemplateWhosePodsEnd) {
+  const std::string path = "/apis/batch/v1/namespaces/default/jobs";
+  json job = {
+      {"apiVersion", "batch/v1"},
+      {"kind", "Job"},
+      {"metadata", {{"name", "pi"}}},
+      {"spec", {{"template", {{"spec", {{"containers", {{{"name", "c"}, {"image", "perl"}}}}}}}}}}};
+  Reply missing = Do("POST", path, job);
+  EXPECT_EQ(missing.status, 422);
+  EXPECT_EQ(missing.body["message"],
+            "Job.batch \"pi\" is invalid: spec.template.spec.restartPolicy: Required value: valid "
+            "values: \"OnFailure\", \"Never\"");
+  job["spec"]["template"]["spec"]["restartPolicy"] = "Always";
+  Reply always = Do("POST", path, job);
+  EXPECT_EQ(always.status, 422);
+  EXPECT_EQ(Cause(always),
+            "spec.template.spec.restartPolicy: Unsupported value: \"Always\": supported values: "
+            "\"OnFailure\", \"Never\"");
+  job["spec"]["template"]["spec"]["restartPolicy"] = "Never";
+  job["spec"]["parallelism"] = -1;
+  Reply negative = Do("POST", path + "?dryRun=All", job);
+  EXPECT_EQ(negative.status, 422);
+  EXPECT_EQ(Cause(negative),
+            "spec.parallelism: Invalid value: -1: must be greater than or equal to 0");
+  job["spec"]["parallelism"] = 2;
+  job["spec"]["selector"] = {{"matchLabels", {{"app", "pi"}}}};
+  Reply mismatch = Do("POST", path, job);
+  EXPECT_EQ(mismatch.status, 422);
+  EXPECT_EQ(Cause(mismatch),
+            "spec.template.metadata.labels: Invalid value: map[string]string{}: `selector` does "
+            "not match template `labels`");
+  job["spec"].erase("selector");
+  ASSERT_EQ(Do("POST", path, job).status, 201);
+  Reply update =
+      Do("PATCH", path + "/pi", {{"spec", {{"completions", -3}}}}, "application/merge-patch+json");
+  EXPECT_EQ(update.status, 422);
+}
+
 TEST_F(ObjectValidationTest, NamesFollowTheResourceRule) {
   json pod = PodBody(std::string(254, 'a'));
   Reply long_name = Do("POST", "/api/v1/namespaces/default/pods", pod);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -20,8 +21,10 @@ using nlohmann::json;
 
 // An API server on a data directory, as Sandbox::Start sets it up.
 struct Server {
-  Server(const std::string& dir, Clock* clock) : api(std::make_unique<ApiServer>(clock)) {
-    StatusOr<std::unique_ptr<FileJournal>> j = FileJournal::Open(dir, &api->store(), &recovery);
+  Server(const std::string& dir, Clock* clock, JournalOptions options = JournalOptions())
+      : api(std::make_unique<ApiServer>(clock)) {
+    StatusOr<std::unique_ptr<FileJournal>> j =
+        FileJournal::Open(dir, &api->store(), &recovery, options);
     opened = j.status();
     if (j.ok()) journal = std::move(j).value();
     api->ReloadStoredState();
@@ -97,6 +100,60 @@ TEST_F(PersistenceTest, RestartKeepsObjectsAndResourceVersions) {
   auto b = s.api->Call("POST", cms_, ConfigMap("b", "2"));
   ASSERT_TRUE(b.ok());
   EXPECT_GT(std::stoll((*b)["metadata"]["resourceVersion"].get<std::string>()), std::stoll(rv));
+}
+
+// The snapshot written at start carries the revision: a second restart with no write in
+// between (an empty log) must not fall back to revision 0.
+TEST_F(PersistenceTest, RevisionSurvivesRestartsWithoutWrites) {
+  std::string rv;
+  {
+    Server s(dir_, &clock_);
+    ASSERT_TRUE(s.api->Call("POST", cms_, ConfigMap("a", "1")).ok());
+    rv = std::to_string(s.api->store().CurrentRv());
+  }
+  { Server s(dir_, &clock_); }
+  Server s(dir_, &clock_);
+  ASSERT_TRUE(s.opened.ok()) << s.opened;
+  EXPECT_EQ(std::to_string(s.api->store().CurrentRv()), rv);
+}
+
+// A long run keeps the log near the snapshot's size instead of growing with every write, and
+// a restart after compactions restores the latest state.
+TEST_F(PersistenceTest, LogIsCompactedDuringARun) {
+  JournalOptions options;
+  options.compact_min_bytes = 8192;
+  std::string rv;
+  uint64_t largest_log = 0;
+  int64_t opened_rv = 0;
+  {
+    Server s(dir_, &clock_, options);
+    ASSERT_TRUE(s.opened.ok()) << s.opened;
+    opened_rv = s.api->store().CurrentRv();
+    json big = ConfigMap("a", "0");
+    big["data"]["padding"] = std::string(2000, 'x');  // every record carries ~2 KB
+    ASSERT_TRUE(s.api->Call("POST", cms_, big).ok());
+    for (int i = 1; i <= 60; ++i) {
+      ASSERT_TRUE(s.api
+                      ->Call("PATCH", cms_ + "/a", {{"data", {{"k", std::to_string(i)}}}},
+                             "application/merge-patch+json")
+                      .ok());
+      largest_log = std::max<uint64_t>(largest_log, std::filesystem::file_size(dir_ + "/log"));
+    }
+    rv = std::to_string(s.api->store().CurrentRv());
+  }
+  // The snapshot was rewritten during the run, and the log never held much more than the
+  // threshold (the snapshot's size) plus the record that crossed it.
+  std::ifstream in(dir_ + "/snapshot.json");
+  const json snapshot = json::parse(in);
+  EXPECT_GT(snapshot["resourceVersion"].get<int64_t>(), opened_rv + 1);
+  const uint64_t snapshot_bytes = std::filesystem::file_size(dir_ + "/snapshot.json");
+  EXPECT_LT(largest_log, std::max(options.compact_min_bytes, snapshot_bytes) + 8192);
+  Server s(dir_, &clock_);
+  ASSERT_TRUE(s.opened.ok()) << s.opened;
+  EXPECT_EQ(std::to_string(s.api->store().CurrentRv()), rv);
+  auto a = s.api->Call("GET", cms_ + "/a");
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ((*a)["data"]["k"], "60");
 }
 
 TEST_F(PersistenceTest, TornLastRecordIsDroppedWhole) {
