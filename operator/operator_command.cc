@@ -16,6 +16,7 @@
 #include "common/status_macros.h"
 #include "config/admission_settings.h"
 #include "config/directory_settings.h"
+#include "config/interactive_settings.h"
 #include "config/scheduler_settings.h"
 #include "controllers/directory_sync.h"
 #include "controllers/operator.h"
@@ -90,7 +91,8 @@ void OnSignal(int sig) { g_signal = sig; }
 struct Settings {
   core::SchedulerConfig scheduler;
   config::AdmissionSettings admission;
-  config::DirectorySettings directory;  // read at start only
+  config::DirectorySettings directory;      // read at start only
+  config::InteractiveSettings interactive;  // read at start only
 };
 
 StatusOr<Settings> ParseSettings(const std::string& text) {
@@ -98,6 +100,7 @@ StatusOr<Settings> ParseSettings(const std::string& text) {
   FAIRWAY_ASSIGN_OR_RETURN(s.scheduler, config::ParseSchedulerSettings(text));
   FAIRWAY_ASSIGN_OR_RETURN(s.admission, config::ParseAdmissionSettings(text));
   FAIRWAY_ASSIGN_OR_RETURN(s.directory, config::ParseDirectorySettings(text));
+  FAIRWAY_ASSIGN_OR_RETURN(s.interactive, config::ParseInteractiveSettings(text));
   return s;
 }
 
@@ -208,6 +211,7 @@ StatusOr<controllers::OperatorOptions> OperatorOptionsFrom(const Flags& flags,
                                                            const std::string& ns) {
   controllers::OperatorOptions o;
   o.controller.config = settings.scheduler;
+  o.controller.interactive_idle_grace = core::Seconds(settings.interactive.idle_grace_s);
   o.lease_namespace = ns;
   o.controller.state_namespace = ns;
   o.leader_elect = !flags.Has("no-leader-elect");

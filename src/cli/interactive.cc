@@ -20,7 +20,8 @@ std::string InteractiveUsage(bool srun) {
                : "opens a shell in its\nfirst pod (or runs COMMAND) with a TTY.\n") +
          "When the command ends the job completes with its exit code and its GPUs are freed.\n"
          "Ctrl-C while pending cancels the job. A session whose client went away ends after\n"
-         "--idle-grace seconds (default 300). The streaming is done by the real kubectl\n"
+         "--idle-grace seconds (default 300), or the cluster's idle grace if that is shorter.\n"
+         "The streaming is done by the real kubectl\n"
          "($FAIRWAY_KUBECTL, else kubectl on PATH); pods must really run (a cluster, or\n"
          "`fairway sandbox --run-pods`).\n"
          "\n"

@@ -12,6 +12,12 @@ std::string SessionKeeperScript(int64_t idle_grace_s) {
          "# kubectl-fairway interactive session: holds the allocation while a client session runs\n"
          "d=" +
          kSessionDir + "\n" + "grace=" + std::to_string(idle_grace_s) + "\n" +
+         "# the operator's idle grace (settings interactive.idleGrace) is the limit: the client's\n"
+         "# value may only shorten it\n"
+         "case \"$FAIRWAY_IDLE_GRACE\" in\n"
+         "  ''|*[!0-9]*) ;;\n"
+         "  *) [ \"$FAIRWAY_IDLE_GRACE\" -lt \"$grace\" ] && grace=$FAIRWAY_IDLE_GRACE ;;\n"
+         "esac\n"
          "idle=0\n"
          "mkdir -p \"$d\"\n"
          "trap 'exit 143' TERM\n"

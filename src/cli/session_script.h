@@ -9,7 +9,9 @@
 //            session directory, then exits with it (COMPLETED for 0, else FAILED). While no
 //            session process is alive (none connected yet, or the client went away without its
 //            shell ending) it counts idle seconds and ends the allocation after the grace period,
-//            so a forgotten session does not hold GPUs. SIGTERM (scancel, time limit) ends it.
+//            so a forgotten session does not hold GPUs. The grace is the client's --idle-grace
+//            or the operator's FAIRWAY_IDLE_GRACE (settings interactive.idleGrace), whichever
+//            is smaller. SIGTERM (scancel, time limit) ends it.
 //   wrapper  what `kubectl exec` runs: records its pid (alive = a session is connected), runs the
 //            command (an interactive bash, else sh, when none is given), and hands its exit code
 //            to the keeper.

@@ -221,10 +221,12 @@ StatusOr<core::SchedulerConfig> ParseDocument(const YAML::Node& root) {
   core::SchedulerConfig config;
   if (!root || root.IsNull()) return config;
   // `admission` and `limits` are read by ParseAdmissionSettings (admission_settings.h),
-  // `directory` by ParseDirectorySettings (directory_settings.h).
-  FAIRWAY_RETURN_IF_ERROR(CheckKeys(root, "",
-                                    {"name", "priority", "fairShare", "backfill", "preemption",
-                                     "scheduler", "admission", "limits", "directory"}));
+  // `directory` by ParseDirectorySettings (directory_settings.h), `interactive` by
+  // ParseInteractiveSettings (interactive_settings.h).
+  FAIRWAY_RETURN_IF_ERROR(
+      CheckKeys(root, "",
+                {"name", "priority", "fairShare", "backfill", "preemption", "scheduler",
+                 "admission", "limits", "directory", "interactive"}));
   if (YAML::Node p = root["priority"]) FAIRWAY_RETURN_IF_ERROR(ParsePriority(p, &config.priority));
   if (YAML::Node f = root["fairShare"]) {
     FAIRWAY_RETURN_IF_ERROR(ParseFairShare(f, &config.fair_share));

@@ -39,6 +39,7 @@
 //   admission: {...}              # read by ParseAdmissionSettings (admission_settings.h)
 //   limits: {...}                 # read by ParseAdmissionSettings (admission_settings.h)
 //   directory: {...}              # read by ParseDirectorySettings (directory_settings.h)
+//   interactive: {...}            # read by ParseInteractiveSettings (interactive_settings.h)
 //
 // Thread-safety: pure functions.
 #pragma once

@@ -84,7 +84,7 @@ Controller::Controller(kube::ApiClient* client, Clock* clock, OperatorMetrics* m
       metrics_(metrics),
       options_(std::move(options)),
       writer_(client, clock, metrics, events, &job_store_),
-      binder_(client, clock, metrics),
+      binder_(client, clock, metrics, options_.interactive_idle_grace),
       id_assigner_(client, options_.state_namespace, options_.id_configmap),
       reconciler_(&writer_, &binder_, &assumed_, options_.requeue_delay, options_.elapsed_refresh),
       history_(client, options_.history) {

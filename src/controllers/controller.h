@@ -111,6 +111,8 @@ struct ControllerOptions {
   // one status write per running job per step. REQUIRES: > 0.
   core::Seconds elapsed_refresh = core::Seconds(60);
   JobHistoryOptions history;  // JobRecords of ended Jobs (job_history.h)
+  // The settings' interactive.idleGrace, for interactive jobs' pods (pod_binder.h).
+  core::Seconds interactive_idle_grace = core::Seconds(300);
 };
 
 class Controller {

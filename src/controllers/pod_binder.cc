@@ -16,7 +16,9 @@ kube::ResourceRef Services() { return {"", "v1", "services", true}; }
 }  // namespace
 
 Status PodBinder::CreateAndBind(const api::JobObject& job, const PodPlan& plan, const Logger& log) {
-  JobPods built = BuildJobPods(job, plan);
+  PodPlan with_grace = plan;
+  with_grace.interactive_idle_grace = interactive_idle_grace_;
+  JobPods built = BuildJobPods(job, with_grace);
   const std::string& ns = job.meta.namespace_name;
   if (built.service.has_value()) {
     StatusOr<json> s = client_->Create(Services(), ns, *built.service);

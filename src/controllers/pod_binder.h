@@ -20,9 +20,15 @@ namespace fairway::controllers {
 
 class PodBinder {
  public:
-  // REQUIRES: client, clock and metrics outlive the binder.
-  PodBinder(kube::ApiClient* client, Clock* clock, OperatorMetrics* metrics)
-      : client_(client), clock_(clock), metrics_(metrics) {}
+  // REQUIRES: client, clock and metrics outlive the binder. `interactive_idle_grace` goes to
+  // the pods of every interactive job (PodPlan::interactive_idle_grace), on first starts and
+  // on pods recreated after a restart alike.
+  PodBinder(kube::ApiClient* client, Clock* clock, OperatorMetrics* metrics,
+            core::Seconds interactive_idle_grace)
+      : client_(client),
+        clock_(clock),
+        metrics_(metrics),
+        interactive_idle_grace_(interactive_idle_grace) {}
 
   Status CreateAndBind(const api::JobObject& job, const PodPlan& plan, const Logger& log);
 
@@ -34,6 +40,7 @@ class PodBinder {
   kube::ApiClient* const client_;
   Clock* const clock_;
   OperatorMetrics* const metrics_;
+  const core::Seconds interactive_idle_grace_;
 };
 
 }  // namespace fairway::controllers

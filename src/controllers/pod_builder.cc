@@ -175,6 +175,9 @@ EnvVars InstanceEnv(const InstancePods& ip) {
     env.emplace_back("MASTER_PORT", std::to_string(kMasterPort));
     env.emplace_back("WORLD_SIZE", nnodes);
   }
+  if (spec.interactive && plan.interactive_idle_grace.has_value()) {
+    env.emplace_back("FAIRWAY_IDLE_GRACE", std::to_string(plan.interactive_idle_grace->count()));
+  }
   return env;
 }
 

@@ -18,6 +18,7 @@
 //     SLURM_ARRAY_JOB_ID/TASK_ID/TASK_COUNT/TASK_MIN/TASK_MAX/TASK_STEP, and for multi-node
 //     jobs MASTER_ADDR (rank 0's DNS name in the headless Service) and MASTER_PORT. Ours replace
 //     template variables of the same name;
+//   - interactive jobs (spec.interactive) also get FAIRWAY_IDLE_GRACE, the operator's idle grace;
 //   - activeDeadlineSeconds = the time limit (the controller enforces TIMEOUT as well).
 //
 // Thread-safety: pure functions.
@@ -45,6 +46,9 @@ struct PodPlan {
   // The QoS the scheduler started it under (its own, the account's default, or normal);
   // "" (pods recreated after a restart) falls back to spec.qos, else normal.
   std::string qos;
+  // The operator's idle grace for interactive sessions (settings `interactive.idleGrace`),
+  // given to an interactive job's containers as FAIRWAY_IDLE_GRACE (cli/session_script.h).
+  std::optional<core::Seconds> interactive_idle_grace;
 };
 
 struct JobPods {

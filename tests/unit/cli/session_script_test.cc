@@ -57,5 +57,19 @@ TEST_F(SessionScriptTest, KeeperEndsTheAllocationAfterTheIdleGrace) {
   EXPECT_EQ(out, "fairway: no session for 1s, ending the allocation\nkeeper=0\n");
 }
 
+// The operator's grace is the limit: a client asking for 600 s still ends after the operator's 1 s,
+// while a client asking for less than the operator allows gets its own.
+TEST_F(SessionScriptTest, OperatorGraceCapsTheClientsGrace) {
+  std::ofstream(dir_ / "keeper") << SessionKeeperScript(600);
+  std::string out = Shell("FAIRWAY_IDLE_GRACE=1 timeout 20 sh " + (dir_ / "keeper").string() +
+                          "; echo keeper=$?\n");
+  EXPECT_EQ(out, "fairway: no session for 1s, ending the allocation\nkeeper=0\n");
+
+  std::ofstream(dir_ / "keeper2") << SessionKeeperScript(1);
+  out = Shell("FAIRWAY_IDLE_GRACE=600 timeout 20 sh " + (dir_ / "keeper2").string() +
+              "; echo keeper=$?\n");
+  EXPECT_EQ(out, "fairway: no session for 1s, ending the allocation\nkeeper=0\n");
+}
+
 }  // namespace
 }  // namespace fairway::cli

@@ -236,6 +236,25 @@ TEST(PodBuilderTest, QosIsTheOneTheSchedulerStartedTheJobUnder) {
   EXPECT_EQ(qos_of(plan), "high");
 }
 
+// The operator's idle grace reaches interactive sessions only (the session keeper reads it).
+TEST(PodBuilderTest, InteractiveJobsGetTheOperatorsIdleGrace) {
+  api::JobObject j = MakeJob("session", 1, 1, 9);
+  PodPlan plan;
+  plan.job_id = 9;
+  plan.nodes = {"gpu01"};
+  plan.interactive_idle_grace = core::Seconds(45);
+  auto grace_of = [&] {
+    JobPods pods = BuildJobPods(j, plan);
+    for (const json& e : pods.pods[0]["spec"]["containers"][0]["env"]) {
+      if (e["name"] == "FAIRWAY_IDLE_GRACE") return e["value"].get<std::string>();
+    }
+    return std::string("absent");
+  };
+  EXPECT_EQ(grace_of(), "absent");  // a batch job
+  j.spec.interactive = true;
+  EXPECT_EQ(grace_of(), "45");
+}
+
 TEST(JobStatusTest, PodsDecideTheOutcome) {
   // n1 is Ready; n2 exists but is not.
   const std::unordered_set<std::string_view> nodes = {"n1"};
