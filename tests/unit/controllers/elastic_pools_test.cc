@@ -106,12 +106,18 @@ TEST(ElasticPoolsTest, PendingJobsThatNeedAddedNodesSaySo) {
   api::JobStatus st;
   awaiting.Apply(result.pending[0], &st);
   EXPECT_EQ(st.message, "waiting for nodes to be added: 2 to pool p4d of partition elastic");
+  // The same demand, for the signal pods.
+  ASSERT_EQ(awaiting.demands().count(0), 1u);
+  EXPECT_EQ(awaiting.demands().at(0).pods, 2);
+  EXPECT_EQ(awaiting.demands().at(0).partition, "elastic");
+  EXPECT_EQ(awaiting.demands().at(0).pool, "p4d");
 
   // Once the nodes exist (and the job is, say, blocked by something else) the message goes;
   // a message of another kind stays.
   AwaitingNodes none(core::ClusterState{}, pending, result);
   none.Apply(result.pending[0], &st);
   EXPECT_EQ(st.message, "");
+  EXPECT_TRUE(none.demands().empty());
   st.message = "invalid spec";
   none.Apply(result.pending[0], &st);
   EXPECT_EQ(st.message, "invalid spec");
