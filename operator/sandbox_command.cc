@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -41,6 +42,14 @@ constexpr const char* kUsageHead =
     "  --kubeconfig-out PATH write a kubeconfig for the server (default ./sandbox.kubeconfig)\n"
     "  --crds DIR            apply the CRD manifests (YAML/JSON) in DIR or file at start\n"
     "  --start-delay-ms N    simulated pod start latency (default 1000)\n"
+    "  --autoscaler          simulate a cluster autoscaler for Partitions' spec.nodePools: it\n"
+    "                        adds pool nodes for the operator's demand-signal pods (unbound,\n"
+    "                        PodScheduled=False/Unschedulable), between minNodes and maxNodes,\n"
+    "                        and removes nodes idle for --scaledown-idle-s\n"
+    "  --boot-delay-s N      with --autoscaler: seconds from scale-up to the node joining\n"
+    "                        (default 10)\n"
+    "  --scaledown-idle-s N  with --autoscaler: idle seconds before a pool node is removed\n"
+    "                        (ParallelCluster's ScaledownIdletime; default 60)\n"
     "  --token-auth-file F   authenticate bearer tokens from F (kube-apiserver's CSV:\n"
     "                        token,user,uid[,\"group1,group2\"]) and authorize with RBAC;\n"
     "                        requests without credentials are system:anonymous. The kubeconfig\n"
@@ -54,6 +63,25 @@ constexpr const char* kUsageHead =
     "                        NS/NAME (repeatable, or a comma-separated list)\n";
 
 std::string Usage() { return std::string(kUsageHead) + kRunPodsUsage; }
+
+// --autoscaler and its timings; nullopt without --autoscaler.
+StatusOr<std::optional<sandbox::AutoscalerSimOptions>> AutoscalerFromFlags(const Flags& flags) {
+  if (!flags.Has("autoscaler")) {
+    if (flags.Has("boot-delay-s") || flags.Has("scaledown-idle-s")) {
+      return InvalidArgumentError("--boot-delay-s and --scaledown-idle-s need --autoscaler");
+    }
+    return std::optional<sandbox::AutoscalerSimOptions>();
+  }
+  FAIRWAY_ASSIGN_OR_RETURN(int64_t boot, flags.GetInt("boot-delay-s", 10));
+  FAIRWAY_ASSIGN_OR_RETURN(int64_t idle, flags.GetInt("scaledown-idle-s", 60));
+  if (boot < 0 || boot > 86400 || idle < 0 || idle > 86400) {
+    return InvalidArgumentError("--boot-delay-s and --scaledown-idle-s must be in [0, 86400]");
+  }
+  sandbox::AutoscalerSimOptions o;
+  o.boot_delay = std::chrono::seconds(boot);
+  o.scaledown_idle = std::chrono::seconds(idle);
+  return std::optional<sandbox::AutoscalerSimOptions>(o);
+}
 
 std::atomic<int> g_signal{0};
 
@@ -168,8 +196,9 @@ int RunSandboxCommand(const std::vector<std::string>& args) {
       webhooks.ok() ? Flags::Parse(rest,
                                    {"port", "address", "nodes", "gpus-per-node", "gpu-type",
                                     "node-list", "kubeconfig-out", "crds", "start-delay-ms",
-                                    "token-auth-file", "client-ca-file", "data-dir", "pods-dir"},
-                                   {"tls", "help", "run-pods"})
+                                    "token-auth-file", "client-ca-file", "data-dir", "pods-dir",
+                                    "boot-delay-s", "scaledown-idle-s"},
+                                   {"tls", "help", "run-pods", "autoscaler"})
                     : StatusOr<Flags>(webhooks.status());
   if (!parsed.ok()) {
     std::fprintf(stderr, "fairway sandbox: %s\n\n%s", parsed.status().message().c_str(),
@@ -211,6 +240,12 @@ int RunSandboxCommand(const std::vector<std::string>& args) {
     return 2;
   }
   opts.nodes = std::move(nodes).value();
+  StatusOr<std::optional<sandbox::AutoscalerSimOptions>> autoscaler = AutoscalerFromFlags(flags);
+  if (!autoscaler.ok()) {
+    std::fprintf(stderr, "fairway sandbox: %s\n", autoscaler.status().message().c_str());
+    return 2;
+  }
+  opts.autoscaler = *autoscaler;
   if (std::optional<std::string> crds = flags.Get("crds")) opts.manifests.push_back(*crds);
   opts.data_dir = flags.Get("data-dir").value_or("");
   opts.webhook_service_addresses = std::move(webhooks).value();

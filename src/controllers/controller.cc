@@ -85,6 +85,7 @@ Controller::Controller(kube::ApiClient* client, Clock* clock, OperatorMetrics* m
       options_(std::move(options)),
       writer_(client, clock, metrics, events, &job_store_),
       binder_(client, clock, metrics, options_.interactive_idle_grace),
+      demand_signals_(client, &writer_),
       id_assigner_(client, options_.state_namespace, options_.id_configmap),
       reconciler_(&writer_, &binder_, &assumed_, options_.requeue_delay, options_.elapsed_refresh),
       history_(client, options_.history) {
@@ -314,7 +315,9 @@ Status Controller::RunOnce() {
   ApplyPreemptions(result, snap, &objects, &raw);
   ApplyStarts(result, snap, &objects, &raw, now);
   if (stopping_.load()) return Interrupted();
-  WritePendingStatuses(result, snap, &objects, &raw);
+  const AwaitingNodes awaiting(snap.cluster, snap.pending, result);
+  WritePendingStatuses(result, snap, awaiting, &objects, &raw);
+  demand_signals_.Sync(awaiting, result, snap, objects, cycle_log_);
   phases.End("apply");
   ReportCycle(result, t0);
   if (stopping_.load()) return Interrupted();
@@ -489,7 +492,8 @@ api::JobStatus PendingStatus(const api::JobObject& job, const core::PendingDecis
 // Jobs change is decided first, on this thread: in a steady state with a long queue almost none
 // do, and the writers then get only those.
 void Controller::WritePendingStatuses(const core::CycleResult& result, const Snapshot& snap,
-                                      ClusterObjects* objects, std::vector<kube::ObjectPtr>* raw) {
+                                      const AwaitingNodes& awaiting, ClusterObjects* objects,
+                                      std::vector<kube::ObjectPtr>* raw) {
   std::vector<std::pair<size_t, const core::PendingDecision*>> decisions;  // by job, stable
   for (const core::PendingDecision& d : result.pending) {
     decisions.emplace_back(snap.pending_refs[d.pending_index].job, &d);
@@ -501,7 +505,6 @@ void Controller::WritePendingStatuses(const core::CycleResult& result, const Sna
     if (groups.empty() || groups.back().first != ji) groups.push_back({ji, {}});
     groups.back().second.push_back(d);
   }
-  const AwaitingNodes awaiting(snap.cluster, snap.pending, result);
   std::erase_if(groups, [&](const auto& g) {
     const api::JobObject& job = objects->jobs[g.first];
     return g.second.size() == 1 && !FirstStatusUnwritten(*(*raw)[g.first]) &&

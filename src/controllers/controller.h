@@ -66,6 +66,8 @@
 #include "controllers/accounting.h"
 #include "controllers/assumed_starts.h"
 #include "controllers/decode_cache.h"
+#include "controllers/demand_signals.h"
+#include "controllers/elastic_pools.h"
 #include "controllers/job_history.h"
 #include "controllers/job_ids.h"
 #include "controllers/job_reconciler.h"
@@ -168,7 +170,8 @@ class Controller {
                      core::Timestamp now);
   // Writes the changed statuses of pending jobs (and first statuses), Jobs in parallel.
   void WritePendingStatuses(const core::CycleResult& result, const Snapshot& snap,
-                            ClusterObjects* objects, std::vector<kube::ObjectPtr>* raw);
+                            const AwaitingNodes& awaiting, ClusterObjects* objects,
+                            std::vector<kube::ObjectPtr>* raw);
   void UpdateUsage(const Snapshot& snap, const ClusterObjects& objects, core::Timestamp now);
   void PersistUsage(const Snapshot& snap, const ClusterObjects& objects,
                     const std::shared_ptr<const core::AccountContext>& accounts,
@@ -216,6 +219,7 @@ class Controller {
   JobStore job_store_;  // the Jobs, decoded; the Jobs informer holds stubs
   JobWriter writer_;
   PodBinder binder_;
+  DemandSignals demand_signals_;  // elastic partitions: pods asking an autoscaler for nodes
   AssumedStarts assumed_;
   JobIdAssigner id_assigner_;
   JobReconciler reconciler_;

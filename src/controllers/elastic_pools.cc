@@ -69,13 +69,26 @@ std::vector<core::Node> AddableNodes(const std::vector<api::PartitionObject>& pa
   return out;
 }
 
-std::string PoolOfPlaceholder(const core::NodeName& name) {
+namespace {
+
+// The partition and pool of placeholder "~PARTITION/POOL/I"; false for other names.
+bool SplitPlaceholder(const core::NodeName& name, std::string* partition, std::string* pool) {
   const std::string& s = name.str();
-  if (s.empty() || s[0] != '~') return "";
+  if (s.empty() || s[0] != '~') return false;
   size_t a = s.find('/');
   size_t b = a == std::string::npos ? a : s.find('/', a + 1);
-  if (b == std::string::npos) return "";
-  return "pool " + s.substr(a + 1, b - a - 1) + " of partition " + s.substr(1, a - 1);
+  if (b == std::string::npos) return false;
+  *partition = s.substr(1, a - 1);
+  *pool = s.substr(a + 1, b - a - 1);
+  return true;
+}
+
+}  // namespace
+
+std::string PoolOfPlaceholder(const core::NodeName& name) {
+  std::string partition, pool;
+  if (!SplitPlaceholder(name, &partition, &pool)) return "";
+  return "pool " + pool + " of partition " + partition;
 }
 
 AwaitingNodes::AwaitingNodes(const core::ClusterState& cluster,
@@ -85,17 +98,38 @@ AwaitingNodes::AwaitingNodes(const core::ClusterState& cluster,
                              [](const core::Node& n) { return n.provisionable; });
   if (!elastic) return;  // the common case: no pool can add nodes, nothing to explain
   const core::NodePool pool(cluster.nodes, cluster.partitions, cluster.running);
-  for (const core::PendingDecision& d : result.pending) {
-    if (d.reason != core::PendingReason::kResources) continue;
+  // Records the decision's demand; only a Resources job gets the message (a Priority job
+  // waits for the jobs ahead of it first).
+  auto record = [&](const core::PendingDecision& d) {
     const core::Job& job = pending[d.pending_index];
     for (const core::PartitionName& name : result.PartitionsOf(d)) {
       core::AddedNodeDemand demand = core::AddedNodesNeeded(pool, job, pool.FindPartition(name));
       if (demand.pods == 0) continue;
-      messages_[d.pending_index] = std::string(kAwaitingNodesPrefix) + ": " +
-                                   std::to_string(demand.pods) + " to " +
-                                   PoolOfPlaceholder(pool.node(demand.placeholder).name);
-      break;
+      const core::NodeName& placeholder = pool.node(demand.placeholder).name;
+      PoolDemand& pd = demands_[d.pending_index];
+      pd.pods = demand.pods;
+      SplitPlaceholder(placeholder, &pd.partition, &pd.pool);
+      if (d.reason == core::PendingReason::kResources) {
+        messages_[d.pending_index] = std::string(kAwaitingNodesPrefix) + ": " +
+                                     std::to_string(demand.pods) + " to " +
+                                     PoolOfPlaceholder(placeholder);
+      }
+      return;
     }
+  };
+  std::vector<const core::PendingDecision*> behind;  // Priority: queued behind other jobs
+  for (const core::PendingDecision& d : result.pending) {
+    if (d.reason == core::PendingReason::kResources) record(d);
+    if (d.reason == core::PendingReason::kPriority) behind.push_back(&d);
+  }
+  // The queue behind the first waiting job asks for nodes too, as far as the signals reach
+  // (highest priority first): placement work bounded however long the queue is.
+  std::stable_sort(behind.begin(), behind.end(), [](const auto* a, const auto* b) {
+    return a->priority.priority > b->priority.priority;
+  });
+  for (const core::PendingDecision* d : behind) {
+    if (demands_.size() >= kMaxSignalledInstances) break;
+    record(*d);
   }
 }
 

@@ -44,6 +44,17 @@ std::vector<core::Node> AddableNodes(const std::vector<api::PartitionObject>& pa
 // "pool POOL of partition PARTITION" for a placeholder's name; empty for other names.
 std::string PoolOfPlaceholder(const core::NodeName& name);
 
+// A pending instance's demand on one node pool: `pods` of its pods need nodes the pool adds.
+struct PoolDemand {
+  int32_t pods = 0;
+  std::string partition;
+  std::string pool;
+};
+
+// At most this many pending instances have demand-signal pods at a time (the
+// highest-priority ones): bounds the pods and the placement work of a long queue.
+inline constexpr size_t kMaxSignalledInstances = 16;
+
 // The cycle's pending jobs that wait for added nodes, with their messages.
 class AwaitingNodes {
  public:
@@ -56,9 +67,16 @@ class AwaitingNodes {
   void Apply(const core::PendingDecision& d, api::JobStatus* status) const;
 
   size_t size() const { return messages_.size(); }
+  bool empty() const { return demands_.empty(); }
+
+  // By PendingDecision::pending_index: every Resources job's demand, and those of the
+  // highest-priority Priority jobs (queued behind others) while there are fewer than
+  // kMaxSignalledInstances demands. The demand-signal pods are made from these.
+  const std::map<size_t, PoolDemand>& demands() const { return demands_; }
 
  private:
   std::map<size_t, std::string> messages_;  // by PendingDecision::pending_index
+  std::map<size_t, PoolDemand> demands_;
 };
 
 }  // namespace fairway::controllers

@@ -38,6 +38,11 @@ StatusOr<std::unique_ptr<Sandbox>> Sandbox::Start(const SandboxOptions& options,
   FAIRWAY_RETURN_IF_ERROR(sb->kubelet_->AddNodes(options.nodes));
   FAIRWAY_RETURN_IF_ERROR(sb->kubelet_->Start());
   sb->kubelet_->RegisterAdminRoutes();
+  if (options.autoscaler.has_value()) {
+    sb->autoscaler_ = std::make_unique<AutoscalerSimulator>(sb->api_.get(), sb->kubelet_.get(),
+                                                            clock, *options.autoscaler);
+    sb->autoscaler_->Start();
+  }
   sb->api_->SetPodStreamHandler(MakePodStreamHandler(sb->api_.get(), sb->kubelet_->runtime()));
 
   HttpServer::Options http;
@@ -71,6 +76,7 @@ Sandbox::~Sandbox() { Stop(); }
 
 void Sandbox::Stop() {
   if (http_) http_->Stop();
+  if (autoscaler_) autoscaler_->Stop();  // before the kubelet it adds nodes to
   if (kubelet_) kubelet_->Stop();
 }
 

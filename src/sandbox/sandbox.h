@@ -28,6 +28,7 @@
 #include "common/status.h"
 #include "kube/tls_material.h"
 #include "sandbox/api_server.h"
+#include "sandbox/autoscaler_sim.h"
 #include "sandbox/http_server.h"
 #include "sandbox/kubelet_sim.h"
 #include "sandbox/persistence.h"
@@ -42,6 +43,8 @@ struct SandboxOptions {
   ApiServer::Options api;
   KubeletSimulator::Options kubelet;
   std::vector<SimNodeSpec> nodes;
+  // Set: a simulated autoscaler grows and shrinks the Partitions' node pools (autoscaler_sim.h).
+  std::optional<AutoscalerSimOptions> autoscaler;
   // Manifests (files or directories, e.g. CRDs) applied before serving.
   std::vector<std::string> manifests;
   // kube-apiserver --token-auth-file CSV (see authn.h), loaded into api.tokens at Start. Empty
@@ -115,6 +118,7 @@ class Sandbox {
   std::unique_ptr<FileJournal> journal_;
   std::unique_ptr<ApiServer> api_;
   std::unique_ptr<KubeletSimulator> kubelet_;
+  std::unique_ptr<AutoscalerSimulator> autoscaler_;  // with SandboxOptions::autoscaler
   std::unique_ptr<HttpServer> http_;
   std::string ca_pem_;
   std::string client_ca_pem_;

@@ -119,6 +119,7 @@ struct HarnessOptions {
   int64_t gpus_per_node = 8;
   core::SchedulerConfig config;
   bool start_controller = true;
+  std::optional<sandbox::AutoscalerSimOptions> autoscaler;  // elastic partitions
 };
 
 class Harness {
@@ -134,6 +135,7 @@ class Harness {
         sandbox::UniformSimNodes(options_.nodes, options_.gpus_per_node, "A100", "gpu-node-");
     so.kubelet.start_delay = std::chrono::milliseconds(50);
     so.manifests.push_back(FAIRWAY_SOURCE_CRDS);
+    so.autoscaler = options_.autoscaler;
     auto sb = sandbox::Sandbox::Start(so, &sandbox_clock_);
     ASSERT_TRUE(sb.ok()) << sb.status().ToString();
     sb_ = std::move(*sb);

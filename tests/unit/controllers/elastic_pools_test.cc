@@ -106,15 +106,58 @@ TEST(ElasticPoolsTest, PendingJobsThatNeedAddedNodesSaySo) {
   api::JobStatus st;
   awaiting.Apply(result.pending[0], &st);
   EXPECT_EQ(st.message, "waiting for nodes to be added: 2 to pool p4d of partition elastic");
+  // The same demand, for the signal pods.
+  ASSERT_EQ(awaiting.demands().count(0), 1u);
+  EXPECT_EQ(awaiting.demands().at(0).pods, 2);
+  EXPECT_EQ(awaiting.demands().at(0).partition, "elastic");
+  EXPECT_EQ(awaiting.demands().at(0).pool, "p4d");
 
   // Once the nodes exist (and the job is, say, blocked by something else) the message goes;
   // a message of another kind stays.
   AwaitingNodes none(core::ClusterState{}, pending, result);
   none.Apply(result.pending[0], &st);
   EXPECT_EQ(st.message, "");
+  EXPECT_TRUE(none.demands().empty());
   st.message = "invalid spec";
   none.Apply(result.pending[0], &st);
   EXPECT_EQ(st.message, "invalid spec");
+}
+
+// A job queued behind one that waits for nodes (reason Priority) has a demand for the signal
+// pods but no message: it waits for the job ahead first.
+TEST(ElasticPoolsTest, JobsQueuedBehindAWaitingJobHaveADemandButNoMessage) {
+  core::ClusterState cluster;
+  api::PartitionObject part = Partition("elastic", 2);
+  StatusOr<core::Partition> cp = api::ToCorePartition(part);
+  ASSERT_TRUE(cp.ok());
+  cluster.partitions.push_back(*cp);
+  cluster.accounts.push_back(AccountBuilder("research").Build());
+  cluster.nodes = AddableNodes({part}, {});
+  std::vector<core::Job> pending = {JobBuilder("first").Id(1).Nodes(2).Gpus(8).Build(),
+                                    JobBuilder("second").Id(2).Nodes(1).Gpus(8).Build()};
+  core::SchedulerConfig config;
+  core::UsageLedger usage;
+  core::CycleInput in;
+  in.now = testing::T(1000);
+  in.cluster = &cluster;
+  in.pending = &pending;
+  in.config = &config;
+  in.usage = &usage;
+  core::CycleResult result = core::RunCycle(in);
+  ASSERT_EQ(result.pending.size(), 2u);
+  const core::PendingDecision& behind = result.pending[0].reason == core::PendingReason::kPriority
+                                            ? result.pending[0]
+                                            : result.pending[1];
+  ASSERT_EQ(behind.reason, core::PendingReason::kPriority);
+
+  AwaitingNodes awaiting(cluster, pending, result);
+  EXPECT_EQ(awaiting.size(), 1u);  // messages: the Resources job only
+  ASSERT_EQ(awaiting.demands().size(), 2u);
+  EXPECT_EQ(awaiting.demands().at(behind.pending_index).pods,
+            pending[behind.pending_index].node_count);
+  api::JobStatus st;
+  awaiting.Apply(behind, &st);
+  EXPECT_EQ(st.message, "");
 }
 
 }  // namespace
