@@ -123,7 +123,8 @@ TEST(ElasticPartitionHttpTest, WaitingJobsSignalDemandWithUnschedulablePods) {
     auto pods = SignalPodsOf(h, "train");
     return pods.size() == 2 && Unschedulable(pods[0]) && Unschedulable(pods[1]) &&
            SignalPodsOf(h, "other").size() == 1;
-  })) << SignalPodsOf(h, "train").size() << " " << Harness::StateOf(h.Get("train"));
+  })) << SignalPodsOf(h, "train").size()
+      << " " << Harness::StateOf(h.Get("train"));
   const std::string uid = h.Get("train")->meta.uid;
   for (const json& pod : SignalPodsOf(h, "train")) {
     EXPECT_EQ(pod["spec"].value("nodeName", ""), "");
