@@ -36,11 +36,7 @@ step() { echo "== $*"; }
 SB_PID=$!
 wait_for_sandbox "$TMP/sandbox.out" "$SB_PID"
 
-mkdir -p "$TMP/bin"
-ln -s "$PLUGIN" "$TMP/bin/kubectl-fairway"
-export PATH="$TMP/bin:$PATH"
-export KUBECONFIG="$TMP/kubeconfig"
-K=(kubectl --cache-dir "$TMP/cache" --request-timeout=10s)
+use_sandbox_kubectl
 
 "$FAIRWAY" operator --kubeconfig "$TMP/kubeconfig" --config "$ROOT/sim/settings/fairway.yaml" \
   --no-leader-elect --metrics-address "" --cycle-interval-ms 200 --webhook-port 0 \

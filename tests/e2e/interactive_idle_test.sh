@@ -36,11 +36,7 @@ step() { echo "== $*"; }
 SB_PID=$!
 wait_for_sandbox "$TMP/sandbox.out" "$SB_PID"
 
-mkdir -p "$TMP/bin"
-ln -s "$PLUGIN" "$TMP/bin/kubectl-fairway"
-export PATH="$TMP/bin:$PATH"
-export KUBECONFIG="$TMP/kubeconfig"
-K=(kubectl --cache-dir "$TMP/cache" --request-timeout=10s)
+use_sandbox_kubectl
 
 # The shipped settings with the cluster's idle grace cut to 3 s.
 sed 's/^  idleGrace: .*/  idleGrace: 3/' "$ROOT/sim/settings/fairway.yaml" >"$TMP/settings.yaml"

@@ -46,6 +46,16 @@ wait_for_sandbox() {
   fail "sandbox did not start"
 }
 
+# Points kubectl at the sandbox's kubeconfig in $TMP, puts the plugin ($PLUGIN) on PATH as
+# kubectl-fairway, and sets K, the kubectl command line the tests run.
+use_sandbox_kubectl() {
+  mkdir -p "$TMP/bin"
+  ln -s "$PLUGIN" "$TMP/bin/kubectl-fairway"
+  export PATH="$TMP/bin:$PATH"
+  export KUBECONFIG="$TMP/kubeconfig"
+  K=(kubectl --cache-dir "$TMP/cache" --request-timeout=10s)
+}
+
 use_scratch() {
   TMP=$(mktemp -d)
   SCRATCH_PID_VARS=("$@")
